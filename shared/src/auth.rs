@@ -1,0 +1,262 @@
+//! Roles, permissions and agent availability.
+//!
+//! The role-permission table below is the single source of truth: the server checks it in every
+//! server function and route, the UI reads it only to decide what to show, and
+//! `docs/permissions.md` is generated from it (a test keeps the two in step).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What a user is in the contact centre.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(
+    feature = "ssr",
+    sqlx(type_name = "user_role", rename_all = "snake_case")
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Supervisor,
+    Agent,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Supervisor, Role::Agent];
+
+    /// The role's name in the UI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrador",
+            Role::Supervisor => "Supervisor",
+            Role::Agent => "Atendente",
+        }
+    }
+
+    /// The stable code used in forms and the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Agent => "agent",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// The permission table. Exhaustive on both enums, so adding a role or a permission does not
+    /// compile until its row is written.
+    pub fn can(self, permission: Permission) -> bool {
+        use Permission::*;
+        match permission {
+            ViewDashboard | EditOwnProfile | SetOwnAvailability | ViewOwnConversations
+            | ViewTeamQueues => true,
+            ViewAllConversations | ViewTeams | ManageSupervisedTeams => {
+                matches!(self, Role::Admin | Role::Supervisor)
+            }
+            ManageUsers | ManageAllTeams | ManageSettings | ViewAuditLog => self == Role::Admin,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Something a user may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    ViewDashboard,
+    EditOwnProfile,
+    SetOwnAvailability,
+    ViewOwnConversations,
+    ViewTeamQueues,
+    ViewAllConversations,
+    ViewTeams,
+    ManageSupervisedTeams,
+    ManageAllTeams,
+    ManageUsers,
+    ManageSettings,
+    ViewAuditLog,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 12] = [
+        Permission::ViewDashboard,
+        Permission::EditOwnProfile,
+        Permission::SetOwnAvailability,
+        Permission::ViewOwnConversations,
+        Permission::ViewTeamQueues,
+        Permission::ViewAllConversations,
+        Permission::ViewTeams,
+        Permission::ManageSupervisedTeams,
+        Permission::ManageAllTeams,
+        Permission::ManageUsers,
+        Permission::ManageSettings,
+        Permission::ViewAuditLog,
+    ];
+
+    /// What the permission allows, in pt-BR, for the matrix document and the UI.
+    pub fn description(self) -> &'static str {
+        match self {
+            Permission::ViewDashboard => "Ver o painel inicial",
+            Permission::EditOwnProfile => "Alterar a própria senha e a verificação em duas etapas",
+            Permission::SetOwnAvailability => "Definir a própria disponibilidade",
+            Permission::ViewOwnConversations => "Ver as próprias conversas",
+            Permission::ViewTeamQueues => "Ver as filas das próprias equipes",
+            Permission::ViewAllConversations => "Ver todas as conversas",
+            Permission::ViewTeams => "Ver equipes",
+            Permission::ManageSupervisedTeams => "Gerenciar membros das equipes que supervisiona",
+            Permission::ManageAllTeams => "Criar, renomear e gerenciar qualquer equipe",
+            Permission::ManageUsers => {
+                "Gerenciar usuários (criar, editar papel, equipe e capacidade, desativar, redefinir senha)"
+            }
+            Permission::ManageSettings => {
+                "Alterar configurações (incluindo exigir verificação em duas etapas por papel)"
+            }
+            Permission::ViewAuditLog => "Ler o registro de auditoria",
+        }
+    }
+}
+
+/// Renders the permission matrix as the Markdown table kept in `docs/permissions.md`.
+pub fn permission_matrix_markdown() -> String {
+    let mut out = String::from(
+        "# Matriz de permissões\n\n\
+         Gerada a partir de `shared/src/auth.rs` (`Role::can`); o teste \
+         `permission_matrix_document_matches_the_code` mantém este arquivo igual ao código.\n\
+         O servidor verifica cada permissão em toda função de servidor e rota; esconder um botão \
+         não é controle de acesso.\n\n| Permissão |",
+    );
+    for role in Role::ALL {
+        out.push_str(&format!(" {} |", role.label()));
+    }
+    out.push_str("\n|---|");
+    for _ in Role::ALL {
+        out.push_str(":---:|");
+    }
+    out.push('\n');
+    for permission in Permission::ALL {
+        out.push_str(&format!("| {} |", permission.description()));
+        for role in Role::ALL {
+            out.push_str(if role.can(permission) { " sim |" } else { " não |" });
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Whether an agent takes new conversations now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(
+    feature = "ssr",
+    sqlx(type_name = "availability", rename_all = "snake_case")
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Availability {
+    Online,
+    Away,
+    Offline,
+}
+
+impl Availability {
+    pub const ALL: [Availability; 3] =
+        [Availability::Online, Availability::Away, Availability::Offline];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Availability::Online => "Disponível",
+            Availability::Away => "Ausente",
+            Availability::Offline => "Offline",
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Availability::Online => "online",
+            Availability::Away => "away",
+            Availability::Offline => "offline",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Availability> {
+        Availability::ALL.into_iter().find(|a| a.code() == code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn administrators_can_do_everything() {
+        for p in Permission::ALL {
+            assert!(Role::Admin.can(p), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn supervisors_see_all_conversations_and_manage_their_teams_but_not_users_or_settings() {
+        assert!(Role::Supervisor.can(Permission::ViewAllConversations));
+        assert!(Role::Supervisor.can(Permission::ManageSupervisedTeams));
+        assert!(!Role::Supervisor.can(Permission::ManageAllTeams));
+        assert!(!Role::Supervisor.can(Permission::ManageUsers));
+        assert!(!Role::Supervisor.can(Permission::ManageSettings));
+        assert!(!Role::Supervisor.can(Permission::ViewAuditLog));
+    }
+
+    #[test]
+    fn agents_see_their_own_conversations_and_team_queues_only() {
+        assert!(Role::Agent.can(Permission::ViewOwnConversations));
+        assert!(Role::Agent.can(Permission::ViewTeamQueues));
+        assert!(Role::Agent.can(Permission::SetOwnAvailability));
+        for p in [
+            Permission::ViewAllConversations,
+            Permission::ViewTeams,
+            Permission::ManageSupervisedTeams,
+            Permission::ManageAllTeams,
+            Permission::ManageUsers,
+            Permission::ManageSettings,
+            Permission::ViewAuditLog,
+        ] {
+            assert!(!Role::Agent.can(p), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn permission_list_is_complete() {
+        // `ALL` is built by hand; a missing entry would hide a permission from the matrix.
+        let mut seen = std::collections::HashSet::new();
+        for p in Permission::ALL {
+            assert!(seen.insert(p));
+        }
+        assert_eq!(seen.len(), Permission::ALL.len());
+    }
+
+    #[test]
+    fn role_and_availability_codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::from_code(r.code()), Some(r));
+        }
+        for a in Availability::ALL {
+            assert_eq!(Availability::from_code(a.code()), Some(a));
+        }
+        assert_eq!(Role::from_code("root"), None);
+    }
+
+    #[test]
+    fn permission_matrix_document_matches_the_code() {
+        let document = include_str!("../../docs/permissions.md");
+        assert_eq!(
+            document,
+            permission_matrix_markdown(),
+            "docs/permissions.md is stale: regenerate it with \
+             `cargo run -p shared --example permission_matrix > docs/permissions.md`"
+        );
+    }
+}

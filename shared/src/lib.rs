@@ -1,0 +1,14 @@
+//! Wasm-safe domain shared by the server and the browser.
+//!
+//! Nothing here performs I/O: these are value types that parse instead of validate, the
+//! role-permission table, the DTOs the UI and the server exchange, and pure algorithms (TOTP).
+
+pub mod auth;
+pub mod dto;
+pub mod ids;
+pub mod totp;
+pub mod values;
+
+pub use auth::{Availability, Permission, Role};
+pub use ids::{TeamId, UserId};
+pub use values::{Email, PersonName, TeamName, ValueError};

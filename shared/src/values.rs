@@ -1,0 +1,296 @@
+//! Validated value types. Each has a private field and a `parse` constructor, so a value that
+//! exists is a valid one.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a value was refused. `message()` is the pt-BR text shown next to the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum ValueError {
+    #[error("e-mail inválido")]
+    InvalidEmail,
+    #[error("nome obrigatório")]
+    EmptyName,
+    #[error("nome longo demais")]
+    NameTooLong,
+    #[error("nome com caracteres inválidos")]
+    NameWithControlChars,
+    #[error("senha obrigatória")]
+    EmptyPassword,
+    #[error("senha curta demais")]
+    PasswordTooShort,
+    #[error("senha longa demais")]
+    PasswordTooLong,
+    #[error("capacidade inválida")]
+    InvalidCapacity,
+}
+
+impl ValueError {
+    /// The pt-BR sentence shown to the person who typed the value.
+    pub fn message(&self) -> &'static str {
+        match self {
+            ValueError::InvalidEmail => "Informe um e-mail válido, como nome@empresa.com.br.",
+            ValueError::EmptyName => "Informe o nome.",
+            ValueError::NameTooLong => "O nome pode ter no máximo 120 caracteres.",
+            ValueError::NameWithControlChars => "O nome contém caracteres não permitidos.",
+            ValueError::EmptyPassword => "Informe a senha.",
+            ValueError::PasswordTooShort => "A nova senha precisa ter pelo menos 8 caracteres.",
+            ValueError::PasswordTooLong => "A senha pode ter no máximo 256 caracteres.",
+            ValueError::InvalidCapacity => {
+                "A capacidade deve ser um número inteiro entre 1 e 50 conversas."
+            }
+        }
+    }
+}
+
+/// An e-mail address, trimmed and lower-cased, so uniqueness ignores case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let value = raw.trim().to_lowercase();
+        if value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ValueError::InvalidEmail);
+        }
+        let (local, domain) = value.split_once('@').ok_or(ValueError::InvalidEmail)?;
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.contains('@')
+            && !local.contains(['<', '>', '(', ')', '[', ']', ',', ';', ':', '"', '\\']);
+        if local_ok && domain_ok {
+            Ok(Self(value))
+        } else {
+            Err(ValueError::InvalidEmail)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Email {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Email::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+fn parse_name(raw: &str) -> Result<String, ValueError> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(ValueError::EmptyName);
+    }
+    if value.chars().count() > 120 {
+        return Err(ValueError::NameTooLong);
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ValueError::NameWithControlChars);
+    }
+    Ok(value.to_owned())
+}
+
+macro_rules! name_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(raw: &str) -> Result<Self, ValueError> {
+                parse_name(raw).map(Self)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+name_type!(
+    /// A person's display name: trimmed, 1 to 120 characters, no control characters.
+    /// Any other text (HTML, SQL) is kept as typed; it is escaped when rendered and bound as a
+    /// parameter when stored.
+    PersonName
+);
+name_type!(
+    /// A team's name, with the same rules as a person's.
+    TeamName
+);
+
+/// The most characters a password may have; longer input is refused before hashing.
+pub const MAX_PASSWORD_CHARS: usize = 256;
+/// The fewest characters a new password may have.
+pub const MIN_NEW_PASSWORD_CHARS: usize = 8;
+
+/// Checks a password typed at login: present and not absurdly long.
+pub fn check_login_password(raw: &str) -> Result<(), ValueError> {
+    if raw.is_empty() {
+        Err(ValueError::EmptyPassword)
+    } else if raw.chars().count() > MAX_PASSWORD_CHARS {
+        Err(ValueError::PasswordTooLong)
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks a password being set: the login rules plus a minimum length.
+pub fn check_new_password(raw: &str) -> Result<(), ValueError> {
+    check_login_password(raw)?;
+    if raw.chars().count() < MIN_NEW_PASSWORD_CHARS {
+        Err(ValueError::PasswordTooShort)
+    } else {
+        Ok(())
+    }
+}
+
+/// The most simultaneous conversations an agent may be given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capacity(i32);
+
+impl Capacity {
+    pub const DEFAULT: Capacity = Capacity(5);
+
+    pub fn parse(value: i32) -> Result<Self, ValueError> {
+        if (1..=50).contains(&value) {
+            Ok(Self(value))
+        } else {
+            Err(ValueError::InvalidCapacity)
+        }
+    }
+
+    pub fn get(self) -> i32 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn email_is_trimmed_and_lowercased_so_uniqueness_ignores_case() {
+        let email = Email::parse("  Maria.Silva@Empresa.COM.br ").unwrap();
+        assert_eq!(email.as_str(), "maria.silva@empresa.com.br");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for raw in [
+            "",
+            "maria",
+            "maria@",
+            "@empresa.com",
+            "maria@empresa",
+            "maria@@empresa.com",
+            "maria silva@empresa.com",
+            "maria@empresa..com",
+            "maria@.empresa.com",
+            "<script>@x.com",
+            "maria@empresa.com.",
+        ] {
+            assert_eq!(Email::parse(raw), Err(ValueError::InvalidEmail), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn email_deserialization_applies_the_same_rules() {
+        let ok: Email = serde_json::from_str("\"Demo@Plataforma.com\"").unwrap();
+        assert_eq!(ok.as_str(), "demo@plataforma.com");
+        assert!(serde_json::from_str::<Email>("\"não é email\"").is_err());
+    }
+
+    #[test]
+    fn names_keep_html_and_sql_as_typed_text() {
+        let name = PersonName::parse("<b>Ana</b>'; drop table users;--").unwrap();
+        assert_eq!(name.as_str(), "<b>Ana</b>'; drop table users;--");
+    }
+
+    #[test]
+    fn names_are_required_bounded_and_free_of_control_characters() {
+        assert_eq!(PersonName::parse("   "), Err(ValueError::EmptyName));
+        assert_eq!(
+            PersonName::parse(&"a".repeat(121)),
+            Err(ValueError::NameTooLong)
+        );
+        assert_eq!(
+            PersonName::parse("Ana\u{0}Silva"),
+            Err(ValueError::NameWithControlChars)
+        );
+        assert_eq!(PersonName::parse(" Ana ").unwrap().as_str(), "Ana");
+    }
+
+    #[test]
+    fn passwords_must_be_present_and_bounded() {
+        assert_eq!(check_login_password(""), Err(ValueError::EmptyPassword));
+        assert_eq!(
+            check_login_password(&"x".repeat(10 * 1024 * 1024)),
+            Err(ValueError::PasswordTooLong)
+        );
+        assert_eq!(check_login_password("demo123"), Ok(()));
+        assert_eq!(
+            check_new_password("curta"),
+            Err(ValueError::PasswordTooShort)
+        );
+        assert_eq!(check_new_password("uma senha boa"), Ok(()));
+    }
+
+    #[test]
+    fn capacity_is_between_one_and_fifty() {
+        assert!(Capacity::parse(0).is_err());
+        assert!(Capacity::parse(51).is_err());
+        assert_eq!(Capacity::parse(5).unwrap(), Capacity::DEFAULT);
+    }
+
+    #[test]
+    fn every_value_error_has_a_portuguese_message() {
+        for e in [
+            ValueError::InvalidEmail,
+            ValueError::EmptyName,
+            ValueError::NameTooLong,
+            ValueError::NameWithControlChars,
+            ValueError::EmptyPassword,
+            ValueError::PasswordTooShort,
+            ValueError::PasswordTooLong,
+            ValueError::InvalidCapacity,
+        ] {
+            assert!(e.message().ends_with('.'));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn parsed_emails_are_stable_under_reparsing(local in "[a-z0-9._%+-]{1,20}", domain in "[a-z0-9-]{1,20}\\.[a-z]{2,6}") {
+            let first = Email::parse(&format!("{local}@{domain}")).unwrap();
+            let again = Email::parse(first.as_str()).unwrap();
+            prop_assert_eq!(first, again);
+        }
+
+        #[test]
+        fn email_parse_never_panics(raw in ".{0,80}") {
+            let _ = Email::parse(&raw);
+        }
+    }
+}
