@@ -143,7 +143,11 @@ pub fn permission_matrix_markdown() -> String {
     for permission in Permission::ALL {
         out.push_str(&format!("| {} |", permission.description()));
         for role in Role::ALL {
-            out.push_str(if role.can(permission) { " sim |" } else { " não |" });
+            out.push_str(if role.can(permission) {
+                " sim |"
+            } else {
+                " não |"
+            });
         }
         out.push('\n');
     }
@@ -165,8 +169,11 @@ pub enum Availability {
 }
 
 impl Availability {
-    pub const ALL: [Availability; 3] =
-        [Availability::Online, Availability::Away, Availability::Offline];
+    pub const ALL: [Availability; 3] = [
+        Availability::Online,
+        Availability::Away,
+        Availability::Offline,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {

@@ -135,7 +135,11 @@ mod tests {
         ];
         let secret = rfc_secret();
         for (time, expected) in vectors {
-            assert_eq!(secret.hotp(TotpSecret::step_at(time), 8), expected, "T={time}");
+            assert_eq!(
+                secret.hotp(TotpSecret::step_at(time), 8),
+                expected,
+                "T={time}"
+            );
         }
     }
 
@@ -152,8 +156,14 @@ mod tests {
         let previous = secret.code_at(now - 30);
         let next = secret.code_at(now + 30);
         let stale = secret.code_at(now - 90);
-        assert_eq!(secret.verify(&previous, now), Some(TotpSecret::step_at(now) - 1));
-        assert_eq!(secret.verify(&next, now), Some(TotpSecret::step_at(now) + 1));
+        assert_eq!(
+            secret.verify(&previous, now),
+            Some(TotpSecret::step_at(now) - 1)
+        );
+        assert_eq!(
+            secret.verify(&next, now),
+            Some(TotpSecret::step_at(now) + 1)
+        );
         assert_eq!(secret.verify(&stale, now), None);
     }
 

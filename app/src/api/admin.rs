@@ -1,0 +1,47 @@
+use crate::client::CsrfClient;
+use crate::error::AppError;
+use leptos::prelude::*;
+use shared::dto::{AuditEntry, SecuritySettings};
+
+/// Audit entries, newest first, 50 at a time; `before` is the last id already shown.
+#[server(client = CsrfClient, endpoint = "audit/list")]
+pub async fn audit_log(before: Option<i64>) -> Result<Vec<AuditEntry>, AppError> {
+    use crate::backend::{db, guard};
+    use shared::Permission;
+    guard::run(|call| async move {
+        call.require(Permission::ViewAuditLog)?;
+        Ok(db::audit::page(&call.state.pool, before, 50).await?)
+    })
+    .await
+}
+
+#[server(client = CsrfClient, endpoint = "settings/security")]
+pub async fn fetch_security_settings() -> Result<SecuritySettings, AppError> {
+    use crate::backend::{guard, services::settings};
+    use shared::Permission;
+    guard::run(|call| async move {
+        call.require(Permission::ManageSettings)?;
+        Ok(settings::security(&call.state).await?)
+    })
+    .await
+}
+
+#[server(client = CsrfClient, endpoint = "settings/security/save")]
+pub async fn save_security_settings(
+    require_totp_admin: bool,
+    require_totp_supervisor: bool,
+    require_totp_agent: bool,
+) -> Result<(), AppError> {
+    use crate::backend::{guard, services::settings};
+    use shared::Permission;
+    guard::run(|call| async move {
+        let who = call.require(Permission::ManageSettings)?;
+        let wanted = SecuritySettings {
+            require_totp_admin,
+            require_totp_supervisor,
+            require_totp_agent,
+        };
+        settings::save_security(&call.state, &who, wanted).await
+    })
+    .await
+}

@@ -1,0 +1,10 @@
+//! Server functions, grouped by the page that calls them. Each one is thin: it authorises
+//! through `backend::guard`, calls one use case, and lets `guard::run` turn an error into
+//! its HTTP status. Every endpoint is named explicitly, so `/api/...` paths are stable for the
+//! RBAC tests and for anyone reading the logs.
+
+pub mod admin;
+pub mod auth;
+pub mod profile;
+pub mod teams;
+pub mod users;

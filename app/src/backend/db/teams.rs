@@ -1,0 +1,148 @@
+use shared::dto::{TeamMember, TeamRef};
+use shared::{Availability, Role, TeamId, UserId};
+use sqlx::{PgExecutor, Postgres, Transaction};
+
+pub async fn insert(db: impl PgExecutor<'_>, id: TeamId, name: &str) -> sqlx::Result<()> {
+    sqlx::query("insert into teams (id, name) values ($1, $2)")
+        .bind(id)
+        .bind(name)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn rename(db: impl PgExecutor<'_>, id: TeamId, name: &str) -> sqlx::Result<bool> {
+    let r = sqlx::query("update teams set name = $2, updated_at = now() where id = $1")
+        .bind(id)
+        .bind(name)
+        .execute(db)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn find_name(db: impl PgExecutor<'_>, id: TeamId) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("select name::text from teams where id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<TeamRef>> {
+    let rows: Vec<(TeamId, String)> =
+        sqlx::query_as("select id, name::text from teams order by lower(name), id")
+            .fetch_all(db)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| TeamRef { id, name })
+        .collect())
+}
+
+pub async fn count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from teams")
+        .fetch_one(db)
+        .await
+}
+
+#[derive(sqlx::FromRow)]
+pub struct MemberRow {
+    pub team_id: TeamId,
+    pub user_id: UserId,
+    pub name: String,
+    pub role: Role,
+    pub is_supervisor: bool,
+    pub availability: Availability,
+}
+
+/// Active members of every team, ordered for display.
+pub async fn members(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<MemberRow>> {
+    sqlx::query_as(
+        "select m.team_id, u.id as user_id, u.name, u.role, m.is_supervisor, u.availability \
+         from team_members m join users u on u.id = m.user_id \
+         where u.active \
+         order by m.is_supervisor desc, lower(u.name), u.id",
+    )
+    .fetch_all(db)
+    .await
+}
+
+impl From<MemberRow> for TeamMember {
+    fn from(r: MemberRow) -> Self {
+        TeamMember {
+            user_id: r.user_id,
+            name: r.name,
+            role: r.role,
+            is_supervisor: r.is_supervisor,
+            availability: r.availability,
+        }
+    }
+}
+
+/// Teams the user supervises.
+pub async fn supervised_by(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<TeamId>> {
+    sqlx::query_scalar("select team_id from team_members where user_id = $1 and is_supervisor")
+        .bind(user)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn add_member(
+    db: impl PgExecutor<'_>,
+    team: TeamId,
+    user: UserId,
+    is_supervisor: bool,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into team_members (team_id, user_id, is_supervisor) values ($1, $2, $3) \
+         on conflict (team_id, user_id) do update set is_supervisor = excluded.is_supervisor",
+    )
+    .bind(team)
+    .bind(user)
+    .bind(is_supervisor)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_member(
+    db: impl PgExecutor<'_>,
+    team: TeamId,
+    user: UserId,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query("delete from team_members where team_id = $1 and user_id = $2")
+        .bind(team)
+        .bind(user)
+        .execute(db)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Makes the user's memberships exactly `teams`, keeping supervisor flags where membership stays.
+pub async fn set_user_teams(
+    tx: &mut Transaction<'_, Postgres>,
+    user: UserId,
+    teams: &[TeamId],
+) -> sqlx::Result<()> {
+    sqlx::query("delete from team_members where user_id = $1 and not (team_id = any($2))")
+        .bind(user)
+        .bind(teams)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "insert into team_members (team_id, user_id) select unnest($2::uuid[]), $1 \
+         on conflict (team_id, user_id) do nothing",
+    )
+    .bind(user)
+    .bind(teams)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// How many of `teams` exist (to refuse unknown ids before writing).
+pub async fn count_existing(db: impl PgExecutor<'_>, teams: &[TeamId]) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from teams where id = any($1)")
+        .bind(teams)
+        .fetch_one(db)
+        .await
+}

@@ -1,0 +1,17 @@
+//! Server-side use cases and storage, compiled only with the `ssr` feature.
+//!
+//! They live in this crate (not in `server/`) because the server functions beside the pages must
+//! call them, and `server` already depends on `app`: Cargo forbids the cycle. `server/` keeps the
+//! HTTP edge, configuration, startup and the workers, and calls these modules too.
+
+pub mod crypto;
+pub mod db;
+pub mod guard;
+pub mod password;
+pub mod seed;
+pub mod services;
+pub mod session;
+pub mod state;
+pub mod throttle;
+
+pub use state::{AppState, AuthSettings};

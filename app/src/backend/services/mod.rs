@@ -1,0 +1,9 @@
+//! Use cases. Each takes the state and an authorised actor (or the request context for login),
+//! validates input by parsing it into domain types, does its work in one transaction where it
+//! writes more than once, and records the audit entry in that same transaction.
+
+pub mod auth;
+pub mod profile;
+pub mod settings;
+pub mod teams;
+pub mod users;

@@ -1,0 +1,168 @@
+//! Equipes: administrators manage every team; supervisors manage the members of the teams they
+//! supervise.
+
+use crate::backend::db::audit::NewAuditEntry;
+use crate::backend::db::{is_unique_violation, teams, users};
+use crate::backend::guard::Authorised;
+use crate::backend::state::AppState;
+use crate::error::AppError;
+use shared::dto::{AuditAction, TeamSummary};
+use shared::{Permission, Role, TeamId, TeamName, UserId};
+
+pub async fn list(state: &AppState, who: &Authorised) -> Result<Vec<TeamSummary>, AppError> {
+    let all = teams::list(&state.pool).await?;
+    let members = teams::members(&state.pool).await?;
+    let supervised = teams::supervised_by(&state.pool, who.user.id).await?;
+    let manages_all = who.user.can(Permission::ManageAllTeams);
+    let mut out: Vec<TeamSummary> = all
+        .into_iter()
+        .map(|t| TeamSummary {
+            can_manage: manages_all || supervised.contains(&t.id),
+            id: t.id,
+            name: t.name,
+            members: Vec::new(),
+        })
+        .collect();
+    for m in members {
+        if let Some(team) = out.iter_mut().find(|t| t.id == m.team_id) {
+            team.members.push(m.into());
+        }
+    }
+    Ok(out)
+}
+
+fn parse_name(raw: &str) -> Result<TeamName, AppError> {
+    TeamName::parse(raw).map_err(|e| AppError::invalid("name", e))
+}
+
+fn map_unique(e: sqlx::Error) -> AppError {
+    if is_unique_violation(&e, "teams_name_key") {
+        AppError::TeamNameTaken
+    } else {
+        e.into()
+    }
+}
+
+async fn audit_team(
+    state: &AppState,
+    who: &Authorised,
+    detail: &str,
+    subject: Option<(UserId, &str)>,
+) -> Result<(), AppError> {
+    let actor = who.label();
+    let mut entry = NewAuditEntry::new(AuditAction::TeamChanged)
+        .by(Some(who.user.id), &actor)
+        .from_ip(who.ip())
+        .detail(detail);
+    if let Some((id, label)) = subject {
+        entry = entry.on(id, label);
+    }
+    entry.record(&state.pool).await?;
+    Ok(())
+}
+
+pub async fn create(state: &AppState, who: &Authorised, name: &str) -> Result<TeamId, AppError> {
+    let name = parse_name(name)?;
+    let id = TeamId(uuid::Uuid::new_v4());
+    teams::insert(&state.pool, id, name.as_str())
+        .await
+        .map_err(map_unique)?;
+    audit_team(state, who, &format!("equipe criada: {name}"), None).await?;
+    Ok(id)
+}
+
+pub async fn rename(
+    state: &AppState,
+    who: &Authorised,
+    id: TeamId,
+    name: &str,
+) -> Result<(), AppError> {
+    let name = parse_name(name)?;
+    if !teams::rename(&state.pool, id, name.as_str())
+        .await
+        .map_err(map_unique)?
+    {
+        return Err(AppError::NotFound);
+    }
+    audit_team(state, who, &format!("equipe renomeada: {name}"), None).await
+}
+
+/// Checks that `who` may change `team`'s members: any team for administrators, supervised ones
+/// for supervisors.
+async fn ensure_manages(state: &AppState, who: &Authorised, team: TeamId) -> Result<(), AppError> {
+    if who.user.can(Permission::ManageAllTeams) {
+        return Ok(());
+    }
+    if who.user.can(Permission::ManageSupervisedTeams)
+        && teams::supervised_by(&state.pool, who.user.id)
+            .await?
+            .contains(&team)
+    {
+        return Ok(());
+    }
+    Err(AppError::Forbidden)
+}
+
+pub async fn add_member(
+    state: &AppState,
+    who: &Authorised,
+    team: TeamId,
+    user: UserId,
+    as_supervisor: bool,
+) -> Result<(), AppError> {
+    ensure_manages(state, who, team).await?;
+    // Only administrators appoint supervisors, and only supervisors or administrators can be one.
+    if as_supervisor && !who.user.can(Permission::ManageAllTeams) {
+        return Err(AppError::Forbidden);
+    }
+    let team_name = teams::find_name(&state.pool, team)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let member = users::find(&state.pool, user)
+        .await?
+        .filter(|u| u.active)
+        .ok_or(AppError::NotFound)?;
+    let as_supervisor = as_supervisor && member.role != Role::Agent;
+    teams::add_member(&state.pool, team, user, as_supervisor).await?;
+    let label = format!("{} <{}>", member.name, member.email);
+    audit_team(
+        state,
+        who,
+        &format!(
+            "adicionado à equipe {team_name}{}",
+            if as_supervisor {
+                " como supervisor"
+            } else {
+                ""
+            }
+        ),
+        Some((user, &label)),
+    )
+    .await
+}
+
+pub async fn remove_member(
+    state: &AppState,
+    who: &Authorised,
+    team: TeamId,
+    user: UserId,
+) -> Result<(), AppError> {
+    ensure_manages(state, who, team).await?;
+    let team_name = teams::find_name(&state.pool, team)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !teams::remove_member(&state.pool, team, user).await? {
+        return Err(AppError::NotFound);
+    }
+    let label = users::find(&state.pool, user)
+        .await?
+        .map(|u| format!("{} <{}>", u.name, u.email))
+        .unwrap_or_default();
+    audit_team(
+        state,
+        who,
+        &format!("removido da equipe {team_name}"),
+        Some((user, &label)),
+    )
+    .await
+}

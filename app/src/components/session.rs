@@ -1,0 +1,104 @@
+//! Who is signed in, shared by every component through context.
+
+use crate::api::auth::fetch_current_user;
+use leptos::prelude::*;
+use shared::dto::CurrentUser;
+use shared::Permission;
+
+/// The signed-in user, known before the first byte is rendered: the server resolves it from the
+/// session cookie in its HTTP middleware, renders with it, and writes it into a `<meta>` tag
+/// that the browser reads when it hydrates. No resource, no suspense: the shell never waits.
+#[derive(Clone, Copy)]
+pub struct Session {
+    user: RwSignal<Option<CurrentUser>>,
+}
+
+/// Name of the `<meta>` tag carrying the initial user as JSON.
+pub const SESSION_META: &str = "omni-sessao";
+
+/// The user of the request being rendered (server only).
+#[cfg(feature = "ssr")]
+pub fn request_user() -> Option<CurrentUser> {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|p| {
+            p.extensions
+                .get::<crate::backend::session::RequestContext>()
+                .cloned()
+        })
+        .and_then(|ctx| ctx.user)
+}
+
+fn initial_user() -> Option<CurrentUser> {
+    #[cfg(feature = "ssr")]
+    {
+        request_user()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .query_selector(&format!("meta[name={SESSION_META}]"))
+            .ok()
+            .flatten()
+            .and_then(|m| m.get_attribute("content"))
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .flatten()
+    }
+}
+
+pub fn provide_session() {
+    provide_context(Session {
+        user: RwSignal::new(initial_user()),
+    });
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+impl Session {
+    /// The signed-in user, if any.
+    pub fn user(&self) -> Option<CurrentUser> {
+        self.user.get()
+    }
+
+    pub fn can(&self, permission: Permission) -> bool {
+        self.user().is_some_and(|u| u.can(permission))
+    }
+
+    /// Reloads the user from the server (after availability or 2FA changes).
+    pub fn refetch(&self) {
+        let user = self.user;
+        leptos::task::spawn_local(async move {
+            if let Ok(fresh) = fetch_current_user().await {
+                user.set(fresh);
+            }
+        });
+    }
+}
+
+/// Full-page navigation, used at the login and logout boundaries so every piece of state is
+/// rebuilt for the new session.
+pub fn hard_navigate(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
+/// Renders `children` only for users whose role has `permission`; everyone else sees the
+/// "Acesso negado" panel (and the server answers 403). The server functions the page calls
+/// check the permission again: this only decides what to draw.
+#[component]
+pub fn RequirePermission(permission: Permission, children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Show
+            when=move || session.can(permission)
+            fallback=|| view! { <crate::components::forms::Forbidden /> }
+        >
+            {children()}
+        </Show>
+    }
+}

@@ -1,0 +1,194 @@
+//! The one error type of every server function. Variants are codes; the UI turns them into
+//! pt-BR sentences with [`AppError::message`]. Unexpected failures are logged on the server and
+//! reach the browser only as the opaque [`AppError::Internal`].
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+use shared::ValueError;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum AppError {
+    /// No valid session (never signed in, signed out, expired or ended by an administrator).
+    #[error("not authenticated")]
+    Unauthenticated,
+    /// Signed in, but the role lacks the permission.
+    #[error("forbidden")]
+    Forbidden,
+    /// The role requires 2FA and this user has not enrolled yet.
+    #[error("2FA enrolment required")]
+    TotpEnrolmentRequired,
+    /// Wrong e-mail or password; deliberately does not say which.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Too many failed attempts for this account or address.
+    #[error("too many attempts")]
+    TooManyAttempts { minutes: u32 },
+    #[error("invalid TOTP code")]
+    InvalidTotpCode,
+    /// The login's second step was not started or took too long.
+    #[error("2FA step expired")]
+    TotpStepExpired,
+    /// The current password typed to confirm a sensitive change is wrong.
+    #[error("wrong current password")]
+    WrongPassword,
+    #[error("invalid value for {field}: {error}")]
+    Invalid { field: String, error: ValueError },
+    #[error("e-mail already in use")]
+    EmailTaken,
+    #[error("team name already in use")]
+    TeamNameTaken,
+    #[error("last active administrator")]
+    LastAdministrator,
+    #[error("not found")]
+    NotFound,
+    /// A state-changing request without a valid anti-CSRF token.
+    #[error("CSRF check failed")]
+    CsrfRejected,
+    #[error("request too large")]
+    TooLarge,
+    /// Anything unexpected; details are in the server log only.
+    #[error("internal error")]
+    Internal,
+    /// The request never got a proper answer (network down, server restarting).
+    #[error("transport: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, error: ValueError) -> Self {
+        AppError::Invalid {
+            field: field.to_owned(),
+            error,
+        }
+    }
+
+    /// The pt-BR sentence shown to the user.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Unauthenticated => "Sua sessão expirou. Entre novamente.".into(),
+            AppError::Forbidden => "Você não tem permissão para esta ação.".into(),
+            AppError::TotpEnrolmentRequired => {
+                "Ative a verificação em duas etapas em Meu perfil para continuar.".into()
+            }
+            AppError::InvalidCredentials => "E-mail ou senha inválidos.".into(),
+            AppError::TooManyAttempts { minutes } => format!(
+                "Muitas tentativas sem sucesso. Aguarde {minutes} minuto{} e tente novamente.",
+                if *minutes == 1 { "" } else { "s" }
+            ),
+            AppError::InvalidTotpCode => "Código de verificação inválido.".into(),
+            AppError::TotpStepExpired => {
+                "A etapa de verificação expirou. Entre novamente com e-mail e senha.".into()
+            }
+            AppError::WrongPassword => "Senha atual incorreta.".into(),
+            AppError::Invalid { error, .. } => error.message().into(),
+            AppError::EmailTaken => "Já existe um usuário com este e-mail.".into(),
+            AppError::TeamNameTaken => "Já existe uma equipe com este nome.".into(),
+            AppError::LastAdministrator => {
+                "Não é possível: este é o último administrador ativo.".into()
+            }
+            AppError::NotFound => "Registro não encontrado.".into(),
+            AppError::CsrfRejected => {
+                "Não foi possível validar a origem da requisição. Recarregue a página e tente novamente."
+                    .into()
+            }
+            AppError::TooLarge => "Os dados enviados são grandes demais.".into(),
+            AppError::Internal => {
+                "Ocorreu um erro inesperado. Tente novamente em instantes.".into()
+            }
+            AppError::Transport(_) => {
+                "Não foi possível falar com o servidor. Verifique sua conexão e tente novamente."
+                    .into()
+            }
+        }
+    }
+
+    /// The HTTP status the server answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated | AppError::TotpStepExpired => 401,
+            AppError::Forbidden | AppError::TotpEnrolmentRequired | AppError::CsrfRejected => 403,
+            AppError::InvalidCredentials | AppError::InvalidTotpCode | AppError::WrongPassword => {
+                401
+            }
+            AppError::TooManyAttempts { .. } => 429,
+            AppError::Invalid { .. } => 422,
+            AppError::EmailTaken | AppError::TeamNameTaken | AppError::LastAdministrator => 409,
+            AppError::NotFound => 404,
+            AppError::TooLarge => 413,
+            AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+
+    /// The field a validation error belongs to, for inline display.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Invalid { field, .. } => Some(field),
+            AppError::EmailTaken => Some("email"),
+            AppError::TeamNameTaken => Some("name"),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // The server answered with something that is not one of our errors: a proxy page,
+            // a 413 from the body limit, or a dropped connection.
+            ServerFnErrorErr::Request(e) | ServerFnErrorErr::Response(e) => AppError::Transport(e),
+            ServerFnErrorErr::Deserialization(e) if e.contains("413") => AppError::TooLarge,
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        tracing::error!(error = ?e, "unexpected failure");
+        AppError::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!(error = ?e, "database failure");
+        AppError::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<redis::RedisError> for AppError {
+    fn from(e: redis::RedisError) -> Self {
+        tracing::error!(error = ?e, "redis failure");
+        AppError::Internal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_failure_never_reveals_whether_the_account_exists() {
+        // One variant, one message, for unknown e-mail and wrong password alike.
+        assert_eq!(
+            AppError::InvalidCredentials.message(),
+            "E-mail ou senha inválidos."
+        );
+    }
+
+    #[test]
+    fn lockout_message_is_grammatical() {
+        assert!(AppError::TooManyAttempts { minutes: 1 }
+            .message()
+            .contains("1 minuto e"));
+        assert!(AppError::TooManyAttempts { minutes: 15 }
+            .message()
+            .contains("15 minutos"));
+    }
+}

@@ -1,0 +1,94 @@
+#![recursion_limit = "256"]
+//! The Leptos application: routes, pages, components and server functions.
+//!
+//! With `hydrate` it compiles to wasm for the browser; with `ssr` it also carries the server-side
+//! use cases in [`backend`], which the server functions call.
+
+pub mod api;
+pub mod client;
+pub mod components;
+pub mod error;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+
+use components::layout::AppLayout;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+use pages::{
+    audit::AuditPage, dashboard::DashboardPage, login::LoginPage, not_found::NotFound,
+    profile::ProfilePage, settings::SettingsPage, teams::TeamsPage, users::UsersPage,
+};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="pt-BR">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <meta
+                    name=components::session::SESSION_META
+                    content=initial_session_json()
+                />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="bg-fundo text-tinta antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The signed-in user as JSON, for the browser to hydrate with the same state.
+fn initial_session_json() -> String {
+    #[cfg(feature = "ssr")]
+    let user = components::session::request_user();
+    #[cfg(not(feature = "ssr"))]
+    let user: Option<shared::dto::CurrentUser> = None;
+    serde_json::to_string(&user).unwrap_or_else(|_| "null".into())
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    components::session::provide_session();
+    // Effects run only in the browser, after hydration: tests and scripts wait for this mark.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/plataforma.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() {
+                "Plataforma Omnichannel".to_owned()
+            } else {
+                format!("{page} · Plataforma Omnichannel")
+            }
+        } />
+        <Router>
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/entrar") view=LoginPage />
+                <ParentRoute path=path!("") view=AppLayout>
+                    <Route path=path!("") view=DashboardPage />
+                    <Route path=path!("usuarios") view=UsersPage />
+                    <Route path=path!("equipes") view=TeamsPage />
+                    <Route path=path!("perfil") view=ProfilePage />
+                    <Route path=path!("auditoria") view=AuditPage />
+                    <Route path=path!("configuracoes") view=SettingsPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

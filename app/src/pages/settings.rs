@@ -1,0 +1,90 @@
+use crate::api::admin::{fetch_security_settings, SaveSecuritySettings};
+use crate::components::forms::{action_error, FormError, Notice};
+use crate::components::session::RequirePermission;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use shared::dto::SecuritySettings;
+use shared::{Permission, Role};
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    view! {
+        <Title text="Configurações" />
+        <RequirePermission permission=Permission::ManageSettings>
+            <Security />
+        </RequirePermission>
+    }
+}
+
+#[component]
+fn Security() -> impl IntoView {
+    let save = ServerAction::<SaveSecuritySettings>::new();
+    let current = Resource::new(move || save.version().get(), |_| fetch_security_settings());
+    let error = action_error(save);
+    let notice = Signal::derive(move || {
+        matches!(save.value().get(), Some(Ok(()))).then(|| "Configurações salvas.".to_owned())
+    });
+    view! {
+        <h1 class="titulo-pagina">"Configurações"</h1>
+        <p class="mb-6 text-tinta-suave">"Segurança da conta dos usuários."</p>
+        <Transition fallback=|| view! { <p class="text-tinta-suave">"Carregando…"</p> }>
+            {move || Suspend::new(async move {
+                match current.await {
+                        Err(e) => {
+                            view! {
+                                <div class="alerta-erro" role="alert">
+                                    {e.message()}
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Ok(s) => view! { <SecurityForm settings=s save /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Notice message=notice />
+        <FormError error=error />
+    }
+}
+
+#[component]
+fn SecurityForm(
+    settings: SecuritySettings,
+    save: ServerAction<SaveSecuritySettings>,
+) -> impl IntoView {
+    let flags = Role::ALL.map(|r| (r, RwSignal::new(settings.requires_totp(r))));
+    view! {
+        <form
+            class="cartao max-w-xl"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                save.dispatch(SaveSecuritySettings {
+                    require_totp_admin: flags[0].1.get_untracked(),
+                    require_totp_supervisor: flags[1].1.get_untracked(),
+                    require_totp_agent: flags[2].1.get_untracked(),
+                });
+            }
+        >
+            <fieldset>
+                <legend class="mb-1 font-semibold">"Exigir verificação em duas etapas"</legend>
+                <p class="mb-3 text-sm text-tinta-suave">
+                    "Usuários desses papéis precisarão ativá-la em Meu perfil antes de usar a plataforma. Usuários de demonstração ficam isentos."
+                </p>
+                {flags
+                    .into_iter()
+                    .map(|(role, flag)| {
+                        view! {
+                            <label class="flex items-center gap-2 py-1">
+                                <input type="checkbox" class="caixa" bind:checked=flag />
+                                {role.label()}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+            <button type="submit" class="botao-primario mt-4" disabled=move || save.pending().get()>
+                "Salvar"
+            </button>
+        </form>
+    }
+}

@@ -1,0 +1,61 @@
+const crypto = require("node:crypto");
+const path = require("node:path");
+const { expect } = require("@playwright/test");
+
+const DEMO = { email: "demo@plataforma.com", password: "demo123" };
+
+/** Saves a screenshot under target/e2e-screenshots (not committed). */
+async function shot(page, name) {
+  await page.screenshot({
+    path: path.join(__dirname, "..", "..", "target", "e2e-screenshots", `${name}.png`),
+    fullPage: true,
+  });
+}
+
+/** Waits until the wasm bundle has hydrated the page, so clicks reach Rust handlers. */
+async function hydrated(page) {
+  await expect(page.locator("body[data-hydrated=true]")).toBeVisible();
+}
+
+async function login(page, email, password) {
+  await page.goto("/entrar");
+  await hydrated(page);
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Senha").fill(password);
+  await page.getByRole("button", { name: "Entrar" }).click();
+}
+
+async function logout(page) {
+  await page.getByRole("button", { name: "Menu do usuário" }).click();
+  await page.getByRole("menuitem", { name: "Sair" }).click();
+  await expect(page).toHaveURL(/\/entrar$/);
+}
+
+function base32Decode(s) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const c of s.replace(/=+$/, "")) {
+    value = (value << 5) | alphabet.indexOf(c);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((value >>> bits) & 0xff);
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** RFC 6238 code, as an authenticator app computes it, `offset` steps from now. */
+function totp(secretBase32, offset = 0) {
+  const step = Math.floor(Date.now() / 1000 / 30) + offset;
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const hmac = crypto.createHmac("sha1", base32Decode(secretBase32)).update(counter).digest();
+  const o = hmac[hmac.length - 1] & 0x0f;
+  const bin = ((hmac[o] & 0x7f) << 24) | (hmac[o + 1] << 16) | (hmac[o + 2] << 8) | hmac[o + 3];
+  return String(bin % 1_000_000).padStart(6, "0");
+}
+
+module.exports = { DEMO, shot, hydrated, login, logout, totp };

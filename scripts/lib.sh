@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Shared steps of scripts/run.sh and scripts/test.sh: install what is missing (and only that),
+# and make sure PostgreSQL and Redis answer on 127.0.0.1, starting private ones if they do not.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DATA_DIR="$ROOT/.data"
+WASM_BINDGEN_VERSION="0.2.130"
+CARGO_LEPTOS_VERSION="0.3.11"
+SQLX_CLI_VERSION="0.8.6"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1;36m==>\033[0m %s\n' "$*"; }
+warn() { printf '\033[1;33m!!\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+APT_UPDATED=0
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "Instalando pacotes Debian: ${missing[*]}"
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    as_root apt-get update -qq
+    APT_UPDATED=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+ensure_base_tools() {
+  apt_install ca-certificates curl build-essential pkg-config
+  if ! command -v cargo >/dev/null; then
+    say "Instalando Rust (rustup)"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c rustfmt,clippy
+  fi
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    apt_install nodejs npm
+  fi
+}
+
+ensure_rust_tools() {
+  if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
+    say "Adicionando o alvo wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    say "Instalando cargo-leptos $CARGO_LEPTOS_VERSION (leva alguns minutos na primeira vez)"
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --ignore-rust-version
+  fi
+  if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+    say "Instalando wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+    # No --locked: its lockfile pins a crate version the registry no longer serves.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+}
+
+ensure_sqlx_cli() {
+  if ! sqlx --version 2>/dev/null | grep -q "$SQLX_CLI_VERSION"; then
+    say "Instalando sqlx-cli $SQLX_CLI_VERSION"
+    cargo install sqlx-cli --version "$SQLX_CLI_VERSION" --locked --no-default-features --features postgres,rustls
+  fi
+}
+
+ensure_npm_packages() {
+  local dir="$1"
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "Instalando pacotes npm em ${dir#$ROOT/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+pg_bin() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$bin" ] && echo "$bin"
+}
+
+ensure_postgres() {
+  if port_open 5432; then return 0; fi
+  [ -n "$(pg_bin || true)" ] || apt_install postgresql
+  local bin; bin="$(pg_bin)"
+  local dir="$DATA_DIR/postgres"
+  say "PostgreSQL não está no ar em 127.0.0.1:5432: iniciando um privado em ${dir#$ROOT/}"
+  mkdir -p "$DATA_DIR"
+  local run_as=()
+  if [ "$(id -u)" -eq 0 ]; then
+    # PostgreSQL refuses to run as root.
+    chown postgres "$DATA_DIR" 2>/dev/null || true
+    run_as=(runuser -u postgres --)
+  fi
+  if [ ! -f "$dir/PG_VERSION" ]; then
+    mkdir -p "$dir"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
+    "${run_as[@]}" "$bin/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  "${run_as[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w \
+    -o "-c listen_addresses=127.0.0.1 -p 5432 -k /tmp" start >/dev/null
+}
+
+ensure_redis() {
+  if port_open 6379; then return 0; fi
+  command -v redis-server >/dev/null || apt_install redis-server
+  say "Redis não está no ar em 127.0.0.1:6379: iniciando um privado em .data/redis"
+  mkdir -p "$DATA_DIR/redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir "$DATA_DIR/redis" \
+    --logfile "$DATA_DIR/redis/redis.log" --save "" --appendonly no
+  for _ in $(seq 1 50); do port_open 6379 && return 0; sleep 0.1; done
+  warn "Redis não respondeu"; return 1
+}
+
+ensure_services() {
+  ensure_postgres
+  ensure_redis
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the platform at http://localhost:3000 with the demo data.
+# Safe to run again: it skips what is already done.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+started=$(date +%s)
+ensure_base_tools
+ensure_rust_tools
+ensure_sqlx_cli
+ensure_npm_packages "$ROOT"
+ensure_services
+
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/plataforma}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+say "Preparando o banco de dados"
+sqlx database create
+sqlx migrate run --source migrations >/dev/null
+
+say "Compilando (release)"
+cargo leptos build --release
+
+export LEPTOS_ENV=PROD LEPTOS_OUTPUT_NAME=plataforma LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
+export DEMO_MODE="${DEMO_MODE:-true}" BIND_ADDR="${BIND_ADDR:-0.0.0.0:3000}"
+say "Pronto em $(( $(date +%s) - started )) s"
+cat <<MSG
+
+  Plataforma Omnichannel: http://localhost:3000
+  Login de demonstração:   demo@plataforma.com / demo123
+
+MSG
+exec target/release/server

@@ -1,0 +1,177 @@
+//! Configuration, from flags or environment variables, with defaults that work on a developer's
+//! machine. Every variable is listed in the README's configuration table.
+
+use anyhow::Context;
+use clap::{Parser, ValueEnum};
+use std::net::SocketAddr;
+
+/// Development-only keys, used when none are configured; the server logs a warning.
+const DEV_SESSION_SECRET: &str = "dev-only-session-secret-change-me-in-production-0123456789";
+const DEV_ENCRYPTION_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Roles {
+    /// HTTP only: UI, API, webhooks.
+    Web,
+    /// Background workers only (health and metrics are still served).
+    Worker,
+    /// Both (the default).
+    Both,
+}
+
+impl Roles {
+    pub fn serves_web(self) -> bool {
+        matches!(self, Roles::Web | Roles::Both)
+    }
+
+    pub fn runs_workers(self) -> bool {
+        matches!(self, Roles::Worker | Roles::Both)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "server", about = "Plataforma Omnichannel")]
+pub struct Config {
+    /// PostgreSQL connection URL.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/plataforma"
+    )]
+    pub database_url: String,
+
+    /// Redis connection URL.
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: String,
+
+    /// Prefix for every Redis key and queue, so several deployments can share one Redis.
+    #[arg(long, env = "REDIS_NAMESPACE", default_value = "omni")]
+    pub redis_namespace: String,
+
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:3000")]
+    pub bind_addr: SocketAddr,
+
+    /// The URL people use to reach the platform. With https, cookies are marked Secure.
+    #[arg(long, env = "PUBLIC_URL", default_value = "http://localhost:3000")]
+    pub public_url: String,
+
+    /// Key for session tokens and recovery codes (at least 32 characters).
+    #[arg(long, env = "SESSION_SECRET", hide_env_values = true)]
+    pub session_secret: Option<String>,
+
+    /// AES-256 key for secrets at rest, as 64 hexadecimal characters.
+    #[arg(long, env = "ENCRYPTION_KEY", hide_env_values = true)]
+    pub encryption_key: Option<String>,
+
+    /// What this instance does: web, worker or both.
+    #[arg(long, env = "ROLES", value_enum, default_value = "both")]
+    pub roles: Roles,
+
+    /// Log format: text (readable) or json.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+
+    /// Create the demo users and team at start (idempotent).
+    #[arg(long, env = "DEMO_MODE", default_value_t = false)]
+    pub demo: bool,
+
+    /// Minutes without activity after which a session ends.
+    #[arg(long, env = "SESSION_IDLE_MINUTES", default_value_t = 120)]
+    pub session_idle_minutes: u64,
+
+    /// Hours after login after which a session ends regardless of activity.
+    #[arg(long, env = "SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
+    pub session_absolute_hours: u64,
+
+    /// Failed logins per account before a temporary lockout.
+    #[arg(long, env = "LOGIN_MAX_FAILURES", default_value_t = 5)]
+    pub login_max_failures: u32,
+
+    /// Failed logins per client address before a temporary lockout.
+    #[arg(long, env = "LOGIN_MAX_FAILURES_PER_IP", default_value_t = 30)]
+    pub login_max_failures_per_ip: u32,
+
+    /// Lockout window in minutes.
+    #[arg(long, env = "LOGIN_LOCKOUT_MINUTES", default_value_t = 15)]
+    pub login_lockout_minutes: u64,
+
+    /// Trust X-Forwarded-For for the client address (only behind your own proxy).
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+
+    /// Maximum request body in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Minutes between runs of the session clean-up job.
+    #[arg(long, env = "SESSION_CLEANUP_MINUTES", default_value_t = 5)]
+    pub session_cleanup_minutes: u32,
+}
+
+impl Config {
+    /// Defaults for tests and tools, as if no flag or variable were given.
+    pub fn defaults() -> Self {
+        Self::parse_from(["server"])
+    }
+
+    pub fn session_secret(&self) -> Vec<u8> {
+        match &self.session_secret {
+            Some(s) => s.as_bytes().to_vec(),
+            None => {
+                tracing::warn!("SESSION_SECRET not set: using the development secret");
+                DEV_SESSION_SECRET.as_bytes().to_vec()
+            }
+        }
+    }
+
+    pub fn encryption_key(&self) -> anyhow::Result<Vec<u8>> {
+        let hex_key = match &self.encryption_key {
+            Some(k) => k.as_str(),
+            None => {
+                tracing::warn!("ENCRYPTION_KEY not set: using the development key");
+                DEV_ENCRYPTION_KEY
+            }
+        };
+        hex::decode(hex_key.trim()).context("ENCRYPTION_KEY must be 64 hexadecimal characters")
+    }
+
+    /// scheme://host[:port] of the public URL.
+    pub fn public_origin(&self) -> String {
+        let url = self.public_url.trim_end_matches('/');
+        match url.find("://") {
+            Some(i) => match url[i + 3..].find('/') {
+                Some(j) => url[..i + 3 + j].to_owned(),
+                None => url.to_owned(),
+            },
+            None => url.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_work_without_any_variable() {
+        let c = Config::defaults();
+        assert_eq!(c.roles, Roles::Both);
+        assert_eq!(c.bind_addr.port(), 3000);
+        assert_eq!(c.encryption_key().unwrap().len(), 32);
+        assert!(c.session_secret().len() >= 32);
+    }
+
+    #[test]
+    fn public_origin_drops_the_path() {
+        let mut c = Config::defaults();
+        c.public_url = "https://atendimento.empresa.com.br/app/".into();
+        assert_eq!(c.public_origin(), "https://atendimento.empresa.com.br");
+    }
+}

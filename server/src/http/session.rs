@@ -1,0 +1,136 @@
+//! Resolves who is calling before any page or server function runs, and enforces CSRF on every
+//! state-changing request.
+
+use super::limits::error_response;
+use app::backend::session::{self, cookie_value, RequestContext, SESSION_COOKIE};
+use app::backend::AppState;
+use app::client::{CSRF_COOKIE, CSRF_HEADER};
+use app::error::AppError;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::net::SocketAddr;
+
+fn client_ip(state: &AppState, request: &Request) -> Option<String> {
+    if state.auth.trust_forwarded_for {
+        if let Some(forwarded) = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
+            return Some(forwarded.trim().to_owned());
+        }
+    }
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+}
+
+fn is_static_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path.starts_with("/favicon.")
+}
+
+/// Whether the `Origin` header, when present, is ours. Browsers send it on cross-site POSTs.
+fn origin_allowed(state: &AppState, request: &Request) -> bool {
+    let Some(origin) = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return true;
+    };
+    if origin == state.auth.public_origin {
+        return true;
+    }
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    origin
+        .split_once("://")
+        .is_some_and(|(_, rest)| !host.is_empty() && rest == host)
+}
+
+pub async fn resolve_session(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if is_static_asset(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let cookies = request
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let mut ctx = RequestContext {
+        ip: client_ip(&state, &request),
+        user_agent: request
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(300).collect()),
+        session: None,
+        user: None,
+        csrf_cookie: cookie_value(&cookies, CSRF_COOKIE).map(str::to_owned),
+    };
+    if let Some(token) = cookie_value(&cookies, SESSION_COOKIE) {
+        match session::resolve(&state, token).await {
+            Ok((found, user)) => {
+                ctx.session = found;
+                ctx.user = user;
+            }
+            Err(e) => {
+                tracing::error!(error = ?e, "failed to load a session");
+                return error_response(AppError::Internal);
+            }
+        }
+    }
+
+    let changes_state = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if changes_state {
+        let header_token = request
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok());
+        if !origin_allowed(&state, &request) || !session::csrf_ok(&ctx, header_token) {
+            tracing::warn!(path = %request.uri().path(), ip = ?ctx.ip, "CSRF check failed");
+            return error_response(AppError::CsrfRejected);
+        }
+    }
+
+    // Every page gives the browser an anti-CSRF cookie to echo: the session's own when signed
+    // in, a fresh one for anonymous visitors who have none.
+    let csrf_to_set = match &ctx.session {
+        Some(s) if ctx.csrf_cookie.as_deref() != Some(s.row.csrf_token.as_str()) => {
+            Some(s.row.csrf_token.clone())
+        }
+        None if ctx.csrf_cookie.is_none() => Some(app::backend::crypto::random_token()),
+        _ => None,
+    };
+    request.extensions_mut().insert(ctx);
+    let mut response = next.run(request).await;
+    if let Some(token) = csrf_to_set {
+        // A login or logout in this very request already set its own cookies.
+        let already = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.starts_with(CSRF_COOKIE)));
+        if !already {
+            if let Ok(v) = HeaderValue::from_str(&session::csrf_cookie(&state.auth, &token)) {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+    }
+    response
+}

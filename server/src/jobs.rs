@@ -1,0 +1,142 @@
+//! Background work on apalis with Redis-backed queues.
+//!
+//! Every instance started with the worker role runs the same workers; the queues live in Redis,
+//! so work is shared and survives restarts. Handlers are idempotent, so a job that runs twice
+//! (a crash between doing and acknowledging) does no harm.
+
+use anyhow::Context;
+use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
+use apalis::layers::retry::{HasherRng, RetryPolicy};
+use apalis::prelude::{Data, Monitor, TaskSink, WorkerBuilder, WorkerBuilderExt};
+use apalis_cron::{CronScheduler, Tick};
+use apalis_redis::{Config as QueueConfig, RedisStorage};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use std::str::FromStr;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Deletes sessions past their idle or absolute timeout, and 2FA steps left unfinished.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExpireSessions {
+    pub idle_seconds: i64,
+}
+
+#[derive(Clone)]
+pub struct JobDeps {
+    pub pool: PgPool,
+}
+
+#[tracing::instrument(skip_all, err)]
+pub async fn expire_sessions(job: ExpireSessions, deps: Data<JobDeps>) -> anyhow::Result<()> {
+    let deleted = app::backend::db::sessions::delete_expired(&deps.pool, job.idle_seconds)
+        .await
+        .context("Failed to delete expired sessions")?;
+    metrics::counter!("sessions_expired_total").increment(deleted);
+    tracing::info!(deleted, "expired sessions removed");
+    Ok(())
+}
+
+/// The Redis queue of [`ExpireSessions`] jobs for a deployment's namespace.
+pub fn expire_sessions_queue(
+    conn: apalis_redis::ConnectionManager,
+    namespace: &str,
+) -> RedisStorage<ExpireSessions> {
+    let queue = format!("{namespace}:jobs:expire-sessions");
+    // An idle worker looks for jobs pushed by other processes at each heartbeat, so the
+    // heartbeat bounds how long a new job waits.
+    RedisStorage::new(conn).with_config(
+        QueueConfig::default()
+            .queue(&queue)
+            .heartbeat_interval(Duration::from_secs(5)),
+    )
+}
+
+/// What the schedule needs to enqueue a clean-up.
+#[derive(Clone)]
+pub struct ScheduleDeps {
+    pub queue: RedisStorage<ExpireSessions>,
+    pub idle_seconds: i64,
+}
+
+/// Called by the cron backend at every tick: enqueues the clean-up, which any worker may take.
+pub async fn enqueue_expire_sessions(_tick: Tick, deps: Data<ScheduleDeps>) -> anyhow::Result<()> {
+    let mut queue = deps.queue.clone();
+    queue
+        .push(ExpireSessions {
+            idle_seconds: deps.idle_seconds,
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("Failed to enqueue the session clean-up: {e}"))
+}
+
+pub struct WorkerSettings {
+    pub redis_url: String,
+    pub namespace: String,
+    pub session_idle_seconds: i64,
+    pub cleanup_every_minutes: u32,
+}
+
+/// Runs the workers until `shutdown` is cancelled; jobs in flight are given 30 seconds to end.
+pub async fn run(
+    pool: PgPool,
+    settings: WorkerSettings,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let conn = apalis_redis::connect(settings.redis_url.as_str())
+        .await
+        .context("Failed to connect the job queue to Redis")?;
+    let storage = expire_sessions_queue(conn, &settings.namespace);
+    let schedule = cron::Schedule::from_str(&format!(
+        "0 */{} * * * *",
+        settings.cleanup_every_minutes.clamp(1, 59)
+    ))
+    .context("invalid clean-up schedule")?;
+
+    // Clean once at start, so a restart after a long pause does not wait for the schedule.
+    let mut first = storage.clone();
+    first
+        .push(ExpireSessions {
+            idle_seconds: settings.session_idle_seconds,
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("Failed to enqueue the first clean-up: {e}"))?;
+
+    let idle_seconds = settings.session_idle_seconds;
+    let worker_storage = storage.clone();
+    let deps = JobDeps { pool };
+    Monitor::new()
+        .register(move |_restarts| {
+            let backoff = ExponentialBackoffMaker::new(
+                Duration::from_secs(1),
+                Duration::from_secs(60),
+                0.5,
+                HasherRng::default(),
+            )
+            .expect("static backoff bounds are valid")
+            .make_backoff();
+            WorkerBuilder::new("expire-sessions")
+                .backend(worker_storage.clone())
+                .data(deps.clone())
+                .concurrency(1)
+                .retry(RetryPolicy::retries(3).with_backoff(backoff))
+                .timeout(Duration::from_secs(30))
+                .build(expire_sessions)
+        })
+        .register(move |_restarts| {
+            WorkerBuilder::new("expire-sessions-schedule")
+                .backend(CronScheduler::new(schedule.clone()))
+                .data(ScheduleDeps {
+                    queue: storage.clone(),
+                    idle_seconds,
+                })
+                .build(enqueue_expire_sessions)
+        })
+        .shutdown_timeout(Duration::from_secs(30))
+        .run_with_signal(async move {
+            shutdown.cancelled().await;
+            Ok(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("job monitor failed: {e}"))
+}

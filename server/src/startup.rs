@@ -1,0 +1,241 @@
+//! Builds the application from its configuration and runs it until asked to stop.
+
+use crate::config::Config;
+use crate::http;
+use crate::jobs;
+use anyhow::Context;
+use app::backend::crypto::Secrets;
+use app::backend::{AppState, AuthSettings};
+use app::{shell, App};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Postgres};
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+pub struct Application {
+    config: Config,
+    state: AppState,
+    listener: TcpListener,
+}
+
+/// Cancelled on SIGINT or SIGTERM.
+pub fn shutdown_on_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let trigger = token.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term => {}
+        }
+        tracing::info!("shutdown requested: finishing requests and jobs in flight");
+        trigger.cancel();
+    });
+    token
+}
+
+fn leptos_options(bind: SocketAddr) -> LeptosOptions {
+    let env_or = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.into());
+    let env = match std::env::var("LEPTOS_ENV").as_deref() {
+        Ok("PROD") | Ok("prod") | Ok("production") => Env::PROD,
+        _ => Env::DEV,
+    };
+    LeptosOptions::builder()
+        .output_name(env_or("LEPTOS_OUTPUT_NAME", "plataforma"))
+        .site_root(env_or("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(env_or("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .env(env)
+        .site_addr(bind)
+        .reload_port(
+            env_or("LEPTOS_RELOAD_PORT", "3001")
+                .parse::<u32>()
+                .unwrap_or(3001),
+        )
+        .build()
+}
+
+/// Creates the database when it does not exist yet, then applies the migrations.
+pub async fn prepare_database(database_url: &str) -> anyhow::Result<sqlx::PgPool> {
+    use sqlx::migrate::MigrateDatabase;
+    if !Postgres::database_exists(database_url)
+        .await
+        .context("Failed to reach PostgreSQL")?
+    {
+        Postgres::create_database(database_url)
+            .await
+            .context("Failed to create the database")?;
+        tracing::info!("database created");
+    }
+    let options = PgConnectOptions::from_str(database_url)
+        .context("invalid DATABASE_URL")?
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+    let pool = PgPoolOptions::new()
+        .max_connections(20)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+        .context("Failed to connect to PostgreSQL")?;
+    sqlx::migrate!("../migrations")
+        .run(&pool)
+        .await
+        .context("Failed to apply migrations")?;
+    Ok(pool)
+}
+
+impl Application {
+    /// Connects to PostgreSQL (creating and migrating the database) and Redis, seeds the demo
+    /// data when asked, and binds the listener. Port 0 picks a free port (tests).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let pool = prepare_database(&config.database_url).await?;
+        let redis_client =
+            redis::Client::open(config.redis_url.as_str()).context("invalid REDIS_URL")?;
+        let redis = redis::aio::ConnectionManager::new(redis_client)
+            .await
+            .context("Failed to connect to Redis")?;
+        let secrets = Secrets::new(&config.encryption_key()?, &config.session_secret())?;
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .with_context(|| format!("Failed to listen on {}", config.bind_addr))?;
+        let local = listener.local_addr()?;
+        let state = AppState {
+            leptos_options: leptos_options(local),
+            pool,
+            redis,
+            secrets: Arc::new(secrets),
+            auth: Arc::new(AuthSettings {
+                secure_cookies: config.public_url.starts_with("https://"),
+                public_origin: config.public_origin(),
+                session_idle: Duration::from_secs(config.session_idle_minutes * 60),
+                session_absolute: Duration::from_secs(config.session_absolute_hours * 3600),
+                max_failures_per_account: config.login_max_failures,
+                max_failures_per_ip: config.login_max_failures_per_ip,
+                lockout_window: Duration::from_secs(config.login_lockout_minutes * 60),
+                trust_forwarded_for: config.trust_forwarded_for,
+                redis_namespace: config.redis_namespace.clone(),
+            }),
+        };
+        if config.demo {
+            app::backend::seed::seed_demo(&state)
+                .await
+                .context("Failed to seed the demo data")?;
+        }
+        Ok(Self {
+            config,
+            state,
+            listener,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves (and runs workers, per the roles) until `shutdown` is cancelled.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let Application {
+            config,
+            state,
+            listener,
+        } = self;
+        let workers = config.roles.runs_workers().then(|| {
+            let settings = jobs::WorkerSettings {
+                redis_url: config.redis_url.clone(),
+                namespace: config.redis_namespace.clone(),
+                session_idle_seconds: state.auth.session_idle.as_secs() as i64,
+                cleanup_every_minutes: config.session_cleanup_minutes,
+            };
+            tokio::spawn(jobs::run(state.pool.clone(), settings, shutdown.clone()))
+        });
+
+        let router = router(state, &config);
+        tracing::info!(
+            address = %listener.local_addr()?,
+            roles = ?config.roles,
+            "Plataforma Omnichannel no ar"
+        );
+        let stop = shutdown.clone();
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await
+        .context("HTTP server failed")?;
+
+        if let Some(workers) = workers {
+            workers.await.context("worker task panicked")??;
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// The whole HTTP surface. Worker-only instances still answer the probes and metrics.
+pub fn router(state: AppState, config: &Config) -> Router {
+    let ops = Router::new()
+        .route("/healthz", get(http::health::healthz))
+        .route("/readyz", get(http::health::readyz))
+        .route("/metrics", get(http::metrics::render));
+    let _ = http::metrics::handle();
+
+    let router = if config.roles.serves_web() {
+        let routes = generate_route_list(App);
+        let ui = Router::new()
+            .leptos_routes_with_context(
+                &state,
+                routes,
+                {
+                    let state = state.clone();
+                    move || provide_context(state.clone())
+                },
+                {
+                    let options = state.leptos_options.clone();
+                    move || shell(options.clone())
+                },
+            )
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .layer(from_fn_with_state(
+                state.clone(),
+                http::session::resolve_session,
+            ))
+            .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+            .layer(from_fn_with_state(
+                config.max_body_bytes,
+                http::limits::refuse_oversized,
+            ));
+        ops.merge(ui)
+    } else {
+        ops
+    };
+    router
+        .layer(from_fn(http::metrics::track))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,354 @@
+//! Every role against every server function and protected page. The table must list every
+//! server function the application registers, so a new one cannot ship unchecked.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::collections::BTreeSet;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Anonymous,
+    Admin,
+    Supervisor,
+    Agent,
+}
+
+/// Who may call each endpoint. `Anyone` includes anonymous visitors.
+#[derive(Clone, Copy, Debug)]
+enum Allowed {
+    Anyone,
+    SignedIn,
+    AdminOrSupervisor,
+    AdminOnly,
+}
+
+impl Allowed {
+    fn admits(self, who: Who) -> bool {
+        match self {
+            Allowed::Anyone => true,
+            Allowed::SignedIn => who != Who::Anonymous,
+            Allowed::AdminOrSupervisor => matches!(who, Who::Admin | Who::Supervisor),
+            Allowed::AdminOnly => who == Who::Admin,
+        }
+    }
+}
+
+/// (endpoint, who may call it, form arguments). Arguments are valid where an argument is needed,
+/// so that "allowed" shows as anything but 401/403.
+fn table(ids: &Ids) -> Vec<(&'static str, Allowed, Vec<(&'static str, String)>)> {
+    use Allowed::*;
+    vec![
+        ("session/current", Anyone, vec![]),
+        (
+            "session/login",
+            Anyone,
+            vec![("email", "x@y.com".into()), ("password", "errada".into())],
+        ),
+        (
+            "session/verify-code",
+            Anyone,
+            vec![("code", "000000".into())],
+        ),
+        ("session/logout", Anyone, vec![]),
+        ("dashboard/counts", SignedIn, vec![]),
+        (
+            "profile/password",
+            SignedIn,
+            vec![
+                ("current_password", "errada".into()),
+                ("new_password", "nova-senha-123".into()),
+            ],
+        ),
+        ("profile/totp/start", SignedIn, vec![]),
+        (
+            "profile/totp/confirm",
+            SignedIn,
+            vec![("code", "000000".into())],
+        ),
+        (
+            "profile/totp/disable",
+            SignedIn,
+            vec![("password", "errada".into())],
+        ),
+        (
+            "profile/availability",
+            SignedIn,
+            vec![("availability", "away".into())],
+        ),
+        ("teams/list", AdminOrSupervisor, vec![]),
+        ("teams/names", AdminOrSupervisor, vec![]),
+        ("teams/candidates", AdminOrSupervisor, vec![]),
+        (
+            "teams/create",
+            AdminOnly,
+            vec![("name", "Equipe RBAC".into())],
+        ),
+        (
+            "teams/rename",
+            AdminOnly,
+            vec![
+                ("id", ids.team.clone()),
+                ("name", "Atendimento Geral".into()),
+            ],
+        ),
+        (
+            "teams/add-member",
+            AdminOrSupervisor,
+            vec![
+                ("team", ids.team.clone()),
+                ("user", ids.other_agent.clone()),
+                ("as_supervisor", "false".into()),
+            ],
+        ),
+        (
+            "teams/remove-member",
+            AdminOrSupervisor,
+            vec![
+                ("team", ids.team.clone()),
+                ("user", ids.other_agent.clone()),
+            ],
+        ),
+        ("users/list", AdminOnly, vec![]),
+        (
+            "users/set-active",
+            AdminOnly,
+            vec![("id", ids.other_agent.clone()), ("active", "true".into())],
+        ),
+        (
+            "users/reset-password",
+            AdminOnly,
+            vec![("id", ids.other_agent.clone())],
+        ),
+        ("audit/list", AdminOnly, vec![]),
+        ("settings/security", AdminOnly, vec![]),
+        (
+            "settings/security/save",
+            AdminOnly,
+            vec![
+                ("require_totp_admin", "false".into()),
+                ("require_totp_supervisor", "false".into()),
+                ("require_totp_agent", "false".into()),
+            ],
+        ),
+    ]
+}
+
+/// Server functions whose input is JSON.
+fn json_table(ids: &Ids) -> Vec<(&'static str, Allowed, serde_json::Value)> {
+    vec![
+        (
+            "users/create",
+            Allowed::AdminOnly,
+            json!({"form": {"name": "Nova Pessoa", "role": "agent", "capacity": 3, "teams": []},
+                   "email": format!("rbac-{}@empresa.com", uuid::Uuid::new_v4().simple()),
+                   "password": "senha-forte-1"}),
+        ),
+        (
+            "users/update",
+            Allowed::AdminOnly,
+            json!({"id": ids.other_agent, "form": {"name": "Juliana Costa", "role": "agent", "capacity": 5, "teams": [ids.team]}}),
+        ),
+    ]
+}
+
+struct Ids {
+    team: String,
+    other_agent: String,
+}
+
+async fn browser_for(app: &TestApp, who: Who) -> Browser {
+    match who {
+        Who::Anonymous => app.browser().await,
+        Who::Admin => app.signed_in(DEMO_EMAIL).await,
+        Who::Supervisor => app.signed_in(SUPERVISOR_EMAIL).await,
+        Who::Agent => app.signed_in(AGENT_EMAIL).await,
+    }
+}
+
+fn denied(status: StatusCode) -> bool {
+    status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_table_covers_every_registered_server_function() {
+    let ids = Ids {
+        team: String::new(),
+        other_agent: String::new(),
+    };
+    let listed: BTreeSet<String> = table(&ids)
+        .iter()
+        .map(|(e, _, _)| format!("/api/{e}"))
+        .chain(json_table(&ids).iter().map(|(e, _, _)| format!("/api/{e}")))
+        .collect();
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
+    assert_eq!(listed, registered);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_is_refused_or_admitted_by_every_server_function_as_the_matrix_says() {
+    let app = spawn_app().await;
+    let ids = Ids {
+        team: sqlx::query_scalar::<_, uuid::Uuid>("select id from teams limit 1")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap()
+            .to_string(),
+        other_agent: user_id(&app, OTHER_AGENT_EMAIL).await,
+    };
+    let mut failures = Vec::new();
+    for who in [Who::Anonymous, Who::Agent, Who::Supervisor, Who::Admin] {
+        for (endpoint, allowed, args) in table(&ids) {
+            // Logging out would end the session the rest of the loop uses.
+            if endpoint == "session/logout" {
+                continue;
+            }
+            let browser = browser_for(&app, who).await;
+            let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let status = browser.call(endpoint, &args).await.status();
+            let expected_allowed = allowed.admits(who);
+            // Wrong-credential answers (login, code checks) are 401 by design; they are
+            // "allowed" for everyone and carry their own body, checked in auth.rs.
+            let credential_check = matches!(
+                endpoint,
+                "session/login"
+                    | "session/verify-code"
+                    | "profile/totp/confirm"
+                    | "profile/password"
+                    | "profile/totp/disable"
+            );
+            if expected_allowed && denied(status) && !credential_check {
+                failures.push(format!("{who:?} should reach {endpoint}, got {status}"));
+            }
+            if !expected_allowed && !denied(status) {
+                failures.push(format!(
+                    "{who:?} should be refused {endpoint}, got {status}"
+                ));
+            }
+            if !expected_allowed && credential_check {
+                let (_, body) = error_of(browser.call(endpoint, &args).await).await;
+                if body != json!("Unauthenticated") && body != json!("Forbidden") {
+                    failures.push(format!("{who:?} on {endpoint}: {body}"));
+                }
+            }
+        }
+        for (endpoint, allowed, body) in json_table(&ids) {
+            let browser = browser_for(&app, who).await;
+            let status = browser.call_json(endpoint, &body).await.status();
+            if allowed.admits(who) == denied(status) {
+                failures.push(format!("{who:?} on {endpoint}: got {status}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protected_pages_are_refused_by_the_server_not_just_hidden() {
+    let app = spawn_app().await;
+    let pages = [
+        ("/", Allowed::SignedIn),
+        ("/perfil", Allowed::SignedIn),
+        ("/equipes", Allowed::AdminOrSupervisor),
+        ("/usuarios", Allowed::AdminOnly),
+        ("/auditoria", Allowed::AdminOnly),
+        ("/configuracoes", Allowed::AdminOnly),
+    ];
+    for who in [Who::Anonymous, Who::Agent, Who::Supervisor, Who::Admin] {
+        let browser = browser_for(&app, who).await;
+        for (path, allowed) in pages {
+            let response = browser.get(path).await;
+            let status = response.status();
+            let location = response
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let body = response.text().await.unwrap();
+            match (who, allowed.admits(who)) {
+                (Who::Anonymous, _) => {
+                    assert!(status.is_redirection(), "{path} for anonymous: {status}");
+                    assert_eq!(location.as_deref(), Some("/entrar"));
+                }
+                (_, true) => assert_eq!(status, StatusCode::OK, "{who:?} {path}"),
+                (_, false) => {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{who:?} {path}");
+                    assert!(body.contains("Acesso negado"));
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_menu_shows_only_what_the_role_may_open() {
+    let app = spawn_app().await;
+    let agent = app
+        .signed_in(AGENT_EMAIL)
+        .await
+        .get("/")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let admin = app
+        .signed_in(DEMO_EMAIL)
+        .await
+        .get("/")
+        .await
+        .text()
+        .await
+        .unwrap();
+    for section in ["Usuários", "Equipes", "Auditoria", "Configurações"] {
+        assert!(
+            !agent.contains(&format!("<span>{section}</span>")),
+            "{section}"
+        );
+        assert!(
+            admin.contains(&format!("<span>{section}</span>")),
+            "{section}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_manages_only_the_teams_they_supervise() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let other_team: String = admin
+        .call("teams/create", &[("name", "Cobrança")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let supervisor = app.signed_in(SUPERVISOR_EMAIL).await;
+    let agent = user_id(&app, OTHER_AGENT_EMAIL).await;
+
+    let refused = supervisor
+        .call(
+            "teams/add-member",
+            &[
+                ("team", &other_team),
+                ("user", &agent),
+                ("as_supervisor", "false"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let teams: serde_json::Value = supervisor
+        .call("teams/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cobranca = teams
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Cobrança")
+        .unwrap();
+    assert_eq!(cobranca["can_manage"], false);
+}
