@@ -13,6 +13,26 @@ fn message(body: &Value) -> String {
         .message()
 }
 
+/// Creates a team with a hand-made request, to control the anti-CSRF header and the origin.
+async fn create_team_raw(
+    b: &Browser,
+    name: &str,
+    csrf_header: Option<&str>,
+    origin: Option<&str>,
+) -> reqwest::Response {
+    let mut request = b
+        .client
+        .post(format!("{}/api/teams/create", b.base))
+        .form(&[("name", name)]);
+    if let Some(token) = csrf_header {
+        request = request.header("x-csrf-token", token);
+    }
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
+    }
+    request.send().await.unwrap()
+}
+
 async fn user_count(app: &TestApp) -> i64 {
     sqlx::query_scalar("select count(*) from users")
         .fetch_one(&app.state.pool)
@@ -179,13 +199,7 @@ async fn a_missing_csrf_token_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
     let b = app.signed_in(DEMO_EMAIL).await;
 
-    let r = b
-        .client
-        .post(format!("{}/api/teams/create", app.address))
-        .form(&[("name", "Sem token")])
-        .send()
-        .await
-        .unwrap();
+    let r = create_team_raw(&b, "Sem token", None, None).await;
 
     let (status, body) = error_of(r).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -203,14 +217,7 @@ async fn a_forged_csrf_token_is_refused() {
     let app = spawn_app().await;
     let b = app.signed_in(DEMO_EMAIL).await;
 
-    let r = b
-        .client
-        .post(format!("{}/api/teams/create", app.address))
-        .header("x-csrf-token", "forjado")
-        .form(&[("name", "Forjada")])
-        .send()
-        .await
-        .unwrap();
+    let r = create_team_raw(&b, "Forjada", Some("forjado"), None).await;
 
     assert_eq!(
         error_of(r).await,
@@ -224,14 +231,7 @@ async fn a_token_that_matches_a_forged_cookie_but_not_the_session_is_refused() {
     let b = app.signed_in(DEMO_EMAIL).await;
     b.set_cookie("omni_csrf", "escolhido-pelo-atacante");
 
-    let r = b
-        .client
-        .post(format!("{}/api/teams/create", app.address))
-        .header("x-csrf-token", "escolhido-pelo-atacante")
-        .form(&[("name", "Forjada")])
-        .send()
-        .await
-        .unwrap();
+    let r = create_team_raw(&b, "Forjada", Some("escolhido-pelo-atacante"), None).await;
 
     assert_eq!(
         error_of(r).await,
@@ -244,15 +244,8 @@ async fn a_cross_site_origin_is_refused_even_with_the_token() {
     let app = spawn_app().await;
     let b = app.signed_in(DEMO_EMAIL).await;
 
-    let r = b
-        .client
-        .post(format!("{}/api/teams/create", app.address))
-        .header("x-csrf-token", b.cookie("omni_csrf").unwrap())
-        .header("origin", "https://atacante.example")
-        .form(&[("name", "Cross")])
-        .send()
-        .await
-        .unwrap();
+    let token = b.cookie("omni_csrf").unwrap();
+    let r = create_team_raw(&b, "Cross", Some(&token), Some("https://atacante.example")).await;
 
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }

@@ -36,9 +36,12 @@ impl Allowed {
     }
 }
 
-/// (endpoint, who may call it, form arguments). Arguments are valid where an argument is needed,
-/// so that "allowed" shows as anything but 401/403.
-fn table(ids: &Ids) -> Vec<(&'static str, Allowed, Vec<(&'static str, String)>)> {
+/// (endpoint, who may call it, form arguments).
+type Row = (&'static str, Allowed, Vec<(&'static str, String)>);
+
+/// Arguments are valid where an argument is needed, so that "allowed" shows as anything but
+/// 401/403.
+fn table(ids: &Ids) -> Vec<Row> {
     use Allowed::*;
     vec![
         ("session/current", Anyone, vec![]),

@@ -66,6 +66,16 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     }
 }
 
+/// A failed load, shown in place of the content it was for.
+#[component]
+pub fn ErrorAlert(error: AppError) -> impl IntoView {
+    view! {
+        <div class="alerta-erro" role="alert">
+            {error.message()}
+        </div>
+    }
+}
+
 /// A success message.
 #[component]
 pub fn Notice(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {

@@ -1,4 +1,5 @@
 use crate::api::admin::audit_log;
+use crate::components::forms::ErrorAlert;
 use crate::components::session::RequirePermission;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -50,11 +51,7 @@ fn AuditLog() -> impl IntoView {
                     {loaded
                         .err()
                         .map(|e| {
-                            view! {
-                                <div class="alerta-erro" role="alert">
-                                    {e.message()}
-                                </div>
-                            }
+                            view! { <ErrorAlert error=e /> }
                         })}
                     <div class="cartao overflow-x-auto p-0">
                         <table class="tabela">

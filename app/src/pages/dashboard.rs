@@ -1,4 +1,5 @@
 use crate::api::auth::fetch_dashboard_counts;
+use crate::components::forms::ErrorAlert;
 use crate::components::session::use_session;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -50,11 +51,7 @@ pub fn DashboardPage() -> impl IntoView {
                                 .into_any()
                         }
                         Err(e) => {
-                            view! {
-                                <div class="alerta-erro" role="alert">
-                                    {e.message()}
-                                </div>
-                            }
+                            view! { <ErrorAlert error=e /> }
                                 .into_any()
                         }
                 }

@@ -1,5 +1,5 @@
 use crate::api::admin::{fetch_security_settings, SaveSecuritySettings};
-use crate::components::forms::{action_error, FormError, Notice};
+use crate::components::forms::{action_error, ErrorAlert, FormError, Notice};
 use crate::components::session::RequirePermission;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,11 +31,7 @@ fn Security() -> impl IntoView {
             {move || Suspend::new(async move {
                 match current.await {
                         Err(e) => {
-                            view! {
-                                <div class="alerta-erro" role="alert">
-                                    {e.message()}
-                                </div>
-                            }
+                            view! { <ErrorAlert error=e /> }
                                 .into_any()
                         }
                         Ok(s) => view! { <SecurityForm settings=s save /> }.into_any(),

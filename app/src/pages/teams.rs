@@ -1,7 +1,7 @@
 use crate::api::teams::{
     list_teams, team_candidates, AddTeamMember, CreateTeam, RemoveTeamMember, RenameTeam,
 };
-use crate::components::forms::{action_error, FormError, TextField};
+use crate::components::forms::{action_error, ErrorAlert, FormError, TextField};
 use crate::components::session::{use_session, RequirePermission};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -91,11 +91,7 @@ fn Teams() -> impl IntoView {
                 let people = candidates.await.unwrap_or_default();
                 match teams.await {
                         Err(e) => {
-                            view! {
-                                <div class="alerta-erro" role="alert">
-                                    {e.message()}
-                                </div>
-                            }
+                            view! { <ErrorAlert error=e /> }
                                 .into_any()
                         }
                         Ok(list) if list.is_empty() => {

@@ -2,7 +2,7 @@ use crate::api::teams::team_names;
 use crate::api::users::{
     list_users, CreateUser, ResetUserPassword, SetUserActive, UpdateUser, UserForm,
 };
-use crate::components::forms::{action_error, FormError, Notice, TextField};
+use crate::components::forms::{action_error, ErrorAlert, FormError, Notice, TextField};
 use crate::components::session::{use_session, RequirePermission};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -147,11 +147,7 @@ fn UsersAdmin() -> impl IntoView {
             {move || Suspend::new(async move {
                 match users.await {
                         Err(e) => {
-                            view! {
-                                <div class="alerta-erro" role="alert">
-                                    {e.message()}
-                                </div>
-                            }
+                            view! { <ErrorAlert error=e /> }
                                 .into_any()
                         }
                         Ok(list) => {

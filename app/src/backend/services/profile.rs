@@ -14,6 +14,14 @@ use shared::Availability;
 
 const ISSUER: &str = "Plataforma Omnichannel";
 
+/// An audit entry for something users did to their own account.
+fn own_account_event(who: &Authorised, action: AuditAction) -> NewAuditEntry<'_> {
+    NewAuditEntry::new(action)
+        .by(Some(who.user.id), &who.user.email)
+        .on(who.user.id, &who.user.email)
+        .from_ip(who.ip())
+}
+
 async fn confirm_password(
     state: &AppState,
     who: &Authorised,
@@ -42,10 +50,7 @@ pub async fn change_password(
     let mut tx = state.pool.begin().await?;
     users::set_password_hash(&mut *tx, who.user.id, &hash).await?;
     sessions::delete_others(&mut *tx, who.user.id, &who.session.id_hash).await?;
-    NewAuditEntry::new(AuditAction::PasswordChanged)
-        .by(Some(who.user.id), &who.user.email)
-        .on(who.user.id, &who.user.email)
-        .from_ip(who.ip())
+    own_account_event(who, AuditAction::PasswordChanged)
         .record(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -98,10 +103,7 @@ pub async fn confirm_totp_enrolment(
         .map(|c| state.secrets.token_hash(&normalise_recovery_code(c)))
         .collect();
     users::replace_recovery_codes(&mut tx, user.id, &hashes).await?;
-    NewAuditEntry::new(AuditAction::TotpEnabled)
-        .by(Some(user.id), &who.user.email)
-        .on(user.id, &who.user.email)
-        .from_ip(who.ip())
+    own_account_event(who, AuditAction::TotpEnabled)
         .record(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -118,10 +120,7 @@ pub async fn disable_totp(
     let mut tx = state.pool.begin().await?;
     users::set_totp_secret(&mut *tx, who.user.id, None, None).await?;
     users::replace_recovery_codes(&mut tx, who.user.id, &[]).await?;
-    NewAuditEntry::new(AuditAction::TotpDisabled)
-        .by(Some(who.user.id), &who.user.email)
-        .on(who.user.id, &who.user.email)
-        .from_ip(who.ip())
+    own_account_event(who, AuditAction::TotpDisabled)
         .record(&mut *tx)
         .await?;
     tx.commit().await?;
