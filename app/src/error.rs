@@ -47,6 +47,9 @@ pub enum AppError {
     CsrfRejected,
     #[error("request too large")]
     TooLarge,
+    /// The arguments could not be read (malformed or missing fields).
+    #[error("bad request")]
+    BadRequest,
     /// Anything unexpected; details are in the server log only.
     #[error("internal error")]
     Internal,
@@ -93,6 +96,9 @@ impl AppError {
                     .into()
             }
             AppError::TooLarge => "Os dados enviados são grandes demais.".into(),
+            AppError::BadRequest => {
+                "Os dados enviados estão incompletos ou em formato inválido.".into()
+            }
             AppError::Internal => {
                 "Ocorreu um erro inesperado. Tente novamente em instantes.".into()
             }
@@ -116,6 +122,7 @@ impl AppError {
             AppError::EmailTaken | AppError::TeamNameTaken | AppError::LastAdministrator => 409,
             AppError::NotFound => 404,
             AppError::TooLarge => 413,
+            AppError::BadRequest => 400,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }
@@ -136,6 +143,8 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
+            // On the server: the arguments did not parse.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::BadRequest,
             // The server answered with something that is not one of our errors: a proxy page,
             // a 413 from the body limit, or a dropped connection.
             ServerFnErrorErr::Request(e) | ServerFnErrorErr::Response(e) => AppError::Transport(e),

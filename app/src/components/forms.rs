@@ -69,9 +69,19 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
 /// A failed load, shown in place of the content it was for.
 #[component]
 pub fn ErrorAlert(error: AppError) -> impl IntoView {
+    let expired = error == AppError::Unauthenticated;
     view! {
         <div class="alerta-erro" role="alert">
             {error.message()}
+            {expired
+                .then(|| {
+                    view! {
+                        " "
+                        <a href="/entrar" class="font-semibold underline" rel="external">
+                            "Entrar"
+                        </a>
+                    }
+                })}
         </div>
     }
 }

@@ -15,6 +15,25 @@ pub fn error_response(error: AppError) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
+/// Leptos answers every server-function error with 500; errors that say which status they mean
+/// (arguments that did not parse) get it here.
+pub async fn error_status(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return error_response(AppError::Internal);
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(error.status()) {
+            parts.status = status;
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 /// Bodies up to this size are read and discarded before the 413 answer, so the client, still
 /// sending, receives the answer instead of a reset connection (hyper has no lingering close).
 const DRAIN_AT_MOST: usize = 32 * 1024 * 1024;

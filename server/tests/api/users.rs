@@ -1,8 +1,6 @@
 //! Usuários and Equipes: creating, editing, deactivating, resetting, and the audit trail.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

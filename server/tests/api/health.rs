@@ -1,6 +1,4 @@
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,6 +48,16 @@ async fn metrics_are_exposed_for_prometheus() {
         .unwrap();
     assert!(text.contains("http_requests_total"), "{text}");
     assert!(text.contains("route=\"/healthz\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_carry_basic_security_headers() {
+    let app = spawn_app().await;
+    let r = app.browser().await.get("/entrar").await;
+    let h = r.headers();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

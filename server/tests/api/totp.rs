@@ -1,9 +1,7 @@
 //! Two-factor authentication: enrolment, login with a code, recovery codes, disabling, and the
 //! per-role requirement.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use shared::totp::TotpSecret;

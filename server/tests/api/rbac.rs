@@ -1,9 +1,7 @@
 //! Every role against every server function and protected page. The table must list every
 //! server function the application registers, so a new one cannot ship unchecked.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::BTreeSet;

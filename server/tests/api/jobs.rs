@@ -1,8 +1,6 @@
 //! The session clean-up job runs for real: through Redis, on the apalis monitor.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use server::config::Roles;
 use std::time::Duration;
 

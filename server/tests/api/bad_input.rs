@@ -1,9 +1,7 @@
 //! Bad input gets a clear pt-BR error, stores nothing partial, and the server keeps running.
 
-mod common;
-
+use crate::common::*;
 use app::error::AppError;
-use common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -1,8 +1,6 @@
 //! Login, lockout, session rotation and logout, through the real HTTP surface.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -1,0 +1,12 @@
+//! Black-box tests of the HTTP surface: each test starts the real application on a random port
+//! against its own PostgreSQL database and a private Redis namespace. One binary for all of them,
+//! so the suite links once.
+
+mod auth;
+mod bad_input;
+mod common;
+mod health;
+mod jobs;
+mod rbac;
+mod totp;
+mod users;
