@@ -34,8 +34,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <meta
-                    name=components::session::SESSION_META
-                    content=initial_session_json()
+                    name=components::session::INITIAL_STATE_META
+                    content=initial_state_json()
                 />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
@@ -48,13 +48,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The signed-in user as JSON, for the browser to hydrate with the same state.
-fn initial_session_json() -> String {
+/// The [`components::session::InitialState`] as JSON, for the browser to hydrate with the same
+/// state the server rendered.
+fn initial_state_json() -> String {
     #[cfg(feature = "ssr")]
-    let user = components::session::request_user();
+    let state = components::session::request_state();
     #[cfg(not(feature = "ssr"))]
-    let user: Option<shared::dto::CurrentUser> = None;
-    serde_json::to_string(&user).unwrap_or_else(|_| "null".into())
+    let state = components::session::InitialState::default();
+    serde_json::to_string(&state).unwrap_or_else(|_| "{}".into())
 }
 
 #[component]

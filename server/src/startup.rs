@@ -138,6 +138,7 @@ impl Application {
                 trust_forwarded_for: config.trust_forwarded_for,
                 redis_namespace: config.redis_namespace.clone(),
             }),
+            demo: config.demo,
         };
         if config.demo {
             app::backend::seed::seed_demo(&state)

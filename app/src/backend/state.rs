@@ -52,4 +52,6 @@ pub struct AppState {
     pub redis: redis::aio::ConnectionManager,
     pub secrets: Arc<Secrets>,
     pub auth: Arc<AuthSettings>,
+    /// Started with the demo data (`DEMO_MODE`).
+    pub demo: bool,
 }

@@ -109,6 +109,19 @@ where
     Signal::derive(move || action.value().get().and_then(|r| r.err()))
 }
 
+/// Asks the person to confirm a consequential action (the browser's own dialog).
+pub fn confirm(question: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        window().confirm_with_message(question).unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = question;
+        false
+    }
+}
+
 /// A panel shown when the signed-in user lacks the permission for a page.
 #[component]
 pub fn Forbidden() -> impl IntoView {

@@ -6,48 +6,62 @@ use shared::dto::CurrentUser;
 use shared::Permission;
 
 /// The signed-in user, known before the first byte is rendered: the server resolves it from the
-/// session cookie in its HTTP middleware, renders with it, and writes it into a `<meta>` tag
-/// that the browser reads when it hydrates. No resource, no suspense: the shell never waits.
+/// session cookie in its HTTP middleware, renders with it, and writes it (with the other
+/// per-deployment facts the UI needs) into a `<meta>` tag that the browser reads when it
+/// hydrates. No resource, no suspense: the shell never waits.
 #[derive(Clone, Copy)]
 pub struct Session {
     user: RwSignal<Option<CurrentUser>>,
+    demo: bool,
 }
 
-/// Name of the `<meta>` tag carrying the initial user as JSON.
-pub const SESSION_META: &str = "omni-sessao";
+/// What the server tells the browser at page load.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct InitialState {
+    pub user: Option<CurrentUser>,
+    /// The deployment runs with the demo data (the login page shows the demo credentials).
+    pub demo: bool,
+}
 
-/// The user of the request being rendered (server only).
+/// Name of the `<meta>` tag carrying the [`InitialState`] as JSON.
+pub const INITIAL_STATE_META: &str = "omni-estado-inicial";
+
+/// The state of the request being rendered (server only).
 #[cfg(feature = "ssr")]
-pub fn request_user() -> Option<CurrentUser> {
-    use_context::<axum::http::request::Parts>()
+pub fn request_state() -> InitialState {
+    let user = use_context::<axum::http::request::Parts>()
         .and_then(|p| {
             p.extensions
                 .get::<crate::backend::session::RequestContext>()
                 .cloned()
         })
-        .and_then(|ctx| ctx.user)
+        .and_then(|ctx| ctx.user);
+    let demo = use_context::<crate::backend::AppState>().is_some_and(|s| s.demo);
+    InitialState { user, demo }
 }
 
-fn initial_user() -> Option<CurrentUser> {
+fn initial_state() -> InitialState {
     #[cfg(feature = "ssr")]
     {
-        request_user()
+        request_state()
     }
     #[cfg(not(feature = "ssr"))]
     {
         document()
-            .query_selector(&format!("meta[name={SESSION_META}]"))
+            .query_selector(&format!("meta[name={INITIAL_STATE_META}]"))
             .ok()
             .flatten()
             .and_then(|m| m.get_attribute("content"))
             .and_then(|json| serde_json::from_str(&json).ok())
-            .flatten()
+            .unwrap_or_default()
     }
 }
 
 pub fn provide_session() {
+    let initial = initial_state();
     provide_context(Session {
-        user: RwSignal::new(initial_user()),
+        user: RwSignal::new(initial.user),
+        demo: initial.demo,
     });
 }
 
@@ -59,6 +73,11 @@ impl Session {
     /// The signed-in user, if any.
     pub fn user(&self) -> Option<CurrentUser> {
         self.user.get()
+    }
+
+    /// Whether this deployment runs with the demo data.
+    pub fn is_demo_deployment(&self) -> bool {
+        self.demo
     }
 
     pub fn can(&self, permission: Permission) -> bool {

@@ -120,9 +120,11 @@ pub fn LoginPage() -> impl IntoView {
                         </form>
                     </Show>
                 </div>
-                <p class="mt-4 text-center text-xs text-tinta-suave">
-                    "Ambiente de demonstração: demo@plataforma.com / demo123"
-                </p>
+                <Show when=move || session.is_demo_deployment()>
+                    <p class="mt-4 text-center text-xs text-tinta-suave">
+                        "Ambiente de demonstração: demo@plataforma.com / demo123"
+                    </p>
+                </Show>
             </div>
         </main>
     }

@@ -2,7 +2,7 @@ use crate::api::teams::team_names;
 use crate::api::users::{
     list_users, CreateUser, ResetUserPassword, SetUserActive, UpdateUser, UserForm,
 };
-use crate::components::forms::{action_error, ErrorAlert, FormError, Notice, TextField};
+use crate::components::forms::{action_error, confirm, ErrorAlert, FormError, Notice, TextField};
 use crate::components::session::{use_session, RequirePermission};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -175,6 +175,7 @@ fn UsersAdmin() -> impl IntoView {
                                                     let active = u.active;
                                                     let is_me = me() == Some(id);
                                                     let row_user = u.clone();
+                                                    let who = u.name.clone();
                                                     view! {
                                                         <tr class:opacity-60=!active data-email=u.email.clone()>
                                                             <td>
@@ -224,8 +225,17 @@ fn UsersAdmin() -> impl IntoView {
                                                                 <button
                                                                     type="button"
                                                                     class="botao-link"
-                                                                    on:click=move |_| {
-                                                                        reset.dispatch(ResetUserPassword { id });
+                                                                    on:click={
+                                                                        let who = who.clone();
+                                                                        move |_| {
+                                                                            if confirm(
+                                                                                &format!(
+                                                                                    "Gerar uma senha temporária para {who}? As sessões abertas dessa pessoa serão encerradas.",
+                                                                                ),
+                                                                            ) {
+                                                                                reset.dispatch(ResetUserPassword { id });
+                                                                            }
+                                                                        }
                                                                     }
                                                                 >
                                                                     "Redefinir senha"
@@ -235,12 +245,24 @@ fn UsersAdmin() -> impl IntoView {
                                                                         type="button"
                                                                         class="botao-link"
                                                                         class:text-red-700=active
-                                                                        on:click=move |_| {
-                                                                            set_active
-                                                                                .dispatch(SetUserActive {
-                                                                                    id,
-                                                                                    active: !active,
-                                                                                });
+                                                                        on:click={
+                                                                            let who = who.clone();
+                                                                            move |_| {
+                                                                                let question = if active {
+                                                                                    format!(
+                                                                                        "Desativar {who}? A pessoa perde o acesso imediatamente.",
+                                                                                    )
+                                                                                } else {
+                                                                                    format!("Reativar {who}?")
+                                                                                };
+                                                                                if confirm(&question) {
+                                                                                    set_active
+                                                                                        .dispatch(SetUserActive {
+                                                                                            id,
+                                                                                            active: !active,
+                                                                                        });
+                                                                                }
+                                                                            }
                                                                         }
                                                                     >
                                                                         {if active { "Desativar" } else { "Reativar" }}

@@ -196,3 +196,17 @@ async fn successful_and_failed_logins_are_audited_with_the_client_address() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_login_page_shows_demo_credentials_only_in_demo_mode() {
+    let demo = spawn_app().await;
+    let mut config = test_config();
+    config.demo = false;
+    let production = spawn_app_with(config).await;
+
+    let with_demo = demo.browser().await.get("/entrar").await.text().await.unwrap();
+    let without = production.browser().await.get("/entrar").await.text().await.unwrap();
+
+    assert!(with_demo.contains("demo@plataforma.com / demo123"));
+    assert!(!without.contains("demo123"));
+}
