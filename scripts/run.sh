@@ -17,8 +17,23 @@ say "Preparando o banco de dados"
 sqlx database create
 sqlx migrate run --source migrations >/dev/null
 
-say "Compilando (release)"
-cargo leptos build --release
+# Rebuild only when a source is newer than what was built last time.
+built=(target/release/server target/site/pkg/plataforma.wasm target/site/pkg/plataforma.css)
+needs_build=0
+for f in "${built[@]}"; do [ -f "$f" ] || needs_build=1; done
+if [ "$needs_build" -eq 0 ]; then
+  oldest=$(ls -tr "${built[@]}" | head -n 1)
+  changed=$(find app frontend server shared style migrations public Cargo.toml Cargo.lock \
+    tailwind.config.js package-lock.json -newer "$oldest" -type f -print -quit)
+  [ -n "$changed" ] && needs_build=1
+fi
+if [ "$needs_build" -eq 1 ]; then
+  say "Compilando (release)"
+  cargo leptos build --release
+  touch "${built[@]}"
+else
+  say "Compilação em dia"
+fi
 
 export LEPTOS_ENV=PROD LEPTOS_OUTPUT_NAME=plataforma LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
 export DEMO_MODE="${DEMO_MODE:-true}" BIND_ADDR="${BIND_ADDR:-0.0.0.0:3000}"
