@@ -82,31 +82,58 @@ pg_bin() {
   [ -n "$bin" ] && echo "$bin"
 }
 
+# Debian's package starts its own cluster on 5432 with password authentication over TCP; a
+# machine that had no PostgreSQL gets a private trust-auth cluster instead, so stop that one.
+stop_distro_postgres() {
+  as_root systemctl disable --now postgresql >/dev/null 2>&1 || true
+  if command -v pg_lsclusters >/dev/null; then
+    pg_lsclusters --no-header 2>/dev/null | awk '$4 == "online" {print $1, $2}' |
+      while read -r version cluster; do
+        as_root pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" stop || true
+      done
+  fi
+}
+
 ensure_postgres() {
   if port_open 5432; then return 0; fi
-  [ -n "$(pg_bin || true)" ] || apt_install postgresql
+  if [ -z "$(pg_bin || true)" ]; then
+    apt_install postgresql
+    stop_distro_postgres
+  fi
   local bin; bin="$(pg_bin)"
   local dir="$DATA_DIR/postgres"
-  say "PostgreSQL não está no ar em 127.0.0.1:5432: iniciando um privado em ${dir#$ROOT/}"
+  say "PostgreSQL não está no ar em 127.0.0.1:5432: iniciando um privado em .data/postgres"
   mkdir -p "$DATA_DIR"
   local run_as=()
   if [ "$(id -u)" -eq 0 ]; then
-    # PostgreSQL refuses to run as root.
-    chown postgres "$DATA_DIR" 2>/dev/null || true
+    # PostgreSQL refuses to run as root, and its user may not reach a checkout under /root:
+    # then the cluster lives in its home and .data/postgres points to it.
     run_as=(runuser -u postgres --)
+    if ! runuser -u postgres -- test -x "$DATA_DIR" 2>/dev/null; then
+      local home="/var/lib/postgresql/plataforma-$(printf '%s' "$ROOT" | md5sum | cut -c1-8)"
+      mkdir -p "$home" && chown postgres: "$home"
+      [ -L "$dir" ] || { rm -rf "$dir"; ln -s "$home" "$dir"; }
+    else
+      mkdir -p "$dir" && chown postgres: "$dir"
+    fi
+  else
+    mkdir -p "$dir"
   fi
   if [ ! -f "$dir/PG_VERSION" ]; then
-    mkdir -p "$dir"
-    [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
-    "${run_as[@]}" "$bin/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    "${run_as[@]}" "$bin/initdb" -D "$dir/" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
-  "${run_as[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w \
+  "${run_as[@]}" "$bin/pg_ctl" -D "$dir/" -l "$dir/server.log" -w \
     -o "-c listen_addresses=127.0.0.1 -p 5432 -k /tmp" start >/dev/null
 }
 
 ensure_redis() {
   if port_open 6379; then return 0; fi
-  command -v redis-server >/dev/null || apt_install redis-server
+  if ! command -v redis-server >/dev/null; then
+    apt_install redis-server
+    # Debian's package may have started its own server (no password, loopback): use it.
+    sleep 1
+    port_open 6379 && return 0
+  fi
   say "Redis não está no ar em 127.0.0.1:6379: iniciando um privado em .data/redis"
   mkdir -p "$DATA_DIR/redis"
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir "$DATA_DIR/redis" \

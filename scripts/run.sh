@@ -17,20 +17,19 @@ say "Preparando o banco de dados"
 sqlx database create
 sqlx migrate run --source migrations >/dev/null
 
-# Rebuild only when a source is newer than what was built last time.
-built=(target/release/server target/site/pkg/plataforma.wasm target/site/pkg/plataforma.css)
-needs_build=0
-for f in "${built[@]}"; do [ -f "$f" ] || needs_build=1; done
-if [ "$needs_build" -eq 0 ]; then
-  oldest=$(ls -tr "${built[@]}" | head -n 1)
+# Rebuild only when a source changed since the last release build. The test command's debug
+# build writes the same site files, so those must not be newer than the stamp either.
+stamp=target/.release-build-stamp
+needs_build=1
+if [ -f "$stamp" ] && [ -x target/release/server ] && [ -f target/site/pkg/plataforma.wasm ]; then
   changed=$(find app frontend server shared style migrations public Cargo.toml Cargo.lock \
-    tailwind.config.js package-lock.json -newer "$oldest" -type f -print -quit)
-  [ -n "$changed" ] && needs_build=1
+    tailwind.config.js package-lock.json target/site -newer "$stamp" -type f -print -quit)
+  [ -z "$changed" ] && needs_build=0
 fi
 if [ "$needs_build" -eq 1 ]; then
   say "Compilando (release)"
   cargo leptos build --release
-  touch "${built[@]}"
+  touch "$stamp"
 else
   say "Compilação em dia"
 fi

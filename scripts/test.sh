@@ -56,6 +56,7 @@ for _ in $(seq 1 120); do
   kill -0 "$server_pid" 2>/dev/null || { cat "$server_log"; warn "o servidor não iniciou"; exit 1; }
   sleep 0.5
 done
+curl -fs "http://127.0.0.1:$E2E_PORT/readyz" >/dev/null || { cat "$server_log"; warn "o servidor não ficou pronto"; exit 1; }
 BASE_URL="http://127.0.0.1:$E2E_PORT" npm --prefix end2end test
 
 say "Encerrando o servidor (SIGTERM) e conferindo o desligamento gracioso"

@@ -29,6 +29,9 @@ pub enum AppError {
     /// The login's second step was not started or took too long.
     #[error("2FA step expired")]
     TotpStepExpired,
+    /// Enrolling again while 2FA is on; it must be disabled (with the password) first.
+    #[error("2FA already enabled")]
+    TotpAlreadyEnabled,
     /// The current password typed to confirm a sensitive change is wrong.
     #[error("wrong current password")]
     WrongPassword,
@@ -83,6 +86,10 @@ impl AppError {
             AppError::TotpStepExpired => {
                 "A etapa de verificação expirou. Entre novamente com e-mail e senha.".into()
             }
+            AppError::TotpAlreadyEnabled => {
+                "A verificação em duas etapas já está ativa. Desative-a com sua senha para trocar de aparelho."
+                    .into()
+            }
             AppError::WrongPassword => "Senha atual incorreta.".into(),
             AppError::Invalid { error, .. } => error.message().into(),
             AppError::EmailTaken => "Já existe um usuário com este e-mail.".into(),
@@ -119,7 +126,10 @@ impl AppError {
             }
             AppError::TooManyAttempts { .. } => 429,
             AppError::Invalid { .. } => 422,
-            AppError::EmailTaken | AppError::TeamNameTaken | AppError::LastAdministrator => 409,
+            AppError::EmailTaken
+            | AppError::TeamNameTaken
+            | AppError::LastAdministrator
+            | AppError::TotpAlreadyEnabled => 409,
             AppError::NotFound => 404,
             AppError::TooLarge => 413,
             AppError::BadRequest => 400,

@@ -142,6 +142,24 @@ impl Config {
         hex::decode(hex_key.trim()).context("ENCRYPTION_KEY must be 64 hexadecimal characters")
     }
 
+    /// Refuses to run in production (`LEPTOS_ENV=PROD`, not in demo mode) with the development
+    /// keys, which are public in this repository.
+    pub fn check_production_keys(&self) -> anyhow::Result<()> {
+        let production = matches!(
+            std::env::var("LEPTOS_ENV").as_deref(),
+            Ok("PROD" | "prod" | "production")
+        );
+        if production
+            && !self.demo
+            && (self.session_secret.is_none() || self.encryption_key.is_none())
+        {
+            anyhow::bail!(
+                "SESSION_SECRET and ENCRYPTION_KEY must be set in production (see the README)"
+            );
+        }
+        Ok(())
+    }
+
     /// scheme://host[:port] of the public URL.
     pub fn public_origin(&self) -> String {
         let url = self.public_url.trim_end_matches('/');

@@ -86,10 +86,12 @@ pub async fn prepare_database(database_url: &str) -> anyhow::Result<sqlx::PgPool
         .await
         .context("Failed to reach PostgreSQL")?
     {
-        Postgres::create_database(database_url)
-            .await
-            .context("Failed to create the database")?;
-        tracing::info!("database created");
+        match Postgres::create_database(database_url).await {
+            Ok(()) => tracing::info!("database created"),
+            // Another instance starting at the same moment created it first.
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
+            Err(e) => return Err(e).context("Failed to create the database"),
+        }
     }
     let options = PgConnectOptions::from_str(database_url)
         .context("invalid DATABASE_URL")?
@@ -111,6 +113,7 @@ impl Application {
     /// Connects to PostgreSQL (creating and migrating the database) and Redis, seeds the demo
     /// data when asked, and binds the listener. Port 0 picks a free port (tests).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        config.check_production_keys()?;
         let pool = prepare_database(&config.database_url).await?;
         let redis_client =
             redis::Client::open(config.redis_url.as_str()).context("invalid REDIS_URL")?;
@@ -174,7 +177,15 @@ impl Application {
                 session_idle_seconds: state.auth.session_idle.as_secs() as i64,
                 cleanup_every_minutes: config.session_cleanup_minutes,
             };
-            tokio::spawn(jobs::run(state.pool.clone(), settings, shutdown.clone()))
+            let (pool, stop) = (state.pool.clone(), shutdown.clone());
+            tokio::spawn(async move {
+                let result = jobs::run(pool, settings, stop).await;
+                if let Err(e) = &result {
+                    // Logged when it happens, not only at shutdown.
+                    tracing::error!(error = ?e, "background workers stopped");
+                }
+                result
+            })
         });
 
         let router = router(state, &config);
@@ -228,6 +239,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
                 state.clone(),
                 http::session::resolve_session,
             ))
+            .layer(from_fn(http::limits::error_status))
             .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
             .layer(from_fn_with_state(
                 config.max_body_bytes,

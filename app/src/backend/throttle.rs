@@ -1,9 +1,9 @@
 //! Brute-force protection for logins, shared by every instance through Redis.
 //!
-//! Failures are counted per account (the e-mail as typed, whether or not it exists, so the
+//! Attempts are counted per account (the e-mail as typed, whether or not it exists, so the
 //! lockout itself reveals nothing) and per client address, in a fixed window that starts at the
-//! first failure. Past the limit, attempts are refused before any password is checked, until the
-//! window ends.
+//! first attempt; successful ones are given back. Past the limit, attempts are refused before
+//! any password or code is checked, until the window ends.
 
 use super::state::AppState;
 use crate::error::AppError;
@@ -29,17 +29,28 @@ fn keys(state: &AppState, email: &str, ip: Option<&str>) -> Vec<(String, usize)>
     keys
 }
 
-/// Refuses with [`AppError::TooManyAttempts`] while the account or the address is locked.
-pub async fn check(state: &AppState, email: &str, ip: Option<&str>) -> Result<(), AppError> {
+/// Counts an attempt against the account and the address *before* the credentials are checked,
+/// so a burst of parallel guesses cannot all slip past the limit; refuses with
+/// [`AppError::TooManyAttempts`] past it. A successful attempt is then given back with
+/// [`forgive`].
+pub async fn attempt(state: &AppState, email: &str, ip: Option<&str>) -> Result<(), AppError> {
     let mut conn = state.redis.clone();
+    let window = state.auth.lockout_window.as_secs() as i64;
     let limits = [
         state.auth.max_failures_per_account,
         state.auth.max_failures_per_ip,
     ];
-    for (key, which) in keys(state, email, ip) {
-        let failures: Option<u32> = conn.get(&key).await?;
-        if failures.unwrap_or(0) >= limits[which] {
-            let ttl: i64 = conn.ttl(&key).await?;
+    let keys = keys(state, email, ip);
+    let mut pipe = redis::pipe();
+    pipe.atomic();
+    for (key, _) in &keys {
+        pipe.incr(key, 1u32);
+        pipe.cmd("EXPIRE").arg(key).arg(window).arg("NX").ignore();
+    }
+    let counts: Vec<u32> = pipe.query_async(&mut conn).await?;
+    for ((key, which), count) in keys.iter().zip(counts) {
+        if count > limits[*which] {
+            let ttl: i64 = conn.ttl(key).await?;
             let minutes = ((ttl.max(1) + 59) / 60) as u32;
             return Err(AppError::TooManyAttempts { minutes });
         }
@@ -47,26 +58,15 @@ pub async fn check(state: &AppState, email: &str, ip: Option<&str>) -> Result<()
     Ok(())
 }
 
-/// Counts one failure against the account and the address.
-pub async fn record_failure(
-    state: &AppState,
-    email: &str,
-    ip: Option<&str>,
-) -> Result<(), AppError> {
+/// After a successful login: the account starts afresh and the address gets its attempt back,
+/// so a whole shift logging in from one office address is never locked out.
+pub async fn forgive(state: &AppState, email: &str, ip: Option<&str>) -> Result<(), AppError> {
     let mut conn = state.redis.clone();
-    let window = state.auth.lockout_window.as_secs() as i64;
     let mut pipe = redis::pipe();
-    for (key, _) in keys(state, email, ip) {
-        pipe.incr(&key, 1u32).ignore();
-        pipe.cmd("EXPIRE").arg(&key).arg(window).arg("NX").ignore();
+    pipe.del(account_key(state, email)).ignore();
+    if let Some(ip) = ip {
+        pipe.cmd("DECR").arg(ip_key(state, ip)).ignore();
     }
     pipe.query_async::<()>(&mut conn).await?;
-    Ok(())
-}
-
-/// Forgets the account's failures after a successful login (the address keeps its count).
-pub async fn clear_account(state: &AppState, email: &str) -> Result<(), AppError> {
-    let mut conn = state.redis.clone();
-    conn.del::<_, ()>(account_key(state, email)).await?;
     Ok(())
 }

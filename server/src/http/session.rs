@@ -14,13 +14,16 @@ use std::net::SocketAddr;
 
 fn client_ip(state: &AppState, request: &Request) -> Option<String> {
     if state.auth.trust_forwarded_for {
+        // The right-most entry is the one our own proxy appended; anything left of it was sent
+        // by the client and can be forged.
         if let Some(forwarded) = request
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok())
         {
-            return Some(forwarded.trim().to_owned());
+            return Some(forwarded.to_string());
         }
     }
     request

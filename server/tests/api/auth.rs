@@ -204,9 +204,62 @@ async fn the_login_page_shows_demo_credentials_only_in_demo_mode() {
     config.demo = false;
     let production = spawn_app_with(config).await;
 
-    let with_demo = demo.browser().await.get("/entrar").await.text().await.unwrap();
-    let without = production.browser().await.get("/entrar").await.text().await.unwrap();
+    let with_demo = demo
+        .browser()
+        .await
+        .get("/entrar")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let without = production
+        .browser()
+        .await
+        .get("/entrar")
+        .await
+        .text()
+        .await
+        .unwrap();
 
     assert!(with_demo.contains("demo@plataforma.com / demo123"));
     assert!(!without.contains("demo123"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit() {
+    let app = spawn_app().await;
+    let browser = app.browser().await;
+
+    let attempts = (0..20).map(|i| {
+        let b = &browser;
+        async move { b.login(AGENT_EMAIL, &format!("chute-{i}")).await.status() }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(checked, 5, "{statuses:?}");
+    assert_eq!(refused, 15, "{statuses:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_accounts_do_not_work_outside_demo_mode() {
+    let mut config = test_config();
+    config.demo = false;
+    let app = spawn_app_with(config).await;
+    // The database still holds the demo users from an earlier demo run.
+    app::backend::seed::seed_demo(&app.state).await.unwrap();
+
+    let (status, body) = error_of(app.browser().await.login(DEMO_EMAIL, DEMO_PASSWORD).await).await;
+
+    assert_eq!(
+        (status, body),
+        (StatusCode::UNAUTHORIZED, json!("InvalidCredentials"))
+    );
 }

@@ -353,3 +353,91 @@ async fn a_supervisor_manages_only_the_teams_they_supervise() {
         .unwrap();
     assert_eq!(cobranca["can_manage"], false);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_cannot_demote_or_remove_a_fellow_supervisor() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let team = sqlx::query_scalar::<_, uuid::Uuid>("select id from teams limit 1")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+        .to_string();
+    let juliana = user_id(&app, OTHER_AGENT_EMAIL).await;
+    admin
+        .call_json(
+            "users/update",
+            &json!({"id": juliana, "form": {"name": "Juliana Costa", "role": "supervisor", "capacity": 5, "teams": [team]}}),
+        )
+        .await;
+    let appoint = admin
+        .call(
+            "teams/add-member",
+            &[
+                ("team", &team),
+                ("user", &juliana),
+                ("as_supervisor", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(appoint.status(), StatusCode::OK);
+    let carla = app.signed_in(SUPERVISOR_EMAIL).await;
+
+    let readd = carla
+        .call(
+            "teams/add-member",
+            &[
+                ("team", &team),
+                ("user", &juliana),
+                ("as_supervisor", "false"),
+            ],
+        )
+        .await;
+    let remove = carla
+        .call(
+            "teams/remove-member",
+            &[("team", &team), ("user", &juliana)],
+        )
+        .await;
+
+    assert_eq!(
+        readd.status(),
+        StatusCode::OK,
+        "re-adding leaves the membership as it was"
+    );
+    assert_eq!(remove.status(), StatusCode::FORBIDDEN);
+    let still: bool =
+        sqlx::query_scalar("select is_supervisor from team_members where user_id::text = $1")
+            .bind(&juliana)
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert!(still);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_demoted_to_agent_no_longer_supervises_the_team() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let carla = user_id(&app, SUPERVISOR_EMAIL).await;
+    let team = sqlx::query_scalar::<_, uuid::Uuid>("select id from teams limit 1")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+        .to_string();
+
+    admin
+        .call_json(
+            "users/update",
+            &json!({"id": carla, "form": {"name": "Carla Mendes", "role": "agent", "capacity": 5, "teams": [team]}}),
+        )
+        .await;
+
+    let flag: bool =
+        sqlx::query_scalar("select is_supervisor from team_members where user_id::text = $1")
+            .bind(&carla)
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert!(!flag);
+}

@@ -259,3 +259,14 @@ async fn required_2fa_confines_unenrolled_users_to_their_profile_but_not_demo_us
         StatusCode::OK
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_active_second_factor_cannot_be_replaced_without_the_password() {
+    let app = spawn_app().await;
+    let b = app.signed_in(AGENT_EMAIL).await;
+    enrol(&b).await;
+
+    let again = error_of(b.call("profile/totp/start", &[]).await).await;
+
+    assert_eq!(again, (StatusCode::CONFLICT, json!("TotpAlreadyEnabled")));
+}

@@ -86,21 +86,49 @@ pub async fn supervised_by(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Resul
         .await
 }
 
+/// Adds a member. With `Some(flag)` the supervisor flag is set (also for an existing member);
+/// with `None` an existing membership is left exactly as it is.
 pub async fn add_member(
     db: impl PgExecutor<'_>,
     team: TeamId,
     user: UserId,
-    is_supervisor: bool,
+    is_supervisor: Option<bool>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "insert into team_members (team_id, user_id, is_supervisor) values ($1, $2, $3) \
-         on conflict (team_id, user_id) do update set is_supervisor = excluded.is_supervisor",
+        "insert into team_members (team_id, user_id, is_supervisor) values ($1, $2, coalesce($3, false)) \
+         on conflict (team_id, user_id) do update \
+         set is_supervisor = coalesce($3, team_members.is_supervisor)",
     )
     .bind(team)
     .bind(user)
     .bind(is_supervisor)
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Whether `user` supervises `team`.
+pub async fn is_supervisor_of(
+    db: impl PgExecutor<'_>,
+    team: TeamId,
+    user: UserId,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar(
+        "select is_supervisor from team_members where team_id = $1 and user_id = $2",
+    )
+    .bind(team)
+    .bind(user)
+    .fetch_optional(db)
+    .await?
+    .unwrap_or(false))
+}
+
+/// Agents supervise no team: clears the flag when someone is demoted.
+pub async fn clear_supervision(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<()> {
+    sqlx::query("update team_members set is_supervisor = false where user_id = $1")
+        .bind(user)
+        .execute(db)
+        .await?;
     Ok(())
 }
 

@@ -147,9 +147,11 @@ pub async fn set_availability(
 /// Active administrators, locked, so two concurrent demotions cannot both pass the
 /// "not the last administrator" check.
 pub async fn lock_active_admins(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<Vec<UserId>> {
-    sqlx::query_scalar("select id from users where role = 'admin' and active for update")
-        .fetch_all(&mut **tx)
-        .await
+    sqlx::query_scalar(
+        "select id from users where role = 'admin' and active order by id for update",
+    )
+    .fetch_all(&mut **tx)
+    .await
 }
 
 pub async fn set_pending_totp_secret(

@@ -28,7 +28,7 @@ pub async fn login(
     check_login_password(password_typed).map_err(|e| AppError::invalid("password", e))?;
     let ip = ctx.ip.as_deref();
 
-    if let Err(locked) = throttle::check(state, email.as_str(), ip).await {
+    if let Err(locked) = throttle::attempt(state, email.as_str(), ip).await {
         NewAuditEntry::new(AuditAction::LoginLocked)
             .by(None, email.as_str())
             .from_ip(ip)
@@ -38,18 +38,20 @@ pub async fn login(
     }
 
     let user = users::find_by_email(&state.pool, email.as_str()).await?;
+    // Demo accounts (exempt from 2FA, with a published password) only work in demo mode.
+    let usable = |u: &users::UserRecord| u.active && (state.demo || !u.is_demo);
     let stored = user
         .as_ref()
-        .filter(|u| u.active)
+        .filter(|u| usable(u))
         .map(|u| u.password_hash.clone());
     let password_ok = password::verify(password_typed.to_owned(), stored).await?;
     let user = match user {
         Some(u) if password_ok => u,
         other => {
-            throttle::record_failure(state, email.as_str(), ip).await?;
             let reason = match &other {
                 None => "e-mail não cadastrado",
                 Some(u) if !u.active => "usuário desativado",
+                Some(u) if !usable(u) => "conta de demonstração fora do modo demonstração",
                 Some(_) => "senha incorreta",
             };
             NewAuditEntry::new(AuditAction::LoginFailed)
@@ -70,7 +72,7 @@ pub async fn login(
         });
     }
 
-    throttle::clear_account(state, email.as_str()).await?;
+    throttle::forgive(state, email.as_str(), ip).await?;
     let issued = session::issue(state, ctx, user.id, SessionStage::Active).await?;
     NewAuditEntry::new(AuditAction::LoginSucceeded)
         .by(Some(user.id), email.as_str())
@@ -112,7 +114,7 @@ pub async fn verify_second_factor(
         .ok_or(AppError::TotpStepExpired)?;
     let ip = ctx.ip.as_deref();
     let email = pending.row.email.clone();
-    throttle::check(state, &email, ip).await?;
+    throttle::attempt(state, &email, ip).await?;
     let user = users::find(&state.pool, pending.user_id())
         .await?
         .ok_or(AppError::TotpStepExpired)?;
@@ -143,7 +145,6 @@ pub async fn verify_second_factor(
     };
 
     if !accepted {
-        throttle::record_failure(state, &email, ip).await?;
         NewAuditEntry::new(AuditAction::LoginFailed)
             .by(Some(user.id), &email)
             .from_ip(ip)
@@ -157,7 +158,7 @@ pub async fn verify_second_factor(
         return Err(AppError::InvalidTotpCode);
     }
 
-    throttle::clear_account(state, &email).await?;
+    throttle::forgive(state, &email, ip).await?;
     let issued = session::issue(state, ctx, user.id, SessionStage::Active).await?;
     let mut tx = state.pool.begin().await?;
     if used_recovery {

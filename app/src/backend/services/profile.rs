@@ -62,6 +62,11 @@ pub async fn start_totp_enrolment(
     state: &AppState,
     who: &Authorised,
 ) -> Result<TotpEnrolment, AppError> {
+    // Replacing an active secret needs the password (disable first), so a borrowed session
+    // cannot take over the second factor.
+    if who.user.totp_enabled {
+        return Err(AppError::TotpAlreadyEnabled);
+    }
     let secret = TotpSecret::from_bytes(rand::random::<[u8; 20]>().to_vec());
     let sealed = state.secrets.seal(secret.as_bytes())?;
     users::set_pending_totp_secret(&state.pool, who.user.id, Some(&sealed)).await?;
@@ -89,6 +94,9 @@ pub async fn confirm_totp_enrolment(
     let user = users::find_for_update(&mut tx, who.user.id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
+    if user.totp_secret_enc.is_some() {
+        return Err(AppError::TotpAlreadyEnabled);
+    }
     let sealed = user
         .totp_pending_secret_enc
         .ok_or(AppError::TotpStepExpired)?;

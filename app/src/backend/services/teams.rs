@@ -44,7 +44,7 @@ fn map_unique(e: sqlx::Error) -> AppError {
 }
 
 async fn audit_team(
-    state: &AppState,
+    db: impl sqlx::PgExecutor<'_>,
     who: &Authorised,
     detail: &str,
     subject: Option<(UserId, &str)>,
@@ -57,17 +57,19 @@ async fn audit_team(
     if let Some((id, label)) = subject {
         entry = entry.on(id, label);
     }
-    entry.record(&state.pool).await?;
+    entry.record(db).await?;
     Ok(())
 }
 
 pub async fn create(state: &AppState, who: &Authorised, name: &str) -> Result<TeamId, AppError> {
     let name = parse_name(name)?;
     let id = TeamId(uuid::Uuid::new_v4());
-    teams::insert(&state.pool, id, name.as_str())
+    let mut tx = state.pool.begin().await?;
+    teams::insert(&mut *tx, id, name.as_str())
         .await
         .map_err(map_unique)?;
-    audit_team(state, who, &format!("equipe criada: {name}"), None).await?;
+    audit_team(&mut *tx, who, &format!("equipe criada: {name}"), None).await?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -78,13 +80,16 @@ pub async fn rename(
     name: &str,
 ) -> Result<(), AppError> {
     let name = parse_name(name)?;
-    if !teams::rename(&state.pool, id, name.as_str())
+    let mut tx = state.pool.begin().await?;
+    if !teams::rename(&mut *tx, id, name.as_str())
         .await
         .map_err(map_unique)?
     {
         return Err(AppError::NotFound);
     }
-    audit_team(state, who, &format!("equipe renomeada: {name}"), None).await
+    audit_team(&mut *tx, who, &format!("equipe renomeada: {name}"), None).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Checks that `who` may change `team`'s members: any team for administrators, supervised ones
@@ -111,8 +116,10 @@ pub async fn add_member(
     as_supervisor: bool,
 ) -> Result<(), AppError> {
     ensure_manages(state, who, team).await?;
-    // Only administrators appoint supervisors, and only supervisors or administrators can be one.
-    if as_supervisor && !who.user.can(Permission::ManageAllTeams) {
+    // Only administrators appoint (or unappoint) supervisors; a supervisor adding a member
+    // leaves an existing membership as it is.
+    let is_admin = who.user.can(Permission::ManageAllTeams);
+    if as_supervisor && !is_admin {
         return Err(AppError::Forbidden);
     }
     let team_name = teams::find_name(&state.pool, team)
@@ -122,11 +129,13 @@ pub async fn add_member(
         .await?
         .filter(|u| u.active)
         .ok_or(AppError::NotFound)?;
+    // Agents supervise no team.
     let as_supervisor = as_supervisor && member.role != Role::Agent;
-    teams::add_member(&state.pool, team, user, as_supervisor).await?;
+    let mut tx = state.pool.begin().await?;
+    teams::add_member(&mut *tx, team, user, is_admin.then_some(as_supervisor)).await?;
     let label = format!("{} <{}>", member.name, member.email);
     audit_team(
-        state,
+        &mut *tx,
         who,
         &format!(
             "adicionado à equipe {team_name}{}",
@@ -138,7 +147,9 @@ pub async fn add_member(
         ),
         Some((user, &label)),
     )
-    .await
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn remove_member(
@@ -148,21 +159,30 @@ pub async fn remove_member(
     user: UserId,
 ) -> Result<(), AppError> {
     ensure_manages(state, who, team).await?;
+    if !who.user.can(Permission::ManageAllTeams)
+        && teams::is_supervisor_of(&state.pool, team, user).await?
+    {
+        // A supervisor cannot remove a fellow supervisor; administrators decide that.
+        return Err(AppError::Forbidden);
+    }
     let team_name = teams::find_name(&state.pool, team)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !teams::remove_member(&state.pool, team, user).await? {
-        return Err(AppError::NotFound);
-    }
     let label = users::find(&state.pool, user)
         .await?
         .map(|u| format!("{} <{}>", u.name, u.email))
         .unwrap_or_default();
+    let mut tx = state.pool.begin().await?;
+    if !teams::remove_member(&mut *tx, team, user).await? {
+        return Err(AppError::NotFound);
+    }
     audit_team(
-        state,
+        &mut *tx,
         who,
         &format!("removido da equipe {team_name}"),
         Some((user, &label)),
     )
-    .await
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -9,7 +9,6 @@ use crate::error::AppError;
 use shared::dto::AuditAction;
 use shared::values::{check_new_password, Capacity};
 use shared::{Email, PersonName, Role, TeamId, UserId};
-use sqlx::{Postgres, Transaction};
 
 /// The form of Usuários → Novo usuário / Editar.
 #[derive(Debug, Clone)]
@@ -88,16 +87,11 @@ pub async fn create(
     Ok(id)
 }
 
-/// Refuses when `user` is the only active administrator left.
-async fn ensure_not_last_admin(
-    tx: &mut Transaction<'_, Postgres>,
-    user: &users::UserRecord,
-) -> Result<(), AppError> {
-    if user.role == Role::Admin && user.active {
-        let admins = users::lock_active_admins(tx).await?;
-        if admins.iter().all(|id| *id == user.id) {
-            return Err(AppError::LastAdministrator);
-        }
+/// Refuses when `user` is the only active administrator left. `admins` are the active
+/// administrators, locked at the start of the transaction.
+fn ensure_not_last_admin(admins: &[UserId], user: &users::UserRecord) -> Result<(), AppError> {
+    if user.role == Role::Admin && user.active && admins.iter().all(|id| *id == user.id) {
+        return Err(AppError::LastAdministrator);
     }
     Ok(())
 }
@@ -112,11 +106,14 @@ pub async fn update(
     let valid = validate(&input)?;
     check_teams(state, &input.teams).await?;
     let mut tx = state.pool.begin().await?;
+    // Locks are always taken in the same order (administrators, then the user), so two
+    // concurrent changes cannot deadlock.
+    let admins = users::lock_active_admins(&mut tx).await?;
     let user = users::find_for_update(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if user.role != input.role {
-        ensure_not_last_admin(&mut tx, &user).await?;
+        ensure_not_last_admin(&admins, &user)?;
     }
     users::update_profile(
         &mut *tx,
@@ -127,6 +124,9 @@ pub async fn update(
     )
     .await?;
     teams::set_user_teams(&mut tx, id, &input.teams).await?;
+    if input.role == Role::Agent {
+        teams::clear_supervision(&mut *tx, id).await?;
+    }
     let label = format!("{} <{}>", valid.name, user.email);
     let (action, detail) = if user.role != input.role {
         (
@@ -158,11 +158,12 @@ pub async fn set_active(
     active: bool,
 ) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
+    let admins = users::lock_active_admins(&mut tx).await?;
     let user = users::find_for_update(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !active {
-        ensure_not_last_admin(&mut tx, &user).await?;
+        ensure_not_last_admin(&admins, &user)?;
     }
     users::set_active(&mut *tx, id, active).await?;
     if !active {
