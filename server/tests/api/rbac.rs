@@ -194,11 +194,7 @@ async fn the_table_covers_every_registered_server_function() {
 async fn every_role_is_refused_or_admitted_by_every_server_function_as_the_matrix_says() {
     let app = spawn_app().await;
     let ids = Ids {
-        team: sqlx::query_scalar::<_, uuid::Uuid>("select id from teams limit 1")
-            .fetch_one(&app.state.pool)
-            .await
-            .unwrap()
-            .to_string(),
+        team: demo_team_id(&app).await,
         other_agent: user_id(&app, OTHER_AGENT_EMAIL).await,
     };
     let mut failures = Vec::new();
@@ -358,11 +354,7 @@ async fn a_supervisor_manages_only_the_teams_they_supervise() {
 async fn a_supervisor_cannot_demote_or_remove_a_fellow_supervisor() {
     let app = spawn_app().await;
     let admin = app.signed_in(DEMO_EMAIL).await;
-    let team = sqlx::query_scalar::<_, uuid::Uuid>("select id from teams limit 1")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap()
-        .to_string();
+    let team = demo_team_id(&app).await;
     let juliana = user_id(&app, OTHER_AGENT_EMAIL).await;
     admin
         .call_json(
@@ -420,11 +412,7 @@ async fn a_supervisor_demoted_to_agent_no_longer_supervises_the_team() {
     let app = spawn_app().await;
     let admin = app.signed_in(DEMO_EMAIL).await;
     let carla = user_id(&app, SUPERVISOR_EMAIL).await;
-    let team = sqlx::query_scalar::<_, uuid::Uuid>("select id from teams limit 1")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap()
-        .to_string();
+    let team = demo_team_id(&app).await;
 
     admin
         .call_json(

@@ -207,3 +207,12 @@ pub async fn user_id(app: &TestApp, email: &str) -> String {
         .unwrap();
     id.to_string()
 }
+
+/// The id of the demo team, "Atendimento Geral".
+pub async fn demo_team_id(app: &TestApp) -> String {
+    let id: Uuid = sqlx::query_scalar("select id from teams where name = 'Atendimento Geral'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    id.to_string()
+}
