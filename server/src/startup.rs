@@ -217,6 +217,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .route("/metrics", get(http::metrics::render));
+    // Install the recorder now, so metrics the workers record before the first scrape count.
     let _ = http::metrics::handle();
 
     let router = if config.roles.serves_web() {

@@ -76,11 +76,11 @@ pub async fn load(state: &AppState, token: &str) -> sqlx::Result<Option<LoadedSe
 }
 
 /// The session behind a cookie token and, when it is active, who it belongs to, with the
-/// role's 2FA requirement applied.
+/// role's 2FA requirement applied (the settings come with the session, in one query).
 pub async fn resolve(
     state: &AppState,
     token: &str,
-) -> anyhow::Result<(Option<LoadedSession>, Option<CurrentUser>)> {
+) -> sqlx::Result<(Option<LoadedSession>, Option<CurrentUser>)> {
     let Some(session) = load(state, token).await? else {
         return Ok((None, None));
     };
@@ -88,12 +88,11 @@ pub async fn resolve(
         return Ok((Some(session), None));
     }
     let row = &session.row;
-    let must_enrol = !row.totp_enabled
-        && !row.is_demo
-        && super::services::settings::security(state)
-            .await?
-            .requires_totp(row.role);
-    let user = session.current_user(must_enrol);
+    let required = row
+        .security
+        .as_ref()
+        .is_some_and(|s| s.0.requires_totp(row.role));
+    let user = session.current_user(required && !row.totp_enabled && !row.is_demo);
     Ok((Some(session), Some(user)))
 }
 

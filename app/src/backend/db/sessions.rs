@@ -1,4 +1,5 @@
 use chrono::{DateTime, Utc};
+use shared::dto::SecuritySettings;
 use shared::{Availability, Role, UserId};
 use sqlx::PgExecutor;
 
@@ -50,6 +51,8 @@ pub struct SessionRow {
     pub is_demo: bool,
     pub availability: Availability,
     pub totp_enabled: bool,
+    /// The per-role security settings, read in the same query (absent until first saved).
+    pub security: Option<sqlx::types::Json<SecuritySettings>>,
 }
 
 /// Finds a session that is neither idle-expired nor past its absolute expiry, whose user is
@@ -62,7 +65,8 @@ pub async fn find_live(
     sqlx::query_as(
         "select s.stage, s.csrf_token, s.last_seen_at, u.id as user_id, u.name, \
                 u.email::text as email, u.role, u.is_demo, u.availability, \
-                u.totp_secret_enc is not null as totp_enabled \
+                u.totp_secret_enc is not null as totp_enabled, \
+                (select value from settings where key = $3) as security \
          from sessions s join users u on u.id = s.user_id \
          where s.id_hash = $1 and u.active \
            and s.absolute_expires_at > now() \
@@ -70,6 +74,7 @@ pub async fn find_live(
     )
     .bind(id_hash)
     .bind(idle_seconds as f64)
+    .bind(super::settings::SECURITY)
     .fetch_optional(db)
     .await
 }

@@ -1,4 +1,7 @@
 use serde::{de::DeserializeOwned, Serialize};
+
+/// Key of the per-role security settings ([`shared::dto::SecuritySettings`]).
+pub const SECURITY: &str = "security";
 use shared::UserId;
 use sqlx::PgExecutor;
 

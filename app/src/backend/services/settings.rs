@@ -7,11 +7,9 @@ use crate::error::AppError;
 use shared::dto::{AuditAction, SecuritySettings};
 use shared::Role;
 
-const SECURITY_SETTINGS_KEY: &str = "security";
-
 /// The per-role security settings (defaults when never saved).
 pub async fn security(state: &AppState) -> anyhow::Result<SecuritySettings> {
-    Ok(db::settings::get(&state.pool, SECURITY_SETTINGS_KEY)
+    Ok(db::settings::get(&state.pool, db::settings::SECURITY)
         .await?
         .unwrap_or_default())
 }
@@ -22,7 +20,7 @@ pub async fn save_security(
     settings: SecuritySettings,
 ) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
-    db::settings::put(&mut *tx, SECURITY_SETTINGS_KEY, &settings, who.user.id).await?;
+    db::settings::put(&mut *tx, db::settings::SECURITY, &settings, who.user.id).await?;
     let detail = format!(
         "2FA obrigatória — {}",
         Role::ALL
