@@ -5,6 +5,7 @@
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
+use shared::messaging::{OutboundError, WindowError};
 use shared::ValueError;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -45,6 +46,18 @@ pub enum AppError {
     LastAdministrator,
     #[error("not found")]
     NotFound,
+    /// The message breaks the channel's documented limits.
+    #[error("outbound: {0}")]
+    Outbound(OutboundError),
+    /// The customer-service window forbids this message now.
+    #[error("window: {0}")]
+    Window(WindowError),
+    /// Another channel of this kind already uses the same provider id.
+    #[error("channel already configured")]
+    ChannelTaken,
+    /// The conversation is resolved; it must be reopened before replying.
+    #[error("conversation resolved")]
+    ConversationResolved,
     /// A state-changing request without a valid anti-CSRF token.
     #[error("CSRF check failed")]
     CsrfRejected,
@@ -98,6 +111,14 @@ impl AppError {
                 "Não é possível: este é o último administrador ativo.".into()
             }
             AppError::NotFound => "Registro não encontrado.".into(),
+            AppError::Outbound(e) => e.message(),
+            AppError::Window(e) => e.message().into(),
+            AppError::ChannelTaken => {
+                "Já existe um canal deste tipo com este identificador da Meta.".into()
+            }
+            AppError::ConversationResolved => {
+                "Esta conversa está resolvida. Reabra-a para responder.".into()
+            }
             AppError::CsrfRejected => {
                 "Não foi possível validar a origem da requisição. Recarregue a página e tente novamente."
                     .into()
@@ -125,7 +146,8 @@ impl AppError {
                 401
             }
             AppError::TooManyAttempts { .. } => 429,
-            AppError::Invalid { .. } => 422,
+            AppError::Invalid { .. } | AppError::Outbound(_) | AppError::Window(_) => 422,
+            AppError::ChannelTaken | AppError::ConversationResolved => 409,
             AppError::EmailTaken
             | AppError::TeamNameTaken
             | AppError::LastAdministrator
@@ -134,6 +156,37 @@ impl AppError {
             AppError::TooLarge => 413,
             AppError::BadRequest => 400,
             AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+
+    /// A stable snake_case code for the REST API and webhooks.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden => "forbidden",
+            AppError::TotpEnrolmentRequired => "totp_enrolment_required",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::TooManyAttempts { .. } => "too_many_attempts",
+            AppError::InvalidTotpCode => "invalid_totp_code",
+            AppError::TotpStepExpired => "totp_step_expired",
+            AppError::TotpAlreadyEnabled => "totp_already_enabled",
+            AppError::WrongPassword => "wrong_password",
+            AppError::Invalid { .. } => "invalid_value",
+            AppError::EmailTaken => "email_taken",
+            AppError::TeamNameTaken => "team_name_taken",
+            AppError::LastAdministrator => "last_administrator",
+            AppError::NotFound => "not_found",
+            AppError::Outbound(_) => "message_invalid",
+            AppError::Window(WindowError::WhatsappClosed) => "whatsapp_window_closed",
+            AppError::Window(WindowError::MetaStandardClosed) => "messaging_window_closed",
+            AppError::Window(WindowError::MetaHumanAgentClosed) => "human_agent_window_closed",
+            AppError::ChannelTaken => "channel_taken",
+            AppError::ConversationResolved => "conversation_resolved",
+            AppError::CsrfRejected => "csrf_rejected",
+            AppError::TooLarge => "payload_too_large",
+            AppError::BadRequest => "bad_request",
+            AppError::Internal => "internal_error",
+            AppError::Transport(_) => "transport_error",
         }
     }
 

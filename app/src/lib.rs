@@ -19,8 +19,15 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 use pages::{
-    audit::AuditPage, dashboard::DashboardPage, login::LoginPage, not_found::NotFound,
-    profile::ProfilePage, settings::SettingsPage, teams::TeamsPage, users::UsersPage,
+    audit::AuditPage,
+    channels::{ApiTokensPage, ChannelsPage},
+    dashboard::DashboardPage,
+    login::LoginPage,
+    not_found::NotFound,
+    profile::ProfilePage,
+    settings::SettingsPage,
+    teams::TeamsPage,
+    users::UsersPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -88,6 +95,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("perfil") view=ProfilePage />
                     <Route path=path!("auditoria") view=AuditPage />
                     <Route path=path!("configuracoes") view=SettingsPage />
+                    <Route path=path!("configuracoes/canais") view=ChannelsPage />
+                    <Route path=path!("configuracoes/tokens") view=ApiTokensPage />
                 </ParentRoute>
             </Routes>
         </Router>

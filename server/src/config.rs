@@ -113,6 +113,86 @@ pub struct Config {
     /// Minutes between runs of the session clean-up job.
     #[arg(long, env = "SESSION_CLEANUP_MINUTES", default_value_t = 5)]
     pub session_cleanup_minutes: u32,
+
+    /// Meta's Graph API (a local fake in tests).
+    #[arg(
+        long,
+        env = "GRAPH_API_BASE_URL",
+        default_value = "https://graph.facebook.com"
+    )]
+    pub graph_api_base_url: String,
+
+    /// Graph API version used in every call.
+    #[arg(long, env = "GRAPH_API_VERSION", default_value = "v24.0")]
+    pub graph_api_version: String,
+
+    /// First retry delay of a failed send, in milliseconds; doubles at each attempt.
+    #[arg(long, env = "GRAPH_RETRY_BASE_MS", default_value_t = 2000)]
+    pub graph_retry_base_ms: u64,
+
+    /// Attempts before a send is marked failed.
+    #[arg(long, env = "GRAPH_MAX_ATTEMPTS", default_value_t = 10)]
+    pub graph_max_attempts: i32,
+
+    /// Minimum wait, in milliseconds, after Meta's pair rate limit (131056).
+    #[arg(long, env = "GRAPH_PAIR_RATE_DELAY_MS", default_value_t = 6000)]
+    pub graph_pair_rate_delay_ms: u64,
+
+    /// WhatsApp channel created at boot: the phone number id.
+    #[arg(long, env = "WHATSAPP_PHONE_NUMBER_ID")]
+    pub whatsapp_phone_number_id: Option<String>,
+
+    #[arg(long, env = "WHATSAPP_BUSINESS_ACCOUNT_ID")]
+    pub whatsapp_business_account_id: Option<String>,
+
+    #[arg(long, env = "WHATSAPP_ACCESS_TOKEN", hide_env_values = true)]
+    pub whatsapp_access_token: Option<String>,
+
+    /// The Meta app secret that signs webhooks of the channels created at boot.
+    #[arg(long, env = "META_APP_SECRET", hide_env_values = true)]
+    pub meta_app_secret: Option<String>,
+
+    /// The verify token of the webhook handshake for the channels created at boot.
+    #[arg(long, env = "META_VERIFY_TOKEN", hide_env_values = true)]
+    pub meta_verify_token: Option<String>,
+
+    /// Messenger channel created at boot: the Facebook page id.
+    #[arg(long, env = "MESSENGER_PAGE_ID")]
+    pub messenger_page_id: Option<String>,
+
+    #[arg(long, env = "MESSENGER_PAGE_TOKEN", hide_env_values = true)]
+    pub messenger_page_token: Option<String>,
+
+    /// Instagram channel created at boot: the Instagram account id.
+    #[arg(long, env = "INSTAGRAM_ACCOUNT_ID")]
+    pub instagram_account_id: Option<String>,
+
+    #[arg(long, env = "INSTAGRAM_ACCESS_TOKEN", hide_env_values = true)]
+    pub instagram_access_token: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// One-off administrative commands; without one, the server runs.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// REST API tokens.
+    #[command(subcommand)]
+    ApiToken(ApiTokenCommand),
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum ApiTokenCommand {
+    /// Creates a token and prints it once.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+    /// Lists tokens (never their secrets).
+    List,
+    /// Revokes a token by id.
+    Revoke { id: String },
 }
 
 impl Config {
@@ -158,6 +238,68 @@ impl Config {
             );
         }
         Ok(())
+    }
+
+    /// Channels declared by environment variables: each needs its id and token.
+    pub fn env_channels(&self) -> Vec<app::backend::services::channels::EnvChannel> {
+        use app::backend::services::channels::EnvChannel;
+        use shared::messaging::ChannelKind;
+        let pairs = [
+            (
+                ChannelKind::Whatsapp,
+                "WhatsApp",
+                &self.whatsapp_phone_number_id,
+                &self.whatsapp_access_token,
+            ),
+            (
+                ChannelKind::Messenger,
+                "Messenger",
+                &self.messenger_page_id,
+                &self.messenger_page_token,
+            ),
+            (
+                ChannelKind::Instagram,
+                "Instagram",
+                &self.instagram_account_id,
+                &self.instagram_access_token,
+            ),
+        ];
+        pairs
+            .into_iter()
+            .filter_map(|(kind, name, id, token)| {
+                let (id, token) = (id.clone()?, token.clone()?);
+                Some(EnvChannel {
+                    kind,
+                    name: name.to_owned(),
+                    external_id: id,
+                    access_token: token,
+                    business_account_id: if kind == ChannelKind::Whatsapp {
+                        self.whatsapp_business_account_id.clone()
+                    } else {
+                        None
+                    },
+                    app_secret: self.meta_app_secret.clone(),
+                    verify_token: self.meta_verify_token.clone(),
+                })
+            })
+            .collect()
+    }
+
+    pub fn graph_settings(&self) -> app::backend::channels::graph::GraphSettings {
+        use app::backend::channels::graph::{GraphSettings, RetryPolicy};
+        use std::time::Duration;
+        GraphSettings {
+            base_url: self.graph_api_base_url.clone(),
+            version: self.graph_api_version.clone(),
+            timeout: Duration::from_secs(15),
+            retry: RetryPolicy {
+                base_delay: Duration::from_millis(self.graph_retry_base_ms),
+                max_attempts: self.graph_max_attempts.max(1),
+                pair_rate_floor: Duration::from_millis(self.graph_pair_rate_delay_ms),
+                throughput_floor: Duration::from_millis(self.graph_retry_base_ms.min(1000)),
+                ..RetryPolicy::default()
+            },
+        }
     }
 
     /// scheme://host[:port] of the public URL.

@@ -1,11 +1,20 @@
 use clap::Parser;
-use server::config::Config;
+use server::config::{ApiTokenCommand, Command, Config};
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
     server::telemetry::init(config.log_format);
+    if let Some(command) = config.command.clone() {
+        return match run_command(&config, command).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("Erro: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let shutdown = server::startup::shutdown_on_signal();
     match server::startup::Application::build(config).await {
         Ok(app) => match app.run(shutdown).await {
@@ -20,4 +29,42 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
+    use app::backend::services::api_tokens;
+    let state = server::startup::build_state(config).await?;
+    let fail = |e: app::error::AppError| anyhow::anyhow!(e.message());
+    match command {
+        Command::ApiToken(ApiTokenCommand::Create { name }) => {
+            let created = api_tokens::create(&state, &name, None)
+                .await
+                .map_err(fail)?;
+            eprintln!(
+                "Token \"{}\" criado. Guarde-o agora: ele não será mostrado de novo.",
+                created.token.name
+            );
+            println!("{}", created.secret);
+        }
+        Command::ApiToken(ApiTokenCommand::List) => {
+            for t in api_tokens::list(&state).await.map_err(fail)? {
+                let status = if t.revoked_at.is_some() {
+                    "revogado"
+                } else {
+                    "ativo"
+                };
+                println!("{}\t{}…\t{}\t{}", t.id, t.prefix, status, t.name);
+            }
+        }
+        Command::ApiToken(ApiTokenCommand::Revoke { id }) => {
+            let id = id
+                .parse()
+                .map_err(|_| anyhow::anyhow!("id inválido: {id}"))?;
+            api_tokens::revoke_by_command(&state, id)
+                .await
+                .map_err(fail)?;
+            println!("Token revogado.");
+        }
+    }
+    Ok(())
 }

@@ -4,9 +4,14 @@ use crate::config::Config;
 use crate::http;
 use crate::jobs;
 use anyhow::Context;
+use app::backend::channels::graph::GraphClient;
+use app::backend::channels::ChannelDirectory;
 use app::backend::crypto::Secrets;
+use app::backend::live::LiveBus;
+use app::backend::messaging::Wakers;
 use app::backend::{AppState, AuthSettings};
 use app::{shell, App};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
@@ -109,45 +114,58 @@ pub async fn prepare_database(database_url: &str) -> anyhow::Result<sqlx::PgPool
     Ok(pool)
 }
 
-impl Application {
-    /// Connects to PostgreSQL (creating and migrating the database) and Redis, seeds the demo
-    /// data when asked, and binds the listener. Port 0 picks a free port (tests).
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
-        config.check_production_keys()?;
-        let pool = prepare_database(&config.database_url).await?;
-        let redis_client =
-            redis::Client::open(config.redis_url.as_str()).context("invalid REDIS_URL")?;
-        let redis = redis::aio::ConnectionManager::new(redis_client)
+/// Connects to PostgreSQL (creating and migrating the database) and Redis, and seeds the demo
+/// data and the channels declared in the environment. Shared by the server and the commands.
+pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
+    config.check_production_keys()?;
+    let pool = prepare_database(&config.database_url).await?;
+    let redis_client =
+        redis::Client::open(config.redis_url.as_str()).context("invalid REDIS_URL")?;
+    let redis = redis::aio::ConnectionManager::new(redis_client)
+        .await
+        .context("Failed to connect to Redis")?;
+    let secrets = Secrets::new(&config.encryption_key()?, &config.session_secret())?;
+    let state = AppState {
+        leptos_options: leptos_options(config.bind_addr),
+        pool,
+        redis,
+        secrets: Arc::new(secrets),
+        auth: Arc::new(AuthSettings {
+            secure_cookies: config.public_url.starts_with("https://"),
+            public_origin: config.public_origin(),
+            session_idle: Duration::from_secs(config.session_idle_minutes * 60),
+            session_absolute: Duration::from_secs(config.session_absolute_hours * 3600),
+            max_failures_per_account: config.login_max_failures,
+            max_failures_per_ip: config.login_max_failures_per_ip,
+            lockout_window: Duration::from_secs(config.login_lockout_minutes * 60),
+            trust_forwarded_for: config.trust_forwarded_for,
+            redis_namespace: config.redis_namespace.clone(),
+        }),
+        demo: config.demo,
+        channels: Arc::new(ChannelDirectory::default()),
+        graph: GraphClient::new(config.graph_settings())?,
+        live: LiveBus::new(&config.redis_namespace),
+        wakers: Arc::new(Wakers::default()),
+    };
+    if config.demo {
+        app::backend::seed::seed_demo(&state)
             .await
-            .context("Failed to connect to Redis")?;
-        let secrets = Secrets::new(&config.encryption_key()?, &config.session_secret())?;
+            .context("Failed to seed the demo data")?;
+    }
+    app::backend::services::channels::bootstrap(&state, &config.env_channels())
+        .await
+        .context("Failed to create the channels declared in the environment")?;
+    Ok(state)
+}
+
+impl Application {
+    /// Builds the state and binds the listener. Port 0 picks a free port (tests).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let mut state = build_state(&config).await?;
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .with_context(|| format!("Failed to listen on {}", config.bind_addr))?;
-        let local = listener.local_addr()?;
-        let state = AppState {
-            leptos_options: leptos_options(local),
-            pool,
-            redis,
-            secrets: Arc::new(secrets),
-            auth: Arc::new(AuthSettings {
-                secure_cookies: config.public_url.starts_with("https://"),
-                public_origin: config.public_origin(),
-                session_idle: Duration::from_secs(config.session_idle_minutes * 60),
-                session_absolute: Duration::from_secs(config.session_absolute_hours * 3600),
-                max_failures_per_account: config.login_max_failures,
-                max_failures_per_ip: config.login_max_failures_per_ip,
-                lockout_window: Duration::from_secs(config.login_lockout_minutes * 60),
-                trust_forwarded_for: config.trust_forwarded_for,
-                redis_namespace: config.redis_namespace.clone(),
-            }),
-            demo: config.demo,
-        };
-        if config.demo {
-            app::backend::seed::seed_demo(&state)
-                .await
-                .context("Failed to seed the demo data")?;
-        }
+        state.leptos_options = leptos_options(listener.local_addr()?);
         Ok(Self {
             config,
             state,
@@ -188,7 +206,27 @@ impl Application {
             })
         });
 
-        let router = router(state, &config);
+        if config.roles.serves_web() {
+            tokio::spawn(
+                state
+                    .live
+                    .clone()
+                    .run(config.redis_url.clone(), shutdown.clone()),
+            );
+        }
+        let background = config.roles.runs_workers().then(|| {
+            (
+                tokio::spawn(app::backend::webhooks::run_processor(
+                    state.clone(),
+                    shutdown.clone(),
+                )),
+                tokio::spawn(app::backend::messaging::run_outbox(
+                    state.clone(),
+                    shutdown.clone(),
+                )),
+            )
+        });
+        let router = router(state, &config, shutdown.clone());
         tracing::info!(
             address = %listener.local_addr()?,
             roles = ?config.roles,
@@ -206,13 +244,17 @@ impl Application {
         if let Some(workers) = workers {
             workers.await.context("worker task panicked")??;
         }
+        if let Some((processor, outbox)) = background {
+            let _ = processor.await;
+            let _ = outbox.await;
+        }
         tracing::info!("stopped");
         Ok(())
     }
 }
 
 /// The whole HTTP surface. Worker-only instances still answer the probes and metrics.
-pub fn router(state: AppState, config: &Config) -> Router {
+pub fn router(state: AppState, config: &Config, shutdown: CancellationToken) -> Router {
     let ops = Router::new()
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
@@ -246,7 +288,18 @@ pub fn router(state: AppState, config: &Config) -> Router {
                 config.max_body_bytes,
                 http::limits::refuse_oversized,
             ));
-        ops.merge(ui)
+        // Machine-facing surfaces: no session, no CSRF (they authenticate by signature, token
+        // or allowed origin), JSON errors.
+        let integrations = Router::new()
+            .merge(http::webhooks::router())
+            .merge(http::webchat::router(shutdown))
+            .merge(http::api::router())
+            .layer(DefaultBodyLimit::max(config.max_body_bytes))
+            .layer(from_fn_with_state(
+                config.max_body_bytes,
+                http::json::limit_body,
+            ));
+        ops.merge(integrations).merge(ui)
     } else {
         ops
     };

@@ -103,10 +103,14 @@ pub enum AuditAction {
     PasswordChanged,
     TeamChanged,
     SettingsChanged,
+    ChannelChanged,
+    ApiTokenCreated,
+    ApiTokenRevoked,
+    ContactsMerged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
@@ -123,6 +127,10 @@ impl AuditAction {
         AuditAction::PasswordChanged,
         AuditAction::TeamChanged,
         AuditAction::SettingsChanged,
+        AuditAction::ChannelChanged,
+        AuditAction::ApiTokenCreated,
+        AuditAction::ApiTokenRevoked,
+        AuditAction::ContactsMerged,
     ];
 
     pub fn code(self) -> &'static str {
@@ -143,6 +151,10 @@ impl AuditAction {
             AuditAction::PasswordChanged => "password_changed",
             AuditAction::TeamChanged => "team_changed",
             AuditAction::SettingsChanged => "settings_changed",
+            AuditAction::ChannelChanged => "channel_changed",
+            AuditAction::ApiTokenCreated => "api_token_created",
+            AuditAction::ApiTokenRevoked => "api_token_revoked",
+            AuditAction::ContactsMerged => "contacts_merged",
         }
     }
 
@@ -168,6 +180,10 @@ impl AuditAction {
             AuditAction::PasswordChanged => "Senha alterada",
             AuditAction::TeamChanged => "Equipe alterada",
             AuditAction::SettingsChanged => "Configurações alteradas",
+            AuditAction::ChannelChanged => "Canal alterado",
+            AuditAction::ApiTokenCreated => "Token de API criado",
+            AuditAction::ApiTokenRevoked => "Token de API revogado",
+            AuditAction::ContactsMerged => "Contatos mesclados",
         }
     }
 }
@@ -234,4 +250,189 @@ mod tests {
         assert!(!s.requires_totp(Role::Admin));
         assert!(!s.requires_totp(Role::Agent));
     }
+}
+
+// ---- Channels, contacts, conversations and messages -------------------------------------
+
+use crate::messaging::{
+    Author, ChannelKind, ConversationStatus, DeliveryStatus, Direction, MessageKind,
+};
+use crate::{ApiTokenId, ChannelId, ContactId, ConversationId, MessageId};
+use std::collections::BTreeMap;
+
+/// The look and rules of a website chat channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct WebchatSettings {
+    /// CSS colour, `#rrggbb`.
+    pub color: String,
+    pub title: String,
+    pub greeting: String,
+    /// Origins (`https://loja.com.br`) whose pages may embed the chat.
+    pub allowed_origins: Vec<String>,
+}
+
+impl Default for WebchatSettings {
+    fn default() -> Self {
+        Self {
+            color: "#0f766e".into(),
+            title: "Fale com a gente".into(),
+            greeting: "Olá! Como podemos ajudar?".into(),
+            allowed_origins: Vec::new(),
+        }
+    }
+}
+
+/// A channel as anyone may see it: never its secrets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ChannelView {
+    pub id: ChannelId,
+    pub kind: ChannelKind,
+    pub name: String,
+    /// WhatsApp phone number id, Facebook page id or Instagram account id.
+    pub external_id: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A channel as an administrator edits it. Access tokens and app secrets are write-only: the
+/// browser learns only whether one is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelDetail {
+    pub channel: ChannelView,
+    pub business_account_id: Option<String>,
+    pub default_team_id: Option<TeamId>,
+    pub webchat: Option<WebchatSettings>,
+    pub has_access_token: bool,
+    pub has_app_secret: bool,
+    /// Meta's webhook URL for this kind of channel (empty for webchat).
+    pub webhook_url: String,
+    /// The verify token to paste into Meta's dashboard with the webhook URL.
+    pub verify_token: Option<String>,
+    /// The `<script>` tag for a webchat channel.
+    pub embed_snippet: Option<String>,
+}
+
+/// Creating or editing a channel. Empty secret fields keep the stored value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelInput {
+    pub kind: ChannelKind,
+    pub name: String,
+    pub external_id: Option<String>,
+    pub business_account_id: Option<String>,
+    pub access_token: Option<String>,
+    pub app_secret: Option<String>,
+    pub verify_token: Option<String>,
+    pub default_team_id: Option<TeamId>,
+    pub webchat: Option<WebchatSettings>,
+    pub active: bool,
+}
+
+/// Where a contact can be reached: a wa_id, a PSID, an IGSID or a webchat visitor id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ContactIdentityView {
+    pub channel_id: ChannelId,
+    pub channel_kind: ChannelKind,
+    pub external_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ContactView {
+    pub id: ContactId,
+    pub name: Option<String>,
+    /// E.164, e.g. `+5511987654321`.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// 11 digits, without punctuation.
+    pub cpf: Option<String>,
+    pub attributes: BTreeMap<String, String>,
+    pub identities: Vec<ContactIdentityView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ConversationView {
+    pub id: ConversationId,
+    pub contact_id: ContactId,
+    pub contact_name: Option<String>,
+    pub channel_id: ChannelId,
+    pub channel_kind: ChannelKind,
+    pub team_id: Option<TeamId>,
+    pub assignee_id: Option<UserId>,
+    pub status: ConversationStatus,
+    pub created_at: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// Starts the 24-hour customer-service window.
+    pub last_customer_message_at: Option<DateTime<Utc>>,
+    pub last_message_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MessageView {
+    pub id: MessageId,
+    /// Increases with every stored message: a cursor for catching up.
+    pub seq: i64,
+    pub conversation_id: ConversationId,
+    pub channel_kind: ChannelKind,
+    pub direction: Direction,
+    pub author: Author,
+    pub author_user_id: Option<UserId>,
+    pub kind: MessageKind,
+    /// The text a person reads (body, caption, chosen option); always shown as text.
+    pub text: Option<String>,
+    /// The structured content (buttons, list, media id, location, template…).
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub content: serde_json::Value,
+    pub provider_message_id: Option<String>,
+    /// Outbound messages only.
+    pub status: Option<DeliveryStatus>,
+    pub error_code: Option<i32>,
+    pub error_title: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An API token as listed; the secret is shown once, at creation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiTokenView {
+    pub id: ApiTokenId,
+    pub name: String,
+    /// The first characters, to recognise it.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A token just created: `secret` is shown this once and never stored in clear.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatedApiToken {
+    pub token: ApiTokenView,
+    pub secret: String,
+}
+
+/// Creating or changing a contact. On update, absent fields are kept and an empty string
+/// clears the field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ContactInput {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Any common format; stored in E.164.
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    /// With or without punctuation; the check digits are verified.
+    #[serde(default)]
+    pub cpf: Option<String>,
+    /// Replaces the custom attributes when present.
+    #[serde(default)]
+    pub attributes: Option<BTreeMap<String, String>>,
 }

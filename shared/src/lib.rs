@@ -6,9 +6,10 @@
 pub mod auth;
 pub mod dto;
 pub mod ids;
+pub mod messaging;
 pub mod totp;
 pub mod values;
 
 pub use auth::{Availability, Permission, Role};
-pub use ids::{TeamId, UserId};
-pub use values::{Email, PersonName, TeamName, ValueError};
+pub use ids::{ApiTokenId, ChannelId, ContactId, ConversationId, MessageId, TeamId, UserId};
+pub use values::{Cpf, Email, PersonName, Phone, TeamName, ValueError};

@@ -23,6 +23,18 @@ pub enum ValueError {
     PasswordTooLong,
     #[error("capacidade inválida")]
     InvalidCapacity,
+    #[error("telefone inválido")]
+    InvalidPhone,
+    #[error("CPF inválido")]
+    InvalidCpf,
+    #[error("cor inválida")]
+    InvalidColor,
+    #[error("origem inválida")]
+    InvalidOrigin,
+    #[error("identificador da Meta inválido")]
+    InvalidExternalId,
+    #[error("configuração de canal inválida")]
+    InvalidChannelSetting,
 }
 
 impl ValueError {
@@ -38,6 +50,20 @@ impl ValueError {
             ValueError::PasswordTooLong => "A senha pode ter no máximo 256 caracteres.",
             ValueError::InvalidCapacity => {
                 "A capacidade deve ser um número inteiro entre 1 e 50 conversas."
+            }
+            ValueError::InvalidPhone => {
+                "Informe o telefone com DDD, como +55 11 98765-4321 (formato internacional)."
+            }
+            ValueError::InvalidCpf => "CPF inválido: confira os 11 dígitos.",
+            ValueError::InvalidColor => "Informe a cor no formato #RRGGBB, como #0f766e.",
+            ValueError::InvalidOrigin => {
+                "Cada origem deve ser como https://www.suaempresa.com.br, sem caminho."
+            }
+            ValueError::InvalidExternalId => {
+                "Informe o identificador numérico fornecido pela Meta."
+            }
+            ValueError::InvalidChannelSetting => {
+                "Valor inválido: o título precisa ter de 1 a 60 caracteres e a saudação até 500."
             }
         }
     }
@@ -185,6 +211,108 @@ impl Capacity {
     }
 }
 
+/// A phone number in E.164 (`+` and 8 to 15 digits). Brazilian numbers typed without the
+/// country code (10 or 11 digits with DDD) get `+55`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let trimmed = raw.trim();
+        if trimmed
+            .chars()
+            .any(|c| !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.')))
+            || trimmed.chars().skip(1).any(|c| c == '+')
+        {
+            return Err(ValueError::InvalidPhone);
+        }
+        let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+        let international = trimmed.starts_with('+');
+        let digits = if !international && (digits.len() == 10 || digits.len() == 11) {
+            format!("55{digits}")
+        } else {
+            digits
+        };
+        if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
+            return Err(ValueError::InvalidPhone);
+        }
+        Ok(Self(format!("+{digits}")))
+    }
+
+    /// Builds the E.164 form from a WhatsApp `wa_id` (the digits, without `+`).
+    pub fn from_wa_id(wa_id: &str) -> Result<Self, ValueError> {
+        if wa_id.starts_with('+') {
+            return Err(ValueError::InvalidPhone);
+        }
+        Self::parse(&format!("+{wa_id}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The digits only, as WhatsApp's `to` and `wa_id` use them.
+    pub fn digits(&self) -> &str {
+        &self.0[1..]
+    }
+}
+
+impl fmt::Display for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A CPF (Brazilian individual taxpayer number): 11 digits with valid check digits, stored
+/// without punctuation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Cpf(String);
+
+impl Cpf {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let trimmed = raw.trim();
+        if trimmed
+            .chars()
+            .any(|c| !(c.is_ascii_digit() || matches!(c, '.' | '-' | ' ')))
+        {
+            return Err(ValueError::InvalidCpf);
+        }
+        let digits: Vec<u32> = trimmed.chars().filter_map(|c| c.to_digit(10)).collect();
+        if digits.len() != 11 || digits.iter().all(|d| *d == digits[0]) {
+            return Err(ValueError::InvalidCpf);
+        }
+        let check = |len: usize| {
+            let sum: u32 = digits[..len]
+                .iter()
+                .enumerate()
+                .map(|(i, d)| d * (len as u32 + 1 - i as u32))
+                .sum();
+            let rest = (sum * 10) % 11;
+            if rest == 10 {
+                0
+            } else {
+                rest
+            }
+        };
+        if check(9) != digits[9] || check(10) != digits[10] {
+            return Err(ValueError::InvalidCpf);
+        }
+        Ok(Self(
+            digits.iter().map(|d| char::from(b'0' + *d as u8)).collect(),
+        ))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `123.456.789-09`.
+    pub fn formatted(&self) -> String {
+        let s = &self.0;
+        format!("{}.{}.{}-{}", &s[0..3], &s[3..6], &s[6..9], &s[9..11])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,8 +403,66 @@ mod tests {
             ValueError::PasswordTooShort,
             ValueError::PasswordTooLong,
             ValueError::InvalidCapacity,
+            ValueError::InvalidPhone,
+            ValueError::InvalidCpf,
+            ValueError::InvalidColor,
+            ValueError::InvalidOrigin,
+            ValueError::InvalidExternalId,
+            ValueError::InvalidChannelSetting,
         ] {
             assert!(e.message().ends_with('.'));
+        }
+    }
+
+    #[test]
+    fn phones_are_normalised_to_e164() {
+        assert_eq!(
+            Phone::parse("(11) 98765-4321").unwrap().as_str(),
+            "+5511987654321"
+        );
+        assert_eq!(
+            Phone::parse("+55 11 98765-4321").unwrap().as_str(),
+            "+5511987654321"
+        );
+        assert_eq!(
+            Phone::parse("+1 555 078 3881").unwrap().as_str(),
+            "+15550783881"
+        );
+        assert_eq!(
+            Phone::from_wa_id("5511987654321").unwrap().digits(),
+            "5511987654321"
+        );
+        for bad in [
+            "",
+            "abc",
+            "+55 11 9x",
+            "123",
+            "+0123456789",
+            "++5511987654321",
+            "+1234567890123456",
+        ] {
+            assert_eq!(Phone::parse(bad), Err(ValueError::InvalidPhone), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn cpf_check_digits_are_verified() {
+        assert_eq!(
+            Cpf::parse("529.982.247-25").unwrap().as_str(),
+            "52998224725"
+        );
+        assert_eq!(
+            Cpf::parse("52998224725").unwrap().formatted(),
+            "529.982.247-25"
+        );
+        for bad in [
+            "529.982.247-26",
+            "111.111.111-11",
+            "1234567890",
+            "5299822472a",
+            "",
+        ] {
+            assert_eq!(Cpf::parse(bad), Err(ValueError::InvalidCpf), "{bad:?}");
         }
     }
 

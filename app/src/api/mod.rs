@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod channels;
 pub mod profile;
 pub mod teams;
 pub mod users;

@@ -4,14 +4,18 @@
 //! call them, and `server` already depends on `app`: Cargo forbids the cycle. `server/` keeps the
 //! HTTP edge, configuration, startup and the workers, and calls these modules too.
 
+pub mod channels;
 pub mod crypto;
 pub mod db;
 pub mod guard;
+pub mod live;
+pub mod messaging;
 pub mod password;
 pub mod seed;
 pub mod services;
 pub mod session;
 pub mod state;
 pub mod throttle;
+pub mod webhooks;
 
 pub use state::{AppState, AuthSettings};

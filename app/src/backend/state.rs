@@ -54,4 +54,11 @@ pub struct AppState {
     pub auth: Arc<AuthSettings>,
     /// Started with the demo data (`DEMO_MODE`).
     pub demo: bool,
+    /// Every channel, cached briefly for webhook routing and signature checks.
+    pub channels: Arc<super::channels::ChannelDirectory>,
+    /// Meta's Graph API (or a fake of it, in tests).
+    pub graph: super::channels::graph::GraphClient,
+    /// Live events across instances.
+    pub live: super::live::LiveBus,
+    pub wakers: Arc<super::messaging::Wakers>,
 }

@@ -1,4 +1,5 @@
 pub mod audit;
+pub mod channels;
 pub mod dashboard;
 pub mod login;
 pub mod not_found;

@@ -26,6 +26,7 @@ fn Security() -> impl IntoView {
     });
     view! {
         <h1 class="titulo-pagina">"Configurações"</h1>
+        <crate::pages::channels::SettingsTabs />
         <p class="mb-6 text-tinta-suave">"Segurança da conta dos usuários."</p>
         <Transition fallback=|| view! { <p class="text-tinta-suave">"Carregando…"</p> }>
             {move || Suspend::new(async move {

@@ -1,7 +1,11 @@
 //! The HTTP edge: probes, metrics, and the middleware every UI and server-function request
 //! passes through (client address, session, CSRF, body size).
 
+pub mod api;
 pub mod health;
+pub mod json;
 pub mod limits;
 pub mod metrics;
 pub mod session;
+pub mod webchat;
+pub mod webhooks;

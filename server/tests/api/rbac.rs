@@ -124,6 +124,24 @@ fn table(ids: &Ids) -> Vec<Row> {
             vec![("id", ids.other_agent.clone())],
         ),
         ("audit/list", AdminOnly, vec![]),
+        ("channels/list", AdminOnly, vec![]),
+        ("channels/teams", AdminOnly, vec![]),
+        (
+            "channels/test",
+            AdminOnly,
+            vec![("id", uuid::Uuid::new_v4().to_string())],
+        ),
+        ("api-tokens/list", AdminOnly, vec![]),
+        (
+            "api-tokens/create",
+            AdminOnly,
+            vec![("name", "rbac".into())],
+        ),
+        (
+            "api-tokens/revoke",
+            AdminOnly,
+            vec![("id", uuid::Uuid::new_v4().to_string())],
+        ),
         ("settings/security", AdminOnly, vec![]),
         (
             "settings/security/save",
@@ -151,6 +169,15 @@ fn json_table(ids: &Ids) -> Vec<(&'static str, Allowed, serde_json::Value)> {
             "users/update",
             Allowed::AdminOnly,
             json!({"id": ids.other_agent, "form": {"name": "Juliana Costa", "role": "agent", "capacity": 5, "teams": [ids.team]}}),
+        ),
+        (
+            "channels/save",
+            Allowed::AdminOnly,
+            json!({"id": null, "input": {"kind": "webchat", "name": "Site", "external_id": null,
+                "business_account_id": null, "access_token": null, "app_secret": null,
+                "verify_token": null, "default_team_id": null, "active": true,
+                "webchat": {"color": "#0f766e", "title": "Chat", "greeting": "Olá",
+                    "allowed_origins": ["https://loja.com.br"]}}}),
         ),
     ]
 }
@@ -254,6 +281,8 @@ async fn protected_pages_are_refused_by_the_server_not_just_hidden() {
         ("/usuarios", Allowed::AdminOnly),
         ("/auditoria", Allowed::AdminOnly),
         ("/configuracoes", Allowed::AdminOnly),
+        ("/configuracoes/canais", Allowed::AdminOnly),
+        ("/configuracoes/tokens", Allowed::AdminOnly),
     ];
     for who in [Who::Anonymous, Who::Agent, Who::Supervisor, Who::Admin] {
         let browser = browser_for(&app, who).await;

@@ -2,8 +2,12 @@
 //! validates input by parsing it into domain types, does its work in one transaction where it
 //! writes more than once, and records the audit entry in that same transaction.
 
+pub mod api_tokens;
 pub mod auth;
+pub mod channels;
+pub mod contacts;
 pub mod profile;
 pub mod settings;
 pub mod teams;
 pub mod users;
+pub mod webchat;

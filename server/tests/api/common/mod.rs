@@ -2,6 +2,8 @@
 //! private Redis namespace, and talks to it over HTTP like a browser would.
 #![allow(dead_code)]
 
+pub mod fake_graph;
+
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
@@ -215,4 +217,174 @@ pub async fn demo_team_id(app: &TestApp) -> String {
         .await
         .unwrap();
     id.to_string()
+}
+
+pub const APP_SECRET: &str = "segredo-do-app-meta";
+pub const VERIFY_TOKEN: &str = "token-de-verificacao";
+
+/// An application with workers, its Graph API pointed at a fresh fake, and the three Meta
+/// channels declared through the environment variables automated deployments use.
+pub async fn spawn_channel_app() -> (TestApp, fake_graph::FakeGraph) {
+    use fake_graph::*;
+    let graph = FakeGraph::start().await;
+    let mut config = test_config();
+    config.roles = Roles::Both;
+    config.graph_api_base_url = graph.base_url.clone();
+    config.graph_api_version = VERSION.into();
+    config.graph_retry_base_ms = 20;
+    config.graph_pair_rate_delay_ms = 50;
+    config.graph_max_attempts = 4;
+    config.whatsapp_phone_number_id = Some(PHONE_NUMBER_ID.into());
+    config.whatsapp_access_token = Some(WHATSAPP_TOKEN.into());
+    config.whatsapp_business_account_id = Some("102290129340398".into());
+    config.meta_app_secret = Some(APP_SECRET.into());
+    config.meta_verify_token = Some(VERIFY_TOKEN.into());
+    config.messenger_page_id = Some(PAGE_ID.into());
+    config.messenger_page_token = Some(PAGE_TOKEN.into());
+    config.instagram_account_id = Some(INSTAGRAM_ID.into());
+    config.instagram_access_token = Some(INSTAGRAM_TOKEN.into());
+    (spawn_app_with(config).await, graph)
+}
+
+/// A webhook body from `server/tests/fixtures/`, its timestamps (late 2025 in the files) moved
+/// to now, as a live notification would carry them: the 24-hour window counts from them.
+pub fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let body = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let now = chrono::Utc::now();
+    let seconds = regex_lite_replace(&body, 10, &now.timestamp().to_string());
+    regex_lite_replace(&seconds, 13, &now.timestamp_millis().to_string())
+}
+
+/// Replaces every run of exactly `len` digits starting with "1764" by `with`.
+fn regex_lite_replace(body: &str, len: usize, with: &str) -> String {
+    let bytes = body.as_bytes();
+    let mut out = String::with_capacity(body.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let run = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let starts_run = i == 0 || !bytes[i - 1].is_ascii_digit();
+        if starts_run && run == len && body[i..].starts_with("1764") {
+            out.push_str(with);
+            i += run;
+        } else if run > 0 {
+            out.push_str(&body[i..i + run]);
+            i += run;
+        } else {
+            let c = body[i..].chars().next().unwrap();
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+/// `sha256=<hex>` of `body` under the test app secret, as Meta signs.
+pub fn signature(body: &str) -> String {
+    app::backend::channels::sign(body.as_bytes(), APP_SECRET)
+}
+
+impl TestApp {
+    /// Posts a webhook as Meta does: JSON, signed (or with the given signature).
+    pub async fn webhook(&self, kind: &str, body: &str, signature: Option<&str>) -> Response {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}/webhooks/{kind}", self.address))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        if let Some(s) = signature {
+            request = request.header("x-hub-signature-256", s);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn signed_webhook(&self, kind: &str, body: &str) -> Response {
+        self.webhook(kind, body, Some(&signature(body))).await
+    }
+
+    /// A REST API token, created as the command line does.
+    pub async fn api_token(&self) -> String {
+        app::backend::services::api_tokens::create(&self.state, "testes", None)
+            .await
+            .unwrap()
+            .secret
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.state.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Waits until every stored webhook has been processed.
+    pub async fn settle(&self) {
+        wait_until(|| async {
+            self.count("select count(*) from webhook_events where processed_at is null")
+                .await
+                == 0
+        })
+        .await;
+    }
+}
+
+/// Polls `check` until it holds, failing after 15 s: background work (the webhook processor,
+/// the outbox) finishes on its own schedule.
+pub async fn wait_until<F, Fut>(mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..300 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("condition not reached in 15 s");
+}
+
+/// A client for the REST API with a bearer token.
+pub struct Api {
+    pub base: String,
+    pub token: String,
+    pub client: reqwest::Client,
+}
+
+impl Api {
+    pub async fn new(app: &TestApp) -> Self {
+        Self {
+            base: app.address.clone(),
+            token: app.api_token().await,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .patch(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
 }

@@ -1,0 +1,383 @@
+//! Channels: their storage (secrets sealed at rest), a short-lived in-process directory used on
+//! every webhook, and the provider protocols.
+
+pub mod graph;
+pub mod meta;
+pub mod whatsapp;
+
+use super::crypto::{constant_time_eq, Secrets};
+use serde::{Deserialize, Serialize};
+use shared::dto::{ChannelView, WebchatSettings};
+use shared::messaging::ChannelKind;
+use shared::{ChannelId, TeamId};
+use sqlx::PgExecutor;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::RwLock;
+
+/// What a channel keeps secret. Sealed with AES-256-GCM in `channels.secrets`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelSecrets {
+    /// WhatsApp system-user token, or the page / Instagram access token.
+    pub access_token: Option<String>,
+    /// The Meta app secret that signs webhooks (`X-Hub-Signature-256`).
+    pub app_secret: Option<String>,
+    /// The token Meta echoes in the webhook verification handshake.
+    pub verify_token: Option<String>,
+}
+
+/// Non-secret settings, stored as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChannelSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_account_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webchat: Option<WebchatSettings>,
+}
+
+/// A channel with its secrets opened: server-side only, never serialized to a browser.
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub id: ChannelId,
+    pub kind: ChannelKind,
+    pub name: String,
+    pub external_id: Option<String>,
+    pub settings: ChannelSettings,
+    pub secrets: ChannelSecrets,
+    pub default_team_id: Option<TeamId>,
+    pub active: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Channel {
+    pub fn view(&self) -> ChannelView {
+        ChannelView {
+            id: self.id,
+            kind: self.kind,
+            name: self.name.clone(),
+            external_id: self.external_id.clone(),
+            active: self.active,
+            created_at: self.created_at,
+        }
+    }
+
+    pub fn access_token(&self) -> Option<&str> {
+        self.secrets
+            .access_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+    }
+
+    pub fn webchat(&self) -> WebchatSettings {
+        self.settings.webchat.clone().unwrap_or_default()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ChannelRow {
+    id: ChannelId,
+    kind: ChannelKind,
+    name: String,
+    external_id: Option<String>,
+    settings: sqlx::types::Json<ChannelSettings>,
+    secrets: Option<Vec<u8>>,
+    default_team_id: Option<TeamId>,
+    active: bool,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl ChannelRow {
+    fn open(self, secrets: &Secrets) -> anyhow::Result<Channel> {
+        let opened = match &self.secrets {
+            Some(sealed) => serde_json::from_slice(&secrets.open(sealed)?)?,
+            None => ChannelSecrets::default(),
+        };
+        Ok(Channel {
+            id: self.id,
+            kind: self.kind,
+            name: self.name,
+            external_id: self.external_id,
+            settings: self.settings.0,
+            secrets: opened,
+            default_team_id: self.default_team_id,
+            active: self.active,
+            created_at: self.created_at,
+        })
+    }
+}
+
+const COLUMNS: &str =
+    "id, kind, name, external_id, settings, secrets, default_team_id, active, created_at";
+
+pub async fn list(db: impl PgExecutor<'_>, secrets: &Secrets) -> anyhow::Result<Vec<Channel>> {
+    let rows: Vec<ChannelRow> = sqlx::query_as(&format!(
+        "select {COLUMNS} from channels order by kind, lower(name), id"
+    ))
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(|r| r.open(secrets)).collect()
+}
+
+pub async fn find(
+    db: impl PgExecutor<'_>,
+    secrets: &Secrets,
+    id: ChannelId,
+) -> anyhow::Result<Option<Channel>> {
+    let row: Option<ChannelRow> =
+        sqlx::query_as(&format!("select {COLUMNS} from channels where id = $1"))
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    row.map(|r| r.open(secrets)).transpose()
+}
+
+/// Inserts or replaces a channel (all columns).
+pub async fn save(
+    db: impl PgExecutor<'_>,
+    secrets: &Secrets,
+    channel: &Channel,
+) -> Result<(), SaveError> {
+    let sealed = secrets
+        .seal(&serde_json::to_vec(&channel.secrets).map_err(anyhow::Error::from)?)
+        .map_err(SaveError::Other)?;
+    let result = sqlx::query(
+        "insert into channels (id, kind, name, external_id, settings, secrets, default_team_id, active)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)
+         on conflict (id) do update set name = excluded.name, external_id = excluded.external_id,
+             settings = excluded.settings, secrets = excluded.secrets,
+             default_team_id = excluded.default_team_id, active = excluded.active,
+             updated_at = now()",
+    )
+    .bind(channel.id)
+    .bind(channel.kind)
+    .bind(&channel.name)
+    .bind(&channel.external_id)
+    .bind(sqlx::types::Json(&channel.settings))
+    .bind(sealed)
+    .bind(channel.default_team_id)
+    .bind(channel.active)
+    .execute(db)
+    .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if super::db::is_unique_violation(&e, "channels_kind_external_id_key") => {
+            Err(SaveError::Taken)
+        }
+        Err(e) => Err(SaveError::Other(e.into())),
+    }
+}
+
+#[derive(Debug)]
+pub enum SaveError {
+    /// Another channel of the kind has this external id.
+    Taken,
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for SaveError {
+    fn from(e: anyhow::Error) -> Self {
+        SaveError::Other(e)
+    }
+}
+
+/// Every channel, cached for a few seconds: webhooks arrive thousands of times a second and
+/// each needs the app secrets and the routing table. Edits invalidate this process's copy at
+/// once; other instances see them within [`DIRECTORY_TTL`].
+#[derive(Debug, Default)]
+pub struct ChannelDirectory {
+    cache: RwLock<Option<(Instant, Arc<Vec<Channel>>)>>,
+}
+
+pub const DIRECTORY_TTL: Duration = Duration::from_secs(5);
+
+impl ChannelDirectory {
+    pub async fn all(
+        &self,
+        pool: &sqlx::PgPool,
+        secrets: &Secrets,
+    ) -> anyhow::Result<Arc<Vec<Channel>>> {
+        if let Some((at, channels)) = &*self.cache.read().await {
+            if at.elapsed() < DIRECTORY_TTL {
+                return Ok(channels.clone());
+            }
+        }
+        let mut guard = self.cache.write().await;
+        if let Some((at, channels)) = &*guard {
+            if at.elapsed() < DIRECTORY_TTL {
+                return Ok(channels.clone());
+            }
+        }
+        let channels = Arc::new(list(pool, secrets).await?);
+        *guard = Some((Instant::now(), channels.clone()));
+        Ok(channels)
+    }
+
+    pub async fn invalidate(&self) {
+        *self.cache.write().await = None;
+    }
+}
+
+/// Active channels of `kind` whose external id is `external_id`.
+pub fn route<'a>(
+    channels: &'a [Channel],
+    kind: ChannelKind,
+    external_id: &str,
+) -> Option<&'a Channel> {
+    channels
+        .iter()
+        .find(|c| c.active && c.kind == kind && c.external_id.as_deref() == Some(external_id))
+}
+
+/// Whether `token` is the verify token of an active channel of `kind`.
+pub fn verify_token_matches(channels: &[Channel], kind: ChannelKind, token: &str) -> bool {
+    channels
+        .iter()
+        .filter(|c| c.active && c.kind == kind)
+        .filter_map(|c| c.secrets.verify_token.as_deref())
+        .filter(|t| !t.is_empty())
+        .fold(false, |found, t| {
+            constant_time_eq(t.as_bytes(), token.as_bytes()) | found
+        })
+}
+
+/// The distinct app secrets of the active channels of `kind`.
+pub fn app_secrets(channels: &[Channel], kind: ChannelKind) -> Vec<&str> {
+    let mut out: Vec<&str> = channels
+        .iter()
+        .filter(|c| c.active && c.kind == kind)
+        .filter_map(|c| c.secrets.app_secret.as_deref())
+        .filter(|s| !s.is_empty())
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Checks Meta's `X-Hub-Signature-256: sha256=<hex>`: HMAC-SHA256 of the raw body under the app
+/// secret, compared in constant time.
+/// <https://developers.facebook.com/docs/graph-api/webhooks/getting-started#validate-payloads>
+pub fn signature_valid(header: &str, body: &[u8], app_secrets: &[&str]) -> bool {
+    use hmac::{Hmac, Mac};
+    let Some(hex_sig) = header.trim().strip_prefix("sha256=") else {
+        return false;
+    };
+    let Ok(given) = decode_hex(hex_sig) else {
+        return false;
+    };
+    app_secrets.iter().fold(false, |found, secret| {
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes())
+            .expect("HMAC accepts any key");
+        mac.update(body);
+        // verify_slice compares in constant time.
+        mac.verify_slice(&given).is_ok() | found
+    })
+}
+
+fn decode_hex(s: &str) -> Result<Vec<u8>, ()> {
+    if s.len() % 2 != 0 {
+        return Err(());
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|_| ()))
+        .collect()
+}
+
+/// `sha256=<hex>` for `body` under `secret`: what Meta sends (used by tests and the benchmark).
+pub fn sign(body: &[u8], secret: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("any key");
+    mac.update(body);
+    let bytes = mac.finalize().into_bytes();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256={hex}")
+}
+
+/// One thing a provider's webhook told us, in our own terms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProviderEvent {
+    Message(InboundMessage),
+    Receipt(Receipt),
+    /// Everything up to `watermark` was read (Messenger and Instagram `read` events).
+    ReadUpTo {
+        channel_external_id: String,
+        contact_external_id: String,
+        watermark: chrono::DateTime<chrono::Utc>,
+    },
+    Error(ProviderError),
+}
+
+/// A message from a customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundMessage {
+    /// phone_number_id, page id or Instagram account id: which channel it came to.
+    pub channel_external_id: String,
+    /// wa_id, PSID or IGSID.
+    pub contact_external_id: String,
+    pub profile_name: Option<String>,
+    pub provider_message_id: String,
+    pub timestamp: chrono::DateTime<chrono::Utc>,
+    pub kind: shared::messaging::MessageKind,
+    /// What a person reads: the text, a caption, the chosen option's title.
+    pub text: Option<String>,
+    pub content: serde_json::Value,
+}
+
+/// A delivery receipt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Receipt {
+    pub channel_external_id: String,
+    pub provider_message_id: String,
+    pub status: shared::messaging::DeliveryStatus,
+    pub timestamp: chrono::DateTime<chrono::Utc>,
+    pub error_code: Option<i32>,
+    pub error_title: Option<String>,
+    pub error_detail: Option<String>,
+}
+
+/// An error the provider reported about the channel (WhatsApp `value.errors[]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderError {
+    pub channel_external_id: String,
+    pub code: Option<i32>,
+    pub title: Option<String>,
+    pub message: Option<String>,
+    pub details: Option<String>,
+}
+
+/// Why a webhook body was refused before it was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MalformedPayload(pub String);
+
+pub(crate) fn unix_seconds(v: Option<&serde_json::Value>) -> Option<chrono::DateTime<chrono::Utc>> {
+    let secs = match v? {
+        serde_json::Value::String(s) => s.parse::<i64>().ok()?,
+        serde_json::Value::Number(n) => n.as_i64()?,
+        _ => return None,
+    };
+    chrono::DateTime::from_timestamp(secs, 0)
+}
+
+/// Messenger timestamps are Unix milliseconds.
+pub(crate) fn unix_millis_or_now(v: Option<&serde_json::Value>) -> chrono::DateTime<chrono::Utc> {
+    v.and_then(serde_json::Value::as_i64)
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .unwrap_or_else(chrono::Utc::now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_are_checked_against_every_app_secret() {
+        let body = br#"{"object":"whatsapp_business_account","entry":[]}"#;
+        let header = sign(body, "segredo-b");
+        assert!(signature_valid(&header, body, &["segredo-a", "segredo-b"]));
+        assert!(!signature_valid(&header, body, &["segredo-a"]));
+        assert!(!signature_valid(&header, b"{}", &["segredo-b"]));
+        assert!(!signature_valid("sha1=abc", body, &["segredo-b"]));
+        assert!(!signature_valid("sha256=zz", body, &["segredo-b"]));
+        assert!(!signature_valid(&header, body, &[]));
+    }
+}

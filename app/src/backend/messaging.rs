@@ -1,0 +1,995 @@
+//! The conversation store: inbound messages, delivery receipts, outbound sends and the outbox
+//! that delivers them to providers with retries.
+//!
+//! Exactly-once storage rests on unique constraints, not on checks: a message is identified by
+//! `(channel_id, provider_message_id)` and a receipt by `(channel_id, provider_message_id,
+//! status)`, so a redelivered webhook (Meta retries until it gets a 200) inserts nothing.
+
+use super::channels::{self, graph::GraphError, meta, whatsapp, Channel, InboundMessage, Receipt};
+use super::live::LiveEvent;
+use super::state::AppState;
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use shared::dto::MessageView;
+use shared::messaging::{
+    window_check, Author, ChannelKind, ConversationEventKind, ConversationStatus, DeliveryStatus,
+    Direction, MessageKind, Outbound, SendPolicy,
+};
+use shared::{ChannelId, ContactId, ConversationId, MessageId, Phone, UserId};
+use sqlx::{PgConnection, Postgres, Transaction};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Wakes the background loops of this instance as soon as there is work.
+#[derive(Debug, Default)]
+pub struct Wakers {
+    pub outbox: tokio::sync::Notify,
+    pub webhooks: tokio::sync::Notify,
+}
+
+// ---- Reading ------------------------------------------------------------------------------
+
+pub(crate) const MESSAGE_COLUMNS: &str =
+    "m.id, m.seq, m.conversation_id, ch.kind as channel_kind, \
+     m.direction, m.author, m.author_user_id, m.kind, m.body as text, m.content, \
+     m.provider_message_id, m.status, m.error_code, m.error_title, m.created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MessageRow {
+    id: MessageId,
+    seq: i64,
+    conversation_id: ConversationId,
+    channel_kind: ChannelKind,
+    direction: Direction,
+    author: Author,
+    author_user_id: Option<UserId>,
+    kind: MessageKind,
+    text: Option<String>,
+    content: serde_json::Value,
+    provider_message_id: Option<String>,
+    status: Option<DeliveryStatus>,
+    error_code: Option<i32>,
+    error_title: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<MessageRow> for MessageView {
+    fn from(r: MessageRow) -> Self {
+        MessageView {
+            id: r.id,
+            seq: r.seq,
+            conversation_id: r.conversation_id,
+            channel_kind: r.channel_kind,
+            direction: r.direction,
+            author: r.author,
+            author_user_id: r.author_user_id,
+            kind: r.kind,
+            text: r.text,
+            content: r.content,
+            provider_message_id: r.provider_message_id,
+            status: r.status,
+            error_code: r.error_code,
+            error_title: r.error_title,
+            created_at: r.created_at,
+        }
+    }
+}
+
+pub async fn message(
+    db: impl sqlx::PgExecutor<'_>,
+    id: MessageId,
+) -> Result<Option<MessageView>, AppError> {
+    let row: Option<MessageRow> = sqlx::query_as(&format!(
+        "select {MESSAGE_COLUMNS} from messages m join channels ch on ch.id = m.channel_id
+         where m.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
+/// A conversation's messages after the `after` cursor, oldest first.
+pub async fn list_messages(
+    db: impl sqlx::PgExecutor<'_>,
+    conversation: ConversationId,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<MessageView>, AppError> {
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "select {MESSAGE_COLUMNS} from messages m join channels ch on ch.id = m.channel_id
+         where m.conversation_id = $1 and m.seq > $2 order by m.seq limit $3"
+    ))
+    .bind(conversation)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+// ---- Inbound ------------------------------------------------------------------------------
+
+/// Finds the contact behind a channel identity, creating both when new. A new WhatsApp identity
+/// joins an existing contact with the same phone number, so the history follows the person.
+async fn resolve_contact(
+    tx: &mut PgConnection,
+    channel: &Channel,
+    external_id: &str,
+    profile_name: Option<&str>,
+) -> Result<ContactId, AppError> {
+    let known: Option<ContactId> = sqlx::query_scalar(
+        "select contact_id from contact_identities where channel_id = $1 and external_id = $2",
+    )
+    .bind(channel.id)
+    .bind(external_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(contact) = known {
+        if let Some(name) = profile_name {
+            sqlx::query(
+                "update contacts set name = $2, updated_at = now() where id = $1 and name is null",
+            )
+            .bind(contact)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        }
+        return Ok(contact);
+    }
+    let phone = match channel.kind {
+        ChannelKind::Whatsapp => Phone::from_wa_id(external_id).ok(),
+        _ => None,
+    };
+    let existing: Option<ContactId> = match &phone {
+        Some(p) => {
+            sqlx::query_scalar(
+                "select id from contacts where phone = $1 and merged_into is null
+                 order by created_at limit 1",
+            )
+            .bind(p.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+        }
+        None => None,
+    };
+    let contact = match existing {
+        Some(c) => c,
+        None => {
+            let id = ContactId(Uuid::new_v4());
+            sqlx::query("insert into contacts (id, name, phone) values ($1, $2, $3)")
+                .bind(id)
+                .bind(profile_name)
+                .bind(phone.as_ref().map(Phone::as_str))
+                .execute(&mut *tx)
+                .await?;
+            id
+        }
+    };
+    let inserted = sqlx::query(
+        "insert into contact_identities (id, contact_id, channel_id, external_id)
+         values ($1, $2, $3, $4) on conflict (channel_id, external_id) do nothing",
+    )
+    .bind(Uuid::new_v4())
+    .bind(contact)
+    .bind(channel.id)
+    .bind(external_id)
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 1 {
+        return Ok(contact);
+    }
+    // Another delivery created the identity first: use its contact, drop ours if we made one.
+    if existing.is_none() {
+        sqlx::query("delete from contacts where id = $1")
+            .bind(contact)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(sqlx::query_scalar(
+        "select contact_id from contact_identities where channel_id = $1 and external_id = $2",
+    )
+    .bind(channel.id)
+    .bind(external_id)
+    .fetch_one(&mut *tx)
+    .await?)
+}
+
+pub(crate) async fn record_event(
+    db: &mut PgConnection,
+    conversation: ConversationId,
+    kind: ConversationEventKind,
+    actor: Author,
+    actor_user: Option<UserId>,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "insert into conversation_events (conversation_id, kind, actor, actor_user_id, details)
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(conversation)
+    .bind(kind)
+    .bind(actor)
+    .bind(actor_user)
+    .bind(details)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The contact's unresolved conversation on this channel, or a new one in the channel's queue.
+async fn active_conversation(
+    tx: &mut PgConnection,
+    contact: ContactId,
+    channel: &Channel,
+) -> Result<ConversationId, AppError> {
+    let select = "select id from conversations
+                  where contact_id = $1 and channel_id = $2 and status <> 'resolved' for update";
+    let found: Option<ConversationId> = sqlx::query_scalar(select)
+        .bind(contact)
+        .bind(channel.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    let id = ConversationId(Uuid::new_v4());
+    let created = sqlx::query(
+        "insert into conversations (id, contact_id, channel_id, team_id, status)
+         values ($1, $2, $3, $4, $5)
+         on conflict (contact_id, channel_id) where status <> 'resolved' do nothing",
+    )
+    .bind(id)
+    .bind(contact)
+    .bind(channel.id)
+    .bind(channel.default_team_id)
+    .bind(ConversationStatus::Waiting)
+    .execute(&mut *tx)
+    .await?;
+    if created.rows_affected() == 1 {
+        record_event(
+            tx,
+            id,
+            ConversationEventKind::Created,
+            Author::Customer,
+            None,
+            serde_json::json!({"channel_id": channel.id}),
+        )
+        .await?;
+        return Ok(id);
+    }
+    Ok(sqlx::query_scalar(select)
+        .bind(contact)
+        .bind(channel.id)
+        .fetch_one(&mut *tx)
+        .await?)
+}
+
+/// What storing an inbound message did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    New {
+        message: MessageId,
+        conversation: ConversationId,
+        seq: i64,
+    },
+    /// Already stored by an earlier delivery: nothing changed.
+    Duplicate,
+}
+
+/// Stores a customer's message once, in the contact's active conversation on the channel.
+pub async fn record_inbound(
+    state: &AppState,
+    channel: &Channel,
+    msg: &InboundMessage,
+) -> Result<Stored, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let seen: bool = sqlx::query_scalar(
+        "select exists (select 1 from messages where channel_id = $1 and provider_message_id = $2)",
+    )
+    .bind(channel.id)
+    .bind(&msg.provider_message_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if seen {
+        return Ok(Stored::Duplicate);
+    }
+    let contact = resolve_contact(
+        &mut tx,
+        channel,
+        &msg.contact_external_id,
+        msg.profile_name.as_deref(),
+    )
+    .await?;
+    let conversation = active_conversation(&mut tx, contact, channel).await?;
+    let at = msg.timestamp.min(Utc::now());
+    let id = MessageId(Uuid::new_v4());
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "insert into messages (id, conversation_id, channel_id, direction, author, kind, body,
+             content, provider_message_id, provider_timestamp)
+         values ($1, $2, $3, 'inbound', 'customer', $4, $5, $6, $7, $8)
+         on conflict (channel_id, provider_message_id) do nothing
+         returning seq",
+    )
+    .bind(id)
+    .bind(conversation)
+    .bind(channel.id)
+    .bind(msg.kind)
+    .bind(&msg.text)
+    .bind(&msg.content)
+    .bind(&msg.provider_message_id)
+    .bind(at)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(seq) = inserted else {
+        // A concurrent delivery of the same message won; roll back what we created.
+        return Ok(Stored::Duplicate);
+    };
+    sqlx::query(
+        "update conversations set
+             last_customer_message_at = greatest(coalesce(last_customer_message_at, $2), $2),
+             last_message_at = greatest(last_message_at, now()), updated_at = now()
+         where id = $1",
+    )
+    .bind(conversation)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    state
+        .live
+        .publish(
+            &state.redis,
+            &LiveEvent::MessageCreated {
+                conversation_id: conversation,
+                channel_id: channel.id,
+                message_id: id,
+                seq,
+            },
+        )
+        .await;
+    Ok(Stored::New {
+        message: id,
+        conversation,
+        seq,
+    })
+}
+
+/// Records a delivery receipt and moves the message's status forward if it is newer.
+pub async fn apply_receipt(
+    state: &AppState,
+    channel: &Channel,
+    receipt: &Receipt,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "insert into message_receipts (channel_id, provider_message_id, status, occurred_at,
+             error_code, error_title, error_detail)
+         values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing",
+    )
+    .bind(channel.id)
+    .bind(&receipt.provider_message_id)
+    .bind(receipt.status)
+    .bind(receipt.timestamp)
+    .bind(receipt.error_code)
+    .bind(&receipt.error_title)
+    .bind(&receipt.error_detail)
+    .execute(&state.pool)
+    .await?;
+    advance_status(
+        state,
+        channel.id,
+        &receipt.provider_message_id,
+        receipt.status,
+        receipt.timestamp,
+        (
+            receipt.error_code,
+            receipt.error_title.as_deref(),
+            receipt.error_detail.as_deref(),
+        ),
+    )
+    .await
+}
+
+/// Moves an outbound message's status forward (the enum's order is the status order), never
+/// back, and tells the live views.
+async fn advance_status(
+    state: &AppState,
+    channel: ChannelId,
+    provider_message_id: &str,
+    status: DeliveryStatus,
+    at: DateTime<Utc>,
+    error: (Option<i32>, Option<&str>, Option<&str>),
+) -> Result<(), AppError> {
+    let updated: Option<(MessageId, ConversationId)> = sqlx::query_as(
+        "update messages set status = $3, status_at = $4,
+             error_code = coalesce($5, error_code), error_title = coalesce($6, error_title),
+             error_detail = coalesce($7, error_detail)
+         where channel_id = $1 and provider_message_id = $2 and direction = 'outbound'
+           and status < $3
+         returning id, conversation_id",
+    )
+    .bind(channel)
+    .bind(provider_message_id)
+    .bind(status)
+    .bind(at)
+    .bind(error.0)
+    .bind(error.1)
+    .bind(error.2)
+    .fetch_optional(&state.pool)
+    .await?;
+    if let Some((message_id, conversation_id)) = updated {
+        state
+            .live
+            .publish(
+                &state.redis,
+                &LiveEvent::MessageStatus {
+                    conversation_id,
+                    message_id,
+                    status,
+                },
+            )
+            .await;
+    }
+    Ok(())
+}
+
+/// Messenger's `read` watermark: every message to this person sent until then was read.
+pub async fn apply_read_watermark(
+    state: &AppState,
+    channel: &Channel,
+    contact_external_id: &str,
+    watermark: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let rows: Vec<(MessageId, ConversationId)> = sqlx::query_as(
+        "update messages m set status = 'read', status_at = $3
+         from conversations c, contact_identities ci
+         where m.conversation_id = c.id and ci.contact_id = c.contact_id
+           and ci.channel_id = $1 and ci.external_id = $2 and m.channel_id = $1
+           and m.direction = 'outbound' and m.status in ('sent', 'delivered')
+           and m.provider_timestamp <= $3
+         returning m.id, m.conversation_id",
+    )
+    .bind(channel.id)
+    .bind(contact_external_id)
+    .bind(watermark)
+    .fetch_all(&state.pool)
+    .await?;
+    for (message_id, conversation_id) in rows {
+        state
+            .live
+            .publish(
+                &state.redis,
+                &LiveEvent::MessageStatus {
+                    conversation_id,
+                    message_id,
+                    status: DeliveryStatus::Read,
+                },
+            )
+            .await;
+    }
+    Ok(())
+}
+
+pub async fn record_channel_error(
+    state: &AppState,
+    channel: &Channel,
+    error: &channels::ProviderError,
+) -> Result<(), AppError> {
+    tracing::warn!(channel = %channel.id, code = ?error.code, title = ?error.title, "provider reported an error");
+    sqlx::query(
+        "insert into channel_errors (channel_id, code, title, message, details)
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(channel.id)
+    .bind(error.code)
+    .bind(&error.title)
+    .bind(&error.message)
+    .bind(&error.details)
+    .execute(&state.pool)
+    .await?;
+    Ok(())
+}
+
+// ---- Outbound -----------------------------------------------------------------------------
+
+/// A message the company sends.
+#[derive(Debug, Clone)]
+pub struct SendRequest {
+    pub conversation: ConversationId,
+    pub outbound: Outbound,
+    pub author: Author,
+    pub author_user: Option<UserId>,
+    /// Makes a retried request idempotent (the same id returns the first message).
+    pub client_id: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ConversationForSend {
+    status: ConversationStatus,
+    channel_id: ChannelId,
+    kind: ChannelKind,
+    last_customer_message_at: Option<DateTime<Utc>>,
+}
+
+/// Checks the provider's limits and the customer-service window, then queues the message for
+/// delivery (webchat and private notes need no provider and are final at once).
+pub async fn send(state: &AppState, request: SendRequest) -> Result<MessageView, AppError> {
+    let conv: ConversationForSend = sqlx::query_as(
+        "select c.status, c.channel_id, ch.kind, c.last_customer_message_at
+         from conversations c join channels ch on ch.id = c.channel_id where c.id = $1",
+    )
+    .bind(request.conversation)
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if let Some(client_id) = &request.client_id {
+        if client_id.is_empty() || client_id.len() > 100 {
+            return Err(AppError::BadRequest);
+        }
+        if let Some(existing) =
+            existing_by_client_id(state, request.conversation, client_id).await?
+        {
+            return Ok(existing);
+        }
+    }
+    let is_note = matches!(request.outbound, Outbound::Note { .. });
+    if conv.status == ConversationStatus::Resolved && !is_note {
+        return Err(AppError::ConversationResolved);
+    }
+    request
+        .outbound
+        .check(conv.kind)
+        .map_err(AppError::Outbound)?;
+    let policy = window_check(
+        conv.kind,
+        &request.outbound,
+        request.author,
+        conv.last_customer_message_at,
+        Utc::now(),
+    )
+    .map_err(AppError::Window)?;
+    let (status, queued) = match (is_note, conv.kind) {
+        (true, _) => (None, false),
+        (false, ChannelKind::Webchat) => (Some(DeliveryStatus::Sent), false),
+        (false, _) => (Some(DeliveryStatus::Queued), true),
+    };
+    let id = MessageId(Uuid::new_v4());
+    let mut tx: Transaction<'_, Postgres> = state.pool.begin().await?;
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "insert into messages (id, conversation_id, channel_id, direction, author, author_user_id,
+             kind, body, content, client_id, status, status_at, next_attempt_at, human_agent_tag,
+             provider_timestamp)
+         values ($1, $2, $3, 'outbound', $4, $5, $6, $7, $8, $9, $10,
+             case when $10 is null then null else now() end,
+             case when $11 then now() else null end, $12,
+             case when $11 then null else now() end)
+         on conflict (conversation_id, client_id) do nothing
+         returning seq",
+    )
+    .bind(id)
+    .bind(request.conversation)
+    .bind(conv.channel_id)
+    .bind(request.author)
+    .bind(request.author_user)
+    .bind(request.outbound.kind())
+    .bind(request.outbound.preview())
+    .bind(serde_json::to_value(&request.outbound).map_err(anyhow::Error::from)?)
+    .bind(&request.client_id)
+    .bind(status)
+    .bind(queued)
+    .bind(policy == SendPolicy::HumanAgentTag)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(seq) = inserted else {
+        drop(tx);
+        let client_id = request.client_id.as_deref().unwrap_or_default();
+        return existing_by_client_id(state, request.conversation, client_id)
+            .await?
+            .ok_or(AppError::Internal);
+    };
+    if !is_note {
+        let first_response: bool = sqlx::query_scalar(
+            "update conversations c set last_message_at = now(), updated_at = now(),
+                 first_response_at = case when $2 and c.first_response_at is null then now()
+                                          else c.first_response_at end
+             from conversations old where c.id = $1 and old.id = c.id
+             returning ($2 and old.first_response_at is null)",
+        )
+        .bind(request.conversation)
+        .bind(request.author == Author::Agent)
+        .fetch_one(&mut *tx)
+        .await?;
+        if first_response {
+            record_event(
+                &mut tx,
+                request.conversation,
+                ConversationEventKind::FirstResponse,
+                Author::Agent,
+                request.author_user,
+                serde_json::json!({"message_id": id}),
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    if queued {
+        state.wakers.outbox.notify_one();
+    }
+    state
+        .live
+        .publish(
+            &state.redis,
+            &LiveEvent::MessageCreated {
+                conversation_id: request.conversation,
+                channel_id: conv.channel_id,
+                message_id: id,
+                seq,
+            },
+        )
+        .await;
+    message(&state.pool, id).await?.ok_or(AppError::Internal)
+}
+
+async fn existing_by_client_id(
+    state: &AppState,
+    conversation: ConversationId,
+    client_id: &str,
+) -> Result<Option<MessageView>, AppError> {
+    let row: Option<MessageRow> = sqlx::query_as(&format!(
+        "select {MESSAGE_COLUMNS} from messages m join channels ch on ch.id = m.channel_id
+         where m.conversation_id = $1 and m.client_id = $2"
+    ))
+    .bind(conversation)
+    .bind(client_id)
+    .fetch_optional(&state.pool)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
+#[derive(sqlx::FromRow)]
+struct Due {
+    id: MessageId,
+    conversation_id: ConversationId,
+    channel_id: ChannelId,
+    content: serde_json::Value,
+    attempts: i32,
+    human_agent_tag: bool,
+    recipient: Option<String>,
+}
+
+/// Claims up to `limit` messages due for delivery. The claim pushes `next_attempt_at` ahead, so
+/// another instance (or this one after a crash) retries a message whose attempt never finished.
+async fn claim_due(state: &AppState, limit: i64) -> Result<Vec<Due>, AppError> {
+    Ok(sqlx::query_as(
+        "with due as (
+             select id from messages
+             where direction = 'outbound' and status = 'queued' and next_attempt_at <= now()
+             order by next_attempt_at limit $1 for update skip locked)
+         update messages m set attempts = m.attempts + 1,
+             next_attempt_at = now() + interval '2 minutes'
+         from due where m.id = due.id
+         returning m.id, m.conversation_id, m.channel_id, m.content, m.attempts, m.human_agent_tag,
+             (select ci.external_id from conversations c
+                join contact_identities ci on ci.contact_id = c.contact_id
+                                          and ci.channel_id = c.channel_id
+              where c.id = m.conversation_id order by ci.created_at limit 1) as recipient",
+    )
+    .bind(limit)
+    .fetch_all(&state.pool)
+    .await?)
+}
+
+/// Sends one message to its provider; returns the provider's message id.
+async fn deliver_once(
+    state: &AppState,
+    channel: &Channel,
+    due: &Due,
+) -> Result<String, GraphError> {
+    let permanent = |title: &str| GraphError {
+        retryable: false,
+        code: None,
+        title: title.to_owned(),
+        detail: None,
+        http_status: None,
+        retry_after: None,
+    };
+    let outbound: Outbound = serde_json::from_value(due.content.clone())
+        .map_err(|_| permanent("Conteúdo da mensagem ilegível"))?;
+    let recipient = due
+        .recipient
+        .as_deref()
+        .ok_or_else(|| permanent("O contato não tem identificação neste canal"))?;
+    let token = channel
+        .access_token()
+        .ok_or_else(|| permanent("Canal sem token de acesso configurado"))?;
+    let external = channel
+        .external_id
+        .as_deref()
+        .ok_or_else(|| permanent("Canal sem identificador da Meta"))?;
+    if !channel.active {
+        return Err(permanent("Canal desativado"));
+    }
+    // Messenger and Instagram (an Instagram account linked to a Page) both send through the
+    // Page's `me/messages` with the Page token.
+    let path = match channel.kind {
+        ChannelKind::Whatsapp => format!("{external}/messages"),
+        _ => "me/messages".to_owned(),
+    };
+    match channel.kind {
+        ChannelKind::Whatsapp => {
+            let response = state
+                .graph
+                .post(&path, token, &whatsapp::send_body(recipient, &outbound))
+                .await?;
+            whatsapp::sent_id(&response).ok_or_else(|| permanent("Resposta da Meta sem id"))
+        }
+        ChannelKind::Messenger | ChannelKind::Instagram => {
+            let policy = if due.human_agent_tag {
+                SendPolicy::HumanAgentTag
+            } else {
+                SendPolicy::Standard
+            };
+            let response = state
+                .graph
+                .post(&path, token, &meta::send_body(recipient, &outbound, policy))
+                .await?;
+            meta::sent_id(&response).ok_or_else(|| permanent("Resposta da Meta sem id"))
+        }
+        ChannelKind::Webchat => Err(permanent("Webchat não usa a fila de envio")),
+    }
+}
+
+async fn deliver(state: &AppState, due: Due) -> Result<(), AppError> {
+    let channels = state.channels.all(&state.pool, &state.secrets).await?;
+    let result = match channels.iter().find(|c| c.id == due.channel_id) {
+        Some(channel) => deliver_once(state, channel, &due).await,
+        None => Err(GraphError {
+            retryable: false,
+            code: None,
+            title: "Canal removido".into(),
+            detail: None,
+            http_status: None,
+            retry_after: None,
+        }),
+    };
+    let policy = &state.graph.settings.retry;
+    match result {
+        Ok(provider_id) => {
+            let done = sqlx::query(
+                "update messages set status = 'sent', status_at = now(), provider_message_id = $2,
+                     provider_timestamp = now(), next_attempt_at = null
+                 where id = $1 and status = 'queued'",
+            )
+            .bind(due.id)
+            .bind(&provider_id)
+            .execute(&state.pool)
+            .await?;
+            if done.rows_affected() == 1 {
+                publish_status(state, &due, DeliveryStatus::Sent).await;
+            }
+            apply_pending_receipts(state, due.channel_id, &provider_id).await
+        }
+        Err(e) if e.retryable && due.attempts < policy.max_attempts => {
+            // PostgreSQL intervals hold microseconds at most.
+            let delay =
+                Duration::from_millis(policy.delay(due.attempts - 1, &e).as_millis() as u64);
+            tracing::info!(message = %due.id, attempt = due.attempts, code = ?e.code, ?delay, "send failed; retrying");
+            sqlx::query(
+                "update messages set next_attempt_at = now() + $2, error_code = $3, error_title = $4
+                 where id = $1 and status = 'queued'",
+            )
+            .bind(due.id)
+            .bind(delay)
+            .bind(e.code.map(|c| c as i32))
+            .bind(&e.title)
+            .execute(&state.pool)
+            .await?;
+            Ok(())
+        }
+        Err(e) => {
+            tracing::warn!(message = %due.id, code = ?e.code, title = %e.title, "send failed for good");
+            sqlx::query(
+                "update messages set status = 'failed', status_at = now(), next_attempt_at = null,
+                     error_code = $2, error_title = $3, error_detail = $4
+                 where id = $1 and status = 'queued'",
+            )
+            .bind(due.id)
+            .bind(e.code.map(|c| c as i32))
+            .bind(&e.title)
+            .bind(&e.detail)
+            .execute(&state.pool)
+            .await?;
+            publish_status(state, &due, DeliveryStatus::Failed).await;
+            Ok(())
+        }
+    }
+}
+
+async fn publish_status(state: &AppState, due: &Due, status: DeliveryStatus) {
+    state
+        .live
+        .publish(
+            &state.redis,
+            &LiveEvent::MessageStatus {
+                conversation_id: due.conversation_id,
+                message_id: due.id,
+                status,
+            },
+        )
+        .await;
+}
+
+/// Receipts that arrived before the send's own answer recorded the provider's id.
+async fn apply_pending_receipts(
+    state: &AppState,
+    channel: ChannelId,
+    provider_id: &str,
+) -> Result<(), AppError> {
+    type Row = (
+        DeliveryStatus,
+        DateTime<Utc>,
+        Option<i32>,
+        Option<String>,
+        Option<String>,
+    );
+    let best: Option<Row> = sqlx::query_as(
+        "select status, occurred_at, error_code, error_title, error_detail from message_receipts
+         where channel_id = $1 and provider_message_id = $2 order by status desc limit 1",
+    )
+    .bind(channel)
+    .bind(provider_id)
+    .fetch_optional(&state.pool)
+    .await?;
+    if let Some((status, at, code, title, detail)) = best {
+        advance_status(
+            state,
+            channel,
+            provider_id,
+            status,
+            at,
+            (code, title.as_deref(), detail.as_deref()),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Delivers queued messages until `shutdown`: woken at once by sends on this instance, and every
+/// second for retries and sends queued by other instances.
+pub async fn run_outbox(state: AppState, shutdown: tokio_util::sync::CancellationToken) {
+    use futures::StreamExt;
+    while !shutdown.is_cancelled() {
+        let batch = match claim_due(&state, 32).await {
+            Ok(batch) => batch,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if batch.is_empty() {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = state.wakers.outbox.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+            continue;
+        }
+        futures::stream::iter(batch)
+            .for_each_concurrent(8, |due| {
+                let state = state.clone();
+                async move {
+                    let id = due.id;
+                    if let Err(e) = deliver(&state, due).await {
+                        tracing::error!(message = %id, error = ?e, "outbox bookkeeping failed");
+                    }
+                }
+            })
+            .await;
+    }
+}
+
+// ---- Provider calls outside the queue -----------------------------------------------------
+
+/// Tells the provider the customer's latest message was read (WhatsApp blue ticks, Messenger
+/// `mark_seen`). Best effort.
+pub async fn mark_read(state: &AppState, conversation: ConversationId) -> Result<(), AppError> {
+    let row: Option<(ChannelId, Option<String>, Option<String>)> = sqlx::query_as(
+        "select m.channel_id, m.provider_message_id,
+             (select ci.external_id from contact_identities ci
+              where ci.contact_id = c.contact_id and ci.channel_id = c.channel_id
+              order by ci.created_at limit 1)
+         from messages m join conversations c on c.id = m.conversation_id
+         where m.conversation_id = $1 and m.direction = 'inbound'
+         order by m.seq desc limit 1",
+    )
+    .bind(conversation)
+    .fetch_optional(&state.pool)
+    .await?;
+    let Some((channel_id, Some(provider_id), Some(recipient))) = row else {
+        return Ok(());
+    };
+    let channels = state.channels.all(&state.pool, &state.secrets).await?;
+    let Some(channel) = channels.iter().find(|c| c.id == channel_id) else {
+        return Ok(());
+    };
+    let (Some(token), Some(external)) = (channel.access_token(), channel.external_id.as_deref())
+    else {
+        return Ok(());
+    };
+    let (path, body) = match channel.kind {
+        ChannelKind::Whatsapp => (
+            format!("{external}/messages"),
+            whatsapp::read_body(&provider_id),
+        ),
+        ChannelKind::Messenger | ChannelKind::Instagram => (
+            "me/messages".to_owned(),
+            serde_json::json!({"recipient": {"id": recipient}, "sender_action": "mark_seen"}),
+        ),
+        ChannelKind::Webchat => return Ok(()),
+    };
+    if let Err(e) = state.graph.post(&path, token, &body).await {
+        tracing::info!(error = ?e, "read receipt not sent");
+    }
+    Ok(())
+}
+
+/// The largest media file relayed to a browser.
+pub const MAX_MEDIA_BYTES: usize = 100 * 1024 * 1024;
+
+/// Fetches an inbound message's media from the provider (WhatsApp: the media endpoint gives a
+/// short-lived URL that needs the token; Messenger/Instagram: the attachment URL).
+pub async fn fetch_media(
+    state: &AppState,
+    id: MessageId,
+) -> Result<(String, bytes::Bytes), AppError> {
+    let row: Option<(ChannelId, serde_json::Value, MessageKind)> =
+        sqlx::query_as("select channel_id, content, kind from messages where id = $1")
+            .bind(id)
+            .fetch_optional(&state.pool)
+            .await?;
+    let (channel_id, content, kind) = row.ok_or(AppError::NotFound)?;
+    if !kind.is_media() {
+        return Err(AppError::NotFound);
+    }
+    let channels = state.channels.all(&state.pool, &state.secrets).await?;
+    let channel = channels
+        .iter()
+        .find(|c| c.id == channel_id)
+        .ok_or(AppError::NotFound)?;
+    let token = channel.access_token();
+    let fail = |e: GraphError| {
+        tracing::warn!(error = ?e, "media fetch failed");
+        AppError::Internal
+    };
+    let url = match channel.kind {
+        ChannelKind::Whatsapp => {
+            let media_id = content
+                .pointer("/media/id")
+                .and_then(|v| v.as_str())
+                .ok_or(AppError::NotFound)?;
+            let info = state
+                .graph
+                .get(media_id, token.ok_or(AppError::NotFound)?)
+                .await
+                .map_err(fail)?;
+            info.get("url")
+                .and_then(|v| v.as_str())
+                .ok_or(AppError::NotFound)?
+                .to_owned()
+        }
+        _ => content
+            .pointer("/attachments/0/payload/url")
+            .and_then(|v| v.as_str())
+            .ok_or(AppError::NotFound)?
+            .to_owned(),
+    };
+    let bearer = match channel.kind {
+        ChannelKind::Whatsapp => token,
+        _ => None,
+    };
+    state
+        .graph
+        .download(&url, bearer, MAX_MEDIA_BYTES)
+        .await
+        .map_err(fail)
+}

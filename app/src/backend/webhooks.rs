@@ -1,0 +1,250 @@
+//! Provider webhooks: authenticate, check, store durably, answer; then process in the
+//! background.
+//!
+//! The request path does the least that makes an event safe: verify the signature over the raw
+//! body, check the body is a notification we understand, and insert it into `webhook_events`.
+//! Only then does Meta get its 200. A processor (on every worker instance, `FOR UPDATE SKIP
+//! LOCKED`) turns stored events into contacts, conversations, messages and receipts; a failure
+//! there is retried from the stored copy, never lost.
+
+use super::channels::{self, meta, whatsapp, ProviderEvent};
+use super::messaging;
+use super::state::AppState;
+use crate::error::AppError;
+use serde_json::Value;
+use shared::messaging::ChannelKind;
+use std::time::Duration;
+
+/// Why a webhook was refused. Each maps to a status and a pt-BR sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookRejection {
+    /// No `X-Hub-Signature-256` header.
+    MissingSignature,
+    /// The signature does not match any configured app secret.
+    BadSignature,
+    /// Not JSON, or not a notification of this provider.
+    Malformed(String),
+    /// Not `application/json`.
+    WrongContentType,
+    Internal,
+}
+
+impl WebhookRejection {
+    pub fn status(&self) -> u16 {
+        match self {
+            WebhookRejection::MissingSignature | WebhookRejection::BadSignature => 401,
+            WebhookRejection::Malformed(_) => 400,
+            WebhookRejection::WrongContentType => 415,
+            WebhookRejection::Internal => 500,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            WebhookRejection::MissingSignature => "signature_missing",
+            WebhookRejection::BadSignature => "signature_invalid",
+            WebhookRejection::Malformed(_) => "payload_malformed",
+            WebhookRejection::WrongContentType => "unsupported_media_type",
+            WebhookRejection::Internal => "internal_error",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            WebhookRejection::MissingSignature => {
+                "Assinatura ausente: o cabeçalho X-Hub-Signature-256 é obrigatório.".into()
+            }
+            WebhookRejection::BadSignature => {
+                "Assinatura inválida: confira o segredo do aplicativo (App Secret) do canal.".into()
+            }
+            WebhookRejection::Malformed(what) => format!("Notificação inválida: {what}."),
+            WebhookRejection::WrongContentType => {
+                "O corpo deve ser JSON (Content-Type: application/json).".into()
+            }
+            WebhookRejection::Internal => {
+                "Erro interno ao registrar a notificação; ela será reenviada pela Meta.".into()
+            }
+        }
+    }
+}
+
+/// Reads a body into events for `kind`.
+pub fn parse(
+    kind: ChannelKind,
+    payload: &Value,
+) -> Result<Vec<ProviderEvent>, channels::MalformedPayload> {
+    match kind {
+        ChannelKind::Whatsapp => whatsapp::parse(payload),
+        ChannelKind::Messenger | ChannelKind::Instagram => meta::parse(kind, payload),
+        ChannelKind::Webchat => Err(channels::MalformedPayload("canal sem webhook".into())),
+    }
+}
+
+/// The verification handshake: `hub.mode=subscribe` with a channel's verify token.
+pub async fn verify_subscription(
+    state: &AppState,
+    kind: ChannelKind,
+    mode: Option<&str>,
+    token: Option<&str>,
+) -> Result<bool, AppError> {
+    let (Some("subscribe"), Some(token)) = (mode, token) else {
+        return Ok(false);
+    };
+    let channels = state.channels.all(&state.pool, &state.secrets).await?;
+    Ok(channels::verify_token_matches(&channels, kind, token))
+}
+
+/// Authenticates and stores one webhook delivery. Returns once it is committed.
+pub async fn accept(
+    state: &AppState,
+    kind: ChannelKind,
+    signature: Option<&str>,
+    body: &[u8],
+) -> Result<(), WebhookRejection> {
+    let signature = signature.ok_or(WebhookRejection::MissingSignature)?;
+    let channels = state
+        .channels
+        .all(&state.pool, &state.secrets)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = ?e, "channel directory unavailable");
+            WebhookRejection::Internal
+        })?;
+    if !channels::signature_valid(signature, body, &channels::app_secrets(&channels, kind)) {
+        return Err(WebhookRejection::BadSignature);
+    }
+    let payload: Value = serde_json::from_slice(body)
+        .map_err(|_| WebhookRejection::Malformed("o corpo não é JSON válido".into()))?;
+    parse(kind, &payload).map_err(|e| WebhookRejection::Malformed(e.0))?;
+    // The raw text, not the re-serialized value: PostgreSQL parses it once into jsonb.
+    let text = std::str::from_utf8(body)
+        .map_err(|_| WebhookRejection::Malformed("o corpo não é UTF-8".into()))?;
+    sqlx::query("insert into webhook_events (provider, payload) values ($1, $2::jsonb)")
+        .bind(kind)
+        .bind(text)
+        .execute(&state.pool)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = ?e, "webhook not stored");
+            WebhookRejection::Internal
+        })?;
+    state.wakers.webhooks.notify_one();
+    Ok(())
+}
+
+/// Processes one stored delivery. `Ok(true)` when every event found its channel.
+async fn process(state: &AppState, kind: ChannelKind, payload: &Value) -> Result<bool, AppError> {
+    let events = match parse(kind, payload) {
+        Ok(events) => events,
+        Err(e) => {
+            // Checked before storing, so only a parser change could get here.
+            tracing::error!(error = ?e, "stored webhook no longer parses");
+            return Ok(false);
+        }
+    };
+    let channels = state.channels.all(&state.pool, &state.secrets).await?;
+    let mut routed = true;
+    for event in &events {
+        let external = match event {
+            ProviderEvent::Message(m) => &m.channel_external_id,
+            ProviderEvent::Receipt(r) => &r.channel_external_id,
+            ProviderEvent::ReadUpTo {
+                channel_external_id,
+                ..
+            } => channel_external_id,
+            ProviderEvent::Error(e) => &e.channel_external_id,
+        };
+        let Some(channel) = channels::route(&channels, kind, external) else {
+            tracing::warn!(
+                ?kind,
+                external,
+                "webhook for an unknown channel kept, not routed"
+            );
+            routed = false;
+            continue;
+        };
+        match event {
+            ProviderEvent::Message(m) => {
+                messaging::record_inbound(state, channel, m).await?;
+            }
+            ProviderEvent::Receipt(r) => messaging::apply_receipt(state, channel, r).await?,
+            ProviderEvent::ReadUpTo {
+                contact_external_id,
+                watermark,
+                ..
+            } => {
+                messaging::apply_read_watermark(state, channel, contact_external_id, *watermark)
+                    .await?
+            }
+            ProviderEvent::Error(e) => messaging::record_channel_error(state, channel, e).await?,
+        }
+    }
+    Ok(routed)
+}
+
+/// Deliveries that keep failing stop being retried after this many attempts; they stay in
+/// `webhook_events` with the error for an operator.
+const MAX_PROCESSING_ATTEMPTS: i32 = 10;
+
+/// Processes a batch; returns how many events it claimed.
+pub async fn process_pending(state: &AppState, limit: i64) -> Result<usize, AppError> {
+    let batch: Vec<(i64, ChannelKind, Value, i32)> = sqlx::query_as(
+        "with due as (
+             select id from webhook_events
+             where processed_at is null and next_attempt_at <= now()
+             order by id limit $1 for update skip locked)
+         update webhook_events w set attempts = w.attempts + 1,
+             next_attempt_at = now() + interval '1 minute'
+         from due where w.id = due.id
+         returning w.id, w.provider, w.payload, w.attempts",
+    )
+    .bind(limit)
+    .fetch_all(&state.pool)
+    .await?;
+    let claimed = batch.len();
+    let mut batch = batch;
+    batch.sort_by_key(|(id, ..)| *id);
+    for (id, kind, payload, attempts) in batch {
+        let outcome = process(state, kind, &payload).await;
+        let (done, note, retry_in) = match outcome {
+            Ok(true) => (true, "ok".to_owned(), None),
+            Ok(false) => (true, "unroutable".to_owned(), None),
+            Err(e) if attempts >= MAX_PROCESSING_ATTEMPTS => (true, format!("failed: {e}"), None),
+            Err(e) => (
+                false,
+                format!("error: {e}"),
+                Some(Duration::from_secs(2u64.pow(attempts.clamp(0, 9) as u32))),
+            ),
+        };
+        sqlx::query(
+            "update webhook_events set outcome = $2,
+                 processed_at = case when $3 then now() else null end,
+                 next_attempt_at = now() + coalesce($4, interval '0')
+             where id = $1",
+        )
+        .bind(id)
+        .bind(note)
+        .bind(done)
+        .bind(retry_in)
+        .execute(&state.pool)
+        .await?;
+    }
+    Ok(claimed)
+}
+
+/// Runs the processor until `shutdown`: woken by this instance's deliveries, and every 500 ms
+/// for those stored by other instances and for retries.
+pub async fn run_processor(state: AppState, shutdown: tokio_util::sync::CancellationToken) {
+    while !shutdown.is_cancelled() {
+        match process_pending(&state, 200).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = ?e, "webhook processing failed"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = state.wakers.webhooks.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
+}

@@ -1,0 +1,558 @@
+//! The REST API for integrations, under `/api/v1`, authenticated by bearer tokens that
+//! administrators create. The OpenAPI 3 document is generated from these handlers and types and
+//! served at `/api/v1/openapi.json`.
+
+use super::json::{self, ErrorBody};
+use app::backend::services::{api_tokens, channels, contacts};
+use app::backend::{messaging, AppState};
+use app::error::AppError;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use shared::dto::{
+    ApiTokenView, ChannelView, ContactInput, ContactView, ConversationView, MessageView,
+};
+use shared::messaging::{Author, ConversationStatus, Outbound};
+use shared::{ChannelId, ContactId, ConversationId, MessageId, TeamId, UserId};
+use utoipa::OpenApi;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/contacts", get(list_contacts).post(create_contact))
+        .route(
+            "/api/v1/contacts/{id}",
+            get(get_contact).patch(update_contact),
+        )
+        .route("/api/v1/contacts/{id}/merge", post(merge_contact))
+        .route("/api/v1/conversations", get(list_conversations))
+        .route("/api/v1/conversations/{id}", get(get_conversation))
+        .route(
+            "/api/v1/conversations/{id}/messages",
+            get(list_messages).post(send_message),
+        )
+        .route("/api/v1/conversations/{id}/read", post(mark_read))
+        .route("/api/v1/messages/{id}/media", get(media))
+        .route("/api/v1/channels", get(list_channels))
+        .route("/api/v1/channels/{id}", get(get_channel))
+        .route(
+            "/api/v1/{*rest}",
+            axum::routing::any(|| async {
+                json::error(404, "not_found", "Recurso não encontrado.")
+            }),
+        )
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Plataforma Omnichannel — API",
+        version = "1.0.0",
+        description = "Contatos, conversas, mensagens e canais. Autentique-se com \
+            `Authorization: Bearer <token>` (crie o token em Configurações → Tokens de API ou com \
+            `server api-token create --name NOME`). Erros: `{\"code\", \"message\"}`."
+    ),
+    paths(
+        list_contacts, create_contact, get_contact, update_contact, merge_contact,
+        list_conversations, get_conversation, list_messages, send_message, mark_read, media,
+        list_channels, get_channel
+    ),
+    components(schemas(
+        ErrorBody, ContactList, ConversationList, MessageList, ChannelList, SendMessageBody,
+        MergeBody, ContactInput, ContactView, ConversationView, MessageView, ChannelView
+    )),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+/// The token a request authenticated with.
+pub struct Caller(pub ApiTokenView);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let refuse = || {
+            let mut r = json::error(
+                401,
+                "unauthenticated",
+                "Token de API ausente, inválido ou revogado.",
+            );
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            r
+        };
+        let secret = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(refuse)?;
+        match api_tokens::authenticate(state, secret).await {
+            Ok(Some(token)) => Ok(Caller(token)),
+            Ok(None) => Err(refuse()),
+            Err(e) => Err(json::app_error(&e)),
+        }
+    }
+}
+
+fn fail(e: AppError) -> Response {
+    json::app_error(&e)
+}
+
+fn id<T: std::str::FromStr>(raw: &str) -> Result<T, Response> {
+    raw.parse()
+        .map_err(|_| json::error(404, "not_found", "Recurso não encontrado."))
+}
+
+/// A JSON body, with errors in our format: 415 without `application/json`, 400 when it is not
+/// JSON, 422 when fields are missing or of the wrong type.
+fn body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, bytes: &Bytes) -> Result<T, Response> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(json::error(
+            415,
+            "unsupported_media_type",
+            "Envie o corpo como JSON (Content-Type: application/json).",
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|_| json::error(400, "bad_request", "O corpo não é um JSON válido."))?;
+    serde_json::from_value(value).map_err(|e| {
+        json::error(
+            422,
+            "invalid_body",
+            format!("Campos ausentes ou inválidos: {e}."),
+        )
+    })
+}
+
+fn query<T: serde::de::DeserializeOwned>(raw: Option<&str>) -> Result<T, Response> {
+    serde_urlencoded::from_str(raw.unwrap_or_default()).map_err(|e| {
+        json::error(
+            400,
+            "invalid_query",
+            format!("Parâmetros de consulta inválidos: {e}."),
+        )
+    })
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ContactList {
+    pub data: Vec<ContactView>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ConversationList {
+    pub data: Vec<ConversationView>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MessageList {
+    pub data: Vec<MessageView>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ChannelList {
+    pub data: Vec<ChannelView>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ContactQuery {
+    /// Name, e-mail, phone or CPF (part of it).
+    q: Option<String>,
+    /// 1 to 200 (default 50).
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// Lists contacts, newest first.
+#[utoipa::path(get, path = "/api/v1/contacts", params(ContactQuery),
+    responses((status = 200, body = ContactList), (status = 401, body = ErrorBody)))]
+async fn list_contacts(
+    State(state): State<AppState>,
+    _caller: Caller,
+    uri: axum::http::Uri,
+) -> Response {
+    let q: ContactQuery = match query(uri.query()) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    match contacts::list(
+        &state,
+        q.q.as_deref(),
+        q.limit.unwrap_or(50),
+        q.offset.unwrap_or(0),
+    )
+    .await
+    {
+        Ok(data) => Json(ContactList { data }).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+/// Creates a contact.
+#[utoipa::path(post, path = "/api/v1/contacts", request_body = ContactInput,
+    responses((status = 201, body = ContactView), (status = 422, body = ErrorBody)))]
+async fn create_contact(
+    State(state): State<AppState>,
+    _caller: Caller,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    let input: ContactInput = match body(&headers, &bytes) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    match contacts::create(&state, &input).await {
+        Ok(c) => (StatusCode::CREATED, Json(c)).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+/// A contact with its channel identities.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", params(("id" = String, Path)),
+    responses((status = 200, body = ContactView), (status = 404, body = ErrorBody)))]
+async fn get_contact(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(raw): Path<String>,
+) -> Response {
+    let id: ContactId = match id(&raw) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match contacts::get(&state, id).await {
+        Ok(c) => Json(c).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+/// Changes a contact: absent fields are kept, an empty string clears one.
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", params(("id" = String, Path)),
+    request_body = ContactInput,
+    responses((status = 200, body = ContactView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_contact(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    let id: ContactId = match id(&raw) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let input: ContactInput = match body(&headers, &bytes) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    match contacts::update(&state, id, &input).await {
+        Ok(c) => Json(c).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MergeBody {
+    /// The contact that remains; this one's identities and conversations move there.
+    pub into: ContactId,
+}
+
+/// Merges this contact into another.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/merge", params(("id" = String, Path)),
+    request_body = MergeBody,
+    responses((status = 200, body = ContactView, description = "The remaining contact"), (status = 404, body = ErrorBody)))]
+async fn merge_contact(
+    State(state): State<AppState>,
+    Caller(token): Caller,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    let source: ContactId = match id(&raw) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let merge: MergeBody = match body(&headers, &bytes) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    tracing::info!(token = %token.name, %source, into = %merge.into, "contacts merged through the API");
+    match contacts::merge(&state, source, merge.into, None).await {
+        Ok(c) => Json(c).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConversationQuery {
+    /// bot, waiting, open or resolved.
+    status: Option<ConversationStatus>,
+    channel_id: Option<ChannelId>,
+    contact_id: Option<ContactId>,
+    team_id: Option<TeamId>,
+    assignee_id: Option<UserId>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// Lists conversations by latest activity.
+#[utoipa::path(get, path = "/api/v1/conversations", params(ConversationQuery),
+    responses((status = 200, body = ConversationList), (status = 400, body = ErrorBody)))]
+async fn list_conversations(
+    State(state): State<AppState>,
+    _caller: Caller,
+    uri: axum::http::Uri,
+) -> Response {
+    let q: ConversationQuery = match query(uri.query()) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let filter = contacts::ConversationFilter {
+        status: q.status,
+        channel: q.channel_id,
+        contact: q.contact_id,
+        team: q.team_id,
+        assignee: q.assignee_id,
+    };
+    match contacts::conversations(
+        &state,
+        &filter,
+        q.limit.unwrap_or(50),
+        q.offset.unwrap_or(0),
+    )
+    .await
+    {
+        Ok(data) => Json(ConversationList { data }).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", params(("id" = String, Path)),
+    responses((status = 200, body = ConversationView), (status = 404, body = ErrorBody)))]
+async fn get_conversation(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(raw): Path<String>,
+) -> Response {
+    let id: ConversationId = match id(&raw) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match contacts::conversation(&state, id).await {
+        Ok(c) => Json(c).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessageQuery {
+    /// Only messages with a larger `seq` (for catching up).
+    after: Option<i64>,
+    /// 1 to 500 (default 100).
+    limit: Option<i64>,
+}
+
+/// A conversation's messages, oldest first.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages",
+    params(("id" = String, Path), MessageQuery),
+    responses((status = 200, body = MessageList), (status = 404, body = ErrorBody)))]
+async fn list_messages(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(raw): Path<String>,
+    uri: axum::http::Uri,
+) -> Response {
+    let id: ConversationId = match id(&raw) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let q: MessageQuery = match query(uri.query()) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    if let Err(e) = contacts::conversation(&state, id).await {
+        return fail(e);
+    }
+    match messaging::list_messages(
+        &state.pool,
+        id,
+        q.after.unwrap_or(0),
+        q.limit.unwrap_or(100).clamp(1, 500),
+    )
+    .await
+    {
+        Ok(data) => Json(MessageList { data }).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+/// What to send: `text` for plain text, or `message` for buttons, lists, templates and notes.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SendMessageBody {
+    pub text: Option<String>,
+    pub message: Option<Outbound>,
+    /// Who is writing: `agent` (default; may use Messenger's HUMAN_AGENT tag), `bot` or `system`.
+    pub author: Option<Author>,
+    /// Resending with the same id returns the first message instead of sending twice.
+    pub client_id: Option<String>,
+}
+
+/// Sends a message. It is stored at once (`status: queued`) and delivered in the background;
+/// the provider's receipts move the status to sent, delivered, read or failed.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", params(("id" = String, Path)),
+    request_body = SendMessageBody,
+    responses(
+        (status = 201, body = MessageView),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "Conversation resolved"),
+        (status = 422, body = ErrorBody, description = "Limits of the channel or the 24-hour window")))]
+async fn send_message(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    let id: ConversationId = match id(&raw) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let b: SendMessageBody = match body(&headers, &bytes) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let outbound = match (b.text, b.message) {
+        (Some(text), None) => Outbound::Text { text },
+        (None, Some(message)) => message,
+        _ => {
+            return json::error(
+                422,
+                "invalid_body",
+                "Informe \"text\" ou \"message\" (apenas um deles).",
+            )
+        }
+    };
+    let author = b.author.unwrap_or(Author::Agent);
+    if author == Author::Customer {
+        return json::error(422, "invalid_body", "O autor não pode ser o cliente.");
+    }
+    let request = messaging::SendRequest {
+        conversation: id,
+        outbound,
+        author,
+        author_user: None,
+        client_id: b.client_id,
+    };
+    match messaging::send(&state, request).await {
+        Ok(m) => (StatusCode::CREATED, Json(m)).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+/// Tells the customer their latest message was read (WhatsApp blue ticks, Messenger seen).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/read", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn mark_read(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(raw): Path<String>,
+) -> Response {
+    let id: ConversationId = match id(&raw) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    if let Err(e) = contacts::conversation(&state, id).await {
+        return fail(e);
+    }
+    match messaging::mark_read(&state, id).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+/// Downloads an inbound message's media from the provider.
+#[utoipa::path(get, path = "/api/v1/messages/{id}/media", params(("id" = String, Path)),
+    responses((status = 200, description = "The file, with its content type"), (status = 404, body = ErrorBody)))]
+async fn media(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(raw): Path<String>,
+) -> Response {
+    let id: MessageId = match id(&raw) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match messaging::fetch_media(&state, id).await {
+        Ok((content_type, bytes)) => (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CONTENT_DISPOSITION, "attachment".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+/// The configured channels (secrets are never included).
+#[utoipa::path(get, path = "/api/v1/channels", responses((status = 200, body = ChannelList)))]
+async fn list_channels(State(state): State<AppState>, _caller: Caller) -> Response {
+    match channels::list_views(&state).await {
+        Ok(data) => Json(ChannelList { data }).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/channels/{id}", params(("id" = String, Path)),
+    responses((status = 200, body = ChannelView), (status = 404, body = ErrorBody)))]
+async fn get_channel(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(raw): Path<String>,
+) -> Response {
+    let id: ChannelId = match id(&raw) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match channels::list_views(&state).await {
+        Ok(all) => match all.into_iter().find(|c| c.id == id) {
+            Some(c) => Json(c).into_response(),
+            None => fail(AppError::NotFound),
+        },
+        Err(e) => fail(e),
+    }
+}

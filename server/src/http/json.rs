@@ -1,0 +1,71 @@
+//! The error format of the machine-facing surfaces (webhooks, webchat, REST API):
+//! `{"code": "stable_snake_case", "message": "frase em pt-BR"}`, and the body-size guard that
+//! answers in it.
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use serde::Serialize;
+use std::time::Duration;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable, for programs.
+    pub code: String,
+    /// pt-BR, for people.
+    pub message: String,
+}
+
+pub fn error(status: u16, code: &str, message: impl Into<String>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        axum::Json(ErrorBody {
+            code: code.to_owned(),
+            message: message.into(),
+        }),
+    )
+        .into_response()
+}
+
+pub fn app_error(e: &app::error::AppError) -> Response {
+    error(e.status(), e.code(), e.message())
+}
+
+pub fn too_large() -> Response {
+    error(
+        413,
+        "payload_too_large",
+        "O corpo da requisição é grande demais.",
+    )
+}
+
+/// Bodies up to this size are read and discarded before the 413 answer, so a client still
+/// sending gets the answer rather than a reset connection.
+const DRAIN_AT_MOST: usize = 32 * 1024 * 1024;
+
+/// Refuses bodies over `max` (declared or, for chunked ones, while reading) with a JSON 413.
+pub async fn limit_body(State(max): State<usize>, request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if let Some(len) = declared.filter(|len| *len > max) {
+        if len <= DRAIN_AT_MOST {
+            let mut stream = request.into_body().into_data_stream();
+            let _ = tokio::time::timeout(Duration::from_secs(10), async {
+                while let Some(Ok(_)) = stream.next().await {}
+            })
+            .await;
+        }
+        return too_large();
+    }
+    let response = next.run(request).await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return too_large();
+    }
+    response
+}

@@ -1,0 +1,186 @@
+//! Messenger and Instagram: handshake, signed events, and the Send API with the 24-hour and
+//! HUMAN_AGENT (7-day) rules.
+
+use crate::common::fake_graph::{PAGE_TOKEN, VERSION};
+use crate::common::{fixture, spawn_channel_app, wait_until, Api, TestApp, VERIFY_TOKEN};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn conversation_of(app: &TestApp, kind: &str) -> String {
+    let id: uuid::Uuid = sqlx::query_scalar(
+        "select c.id from conversations c join channels ch on ch.id = c.channel_id
+         where ch.kind = $1::channel_kind",
+    )
+    .bind(kind)
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    id.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_webhooks_answer_the_handshake_and_check_signatures() {
+    let (app, _graph) = spawn_channel_app().await;
+    for kind in ["messenger", "instagram"] {
+        let r = reqwest::get(format!(
+            "{}/webhooks/{kind}?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=42",
+            app.address
+        ))
+        .await
+        .unwrap();
+        assert_eq!(r.text().await.unwrap(), "42");
+        let body = fixture(&format!("{kind}/text.json"));
+        let forged = app::backend::channels::sign(body.as_bytes(), "outro");
+        assert_eq!(
+            app.webhook(kind, &body, Some(&forged)).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            app.webhook(kind, &body, None).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // A Messenger body on the Instagram endpoint is not an Instagram notification.
+    let r = app
+        .signed_webhook("instagram", &fixture("messenger/text.json"))
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.count("select count(*) from webhook_events").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_quick_replies_postbacks_and_attachments_are_stored_once() {
+    let (app, _graph) = spawn_channel_app().await;
+    for kind in ["messenger", "instagram"] {
+        for file in ["text", "quick_reply", "postback", "attachment_image"] {
+            let body = fixture(&format!("{kind}/{file}.json"));
+            for _ in 0..2 {
+                assert_eq!(
+                    app.signed_webhook(kind, &body).await.status(),
+                    StatusCode::OK,
+                    "{kind}/{file}"
+                );
+            }
+        }
+    }
+    app.settle().await;
+    let kinds: Vec<(String, String)> = sqlx::query_as(
+        "select ch.kind::text, m.kind::text from messages m join channels ch on ch.id = m.channel_id
+         order by ch.kind, m.seq",
+    )
+    .fetch_all(&app.state.pool)
+    .await
+    .unwrap();
+    let expected = ["text", "interactive_reply", "interactive_reply", "image"];
+    for channel in ["messenger", "instagram"] {
+        let got: Vec<&str> = kinds
+            .iter()
+            .filter(|(c, _)| c == channel)
+            .map(|(_, k)| k.as_str())
+            .collect();
+        assert_eq!(got, expected, "{channel}");
+    }
+    // One contact per channel identity (PSID and IGSID are different people to Meta).
+    assert_eq!(
+        app.count("select count(*) from contact_identities").await,
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_use_the_send_api_with_response_then_human_agent_then_are_refused() {
+    let (app, graph) = spawn_channel_app().await;
+    app.signed_webhook("messenger", &fixture("messenger/text.json"))
+        .await;
+    app.settle().await;
+    let conversation = conversation_of(&app, "messenger").await;
+    let api = Api::new(&app).await;
+    let path = format!("/api/v1/conversations/{conversation}/messages");
+    let set_age = |hours: i64| {
+        let pool = app.state.pool.clone();
+        async move {
+            sqlx::query("update conversations set last_customer_message_at = now() - make_interval(hours => $1::int)")
+                .bind(hours as i32)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    set_age(1).await;
+    assert_eq!(
+        api.post(&path, &json!({"text": "Olá!"})).await.status(),
+        StatusCode::CREATED
+    );
+    wait_until(|| async { graph.sends().len() == 1 }).await;
+    let first = &graph.sends()[0];
+    assert_eq!(first.path, format!("/{VERSION}/me/messages"));
+    assert_eq!(first.bearer.as_deref(), Some(PAGE_TOKEN));
+    assert_eq!(
+        first.body,
+        json!({"recipient": {"id": "6543210987654321"}, "messaging_type": "RESPONSE", "message": {"text": "Olá!"}})
+    );
+
+    set_age(48).await;
+    // The bot may not write after 24 hours; an agent may, with the tag.
+    let bot = api
+        .post(&path, &json!({"text": "Lembrete", "author": "bot"}))
+        .await;
+    assert_eq!(bot.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        bot.json::<Value>().await.unwrap()["code"],
+        "messaging_window_closed"
+    );
+    assert_eq!(
+        api.post(&path, &json!({"text": "Ainda posso ajudar?"}))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    wait_until(|| async { graph.sends().len() == 2 }).await;
+    assert_eq!(
+        graph.sends()[1].body,
+        json!({"recipient": {"id": "6543210987654321"}, "messaging_type": "MESSAGE_TAG",
+            "tag": "HUMAN_AGENT", "message": {"text": "Ainda posso ajudar?"}})
+    );
+
+    set_age(8 * 24).await;
+    let late = api.post(&path, &json!({"text": "Oi?"})).await;
+    assert_eq!(late.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = late.json().await.unwrap();
+    assert_eq!(error["code"], "human_agent_window_closed");
+    assert!(error["message"].as_str().unwrap().contains("7 dias"));
+    // Templates do not exist here.
+    let template = json!({"message": {"type": "template", "name": "x", "language": "pt_BR"}});
+    set_age(1).await;
+    assert_eq!(
+        api.post(&path, &template).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(graph.sends().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instagram_replies_go_through_the_same_send_api() {
+    let (app, graph) = spawn_channel_app().await;
+    app.signed_webhook("instagram", &fixture("instagram/text.json"))
+        .await;
+    app.settle().await;
+    let conversation = conversation_of(&app, "instagram").await;
+    let api = Api::new(&app).await;
+    let buttons = json!({"message": {"type": "buttons", "text": "Como podemos ajudar?",
+        "buttons": [{"id": "FATURA", "title": "Segunda via"}]}});
+    let r = api
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &buttons,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    wait_until(|| async { graph.sends().len() == 1 }).await;
+    assert_eq!(
+        graph.sends()[0].body,
+        json!({"recipient": {"id": "987654321098765"}, "messaging_type": "RESPONSE",
+            "message": {"text": "Como podemos ajudar?", "quick_replies": [
+                {"content_type": "text", "title": "Segunda via", "payload": "FATURA"}]}})
+    );
+}

@@ -1,0 +1,287 @@
+//! The REST API: bearer tokens, contacts, conversations, channels, OpenAPI, JSON errors.
+
+use crate::common::{fixture, spawn_channel_app, Api};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_without_a_live_token_are_refused_in_json() {
+    let (app, _graph) = spawn_channel_app().await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/contacts", app.address);
+    for auth in [None, Some("Bearer omni_inventado"), Some("Basic abc")] {
+        let mut r = client.get(&url);
+        if let Some(a) = auth {
+            r = r.header("authorization", a);
+        }
+        let r = r.send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{auth:?}");
+        assert_eq!(r.headers()["www-authenticate"], "Bearer");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "unauthenticated");
+        assert!(body["message"].as_str().unwrap().contains("Token de API"));
+    }
+    let api = Api::new(&app).await;
+    assert_eq!(api.get("/api/v1/contacts").await.status(), StatusCode::OK);
+    let id: uuid::Uuid = sqlx::query_scalar("select id from api_tokens")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    app::backend::services::api_tokens::revoke_by_command(&app.state, shared::ApiTokenId(id))
+        .await
+        .unwrap();
+    assert_eq!(
+        api.get("/api/v1/contacts").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Stored hashed: the secret itself is nowhere in the database.
+    let stored: i64 = sqlx::query_scalar(
+        "select count(*) from api_tokens where encode(token_hash, 'escape') like '%' || $1 || '%'",
+    )
+    .bind(&api.token)
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contacts_are_created_validated_updated_searched_and_merged() {
+    let (app, _graph) = spawn_channel_app().await;
+    let api = Api::new(&app).await;
+    let bad = api
+        .post(
+            "/api/v1/contacts",
+            &json!({"name": "Ana", "cpf": "111.111.111-12"}),
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = bad.json().await.unwrap();
+    assert_eq!(error["code"], "invalid_value");
+    assert_eq!(error["message"], "CPF inválido: confira os 11 dígitos.");
+    let r = api
+        .post(
+            "/api/v1/contacts",
+            &json!({"name": "Ana Cliente", "phone": "(11) 98765-4321",
+            "cpf": "529.982.247-25", "attributes": {"plano": "residencial"}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(created["phone"], "+5511987654321");
+    assert_eq!(created["cpf"], "52998224725");
+    let id = created["id"].as_str().unwrap();
+
+    let updated: Value = api
+        .patch(
+            &format!("/api/v1/contacts/{id}"),
+            &json!({"email": "ana@exemplo.com", "cpf": ""}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(updated["email"], "ana@exemplo.com");
+    assert_eq!(updated["cpf"], Value::Null);
+    assert_eq!(updated["name"], "Ana Cliente", "absent fields are kept");
+
+    let found: Value = api
+        .get("/api/v1/contacts?q=98765")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["data"].as_array().unwrap().len(), 1);
+
+    // WhatsApp creates a contact for the same number: the identity joins Ana.
+    app.signed_webhook("whatsapp", &fixture("whatsapp/text.json"))
+        .await;
+    app.signed_webhook("messenger", &fixture("messenger/text.json"))
+        .await;
+    app.settle().await;
+    let ana: Value = api
+        .get(&format!("/api/v1/contacts/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ana["identities"].as_array().unwrap().len(), 1);
+    // The Messenger person is the same customer: merge.
+    let psid_contact: uuid::Uuid = sqlx::query_scalar(
+        "select contact_id from contact_identities where external_id = '6543210987654321'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    let merged = api
+        .post(
+            &format!("/api/v1/contacts/{psid_contact}/merge"),
+            &json!({"into": id}),
+        )
+        .await;
+    assert_eq!(merged.status(), StatusCode::OK);
+    let merged: Value = merged.json().await.unwrap();
+    assert_eq!(merged["identities"].as_array().unwrap().len(), 2);
+    let conversations: Value = api
+        .get(&format!("/api/v1/conversations?contact_id={id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        conversations["data"].as_array().unwrap().len(),
+        2,
+        "one history across channels"
+    );
+    assert_eq!(
+        api.get(&format!("/api/v1/contacts/{psid_contact}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversations_messages_and_channels_are_listed_without_secrets() {
+    let (app, _graph) = spawn_channel_app().await;
+    app.signed_webhook("whatsapp", &fixture("whatsapp/text.json"))
+        .await;
+    app.settle().await;
+    let api = Api::new(&app).await;
+    let list: Value = api
+        .get("/api/v1/conversations?status=waiting")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let conversation = &list["data"][0];
+    assert_eq!(conversation["channel_kind"], "whatsapp");
+    assert_eq!(conversation["contact_name"], "Ana Cliente");
+    let none: Value = api
+        .get("/api/v1/conversations?status=resolved")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(none["data"].as_array().unwrap().len(), 0);
+    let messages: Value = api
+        .get(&format!(
+            "/api/v1/conversations/{}/messages",
+            conversation["id"].as_str().unwrap()
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(messages["data"][0]["direction"], "inbound");
+    assert_eq!(messages["data"][0]["author"], "customer");
+
+    let channels = api.get("/api/v1/channels").await.text().await.unwrap();
+    assert!(channels.contains("106540352242922"));
+    for secret in [
+        "token-whatsapp-de-teste",
+        "token-pagina-de-teste",
+        "segredo-do-app-meta",
+        "token-de-verificacao",
+    ] {
+        assert!(!channels.contains(secret), "{secret} leaked");
+    }
+    let bad_filter = api.get("/api/v1/conversations?status=talvez").await;
+    assert_eq!(bad_filter.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        bad_filter.json::<Value>().await.unwrap()["code"],
+        "invalid_query"
+    );
+    let missing = api
+        .get(&format!("/api/v1/conversations/{}", uuid::Uuid::new_v4()))
+        .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        api.get("/api/v1/conversations/nao-e-uuid").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        api.get("/api/v1/nada").await.json::<Value>().await.unwrap()["code"],
+        "not_found"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_that_are_not_json_or_miss_fields_or_are_huge_get_4xx() {
+    let (app, _graph) = spawn_channel_app().await;
+    let api = Api::new(&app).await;
+    let url = format!("{}/api/v1/contacts", app.address);
+    let send = |content_type: &'static str, body: String| {
+        api.client
+            .post(&url)
+            .bearer_auth(&api.token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    assert_eq!(
+        send("application/json", "{oops".into())
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        send("text/plain", "{}".into()).await.unwrap().status(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    assert_eq!(
+        send("application/json", r#"{"name": 42}"#.into())
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let huge = format!(r#"{{"name": "{}"}}"#, "a".repeat(5 * 1024 * 1024));
+    let r = send("application/json", huge).await.unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "payload_too_large"
+    );
+    let conversation = uuid::Uuid::new_v4();
+    let r = api
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("select count(*) from contacts").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_every_route() {
+    let (app, _graph) = spawn_channel_app().await;
+    let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", app.address))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/contacts",
+        "/api/v1/contacts/{id}",
+        "/api/v1/contacts/{id}/merge",
+        "/api/v1/conversations",
+        "/api/v1/conversations/{id}",
+        "/api/v1/conversations/{id}/messages",
+        "/api/v1/conversations/{id}/read",
+        "/api/v1/messages/{id}/media",
+        "/api/v1/channels",
+        "/api/v1/channels/{id}",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"].get("MessageView").is_some());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
