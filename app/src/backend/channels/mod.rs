@@ -274,7 +274,7 @@ pub fn signature_valid(header: &str, body: &[u8], app_secrets: &[&str]) -> bool 
 }
 
 fn decode_hex(s: &str) -> Result<Vec<u8>, ()> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(());
     }
     (0..s.len())

@@ -99,10 +99,10 @@ pub async fn get(state: &AppState, id: ContactId) -> Result<ContactView, AppErro
     .fetch_optional(&state.pool)
     .await?;
     let row = row.ok_or(AppError::NotFound)?;
-    Ok(with_identities(&state.pool, vec![row])
+    with_identities(&state.pool, vec![row])
         .await?
         .pop()
-        .ok_or(AppError::NotFound)?)
+        .ok_or(AppError::NotFound)
 }
 
 /// A field after validation: `None` keeps, `Some(None)` clears, `Some(Some(v))` sets.
