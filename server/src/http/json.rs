@@ -6,9 +6,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt;
 use serde::Serialize;
-use std::time::Duration;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
@@ -42,10 +40,6 @@ pub fn too_large() -> Response {
     )
 }
 
-/// Bodies up to this size are read and discarded before the 413 answer, so a client still
-/// sending gets the answer rather than a reset connection.
-const DRAIN_AT_MOST: usize = 32 * 1024 * 1024;
-
 /// Refuses bodies over `max` (declared or, for chunked ones, while reading) with a JSON 413.
 pub async fn limit_body(State(max): State<usize>, request: Request, next: Next) -> Response {
     let declared = request
@@ -54,12 +48,8 @@ pub async fn limit_body(State(max): State<usize>, request: Request, next: Next) 
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if let Some(len) = declared.filter(|len| *len > max) {
-        if len <= DRAIN_AT_MOST {
-            let mut stream = request.into_body().into_data_stream();
-            let _ = tokio::time::timeout(Duration::from_secs(10), async {
-                while let Some(Ok(_)) = stream.next().await {}
-            })
-            .await;
+        if len <= super::limits::DRAIN_AT_MOST {
+            super::limits::drain(request).await;
         }
         return too_large();
     }

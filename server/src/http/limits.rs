@@ -36,10 +36,10 @@ pub async fn error_status(request: Request, next: Next) -> Response {
 
 /// Bodies up to this size are read and discarded before the 413 answer, so the client, still
 /// sending, receives the answer instead of a reset connection (hyper has no lingering close).
-const DRAIN_AT_MOST: usize = 32 * 1024 * 1024;
+pub(crate) const DRAIN_AT_MOST: usize = 32 * 1024 * 1024;
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
-async fn drain(request: Request) {
+pub(crate) async fn drain(request: Request) {
     let mut stream = request.into_body().into_data_stream();
     let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
         while let Some(Ok(_)) = stream.next().await {}

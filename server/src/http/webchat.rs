@@ -122,6 +122,20 @@ async fn gate(
     Ok((channel, visitor))
 }
 
+/// The channel and the visitor behind the request's bearer (or `token`) for this origin.
+async fn visitor_gate(
+    state: &AppState,
+    channel: &str,
+    headers: &HeaderMap,
+    token: Option<&str>,
+) -> Result<(app::backend::channels::Channel, Visitor), Response> {
+    let token = token.or_else(|| bearer(headers)).unwrap_or_default();
+    match gate(state, channel, headers, Some(token)).await? {
+        (c, Some(v)) => Ok((c, v)),
+        (_, None) => Err(refuse(WebchatError::InvalidVisitor)),
+    }
+}
+
 async fn preflight(
     State(state): State<AppState>,
     Path(channel): Path<String>,
@@ -207,16 +221,8 @@ async fn history(
     Query(q): Query<After>,
     headers: HeaderMap,
 ) -> Response {
-    let (channel, visitor) = match gate(
-        &state,
-        &channel,
-        &headers,
-        Some(bearer(&headers).unwrap_or_default()),
-    )
-    .await
-    {
-        Ok((c, Some(v))) => (c, v),
-        Ok(_) => return refuse(WebchatError::InvalidVisitor),
+    let (channel, visitor) = match visitor_gate(&state, &channel, &headers, None).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let response = match webchat::history(&state, &channel, visitor, q.after).await {
@@ -254,16 +260,8 @@ async fn post_message(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (channel, visitor) = match gate(
-        &state,
-        &channel,
-        &headers,
-        Some(bearer(&headers).unwrap_or_default()),
-    )
-    .await
-    {
-        Ok((c, Some(v))) => (c, v),
-        Ok(_) => return refuse(WebchatError::InvalidVisitor),
+    let (channel, visitor) = match visitor_gate(&state, &channel, &headers, None).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let response = match serde_json::from_slice::<NewMessage>(&body) {
@@ -291,16 +289,8 @@ async fn profile(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let visitor = match gate(
-        &state,
-        &channel,
-        &headers,
-        Some(bearer(&headers).unwrap_or_default()),
-    )
-    .await
-    {
-        Ok((_, Some(v))) => v,
-        Ok(_) => return refuse(WebchatError::InvalidVisitor),
+    let visitor = match visitor_gate(&state, &channel, &headers, None).await {
+        Ok((_, v)) => v,
         Err(r) => return r,
     };
     let response = match serde_json::from_slice::<Profile>(&body) {
@@ -374,22 +364,11 @@ async fn events(
     Extension(shutdown): Extension<CancellationToken>,
     headers: HeaderMap,
 ) -> Response {
-    let token = q
-        .token
-        .clone()
-        .or_else(|| bearer(&headers).map(str::to_owned));
-    let (channel, visitor) = match gate(
-        &state,
-        &channel,
-        &headers,
-        Some(token.as_deref().unwrap_or_default()),
-    )
-    .await
-    {
-        Ok((c, Some(v))) => (c, v),
-        Ok(_) => return refuse(WebchatError::InvalidVisitor),
-        Err(r) => return r,
-    };
+    let (channel, visitor) =
+        match visitor_gate(&state, &channel, &headers, q.token.as_deref()).await {
+            Ok(found) => found,
+            Err(r) => return r,
+        };
     // A reconnecting EventSource says where it stopped.
     let resume = headers
         .get("last-event-id")
