@@ -69,6 +69,7 @@ test("webchat embedded on another origin", async ({ page, request, baseURL }) =>
       })
       .toBe(true);
     expect(snippet).toContain(`${platform}/webchat.js`);
+    await shot(page, "channels-01-webchat-saved");
     const channel = /data-channel="([0-9a-f-]{36})"/.exec(snippet)[1];
     shop.channel = channel;
     stranger.channel = channel;

@@ -27,23 +27,6 @@ pub enum LiveEvent {
         message_id: MessageId,
         status: DeliveryStatus,
     },
-    ConversationChanged {
-        conversation_id: ConversationId,
-    },
-}
-
-impl LiveEvent {
-    pub fn conversation_id(&self) -> ConversationId {
-        match self {
-            LiveEvent::MessageCreated {
-                conversation_id, ..
-            }
-            | LiveEvent::MessageStatus {
-                conversation_id, ..
-            }
-            | LiveEvent::ConversationChanged { conversation_id } => *conversation_id,
-        }
-    }
 }
 
 /// This instance's end of the bus.

@@ -10,9 +10,9 @@ use app::backend::services::{api_tokens, channels, contacts};
 use app::backend::{messaging, AppState};
 use app::error::AppError;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -118,54 +118,94 @@ impl FromRequestParts<AppState> for Caller {
         match api_tokens::authenticate(state, secret).await {
             Ok(Some(token)) => Ok(Caller(token)),
             Ok(None) => Err(refuse()),
-            Err(e) => Err(json::app_error(&e)),
+            Err(e) => Err(fail(&e)),
         }
     }
 }
 
-fn fail(e: AppError) -> Response {
-    json::app_error(&e)
+fn fail(e: &AppError) -> Response {
+    json::app_error(e)
 }
 
-fn id<T: std::str::FromStr>(raw: &str) -> Result<T, Response> {
-    raw.parse()
-        .map_err(|_| json::error(404, "not_found", "Recurso não encontrado."))
+/// The result of a use case as the answer: `status` with the JSON body, or the error.
+fn reply<T: Serialize>(status: StatusCode, result: Result<T, AppError>) -> Response {
+    match result {
+        Ok(body) => (status, Json(body)).into_response(),
+        Err(e) => fail(&e),
+    }
+}
+
+fn not_found() -> Response {
+    json::error(404, "not_found", "Recurso não encontrado.")
+}
+
+/// A path id; one that does not parse names nothing, so it is a 404.
+pub struct Id<T>(pub T);
+
+impl<T: std::str::FromStr + Send> FromRequestParts<AppState> for Id<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| not_found())?;
+        raw.parse().map(Id).map_err(|_| not_found())
+    }
+}
+
+/// Query parameters, with a 400 in our format when they do not parse.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send> FromRequestParts<AppState> for ApiQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Response> {
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or_default())
+            .map(ApiQuery)
+            .map_err(|e| {
+                json::error(
+                    400,
+                    "invalid_query",
+                    format!("Parâmetros de consulta inválidos: {e}."),
+                )
+            })
+    }
 }
 
 /// A JSON body, with errors in our format: 415 without `application/json`, 400 when it is not
-/// JSON, 422 when fields are missing or of the wrong type.
-fn body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, bytes: &Bytes) -> Result<T, Response> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Err(json::error(
-            415,
-            "unsupported_media_type",
-            "Envie o corpo como JSON (Content-Type: application/json).",
-        ));
-    }
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|_| json::error(400, "bad_request", "O corpo não é um JSON válido."))?;
-    serde_json::from_value(value).map_err(|e| {
-        json::error(
-            422,
-            "invalid_body",
-            format!("Campos ausentes ou inválidos: {e}."),
-        )
-    })
-}
+/// JSON, 422 when fields are missing or of the wrong type (413 comes from `limit_body`).
+pub struct ApiJson<T>(pub T);
 
-fn query<T: serde::de::DeserializeOwned>(raw: Option<&str>) -> Result<T, Response> {
-    serde_urlencoded::from_str(raw.unwrap_or_default()).map_err(|e| {
-        json::error(
-            400,
-            "invalid_query",
-            format!("Parâmetros de consulta inválidos: {e}."),
-        )
-    })
+impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+        if !is_json {
+            return Err(json::error(
+                415,
+                "unsupported_media_type",
+                "Envie o corpo como JSON (Content-Type: application/json).",
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|_| json::error(400, "bad_request", "O corpo não é um JSON válido."))?;
+        serde_json::from_value(value).map(ApiJson).map_err(|e| {
+            json::error(
+                422,
+                "invalid_body",
+                format!("Campos ausentes ou inválidos: {e}."),
+            )
+        })
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -204,23 +244,11 @@ pub struct ContactQuery {
 async fn list_contacts(
     State(state): State<AppState>,
     _caller: Caller,
-    uri: axum::http::Uri,
+    ApiQuery(q): ApiQuery<ContactQuery>,
 ) -> Response {
-    let q: ContactQuery = match query(uri.query()) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
-    match contacts::list(
-        &state,
-        q.q.as_deref(),
-        q.limit.unwrap_or(50),
-        q.offset.unwrap_or(0),
-    )
-    .await
-    {
-        Ok(data) => Json(ContactList { data }).into_response(),
-        Err(e) => fail(e),
-    }
+    let limit = q.limit.unwrap_or(50);
+    let result = contacts::list(&state, q.q.as_deref(), limit, q.offset.unwrap_or(0)).await;
+    reply(StatusCode::OK, result.map(|data| ContactList { data }))
 }
 
 /// Creates a contact.
@@ -229,17 +257,9 @@ async fn list_contacts(
 async fn create_contact(
     State(state): State<AppState>,
     _caller: Caller,
-    headers: HeaderMap,
-    bytes: Bytes,
+    ApiJson(input): ApiJson<ContactInput>,
 ) -> Response {
-    let input: ContactInput = match body(&headers, &bytes) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
-    match contacts::create(&state, &input).await {
-        Ok(c) => (StatusCode::CREATED, Json(c)).into_response(),
-        Err(e) => fail(e),
-    }
+    reply(StatusCode::CREATED, contacts::create(&state, &input).await)
 }
 
 /// A contact with its channel identities.
@@ -248,16 +268,9 @@ async fn create_contact(
 async fn get_contact(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(raw): Path<String>,
+    Id(id): Id<ContactId>,
 ) -> Response {
-    let id: ContactId = match id(&raw) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    match contacts::get(&state, id).await {
-        Ok(c) => Json(c).into_response(),
-        Err(e) => fail(e),
-    }
+    reply(StatusCode::OK, contacts::get(&state, id).await)
 }
 
 /// Changes a contact: absent fields are kept, an empty string clears one.
@@ -267,22 +280,10 @@ async fn get_contact(
 async fn update_contact(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(raw): Path<String>,
-    headers: HeaderMap,
-    bytes: Bytes,
+    Id(id): Id<ContactId>,
+    ApiJson(input): ApiJson<ContactInput>,
 ) -> Response {
-    let id: ContactId = match id(&raw) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let input: ContactInput = match body(&headers, &bytes) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
-    match contacts::update(&state, id, &input).await {
-        Ok(c) => Json(c).into_response(),
-        Err(e) => fail(e),
-    }
+    reply(StatusCode::OK, contacts::update(&state, id, &input).await)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -298,23 +299,14 @@ pub struct MergeBody {
 async fn merge_contact(
     State(state): State<AppState>,
     Caller(token): Caller,
-    Path(raw): Path<String>,
-    headers: HeaderMap,
-    bytes: Bytes,
+    Id(source): Id<ContactId>,
+    ApiJson(merge): ApiJson<MergeBody>,
 ) -> Response {
-    let source: ContactId = match id(&raw) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let merge: MergeBody = match body(&headers, &bytes) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
     tracing::info!(token = %token.name, %source, into = %merge.into, "contacts merged through the API");
-    match contacts::merge(&state, source, merge.into, None).await {
-        Ok(c) => Json(c).into_response(),
-        Err(e) => fail(e),
-    }
+    reply(
+        StatusCode::OK,
+        contacts::merge(&state, source, merge.into, None).await,
+    )
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -336,12 +328,8 @@ pub struct ConversationQuery {
 async fn list_conversations(
     State(state): State<AppState>,
     _caller: Caller,
-    uri: axum::http::Uri,
+    ApiQuery(q): ApiQuery<ConversationQuery>,
 ) -> Response {
-    let q: ConversationQuery = match query(uri.query()) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
     let filter = contacts::ConversationFilter {
         status: q.status,
         channel: q.channel_id,
@@ -349,17 +337,9 @@ async fn list_conversations(
         team: q.team_id,
         assignee: q.assignee_id,
     };
-    match contacts::conversations(
-        &state,
-        &filter,
-        q.limit.unwrap_or(50),
-        q.offset.unwrap_or(0),
-    )
-    .await
-    {
-        Ok(data) => Json(ConversationList { data }).into_response(),
-        Err(e) => fail(e),
-    }
+    let (limit, offset) = (q.limit.unwrap_or(50), q.offset.unwrap_or(0));
+    let result = contacts::conversations(&state, &filter, limit, offset).await;
+    reply(StatusCode::OK, result.map(|data| ConversationList { data }))
 }
 
 #[utoipa::path(get, path = "/api/v1/conversations/{id}", params(("id" = String, Path)),
@@ -367,16 +347,9 @@ async fn list_conversations(
 async fn get_conversation(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(raw): Path<String>,
+    Id(id): Id<ConversationId>,
 ) -> Response {
-    let id: ConversationId = match id(&raw) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    match contacts::conversation(&state, id).await {
-        Ok(c) => Json(c).into_response(),
-        Err(e) => fail(e),
-    }
+    reply(StatusCode::OK, contacts::conversation(&state, id).await)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -395,31 +368,16 @@ pub struct MessageQuery {
 async fn list_messages(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(raw): Path<String>,
-    uri: axum::http::Uri,
+    Id(id): Id<ConversationId>,
+    ApiQuery(q): ApiQuery<MessageQuery>,
 ) -> Response {
-    let id: ConversationId = match id(&raw) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let q: MessageQuery = match query(uri.query()) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
-    if let Err(e) = contacts::conversation(&state, id).await {
-        return fail(e);
+    let result = async {
+        contacts::conversation(&state, id).await?;
+        let limit = q.limit.unwrap_or(100).clamp(1, 500);
+        messaging::list_messages(&state.pool, id, q.after.unwrap_or(0), limit).await
     }
-    match messaging::list_messages(
-        &state.pool,
-        id,
-        q.after.unwrap_or(0),
-        q.limit.unwrap_or(100).clamp(1, 500),
-    )
-    .await
-    {
-        Ok(data) => Json(MessageList { data }).into_response(),
-        Err(e) => fail(e),
-    }
+    .await;
+    reply(StatusCode::OK, result.map(|data| MessageList { data }))
 }
 
 /// What to send: `text` for plain text, or `message` for buttons, lists, templates and notes.
@@ -445,18 +403,9 @@ pub struct SendMessageBody {
 async fn send_message(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(raw): Path<String>,
-    headers: HeaderMap,
-    bytes: Bytes,
+    Id(id): Id<ConversationId>,
+    ApiJson(b): ApiJson<SendMessageBody>,
 ) -> Response {
-    let id: ConversationId = match id(&raw) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let b: SendMessageBody = match body(&headers, &bytes) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
     let outbound = match (b.text, b.message) {
         (Some(text), None) => Outbound::Text { text },
         (None, Some(message)) => message,
@@ -479,10 +428,7 @@ async fn send_message(
         author_user: None,
         client_id: b.client_id,
     };
-    match messaging::send(&state, request).await {
-        Ok(m) => (StatusCode::CREATED, Json(m)).into_response(),
-        Err(e) => fail(e),
-    }
+    reply(StatusCode::CREATED, messaging::send(&state, request).await)
 }
 
 /// Tells the customer their latest message was read (WhatsApp blue ticks, Messenger seen).
@@ -491,33 +437,23 @@ async fn send_message(
 async fn mark_read(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(raw): Path<String>,
+    Id(id): Id<ConversationId>,
 ) -> Response {
-    let id: ConversationId = match id(&raw) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    if let Err(e) = contacts::conversation(&state, id).await {
-        return fail(e);
+    let result = async {
+        contacts::conversation(&state, id).await?;
+        messaging::mark_read(&state, id).await
     }
-    match messaging::mark_read(&state, id).await {
+    .await;
+    match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => fail(e),
+        Err(e) => fail(&e),
     }
 }
 
 /// Downloads an inbound message's media from the provider.
 #[utoipa::path(get, path = "/api/v1/messages/{id}/media", params(("id" = String, Path)),
     responses((status = 200, description = "The file, with its content type"), (status = 404, body = ErrorBody)))]
-async fn media(
-    State(state): State<AppState>,
-    _caller: Caller,
-    Path(raw): Path<String>,
-) -> Response {
-    let id: MessageId = match id(&raw) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+async fn media(State(state): State<AppState>, _caller: Caller, Id(id): Id<MessageId>) -> Response {
     match messaging::fetch_media(&state, id).await {
         Ok((content_type, bytes)) => (
             [
@@ -527,17 +463,15 @@ async fn media(
             bytes,
         )
             .into_response(),
-        Err(e) => fail(e),
+        Err(e) => fail(&e),
     }
 }
 
 /// The configured channels (secrets are never included).
 #[utoipa::path(get, path = "/api/v1/channels", responses((status = 200, body = ChannelList)))]
 async fn list_channels(State(state): State<AppState>, _caller: Caller) -> Response {
-    match channels::list_views(&state).await {
-        Ok(data) => Json(ChannelList { data }).into_response(),
-        Err(e) => fail(e),
-    }
+    let result = channels::list_views(&state).await;
+    reply(StatusCode::OK, result.map(|data| ChannelList { data }))
 }
 
 #[utoipa::path(get, path = "/api/v1/channels/{id}", params(("id" = String, Path)),
@@ -545,17 +479,12 @@ async fn list_channels(State(state): State<AppState>, _caller: Caller) -> Respon
 async fn get_channel(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(raw): Path<String>,
+    Id(id): Id<ChannelId>,
 ) -> Response {
-    let id: ChannelId = match id(&raw) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    match channels::list_views(&state).await {
-        Ok(all) => match all.into_iter().find(|c| c.id == id) {
-            Some(c) => Json(c).into_response(),
-            None => fail(AppError::NotFound),
-        },
-        Err(e) => fail(e),
-    }
+    let result = channels::list_views(&state).await.and_then(|all| {
+        all.into_iter()
+            .find(|c| c.id == id)
+            .ok_or(AppError::NotFound)
+    });
+    reply(StatusCode::OK, result)
 }

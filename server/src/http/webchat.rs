@@ -316,9 +316,23 @@ struct Stream {
     pending: VecDeque<MessageView>,
     events: broadcast::Receiver<LiveEvent>,
     shutdown: CancellationToken,
+    /// Whether each conversation seen on the channel is this visitor's: other visitors' messages
+    /// then cost no query (a conversation never changes hands, merges aside).
+    ownership: std::collections::HashMap<shared::ConversationId, bool>,
 }
 
 impl Stream {
+    async fn concerns_visitor(&mut self, conversation: shared::ConversationId) -> bool {
+        if let Some(known) = self.ownership.get(&conversation) {
+            return *known;
+        }
+        let owned = webchat::owns_conversation(&self.state, self.visitor, conversation)
+            .await
+            .unwrap_or(true);
+        self.ownership.insert(conversation, owned);
+        owned
+    }
+
     async fn fetch(&mut self) {
         if let Ok(messages) =
             webchat::history(&self.state, &self.channel, self.visitor, self.last_seq).await
@@ -344,8 +358,13 @@ impl Stream {
             tokio::select! {
                 _ = self.shutdown.cancelled() => return None,
                 received = self.events.recv() => match received {
-                    Ok(LiveEvent::MessageCreated { channel_id, seq, .. })
-                        if channel_id == self.channel.id && seq > self.last_seq => self.fetch().await,
+                    Ok(LiveEvent::MessageCreated { channel_id, seq, conversation_id, .. })
+                        if channel_id == self.channel.id && seq > self.last_seq =>
+                    {
+                        if self.concerns_visitor(conversation_id).await {
+                            self.fetch().await;
+                        }
+                    }
                     Ok(_) => {}
                     Err(broadcast::error::RecvError::Lagged(_)) => self.fetch().await,
                     Err(broadcast::error::RecvError::Closed) => return None,
@@ -383,6 +402,7 @@ async fn events(
         last_seq: resume,
         pending: VecDeque::new(),
         shutdown,
+        ownership: Default::default(),
     };
     stream.fetch().await;
     let body = futures::stream::unfold(stream, |s| s.next()).map(Ok::<_, std::convert::Infallible>);
