@@ -58,6 +58,10 @@ pub enum AppError {
     /// The conversation is resolved; it must be reopened before replying.
     #[error("conversation resolved")]
     ConversationResolved,
+
+    /// An inbox action that does not apply now; the message says why, in pt-BR.
+    #[error("inbox: {0}")]
+    Refused(String),
     /// A state-changing request without a valid anti-CSRF token.
     #[error("CSRF check failed")]
     CsrfRejected,
@@ -119,6 +123,7 @@ impl AppError {
             AppError::ConversationResolved => {
                 "Esta conversa está resolvida. Reabra-a para responder.".into()
             }
+            AppError::Refused(why) => why.clone(),
             AppError::CsrfRejected => {
                 "Não foi possível validar a origem da requisição. Recarregue a página e tente novamente."
                     .into()
@@ -147,7 +152,7 @@ impl AppError {
             }
             AppError::TooManyAttempts { .. } => 429,
             AppError::Invalid { .. } | AppError::Outbound(_) | AppError::Window(_) => 422,
-            AppError::ChannelTaken | AppError::ConversationResolved => 409,
+            AppError::ChannelTaken | AppError::ConversationResolved | AppError::Refused(_) => 409,
             AppError::EmailTaken
             | AppError::TeamNameTaken
             | AppError::LastAdministrator
@@ -182,6 +187,7 @@ impl AppError {
             AppError::Window(WindowError::MetaHumanAgentClosed) => "human_agent_window_closed",
             AppError::ChannelTaken => "channel_taken",
             AppError::ConversationResolved => "conversation_resolved",
+            AppError::Refused(_) => "action_refused",
             AppError::CsrfRejected => "csrf_rejected",
             AppError::TooLarge => "payload_too_large",
             AppError::BadRequest => "bad_request",

@@ -20,8 +20,10 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 use pages::{
     audit::AuditPage,
+    canned::CannedPage,
     channels::{ApiTokensPage, ChannelsPage},
     dashboard::DashboardPage,
+    inbox::InboxPage,
     login::LoginPage,
     not_found::NotFound,
     profile::ProfilePage,
@@ -90,6 +92,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/entrar") view=LoginPage />
                 <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("") view=DashboardPage />
+                    <Route path=path!("conversas") view=InboxPage />
+                    <Route path=path!("respostas-prontas") view=CannedPage />
                     <Route path=path!("usuarios") view=UsersPage />
                     <Route path=path!("equipes") view=TeamsPage />
                     <Route path=path!("perfil") view=ProfilePage />

@@ -214,6 +214,11 @@ impl Application {
                     .run(config.redis_url.clone(), shutdown.clone()),
             );
         }
+        // Every instance distributes: assignments are serialised in PostgreSQL.
+        tokio::spawn(app::backend::distribution::run(
+            state.clone(),
+            shutdown.clone(),
+        ));
         let background = config.roles.runs_workers().then(|| {
             (
                 tokio::spawn(app::backend::webhooks::run_processor(
@@ -277,6 +282,7 @@ pub fn router(state: AppState, config: &Config, shutdown: CancellationToken) -> 
                     move || shell(options.clone())
                 },
             )
+            .merge(http::live::router(shutdown.clone()))
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .layer(from_fn_with_state(
                 state.clone(),

@@ -51,9 +51,21 @@ impl Role {
     pub fn can(self, permission: Permission) -> bool {
         use Permission::*;
         match permission {
-            ViewDashboard | EditOwnProfile | SetOwnAvailability | ViewOwnConversations
-            | ViewTeamQueues => true,
-            ViewAllConversations | ViewTeams | ManageSupervisedTeams => {
+            ViewDashboard
+            | EditOwnProfile
+            | SetOwnAvailability
+            | ViewOwnConversations
+            | ViewTeamQueues
+            | ReplyToConversations
+            | TransferConversations
+            | RevealCpf => true,
+            ViewAllConversations
+            | ViewTeams
+            | ManageSupervisedTeams
+            | AssignConversations
+            | ManageQueues
+            | ManageCannedResponses
+            | ViewFullCpf => {
                 matches!(self, Role::Admin | Role::Supervisor)
             }
             ManageUsers | ManageAllTeams | ManageSettings | ViewAuditLog => self == Role::Admin,
@@ -82,10 +94,17 @@ pub enum Permission {
     ManageUsers,
     ManageSettings,
     ViewAuditLog,
+    ReplyToConversations,
+    TransferConversations,
+    AssignConversations,
+    ManageQueues,
+    ManageCannedResponses,
+    RevealCpf,
+    ViewFullCpf,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 19] = [
         Permission::ViewDashboard,
         Permission::EditOwnProfile,
         Permission::SetOwnAvailability,
@@ -98,6 +117,13 @@ impl Permission {
         Permission::ManageUsers,
         Permission::ManageSettings,
         Permission::ViewAuditLog,
+        Permission::ReplyToConversations,
+        Permission::TransferConversations,
+        Permission::AssignConversations,
+        Permission::ManageQueues,
+        Permission::ManageCannedResponses,
+        Permission::RevealCpf,
+        Permission::ViewFullCpf,
     ];
 
     /// What the permission allows, in pt-BR, for the matrix document and the UI.
@@ -119,6 +145,19 @@ impl Permission {
                 "Alterar configurações (incluindo exigir verificação em duas etapas por papel)"
             }
             Permission::ViewAuditLog => "Ler o registro de auditoria",
+            Permission::ReplyToConversations => {
+                "Responder, assumir, resolver e reabrir conversas que pode ver"
+            }
+            Permission::TransferConversations => {
+                "Transferir conversas para outra equipe ou atendente"
+            }
+            Permission::AssignConversations => {
+                "Atribuir conversas a qualquer atendente e distribuir a fila manualmente"
+            }
+            Permission::ManageQueues => "Ligar e desligar a distribuição automática das equipes",
+            Permission::ManageCannedResponses => "Gerenciar respostas prontas",
+            Permission::RevealCpf => "Revelar o CPF mascarado de um contato (fica registrado)",
+            Permission::ViewFullCpf => "Ver o CPF dos contatos sem máscara",
         }
     }
 }

@@ -107,10 +107,12 @@ pub enum AuditAction {
     ApiTokenCreated,
     ApiTokenRevoked,
     ContactsMerged,
+    CpfRevealed,
+    CannedResponseChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 20] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
@@ -131,6 +133,8 @@ impl AuditAction {
         AuditAction::ApiTokenCreated,
         AuditAction::ApiTokenRevoked,
         AuditAction::ContactsMerged,
+        AuditAction::CpfRevealed,
+        AuditAction::CannedResponseChanged,
     ];
 
     pub fn code(self) -> &'static str {
@@ -155,6 +159,8 @@ impl AuditAction {
             AuditAction::ApiTokenCreated => "api_token_created",
             AuditAction::ApiTokenRevoked => "api_token_revoked",
             AuditAction::ContactsMerged => "contacts_merged",
+            AuditAction::CpfRevealed => "cpf_revealed",
+            AuditAction::CannedResponseChanged => "canned_response_changed",
         }
     }
 
@@ -184,6 +190,8 @@ impl AuditAction {
             AuditAction::ApiTokenCreated => "Token de API criado",
             AuditAction::ApiTokenRevoked => "Token de API revogado",
             AuditAction::ContactsMerged => "Contatos mesclados",
+            AuditAction::CpfRevealed => "CPF de contato revelado",
+            AuditAction::CannedResponseChanged => "Resposta pronta alterada",
         }
     }
 }
@@ -395,6 +403,9 @@ pub struct MessageView {
     pub status: Option<DeliveryStatus>,
     pub error_code: Option<i32>,
     pub error_title: Option<String>,
+    /// The agent's name, for messages an agent wrote.
+    #[serde(default)]
+    pub author_name: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 

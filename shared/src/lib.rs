@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod dto;
 pub mod ids;
+pub mod inbox;
 pub mod messaging;
 pub mod totp;
 pub mod values;

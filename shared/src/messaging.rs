@@ -152,6 +152,9 @@ code_enum!(
         FirstResponse => "first_response", "Primeira resposta";
         Resolved => "resolved", "Resolvida";
         Reopened => "reopened", "Reaberta";
+        Unassigned => "unassigned", "Devolvida à fila";
+        StatusChanged => "status_changed", "Situação alterada";
+        Moved => "moved", "Continuada em outro canal";
     }
 );
 

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod auth;
 pub mod channels;
+pub mod inbox;
 pub mod profile;
 pub mod teams;
 pub mod users;

@@ -7,8 +7,8 @@
 //! the message `seq` cursor, so nothing depends on an event being delivered.
 
 use serde::{Deserialize, Serialize};
-use shared::messaging::DeliveryStatus;
-use shared::{ChannelId, ConversationId, MessageId};
+use shared::messaging::{ConversationEventKind, DeliveryStatus};
+use shared::{ChannelId, ConversationId, MessageId, TeamId, UserId};
 use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
@@ -21,11 +21,35 @@ pub enum LiveEvent {
         channel_id: ChannelId,
         message_id: MessageId,
         seq: i64,
+        /// Where the conversation is, so each connection decides whether its user sees it.
+        #[serde(default)]
+        team_id: Option<TeamId>,
+        #[serde(default)]
+        assignee_id: Option<UserId>,
+        #[serde(default)]
+        inbound: bool,
     },
     MessageStatus {
         conversation_id: ConversationId,
         message_id: MessageId,
         status: DeliveryStatus,
+    },
+    /// Assigned, transferred, resolved, reopened…: a row of `conversation_events`.
+    ConversationChanged {
+        conversation_id: ConversationId,
+        event_id: i64,
+        kind: ConversationEventKind,
+        team_id: Option<TeamId>,
+        assignee_id: Option<UserId>,
+        /// Who had it before (a transfer away must reach them too).
+        previous_assignee_id: Option<UserId>,
+    },
+    /// An agent looks at or types in a conversation. Never stored.
+    Presence {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        name: String,
+        typing: bool,
     },
 }
 

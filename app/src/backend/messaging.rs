@@ -15,7 +15,7 @@ use shared::messaging::{
     window_check, Author, ChannelKind, ConversationEventKind, ConversationStatus, DeliveryStatus,
     Direction, MessageKind, Outbound, SendPolicy,
 };
-use shared::{ChannelId, ContactId, ConversationId, MessageId, Phone, UserId};
+use shared::{ChannelId, ContactId, ConversationId, MessageId, Phone, TeamId, UserId};
 use sqlx::{PgConnection, Postgres, Transaction};
 use std::time::Duration;
 use uuid::Uuid;
@@ -25,6 +25,7 @@ use uuid::Uuid;
 pub struct Wakers {
     pub outbox: tokio::sync::Notify,
     pub webhooks: tokio::sync::Notify,
+    pub distribution: tokio::sync::Notify,
 }
 
 // ---- Reading ------------------------------------------------------------------------------
@@ -32,7 +33,8 @@ pub struct Wakers {
 pub(crate) const MESSAGE_COLUMNS: &str =
     "m.id, m.seq, m.conversation_id, ch.kind as channel_kind, \
      m.direction, m.author, m.author_user_id, m.kind, m.body as text, m.content, \
-     m.provider_message_id, m.status, m.error_code, m.error_title, m.created_at";
+     m.provider_message_id, m.status, m.error_code, m.error_title, m.created_at, \
+     (select u.name from users u where u.id = m.author_user_id) as author_name";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct MessageRow {
@@ -51,6 +53,7 @@ pub(crate) struct MessageRow {
     error_code: Option<i32>,
     error_title: Option<String>,
     created_at: DateTime<Utc>,
+    author_name: Option<String>,
 }
 
 impl From<MessageRow> for MessageView {
@@ -70,6 +73,7 @@ impl From<MessageRow> for MessageView {
             status: r.status,
             error_code: r.error_code,
             error_title: r.error_title,
+            author_name: r.author_name,
             created_at: r.created_at,
         }
     }
@@ -101,6 +105,48 @@ pub async fn list_messages(
          where m.conversation_id = $1 and m.seq > $2 order by m.seq limit $3"
     ))
     .bind(conversation)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// A contact's messages on every channel before the `before` cursor, newest first.
+pub async fn contact_messages(
+    db: impl sqlx::PgExecutor<'_>,
+    contact: ContactId,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<MessageView>, AppError> {
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "select {MESSAGE_COLUMNS} from messages m join channels ch on ch.id = m.channel_id
+         where m.conversation_id in (select id from conversations where contact_id = $1)
+           and m.seq < $2
+         order by m.seq desc limit $3"
+    ))
+    .bind(contact)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// A contact's messages on every channel after the `after` cursor, oldest first.
+pub async fn contact_messages_after(
+    db: impl sqlx::PgExecutor<'_>,
+    contact: ContactId,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<MessageView>, AppError> {
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "select {MESSAGE_COLUMNS} from messages m join channels ch on ch.id = m.channel_id
+         where m.conversation_id in (select id from conversations where contact_id = $1)
+           and m.seq > $2
+         order by m.seq limit $3"
+    ))
+    .bind(contact)
     .bind(after)
     .bind(limit)
     .fetch_all(db)
@@ -195,6 +241,7 @@ async fn resolve_contact(
     .await?)
 }
 
+/// Appends to a conversation's timeline; returns the event's id (the live feed's cursor).
 pub(crate) async fn record_event(
     db: &mut PgConnection,
     conversation: ConversationId,
@@ -202,27 +249,36 @@ pub(crate) async fn record_event(
     actor: Author,
     actor_user: Option<UserId>,
     details: serde_json::Value,
-) -> Result<(), AppError> {
-    sqlx::query(
+) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
         "insert into conversation_events (conversation_id, kind, actor, actor_user_id, details)
-         values ($1, $2, $3, $4, $5)",
+         values ($1, $2, $3, $4, $5) returning id",
     )
     .bind(conversation)
     .bind(kind)
     .bind(actor)
     .bind(actor_user)
     .bind(details)
-    .execute(db)
-    .await?;
-    Ok(())
+    .fetch_one(db)
+    .await?)
 }
 
-/// The contact's unresolved conversation on this channel, or a new one in the channel's queue.
+/// What finding the customer's conversation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    Active,
+    Created,
+    Reopened,
+}
+
+/// The contact's unresolved conversation on this channel; else the last resolved one reopened
+/// when it was resolved within the reopen window; else a new one in the channel's queue.
 async fn active_conversation(
     tx: &mut PgConnection,
     contact: ContactId,
     channel: &Channel,
-) -> Result<ConversationId, AppError> {
+    reopen_within: Duration,
+) -> Result<(ConversationId, Found), AppError> {
     let select = "select id from conversations
                   where contact_id = $1 and channel_id = $2 and status <> 'resolved' for update";
     let found: Option<ConversationId> = sqlx::query_scalar(select)
@@ -231,12 +287,50 @@ async fn active_conversation(
         .fetch_optional(&mut *tx)
         .await?;
     if let Some(id) = found {
-        return Ok(id);
+        return Ok((id, Found::Active));
+    }
+    // Reopen: back to whoever had it when they are still active, else to the queue.
+    let reopened: Option<ConversationId> = sqlx::query_scalar(
+        "update conversations c set
+             status = case when u.id is not null then 'open'::conversation_status
+                           else 'waiting'::conversation_status end,
+             assignee_id = u.id,
+             queued_at = case when u.id is null then now() end,
+             resolved_at = null, updated_at = now()
+         from conversations prev
+         left join users u on u.id = prev.assignee_id and u.active
+         where c.id = (select id from conversations
+                       where contact_id = $1 and channel_id = $2 and status = 'resolved'
+                         and resolved_at > now() - $3
+                       order by resolved_at desc limit 1)
+           and prev.id = c.id
+           and not exists (select 1 from conversations o where o.contact_id = $1
+                           and o.channel_id = $2 and o.status <> 'resolved')
+         returning c.id",
+    )
+    .bind(contact)
+    .bind(channel.id)
+    .bind(Duration::from_secs(reopen_within.as_secs()))
+    .fetch_optional(&mut *tx)
+    // A concurrent delivery that opened a new conversation first makes this a unique violation:
+    // the error rolls back and the webhook is processed again, finding that conversation.
+    .await?;
+    if let Some(id) = reopened {
+        record_event(
+            tx,
+            id,
+            ConversationEventKind::Reopened,
+            Author::Customer,
+            None,
+            serde_json::json!({"reason": "customer_message"}),
+        )
+        .await?;
+        return Ok((id, Found::Reopened));
     }
     let id = ConversationId(Uuid::new_v4());
     let created = sqlx::query(
-        "insert into conversations (id, contact_id, channel_id, team_id, status)
-         values ($1, $2, $3, $4, $5)
+        "insert into conversations (id, contact_id, channel_id, team_id, status, queued_at)
+         values ($1, $2, $3, $4, $5, now())
          on conflict (contact_id, channel_id) where status <> 'resolved' do nothing",
     )
     .bind(id)
@@ -256,13 +350,16 @@ async fn active_conversation(
             serde_json::json!({"channel_id": channel.id}),
         )
         .await?;
-        return Ok(id);
+        return Ok((id, Found::Created));
     }
-    Ok(sqlx::query_scalar(select)
-        .bind(contact)
-        .bind(channel.id)
-        .fetch_one(&mut *tx)
-        .await?)
+    Ok((
+        sqlx::query_scalar(select)
+            .bind(contact)
+            .bind(channel.id)
+            .fetch_one(&mut *tx)
+            .await?,
+        Found::Active,
+    ))
 }
 
 /// What storing an inbound message did.
@@ -301,7 +398,11 @@ pub async fn record_inbound(
         msg.profile_name.as_deref(),
     )
     .await?;
-    let conversation = active_conversation(&mut tx, contact, channel).await?;
+    let reopen_within = super::services::inbox::settings(&state.pool)
+        .await?
+        .reopen_window();
+    let (conversation, found) =
+        active_conversation(&mut tx, contact, channel, reopen_within).await?;
     let at = msg.timestamp.min(Utc::now());
     let id = MessageId(Uuid::new_v4());
     let inserted: Option<i64> = sqlx::query_scalar(
@@ -325,15 +426,18 @@ pub async fn record_inbound(
         // A concurrent delivery of the same message won; roll back what we created.
         return Ok(Stored::Duplicate);
     };
-    sqlx::query(
+    let (team_id, assignee_id): (Option<TeamId>, Option<UserId>) = sqlx::query_as(
         "update conversations set
              last_customer_message_at = greatest(coalesce(last_customer_message_at, $2), $2),
-             last_message_at = greatest(last_message_at, now()), updated_at = now()
-         where id = $1",
+             last_message_at = greatest(last_message_at, now()), updated_at = now(),
+             unread_count = unread_count + 1,
+             last_message_preview = left($3, 200), last_message_author = 'customer'
+         where id = $1 returning team_id, assignee_id",
     )
     .bind(conversation)
     .bind(at)
-    .execute(&mut *tx)
+    .bind(msg.text.as_deref().unwrap_or(msg.kind.label()))
+    .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
     state
@@ -345,9 +449,16 @@ pub async fn record_inbound(
                 channel_id: channel.id,
                 message_id: id,
                 seq,
+                team_id,
+                assignee_id,
+                inbound: true,
             },
         )
         .await;
+    if found != Found::Active {
+        super::distribution::conversation_changed(state, conversation, None).await;
+        super::distribution::distribute_soon(state);
+    }
     Ok(Stored::New {
         message: id,
         conversation,
@@ -506,6 +617,8 @@ pub struct SendRequest {
 #[derive(sqlx::FromRow)]
 struct ConversationForSend {
     status: ConversationStatus,
+    team_id: Option<TeamId>,
+    assignee_id: Option<UserId>,
     channel_id: ChannelId,
     kind: ChannelKind,
     last_customer_message_at: Option<DateTime<Utc>>,
@@ -515,7 +628,8 @@ struct ConversationForSend {
 /// delivery (webchat and private notes need no provider and are final at once).
 pub async fn send(state: &AppState, request: SendRequest) -> Result<MessageView, AppError> {
     let conv: ConversationForSend = sqlx::query_as(
-        "select c.status, c.channel_id, ch.kind, c.last_customer_message_at
+        "select c.status, c.team_id, c.assignee_id, c.channel_id, ch.kind,
+             c.last_customer_message_at
          from conversations c join channels ch on ch.id = c.channel_id where c.id = $1",
     )
     .bind(request.conversation)
@@ -591,12 +705,16 @@ pub async fn send(state: &AppState, request: SendRequest) -> Result<MessageView,
         let first_response: bool = sqlx::query_scalar(
             "update conversations c set last_message_at = now(), updated_at = now(),
                  first_response_at = case when $2 and c.first_response_at is null then now()
-                                          else c.first_response_at end
+                                          else c.first_response_at end,
+                 last_agent_message_at = case when $2 then now() else c.last_agent_message_at end,
+                 last_message_preview = left($3, 200), last_message_author = $4
              from conversations old where c.id = $1 and old.id = c.id
              returning ($2 and old.first_response_at is null)",
         )
         .bind(request.conversation)
         .bind(request.author == Author::Agent)
+        .bind(request.outbound.preview())
+        .bind(request.author)
         .fetch_one(&mut *tx)
         .await?;
         if first_response {
@@ -624,6 +742,9 @@ pub async fn send(state: &AppState, request: SendRequest) -> Result<MessageView,
                 channel_id: conv.channel_id,
                 message_id: id,
                 seq,
+                team_id: conv.team_id,
+                assignee_id: conv.assignee_id,
+                inbound: false,
             },
         )
         .await;

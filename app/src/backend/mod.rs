@@ -7,6 +7,7 @@
 pub mod channels;
 pub mod crypto;
 pub mod db;
+pub mod distribution;
 pub mod guard;
 pub mod live;
 pub mod messaging;

@@ -16,12 +16,24 @@ struct NavItem {
 }
 
 /// Sections appear only when their capability exists and the role may use it.
-const NAV: [NavItem; 5] = [
+const NAV: [NavItem; 7] = [
     NavItem {
         href: "/",
         label: "Painel",
         icon: "M3 12l9-9 9 9M5 10v10h5v-6h4v6h5V10",
         permission: Permission::ViewDashboard,
+    },
+    NavItem {
+        href: "/conversas",
+        label: "Conversas",
+        icon: "M21 12a8 8 0 0 1-11.6 7.1L4 21l1.9-5.4A8 8 0 1 1 21 12z",
+        permission: Permission::ViewOwnConversations,
+    },
+    NavItem {
+        href: "/respostas-prontas",
+        label: "Respostas prontas",
+        icon: "M4 6h16M4 12h10M4 18h7",
+        permission: Permission::ManageCannedResponses,
     },
     NavItem {
         href: "/usuarios",

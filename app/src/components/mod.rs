@@ -1,3 +1,4 @@
 pub mod forms;
 pub mod layout;
+pub mod live;
 pub mod session;

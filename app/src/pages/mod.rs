@@ -1,6 +1,9 @@
 pub mod audit;
+pub mod canned;
 pub mod channels;
+pub mod conversation;
 pub mod dashboard;
+pub mod inbox;
 pub mod login;
 pub mod not_found;
 pub mod profile;

@@ -5,6 +5,7 @@ pub mod api;
 pub mod health;
 pub mod json;
 pub mod limits;
+pub mod live;
 pub mod metrics;
 pub mod session;
 pub mod webchat;

@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod common;
 mod health;
+mod inbox;
 mod jobs;
 mod messenger;
 mod rbac;

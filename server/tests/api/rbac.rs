@@ -157,10 +157,13 @@ fn table(ids: &Ids) -> Vec<Row> {
 
 /// Server functions whose input is JSON.
 fn json_table(ids: &Ids) -> Vec<(&'static str, Allowed, serde_json::Value)> {
+    use Allowed::*;
+    // A conversation (or channel) that does not exist: the allowed get 404, not 401/403.
+    let nobody = uuid::Uuid::from_u128(0xdead_beef);
     vec![
         (
             "users/create",
-            Allowed::AdminOnly,
+            AdminOnly,
             json!({"form": {"name": "Nova Pessoa", "role": "agent", "capacity": 3, "teams": []},
                    "email": format!("rbac-{}@empresa.com", uuid::Uuid::new_v4().simple()),
                    "password": "senha-forte-1"}),
@@ -178,6 +181,81 @@ fn json_table(ids: &Ids) -> Vec<(&'static str, Allowed, serde_json::Value)> {
                 "verify_token": null, "default_team_id": null, "active": true,
                 "webchat": {"color": "#0f766e", "title": "Chat", "greeting": "Olá",
                     "allowed_origins": ["https://loja.com.br"]}}}),
+        ),
+        ("inbox/list", SignedIn, json!({"query": {"tab": "mine"}})),
+        ("inbox/conversation", SignedIn, json!({"id": nobody})),
+        (
+            "inbox/history",
+            SignedIn,
+            json!({"id": nobody, "before": 10}),
+        ),
+        ("inbox/after", SignedIn, json!({"id": nobody, "after": 0})),
+        (
+            "inbox/send",
+            SignedIn,
+            json!({"conversation": nobody, "text": "oi", "note": false, "client_id": null}),
+        ),
+        (
+            "inbox/send-template",
+            SignedIn,
+            json!({"conversation": nobody, "name": "x", "language": "pt_BR", "values": []}),
+        ),
+        ("inbox/take", SignedIn, json!({"conversation": nobody})),
+        (
+            "inbox/assign",
+            AdminOrSupervisor,
+            json!({"conversation": nobody, "agent": ids.other_agent}),
+        ),
+        (
+            "inbox/transfer",
+            SignedIn,
+            json!({"input": {"conversation": nobody, "team": null, "agent": null, "note": null}}),
+        ),
+        ("inbox/resolve", SignedIn, json!({"conversation": nobody})),
+        ("inbox/reopen", SignedIn, json!({"conversation": nobody})),
+        (
+            "inbox/continue",
+            SignedIn,
+            json!({"conversation": nobody, "channel": nobody}),
+        ),
+        (
+            "inbox/reveal-cpf",
+            SignedIn,
+            json!({"conversation": nobody}),
+        ),
+        (
+            "inbox/contact",
+            SignedIn,
+            json!({"conversation": nobody, "input": {}}),
+        ),
+        ("inbox/agents", SignedIn, json!({})),
+        ("inbox/teams", SignedIn, json!({})),
+        (
+            "inbox/auto-assign",
+            AdminOrSupervisor,
+            json!({"team": ids.team, "on": true}),
+        ),
+        ("inbox/canned", SignedIn, json!({})),
+        (
+            "inbox/canned-save",
+            AdminOrSupervisor,
+            json!({"input": {"id": nobody, "shortcut": "rbac", "title": "RBAC", "body": "Texto"}}),
+        ),
+        (
+            "inbox/canned-delete",
+            AdminOrSupervisor,
+            json!({"id": uuid::Uuid::new_v4()}),
+        ),
+        ("inbox/settings", AdminOnly, json!({})),
+        (
+            "inbox/settings-save",
+            AdminOnly,
+            json!({"settings": {"reopen_window_minutes": 1440, "offline_grace_minutes": 5}}),
+        ),
+        (
+            "channels/sync-templates",
+            AdminOnly,
+            json!({"channel": nobody}),
         ),
     ]
 }
@@ -283,6 +361,8 @@ async fn protected_pages_are_refused_by_the_server_not_just_hidden() {
         ("/configuracoes", Allowed::AdminOnly),
         ("/configuracoes/canais", Allowed::AdminOnly),
         ("/configuracoes/tokens", Allowed::AdminOnly),
+        ("/conversas", Allowed::SignedIn),
+        ("/respostas-prontas", Allowed::AdminOrSupervisor),
     ];
     for who in [Who::Anonymous, Who::Agent, Who::Supervisor, Who::Admin] {
         let browser = browser_for(&app, who).await;

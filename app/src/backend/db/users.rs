@@ -134,7 +134,8 @@ pub async fn set_availability(
     availability: Availability,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "update users set availability = $2, availability_changed_at = now(), updated_at = now() \
+        "update users set availability_changed_at = case when availability <> $2 then now() \
+             else availability_changed_at end, availability = $2, updated_at = now() \
          where id = $1",
     )
     .bind(id)

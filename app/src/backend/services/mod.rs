@@ -6,6 +6,7 @@ pub mod api_tokens;
 pub mod auth;
 pub mod channels;
 pub mod contacts;
+pub mod inbox;
 pub mod profile;
 pub mod settings;
 pub mod teams;

@@ -141,5 +141,6 @@ pub async fn set_availability(
     availability: Availability,
 ) -> Result<(), AppError> {
     users::set_availability(&state.pool, who.user.id, availability).await?;
+    super::inbox::availability_changed(state);
     Ok(())
 }

@@ -65,6 +65,7 @@ impl FakeGraph {
         let app = Router::new()
             .route("/{version}/{node}/messages", post(send))
             .route("/{version}/{node}", get(node))
+            .route("/{version}/{node}/message_templates", get(templates))
             .route("/media-download/{id}", get(download))
             .with_state(fake.clone());
         tokio::spawn(async move {
@@ -338,4 +339,39 @@ async fn download(Path(id): Path<String>, headers: HeaderMap) -> Response {
         vec![0xFFu8, 0xD8, 0xFF, 0xD9],
     )
         .into_response()
+}
+
+/// `GET /{waba-id}/message_templates`: two approved templates and one pending.
+async fn templates(
+    State(fake): State<FakeGraph>,
+    Path((version, node)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let token = bearer(&headers);
+    fake.inner.lock().unwrap().requests.push(Recorded {
+        method: "GET".into(),
+        path: format!("/{version}/{node}/message_templates"),
+        bearer: token.clone(),
+        body: Value::Null,
+    });
+    if token.as_deref() != Some(WHATSAPP_TOKEN) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(meta_error(190, "Invalid OAuth access token.", "")),
+        )
+            .into_response();
+    }
+    Json(json!({"data": [
+        {"name": "retomar_atendimento", "language": "pt_BR", "status": "APPROVED",
+         "category": "UTILITY", "id": "1",
+         "components": [{"type": "BODY",
+            "text": "Olá {{1}}! Sobre o seu atendimento {{2}}: podemos continuar por aqui?"}]},
+        {"name": "fatura_disponivel", "language": "pt_BR", "status": "APPROVED",
+         "category": "UTILITY", "id": "2",
+         "components": [{"type": "BODY", "text": "Sua fatura já está disponível."}]},
+        {"name": "promocao", "language": "pt_BR", "status": "PENDING",
+         "category": "MARKETING", "id": "3",
+         "components": [{"type": "BODY", "text": "Oferta {{1}}"}]}
+    ], "paging": {"cursors": {}}}))
+    .into_response()
 }

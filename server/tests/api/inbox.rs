@@ -1,0 +1,873 @@
+//! The agent inbox: automatic distribution (capacity, queue order, concurrency across instances,
+//! agents going offline), the list and its search, every action with its permission, and the
+//! live feed's catch-up after a reconnect.
+
+use crate::common::*;
+use app::backend::distribution;
+use futures::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use uuid::Uuid;
+
+struct Queue {
+    team: Uuid,
+    channel: Uuid,
+    agents: Vec<Uuid>,
+}
+
+/// A team with `agents` online agents of `capacity` each, and a webchat channel into it.
+async fn queue(app: &TestApp, agents: usize, capacity: i32, auto_assign: bool) -> Queue {
+    let pool = &app.state.pool;
+    let team = Uuid::new_v4();
+    sqlx::query("insert into teams (id, name, auto_assign) values ($1, $2, $3)")
+        .bind(team)
+        .bind(format!("Fila {}", &team.simple().to_string()[..8]))
+        .bind(auto_assign)
+        .execute(pool)
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for i in 0..agents {
+        let id = Uuid::new_v4();
+        sqlx::query(
+            "insert into users (id, name, email, password_hash, role, capacity, availability)
+             values ($1, $2, $3, 'x', 'agent', $4, 'online')",
+        )
+        .bind(id)
+        .bind(format!("Agente {i}"))
+        .bind(format!("agente-{}@fila.com", id.simple()))
+        .bind(capacity)
+        .execute(pool)
+        .await
+        .unwrap();
+        sqlx::query("insert into team_members (team_id, user_id) values ($1, $2)")
+            .bind(team)
+            .bind(id)
+            .execute(pool)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let channel = Uuid::new_v4();
+    sqlx::query(
+        "insert into channels (id, kind, name, default_team_id) values ($1, 'webchat', 'Site', $2)",
+    )
+    .bind(channel)
+    .bind(team)
+    .execute(pool)
+    .await
+    .unwrap();
+    Queue {
+        team,
+        channel,
+        agents: ids,
+    }
+}
+
+/// A customer waiting in the queue since `minutes_ago`.
+async fn waiting(app: &TestApp, q: &Queue, minutes_ago: i64) -> Uuid {
+    let pool = &app.state.pool;
+    let contact = Uuid::new_v4();
+    sqlx::query("insert into contacts (id, name) values ($1, 'Cliente na fila')")
+        .bind(contact)
+        .execute(pool)
+        .await
+        .unwrap();
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "insert into conversations (id, contact_id, channel_id, team_id, status, queued_at,
+             last_customer_message_at, created_at)
+         values ($1, $2, $3, $4, 'waiting', now() - make_interval(mins => $5::int),
+             now() - make_interval(mins => $5::int), now() - make_interval(mins => $5::int))",
+    )
+    .bind(id)
+    .bind(contact)
+    .bind(q.channel)
+    .bind(q.team)
+    .bind(minutes_ago as i32)
+    .execute(pool)
+    .await
+    .unwrap();
+    id
+}
+
+async fn assignee_of(app: &TestApp, conversation: Uuid) -> Option<Uuid> {
+    sqlx::query_scalar("select assignee_id from conversations where id = $1")
+        .bind(conversation)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+}
+
+async fn loads(app: &TestApp, q: &Queue) -> Vec<i64> {
+    let mut out = Vec::new();
+    for a in &q.agents {
+        out.push(
+            app.count(&format!(
+                "select count(*) from conversations where assignee_id = '{a}' and status = 'open'"
+            ))
+            .await,
+        );
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_assigning_at_once_respect_capacity_and_never_double_assign() {
+    let first = spawn_app().await;
+    // A second instance on the same database and Redis namespace.
+    let mut config = test_config();
+    config.database_url = first.database_url.clone();
+    config.redis_namespace = first.state.auth.redis_namespace.clone();
+    let second = spawn_app_with(config).await;
+
+    let q = queue(&first, 4, 3, true).await;
+    // Offline while the queue fills, so the background loops assign nothing yet.
+    sqlx::query("update users set availability = 'offline' where id = any($1)")
+        .bind(&q.agents)
+        .execute(&first.state.pool)
+        .await
+        .unwrap();
+    for i in 0..40 {
+        waiting(&first, &q, 100 - i).await;
+    }
+    sqlx::query("update users set availability = 'online' where id = any($1)")
+        .bind(&q.agents)
+        .execute(&first.state.pool)
+        .await
+        .unwrap();
+
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let state = if i % 2 == 0 {
+            first.state.clone()
+        } else {
+            second.state.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            distribution::distribute(&state).await.unwrap()
+        }));
+    }
+    let mut assigned = 0;
+    for t in tasks {
+        assigned += t.await.unwrap();
+    }
+    // The background loops of both instances may have assigned some too.
+    let total_open = first
+        .count("select count(*) from conversations where status = 'open'")
+        .await;
+    assert_eq!(total_open, 12, "4 agents × capacity 3");
+    assert!(assigned <= 12);
+    assert!(loads(&first, &q).await.iter().all(|l| *l == 3));
+    // One assignment event per assigned conversation: none was assigned twice.
+    assert_eq!(
+        first
+            .count(
+                "select count(*) from (select conversation_id from conversation_events
+                 where kind = 'assigned' group by conversation_id having count(*) > 1) d"
+            )
+            .await,
+        0
+    );
+    assert_eq!(
+        first
+            .count("select count(distinct conversation_id) from conversation_events where kind = 'assigned'")
+            .await,
+        12
+    );
+    // The twelve that waited longest were served.
+    assert_eq!(
+        first
+            .count(
+                "select count(*) from (select status from conversations
+                 order by created_at limit 12) s where s.status = 'open'"
+            )
+            .await,
+        12
+    );
+    second.stop().await;
+    first.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_is_served_in_arrival_order_to_the_least_loaded_agent_as_seats_free_up() {
+    let app = spawn_app().await;
+    let q = queue(&app, 2, 1, true).await;
+    sqlx::query("update users set availability = 'offline' where id = any($1)")
+        .bind(&q.agents)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let oldest = waiting(&app, &q, 30).await;
+    let middle = waiting(&app, &q, 20).await;
+    let newest = waiting(&app, &q, 10).await;
+
+    // Nobody online: everything waits.
+    distribution::distribute(&app.state).await.unwrap();
+    assert_eq!(assignee_of(&app, oldest).await, None);
+
+    // One agent comes online: the oldest goes to them, the others keep waiting (capacity 1).
+    sqlx::query("update users set availability = 'online' where id = $1")
+        .bind(q.agents[0])
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    distribution::distribute(&app.state).await.unwrap();
+    assert_eq!(assignee_of(&app, oldest).await, Some(q.agents[0]));
+    assert_eq!(assignee_of(&app, middle).await, None);
+
+    // The second agent comes online: least loaded, so the next in line is theirs.
+    sqlx::query("update users set availability = 'online' where id = $1")
+        .bind(q.agents[1])
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    distribution::distribute(&app.state).await.unwrap();
+    assert_eq!(assignee_of(&app, middle).await, Some(q.agents[1]));
+    assert_eq!(assignee_of(&app, newest).await, None);
+
+    // The first agent resolves: their seat goes to the last one waiting.
+    sqlx::query("update conversations set status = 'resolved', resolved_at = now() where id = $1")
+        .bind(oldest)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    distribution::distribute(&app.state).await.unwrap();
+    assert_eq!(assignee_of(&app, newest).await, Some(q.agents[0]));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn turning_auto_assignment_off_leaves_the_queue_to_supervisors() {
+    let app = spawn_app().await;
+    let q = queue(&app, 1, 5, false).await;
+    let c = waiting(&app, &q, 5).await;
+    distribution::distribute(&app.state).await.unwrap();
+    assert_eq!(assignee_of(&app, c).await, None);
+    sqlx::query("update teams set auto_assign = true where id = $1")
+        .bind(q.team)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    distribution::distribute(&app.state).await.unwrap();
+    assert_eq!(assignee_of(&app, c).await, Some(q.agents[0]));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_offline_past_the_grace_period_returns_unanswered_conversations_to_the_queue() {
+    let app = spawn_app().await;
+    let q = queue(&app, 2, 5, true).await;
+    sqlx::query("update users set availability = 'offline' where id = $1")
+        .bind(q.agents[1])
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let unanswered = waiting(&app, &q, 10).await;
+    let answered = waiting(&app, &q, 9).await;
+    distribution::distribute(&app.state).await.unwrap();
+    assert_eq!(assignee_of(&app, unanswered).await, Some(q.agents[0]));
+    assert_eq!(assignee_of(&app, answered).await, Some(q.agents[0]));
+    sqlx::query("update conversations set last_agent_message_at = now() where id = $1")
+        .bind(answered)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+
+    // Agent 0 goes offline; within the grace period nothing moves.
+    sqlx::query(
+        "update users set availability = 'offline', availability_changed_at = now() where id = $1",
+    )
+    .bind(q.agents[0])
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    let moved = distribution::requeue_from_offline(&app.state, Duration::from_secs(300))
+        .await
+        .unwrap();
+    assert_eq!(moved, 0);
+
+    // Past it, the unanswered one goes back to the queue and to the online colleague.
+    sqlx::query(
+        "update users set availability_changed_at = now() - interval '10 minutes' where id = $1",
+    )
+    .bind(q.agents[0])
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    sqlx::query("update users set availability = 'online' where id = $1")
+        .bind(q.agents[1])
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let moved = distribution::requeue_from_offline(&app.state, Duration::from_secs(300))
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+    assert_eq!(assignee_of(&app, unanswered).await, None);
+    assert_eq!(assignee_of(&app, answered).await, Some(q.agents[0]));
+    distribution::distribute(&app.state).await.unwrap();
+    assert_eq!(assignee_of(&app, unanswered).await, Some(q.agents[1]));
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from conversation_events where conversation_id = '{unanswered}'
+             and kind = 'unassigned' and details->>'reason' = 'offline'"
+        ))
+        .await,
+        1
+    );
+    app.stop().await;
+}
+
+/// A WhatsApp customer writes; returns the conversation id (in the demo team's queue).
+async fn whatsapp_customer(app: &TestApp) -> String {
+    sqlx::query(
+        "update channels set default_team_id = (select id from teams where name = 'Atendimento Geral')",
+    )
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    app.state.channels.invalidate().await;
+    let r = app
+        .signed_webhook("whatsapp", &fixture("whatsapp/text.json"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.settle().await;
+    let id: Uuid = sqlx::query_scalar("select id from conversations limit 1")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    id.to_string()
+}
+
+async fn json_of(r: reqwest::Response) -> Value {
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert!(status.is_success(), "{status}: {body}");
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_see_take_reply_transfer_and_resolve_with_each_step_recorded() {
+    let (app, graph) = spawn_channel_app().await;
+    let conversation = whatsapp_customer(&app).await;
+    let rafael = app.signed_in(AGENT_EMAIL).await;
+    let juliana = app.signed_in(OTHER_AGENT_EMAIL).await;
+    let juliana_id = user_id(&app, OTHER_AGENT_EMAIL).await;
+
+    // In the team queue, with the unread count and the preview.
+    let page = json_of(
+        rafael
+            .call_json("inbox/list", &json!({"query": {"tab": "queue"}}))
+            .await,
+    )
+    .await;
+    let row = &page["rows"][0];
+    assert_eq!(row["id"], json!(conversation));
+    assert_eq!(row["unread"], json!(1));
+    assert_eq!(
+        row["preview"],
+        json!("Olá, preciso de ajuda com o meu pedido 4521")
+    );
+    assert!(row["waiting_since"].is_string());
+
+    // Agents may not assign others, nor use "Todas".
+    let r = rafael
+        .call_json(
+            "inbox/assign",
+            &json!({"conversation": conversation, "agent": juliana_id}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = rafael
+        .call_json("inbox/list", &json!({"query": {"tab": "all"}}))
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Rafael takes it and replies; the fake Graph API gets the exact payload.
+    json_of(
+        rafael
+            .call_json("inbox/take", &json!({"conversation": conversation}))
+            .await,
+    )
+    .await;
+    let sent = json_of(
+        rafael
+            .call_json(
+                "inbox/send",
+                &json!({"conversation": conversation, "text": "Olá! Já vou verificar.",
+                        "note": false, "client_id": "c-1"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(sent["author_name"], json!("Rafael Oliveira"));
+    wait_until(|| async { !graph.sends().is_empty() }).await;
+    assert_eq!(
+        graph.sends()[0].body,
+        json!({"messaging_product": "whatsapp", "recipient_type": "individual",
+               "to": "5511987654321", "type": "text",
+               "text": {"preview_url": false, "body": "Olá! Já vou verificar."}})
+    );
+    // A note is stored, shown apart, never sent.
+    json_of(
+        rafael
+            .call_json(
+                "inbox/send",
+                &json!({"conversation": conversation, "text": "Cliente VIP", "note": true,
+                        "client_id": null}),
+            )
+            .await,
+    )
+    .await;
+    app.settle().await;
+    assert_eq!(graph.sends().len(), 1);
+
+    // Transfer to Juliana with a note she sees.
+    json_of(
+        rafael
+            .call_json(
+                "inbox/transfer",
+                &json!({"input": {"conversation": conversation, "team": null,
+                        "agent": juliana_id, "note": "Pedido 4521 atrasado"}}),
+            )
+            .await,
+    )
+    .await;
+    let mine = json_of(
+        juliana
+            .call_json("inbox/list", &json!({"query": {"tab": "mine"}}))
+            .await,
+    )
+    .await;
+    assert_eq!(mine["rows"][0]["id"], json!(conversation));
+    let detail = json_of(
+        juliana
+            .call_json("inbox/conversation", &json!({"id": conversation}))
+            .await,
+    )
+    .await;
+    let transfer = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == json!("transferred"))
+        .expect("a transfer event");
+    assert_eq!(transfer["note"], json!("Pedido 4521 atrasado"));
+    assert!(transfer["text"]
+        .as_str()
+        .unwrap()
+        .contains("Transferida por Rafael Oliveira para Juliana Costa"));
+    let kinds: Vec<&str> = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["text", "text", "note"]);
+
+    // Resolve; a reply is then refused; reopen works.
+    json_of(
+        juliana
+            .call_json("inbox/resolve", &json!({"conversation": conversation}))
+            .await,
+    )
+    .await;
+    let (status, body) = error_of(
+        juliana
+            .call_json(
+                "inbox/send",
+                &json!({"conversation": conversation, "text": "oi", "note": false, "client_id": null}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    // Server functions answer the error variant; the browser shows its pt-BR message.
+    assert_eq!(body, json!("ConversationResolved"));
+    json_of(
+        juliana
+            .call_json("inbox/reopen", &json!({"conversation": conversation}))
+            .await,
+    )
+    .await;
+    let recorded: Vec<String> = sqlx::query_scalar(
+        "select kind::text from conversation_events where conversation_id = $1::uuid order by id",
+    )
+    .bind(&conversation)
+    .fetch_all(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        recorded,
+        [
+            "created",
+            "assigned",
+            "first_response",
+            "transferred",
+            "resolved",
+            "reopened"
+        ]
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversations_of_other_teams_are_invisible_to_agents_and_cpf_reveals_are_logged() {
+    let (app, _graph) = spawn_channel_app().await;
+    let conversation = whatsapp_customer(&app).await;
+    sqlx::query("update contacts set cpf = '52998224725'")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let rafael = app.signed_in(AGENT_EMAIL).await;
+    let carla = app.signed_in(SUPERVISOR_EMAIL).await;
+
+    // Masked for agents, in full for supervisors.
+    let d = json_of(
+        rafael
+            .call_json("inbox/conversation", &json!({"id": conversation}))
+            .await,
+    )
+    .await;
+    assert_eq!(d["contact"]["cpf"], json!("***.982.247-**"));
+    assert_eq!(d["contact"]["cpf_masked"], json!(true));
+    let d = json_of(
+        carla
+            .call_json("inbox/conversation", &json!({"id": conversation}))
+            .await,
+    )
+    .await;
+    assert_eq!(d["contact"]["cpf"], json!("529.982.247-25"));
+    let revealed = json_of(
+        rafael
+            .call_json("inbox/reveal-cpf", &json!({"conversation": conversation}))
+            .await,
+    )
+    .await;
+    assert_eq!(revealed, json!("529.982.247-25"));
+    assert_eq!(
+        app.count("select count(*) from audit_log where action = 'cpf_revealed'")
+            .await,
+        1
+    );
+
+    // Moved to a team Rafael is not in: he no longer sees it, anywhere.
+    let other_team = Uuid::new_v4();
+    sqlx::query("insert into teams (id, name) values ($1, 'Financeiro')")
+        .bind(other_team)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    json_of(
+        carla
+            .call_json(
+                "inbox/transfer",
+                &json!({"input": {"conversation": conversation, "team": other_team,
+                        "agent": null, "note": null}}),
+            )
+            .await,
+    )
+    .await;
+    for endpoint in ["inbox/conversation", "inbox/reveal-cpf", "inbox/take"] {
+        let body = if endpoint == "inbox/conversation" {
+            json!({"id": conversation})
+        } else {
+            json!({"conversation": conversation})
+        };
+        let r = rafael.call_json(endpoint, &body).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{endpoint}");
+    }
+    let queue = json_of(
+        rafael
+            .call_json("inbox/list", &json!({"query": {"tab": "queue"}}))
+            .await,
+    )
+    .await;
+    assert_eq!(queue["rows"], json!([]));
+    let all = json_of(
+        carla
+            .call_json("inbox/list", &json!({"query": {"tab": "all"}}))
+            .await,
+    )
+    .await;
+    assert_eq!(all["rows"][0]["team_name"], json!("Financeiro"));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_words_without_accents_names_phones_and_cpfs() {
+    let (app, _graph) = spawn_channel_app().await;
+    let conversation = whatsapp_customer(&app).await;
+    sqlx::query("update contacts set cpf = '52998224725'")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let carla = app.signed_in(SUPERVISOR_EMAIL).await;
+    let search = |q: &'static str| {
+        let carla = &carla;
+        async move {
+            let page = json_of(
+                carla
+                    .call_json("inbox/list", &json!({"query": {"tab": "all", "search": q}}))
+                    .await,
+            )
+            .await;
+            page["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    // "ola" matches "Olá"; "pedidos" is stemmed to "pedido".
+    assert_eq!(search("ola").await, [conversation.clone()]);
+    assert_eq!(search("pedidos").await, [conversation.clone()]);
+    assert_eq!(search("ana").await, [conversation.clone()]);
+    assert_eq!(search("11 98765-4321").await, [conversation.clone()]);
+    assert_eq!(search("529.982.247-25").await, [conversation.clone()]);
+    assert!(search("boleto").await.is_empty());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_the_window_only_approved_templates_are_offered_and_sent_with_parameters() {
+    let (app, graph) = spawn_channel_app().await;
+    let conversation = whatsapp_customer(&app).await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let channel: Uuid = sqlx::query_scalar("select id from channels where kind = 'whatsapp'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let synced = json_of(
+        admin
+            .call_json("channels/sync-templates", &json!({"channel": channel}))
+            .await,
+    )
+    .await;
+    assert_eq!(synced, json!(3));
+    sqlx::query("update conversations set last_customer_message_at = now() - interval '25 hours'")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let d = json_of(
+        admin
+            .call_json("inbox/conversation", &json!({"id": conversation}))
+            .await,
+    )
+    .await;
+    assert_eq!(d["composer"]["window_open"], json!(false));
+    assert!(d["composer"]["notice"]
+        .as_str()
+        .unwrap()
+        .contains("janela de 24 horas"));
+    let names: Vec<&str> = d["composer"]["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["fatura_disponivel", "retomar_atendimento"]);
+
+    // Free text is refused; the template with its parameters goes out.
+    let r = admin
+        .call_json(
+            "inbox/send",
+            &json!({"conversation": conversation, "text": "oi", "note": false, "client_id": null}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = admin
+        .call_json(
+            "inbox/send-template",
+            &json!({"conversation": conversation, "name": "retomar_atendimento",
+                    "language": "pt_BR", "values": ["Ana"]}),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::CONFLICT,
+        "a missing parameter is refused"
+    );
+    json_of(
+        admin
+            .call_json(
+                "inbox/send-template",
+                &json!({"conversation": conversation, "name": "retomar_atendimento",
+                        "language": "pt_BR", "values": ["Ana", "4521"]}),
+            )
+            .await,
+    )
+    .await;
+    wait_until(|| async { !graph.sends().is_empty() }).await;
+    assert_eq!(
+        graph.sends()[0].body,
+        json!({"messaging_product": "whatsapp", "recipient_type": "individual",
+               "to": "5511987654321", "type": "template",
+               "template": {"name": "retomar_atendimento", "language": {"code": "pt_BR"},
+                  "components": [{"type": "body", "parameters": [
+                      {"type": "text", "text": "Ana"}, {"type": "text", "text": "4521"}]}]}})
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_after_resolving_reopens_within_the_window_and_starts_anew_after_it() {
+    let (app, _graph) = spawn_channel_app().await;
+    let conversation = whatsapp_customer(&app).await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    json_of(
+        admin
+            .call_json("inbox/resolve", &json!({"conversation": conversation}))
+            .await,
+    )
+    .await;
+    let again = fixture("whatsapp/text.json").replace("wamid.HBgL", "wamid.SEGUNDA");
+    app.signed_webhook("whatsapp", &again).await;
+    app.settle().await;
+    assert_eq!(app.count("select count(*) from conversations").await, 1);
+    assert_eq!(
+        app.count("select count(*) from conversations where status = 'resolved'")
+            .await,
+        0
+    );
+
+    // Reopen window of 0 minutes: the next message after resolving starts a new conversation.
+    json_of(
+        admin
+            .call_json(
+                "inbox/settings-save",
+                &json!({"settings": {"reopen_window_minutes": 0, "offline_grace_minutes": 5}}),
+            )
+            .await,
+    )
+    .await;
+    json_of(
+        admin
+            .call_json("inbox/resolve", &json!({"conversation": conversation}))
+            .await,
+    )
+    .await;
+    let third = fixture("whatsapp/text.json").replace("wamid.HBgL", "wamid.TERCEIRA");
+    app.signed_webhook("whatsapp", &third).await;
+    app.settle().await;
+    assert_eq!(app.count("select count(*) from conversations").await, 2);
+    app.stop().await;
+}
+
+/// A websocket to the inbox feed with the browser's session.
+async fn feed(
+    app: &TestApp,
+    browser: &Browser,
+    resume: Option<(i64, i64)>,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let base = app.address.replace("http://", "ws://");
+    let url = match resume {
+        Some((s, e)) => format!("{base}/ws/inbox?seq={s}&ev={e}"),
+        None => format!("{base}/ws/inbox"),
+    };
+    let mut request = url.into_client_request().unwrap();
+    let cookie = format!(
+        "omni_session={}; omni_csrf={}",
+        browser.cookie("omni_session").unwrap(),
+        browser.cookie("omni_csrf").unwrap_or_default()
+    );
+    request
+        .headers_mut()
+        .insert("cookie", cookie.parse().unwrap());
+    request
+        .headers_mut()
+        .insert("origin", app.state.auth.public_origin.parse().unwrap());
+    let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    socket
+}
+
+async fn next_event(
+    socket: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> Option<Value> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => return Some(serde_json::from_str(&t).unwrap()),
+            Ok(Some(Ok(_))) => continue,
+            _ => return None,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_feed_pushes_events_and_a_reconnecting_client_catches_up() {
+    let (app, _graph) = spawn_channel_app().await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+
+    // Another site cannot open the feed with our cookie; nor can an anonymous visitor.
+    let base = app.address.replace("http://", "ws://");
+    let mut foreign = format!("{base}/ws/inbox").into_client_request().unwrap();
+    foreign.headers_mut().insert(
+        "cookie",
+        format!("omni_session={}", admin.cookie("omni_session").unwrap())
+            .parse()
+            .unwrap(),
+    );
+    foreign
+        .headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(foreign).await.is_err());
+
+    let mut socket = feed(&app, &admin, None).await;
+    let hello = next_event(&mut socket).await.unwrap();
+    assert_eq!(hello["type"], json!("hello"));
+    let cursors = (
+        hello["seq"].as_i64().unwrap(),
+        hello["event_id"].as_i64().unwrap(),
+    );
+
+    // Live: a customer writes while connected.
+    let conversation = whatsapp_customer(&app).await;
+    let mut got_message = false;
+    while let Some(e) = next_event(&mut socket).await {
+        if e["type"] == json!("message") && e["conversation_id"] == json!(conversation) {
+            assert_eq!(e["inbound"], json!(true));
+            got_message = true;
+            break;
+        }
+    }
+    assert!(got_message, "the live message event arrived");
+    socket.close(None).await.unwrap();
+
+    // Disconnected: a second message and a resolution happen meanwhile.
+    let again = fixture("whatsapp/text.json").replace("wamid.HBgL", "wamid.OFFLINE");
+    app.signed_webhook("whatsapp", &again).await;
+    app.settle().await;
+    json_of(
+        admin
+            .call_json("inbox/resolve", &json!({"conversation": conversation}))
+            .await,
+    )
+    .await;
+
+    // Reconnecting with the old cursors replays both messages and the events.
+    let mut socket = feed(&app, &admin, Some(cursors)).await;
+    let mut messages = 0;
+    let mut kinds = Vec::new();
+    while let Some(e) = next_event(&mut socket).await {
+        match e["type"].as_str().unwrap() {
+            "message" => messages += 1,
+            "conversation" => kinds.push(e["kind"].as_str().unwrap().to_owned()),
+            _ => {}
+        }
+        if messages == 2 && kinds.contains(&"resolved".to_owned()) {
+            break;
+        }
+    }
+    assert_eq!(messages, 2);
+    assert!(kinds.contains(&"created".to_owned()), "{kinds:?}");
+    assert!(kinds.contains(&"resolved".to_owned()), "{kinds:?}");
+    let _ = socket.send(Message::Close(None)).await;
+    app.stop().await;
+}

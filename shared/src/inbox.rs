@@ -1,0 +1,416 @@
+//! The agent inbox: the list's query and rows, the conversation view, the actions an agent takes
+//! and the live events the browser receives over its websocket.
+
+use crate::dto::{ContactIdentityView, MessageView};
+use crate::messaging::{Author, ChannelKind, ConversationEventKind, ConversationStatus};
+use crate::{Availability, ChannelId, ContactId, ConversationId, MessageId, TeamId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The list's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum InboxTab {
+    /// Assigned to me, not resolved.
+    #[default]
+    Mine,
+    /// Waiting, unassigned, in the queues of my teams.
+    Queue,
+    /// Every conversation of my teams.
+    Team,
+    /// Every conversation (supervisors and administrators).
+    All,
+}
+
+impl InboxTab {
+    pub const ALL: [InboxTab; 4] = [
+        InboxTab::Mine,
+        InboxTab::Queue,
+        InboxTab::Team,
+        InboxTab::All,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            InboxTab::Mine => "Minhas",
+            InboxTab::Queue => "Fila",
+            InboxTab::Team => "Equipe",
+            InboxTab::All => "Todas",
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            InboxTab::Mine => "minhas",
+            InboxTab::Queue => "fila",
+            InboxTab::Team => "equipe",
+            InboxTab::All => "todas",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.code() == code)
+    }
+}
+
+/// Where the next page starts: the list is sorted by last activity, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxCursor {
+    pub last_message_at: DateTime<Utc>,
+    pub id: ConversationId,
+}
+
+/// Largest page the server returns.
+pub const MAX_PAGE: u32 = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct InboxQuery {
+    pub tab: InboxTab,
+    /// `None`: every status except resolved (or, with a search, every status).
+    #[serde(default)]
+    pub status: Option<ConversationStatus>,
+    #[serde(default)]
+    pub channel: Option<ChannelKind>,
+    #[serde(default)]
+    pub team: Option<TeamId>,
+    /// Contact name, phone, CPF or words of a message.
+    #[serde(default)]
+    pub search: Option<String>,
+    #[serde(default)]
+    pub after: Option<InboxCursor>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// One row of the list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxRow {
+    pub id: ConversationId,
+    pub contact_id: ContactId,
+    pub contact_name: Option<String>,
+    pub channel_id: ChannelId,
+    pub channel_kind: ChannelKind,
+    pub channel_name: String,
+    pub team_id: Option<TeamId>,
+    pub team_name: Option<String>,
+    pub assignee_id: Option<UserId>,
+    pub assignee_name: Option<String>,
+    pub status: ConversationStatus,
+    pub unread: i32,
+    pub preview: Option<String>,
+    pub preview_author: Option<Author>,
+    pub last_message_at: DateTime<Utc>,
+    /// When the customer started waiting for an answer; `None` once answered.
+    pub waiting_since: Option<DateTime<Utc>>,
+    pub last_customer_message_at: Option<DateTime<Utc>>,
+}
+
+impl InboxRow {
+    pub fn display_name(&self) -> String {
+        self.contact_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| "Contato sem nome".into())
+    }
+}
+
+/// How many conversations each tab holds (not resolved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct TabCounts {
+    pub mine: i64,
+    pub queue: i64,
+    pub unread_mine: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxPage {
+    pub rows: Vec<InboxRow>,
+    pub next: Option<InboxCursor>,
+    pub counts: TabCounts,
+}
+
+/// Something that happened to a conversation, shown in its timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationEventView {
+    pub id: i64,
+    pub conversation_id: ConversationId,
+    pub kind: ConversationEventKind,
+    pub actor: Author,
+    pub actor_name: Option<String>,
+    /// A pt-BR sentence: "Transferida por Ana para a equipe Financeiro".
+    pub text: String,
+    /// The note a transfer carries for whoever receives it.
+    pub note: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// The contact as the side panel shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactPanel {
+    pub id: ContactId,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Formatted, and masked (`***.456.789-**`) for who must reveal it.
+    pub cpf: Option<String>,
+    pub cpf_masked: bool,
+    pub attributes: BTreeMap<String, String>,
+    pub identities: Vec<ContactIdentityView>,
+    pub conversations: Vec<PastConversation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PastConversation {
+    pub id: ConversationId,
+    pub channel_kind: ChannelKind,
+    pub status: ConversationStatus,
+    pub created_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// An approved WhatsApp template the composer offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateView {
+    pub name: String,
+    pub language: String,
+    pub category: String,
+    pub body: String,
+    pub parameter_count: u32,
+}
+
+impl TemplateView {
+    /// The body with `{{n}}` replaced by the given values (missing ones stay as placeholders).
+    pub fn render(&self, values: &[String]) -> String {
+        let mut out = self.body.clone();
+        for (i, v) in values.iter().enumerate() {
+            if !v.is_empty() {
+                out = out.replace(&format!("{{{{{}}}}}", i + 1), v);
+            }
+        }
+        out
+    }
+}
+
+/// What the composer may send now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComposerState {
+    /// Free text is allowed (the 24-hour window is open, or the channel has none).
+    pub window_open: bool,
+    pub window_closes_at: Option<DateTime<Utc>>,
+    /// Why free text is not allowed, in pt-BR.
+    pub notice: Option<String>,
+    /// Approved templates of the channel, offered when the window is closed.
+    pub templates: Vec<TemplateView>,
+}
+
+/// Another channel the contact can be reached on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelOption {
+    pub channel_id: ChannelId,
+    pub kind: ChannelKind,
+    pub name: String,
+}
+
+/// The conversation view: header, the contact's history across channels, timeline events, the
+/// composer's state and the contact panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationDetail {
+    pub row: InboxRow,
+    pub messages: Vec<MessageView>,
+    /// Older messages exist before the first one here.
+    pub has_earlier: bool,
+    pub events: Vec<ConversationEventView>,
+    pub composer: ComposerState,
+    pub contact: ContactPanel,
+    pub other_channels: Vec<ChannelOption>,
+    /// What the viewer may do here.
+    pub can_reply: bool,
+    pub can_assign_others: bool,
+}
+
+/// An agent a conversation can go to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentOption {
+    pub id: UserId,
+    pub name: String,
+    pub availability: Availability,
+    pub load: i64,
+    pub capacity: i32,
+    pub teams: Vec<TeamId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamOption {
+    pub id: TeamId,
+    pub name: String,
+    pub auto_assign: bool,
+    pub waiting: i64,
+}
+
+/// Where a transfer sends a conversation: a team's queue, or an agent (optionally in a team).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferInput {
+    pub conversation: ConversationId,
+    pub team: Option<TeamId>,
+    pub agent: Option<UserId>,
+    /// Shown to whoever receives it.
+    pub note: Option<String>,
+}
+
+/// A reply with `/atalho`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CannedResponse {
+    pub id: uuid::Uuid,
+    pub shortcut: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// The live feed's messages, server to browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InboxEvent {
+    /// Sent first: the cursors to resume from after a reconnect.
+    Hello { seq: i64, event_id: i64 },
+    Message {
+        conversation_id: ConversationId,
+        message_id: MessageId,
+        seq: i64,
+        /// A customer wrote it (the browser notifies its assignee).
+        inbound: bool,
+        assignee_id: Option<UserId>,
+    },
+    Status {
+        conversation_id: ConversationId,
+        message_id: MessageId,
+        status: crate::messaging::DeliveryStatus,
+    },
+    Conversation {
+        conversation_id: ConversationId,
+        event_id: i64,
+        kind: ConversationEventKind,
+        assignee_id: Option<UserId>,
+    },
+    /// Someone is typing in, or looking at, a conversation.
+    Presence {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        name: String,
+        typing: bool,
+    },
+    /// Too much was missed to replay: reload the list and the open conversation.
+    Resync,
+}
+
+/// Browser to server over the live feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InboxClientMessage {
+    /// "I am looking at (or typing in) this conversation."
+    Presence {
+        conversation_id: ConversationId,
+        typing: bool,
+    },
+}
+
+/// Masks a CPF's digits for who may not see it: `***.456.789-**`.
+pub fn mask_cpf(digits: &str) -> String {
+    if digits.len() != 11 {
+        return "***".into();
+    }
+    format!("***.{}.{}-**", &digits[3..6], &digits[6..9])
+}
+
+/// `12345678909` → `123.456.789-09`.
+pub fn format_cpf(digits: &str) -> String {
+    if digits.len() != 11 {
+        return digits.to_owned();
+    }
+    format!(
+        "{}.{}.{}-{}",
+        &digits[0..3],
+        &digits[3..6],
+        &digits[6..9],
+        &digits[9..11]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpf_is_masked_except_the_middle() {
+        assert_eq!(mask_cpf("12345678909"), "***.456.789-**");
+        assert_eq!(format_cpf("12345678909"), "123.456.789-09");
+        assert_eq!(mask_cpf("123"), "***");
+    }
+
+    #[test]
+    fn template_fills_its_parameters() {
+        let t = TemplateView {
+            name: "fatura".into(),
+            language: "pt_BR".into(),
+            category: "UTILITY".into(),
+            body: "Olá {{1}}, sua fatura de {{2}} vence amanhã.".into(),
+            parameter_count: 2,
+        };
+        assert_eq!(
+            t.render(&["Ana".into(), "R$ 10,00".into()]),
+            "Olá Ana, sua fatura de R$ 10,00 vence amanhã."
+        );
+        assert_eq!(
+            t.render(&["Ana".into()]),
+            "Olá Ana, sua fatura de {{2}} vence amanhã."
+        );
+    }
+
+    #[test]
+    fn tab_codes_round_trip() {
+        for t in InboxTab::ALL {
+            assert_eq!(InboxTab::from_code(t.code()), Some(t));
+        }
+    }
+
+    #[test]
+    fn live_events_have_a_stable_wire_format() {
+        let e = InboxEvent::Hello {
+            seq: 3,
+            event_id: 4,
+        };
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"type":"hello","seq":3,"event_id":4}"#
+        );
+    }
+}
+
+/// Platform-wide inbox rules, in Configurações.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxSettings {
+    /// A customer message within this many minutes of resolving reopens the conversation;
+    /// later, it starts a new one.
+    pub reopen_window_minutes: u32,
+    /// An agent offline for this long gives their unanswered conversations back to the queue.
+    pub offline_grace_minutes: u32,
+}
+
+impl Default for InboxSettings {
+    fn default() -> Self {
+        Self {
+            reopen_window_minutes: 24 * 60,
+            offline_grace_minutes: 5,
+        }
+    }
+}
+
+impl InboxSettings {
+    pub fn reopen_window(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.reopen_window_minutes) * 60)
+    }
+
+    pub fn offline_grace(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.offline_grace_minutes) * 60)
+    }
+}
