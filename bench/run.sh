@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the release server and the load generator, starts the server against its own database
+# Builds the release server and the load generators, starts the server against its own database
 # with a WhatsApp channel declared by environment variables, and posts signed webhooks at a
 # fixed rate. Usage: bench/run.sh [--rate 3000] [--seconds 10]
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
@@ -28,4 +28,4 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 
-DATABASE_URL="$DB" target/release/bench --url "http://127.0.0.1:$PORT" "$@"
+DATABASE_URL="$DB" target/release/webhooks --url "http://127.0.0.1:$PORT" "$@"

@@ -41,24 +41,55 @@ say "Testes de ponta a ponta (Chromium)"
 mkdir -p target/e2e-screenshots
 drop_test_databases
 server_log="$ROOT/target/e2e-server.log"
-DATABASE_URL="$PG_ADMIN_URL/plataforma_e2e" \
-  REDIS_NAMESPACE="e2e-$$" \
-  BIND_ADDR="127.0.0.1:$E2E_PORT" \
-  PUBLIC_URL="http://127.0.0.1:$E2E_PORT" \
-  DEMO_MODE=true \
-  LEPTOS_OUTPUT_NAME=plataforma LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
+server2_log="$ROOT/target/e2e-server2.log"
+E2E_PORT2="${E2E_PORT2:-3101}"
+E2E_GRAPH_PORT="${E2E_GRAPH_PORT:-3199}"
+# Both instances share the database and the Redis namespace: one live view across them. Their
+# WhatsApp channel talks to the fake Graph API that end2end/tests/inbox.spec.js serves.
+e2e_env=(
+  DATABASE_URL="$PG_ADMIN_URL/plataforma_e2e"
+  REDIS_NAMESPACE="e2e-$$"
+  DEMO_MODE=true
+  GRAPH_API_BASE_URL="http://127.0.0.1:$E2E_GRAPH_PORT"
+  GRAPH_API_VERSION=v24.0
+  GRAPH_RETRY_BASE_MS=200
+  WHATSAPP_PHONE_NUMBER_ID=106540352242922
+  WHATSAPP_BUSINESS_ACCOUNT_ID=102290129340398
+  WHATSAPP_ACCESS_TOKEN=token-e2e
+  META_APP_SECRET=segredo-e2e
+  META_VERIFY_TOKEN=verificacao-e2e
+  LEPTOS_OUTPUT_NAME=plataforma LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
+)
+env "${e2e_env[@]}" BIND_ADDR="127.0.0.1:$E2E_PORT" PUBLIC_URL="http://127.0.0.1:$E2E_PORT" \
   target/debug/server >"$server_log" 2>&1 &
 server_pid=$!
-stop_server() { kill -TERM "$server_pid" 2>/dev/null || true; }
+server2_pid=""
+stop_server() {
+  kill -TERM "$server_pid" 2>/dev/null || true
+  [ -n "$server2_pid" ] && kill -TERM "$server2_pid" 2>/dev/null || true
+}
 trap stop_server EXIT
-for _ in $(seq 1 120); do
-  curl -fs "http://127.0.0.1:$E2E_PORT/readyz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$server_log"; warn "o servidor não iniciou"; exit 1; }
-  sleep 0.5
-done
-curl -fs "http://127.0.0.1:$E2E_PORT/readyz" >/dev/null || { cat "$server_log"; warn "o servidor não ficou pronto"; exit 1; }
-BASE_URL="http://127.0.0.1:$E2E_PORT" npm --prefix end2end test
+wait_ready() {
+  local port="$1" pid="$2" log="$3"
+  for _ in $(seq 1 120); do
+    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$log"; warn "o servidor não iniciou"; exit 1; }
+    sleep 0.5
+  done
+  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$log"; warn "o servidor não ficou pronto"; exit 1; }
+}
+wait_ready "$E2E_PORT" "$server_pid" "$server_log"
+# The second instance starts once the first has migrated the database.
+env "${e2e_env[@]}" ROLES=web BIND_ADDR="127.0.0.1:$E2E_PORT2" PUBLIC_URL="http://127.0.0.1:$E2E_PORT2" \
+  target/debug/server >"$server2_log" 2>&1 &
+server2_pid=$!
+wait_ready "$E2E_PORT2" "$server2_pid" "$server2_log"
+BASE_URL="http://127.0.0.1:$E2E_PORT" BASE_URL2="http://127.0.0.1:$E2E_PORT2" \
+  E2E_GRAPH_PORT="$E2E_GRAPH_PORT" META_APP_SECRET=segredo-e2e npm --prefix end2end test
 
+kill -TERM "$server2_pid" 2>/dev/null || true
+wait "$server2_pid" 2>/dev/null || true
+server2_pid=""
 say "Encerrando o servidor (SIGTERM) e conferindo o desligamento gracioso"
 kill -TERM "$server_pid"
 trap - EXIT

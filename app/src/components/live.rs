@@ -13,9 +13,13 @@ pub struct LiveFeed {
     pub last: ReadSignal<Option<(u64, InboxEvent)>>,
     /// Whether the socket is up.
     pub connected: ReadSignal<bool>,
+    /// The socket's sender. Browser only: a thread-local value must not exist in server
+    /// rendering, where the multi-threaded runtime may drop it on another thread.
+    #[cfg(feature = "hydrate")]
     outbox: StoredValue<Option<SendFn>, LocalStorage>,
 }
 
+#[cfg(feature = "hydrate")]
 type SendFn = std::rc::Rc<dyn Fn(String)>;
 
 impl LiveFeed {
@@ -25,8 +29,17 @@ impl LiveFeed {
             conversation_id,
             typing,
         };
-        if let (Some(send), Ok(text)) = (self.outbox.get_value(), serde_json::to_string(&message)) {
-            send(text);
+        #[cfg(feature = "hydrate")]
+        {
+            if let (Some(send), Ok(text)) =
+                (self.outbox.get_value(), serde_json::to_string(&message))
+            {
+                send(text);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = message;
         }
     }
 }
@@ -39,10 +52,12 @@ pub fn use_live_feed() -> Option<LiveFeed> {
 pub fn provide_live_feed() -> LiveFeed {
     let (last, set_last) = signal(None::<(u64, InboxEvent)>);
     let (connected, set_connected) = signal(false);
+    #[cfg(feature = "hydrate")]
     let outbox = StoredValue::new_local(None::<SendFn>);
     let feed = LiveFeed {
         last,
         connected,
+        #[cfg(feature = "hydrate")]
         outbox,
     };
     provide_context(feed);
@@ -107,19 +122,17 @@ mod browser {
         // Open after hydration, and close when the page goes away.
         let opened = conn.clone();
         Effect::new(move |_| open(opened.clone()));
-        let closing = SendWrapper(conn);
+        // `Rc` is not `Send`: the cleanup reaches it through a local arena handle.
+        let closing = StoredValue::new_local(conn);
         on_cleanup(move || {
-            closing.0.closed_by_page.set(true);
-            if let Some(ws) = closing.0.socket.borrow_mut().take() {
-                let _ = ws.close();
-            }
+            closing.with_value(|conn| {
+                conn.closed_by_page.set(true);
+                if let Some(ws) = conn.socket.borrow_mut().take() {
+                    let _ = ws.close();
+                }
+            });
         });
     }
-
-    /// `Rc` is not `Send`; the cleanup runs on the same browser thread.
-    struct SendWrapper(Rc<Conn>);
-    unsafe impl Send for SendWrapper {}
-    unsafe impl Sync for SendWrapper {}
 
     fn url(cursors: Option<(i64, i64)>) -> Option<String> {
         let location = window().location();

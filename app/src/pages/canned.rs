@@ -44,7 +44,8 @@ fn Canned() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = CannedResponse {
-            id: editing.get_untracked().unwrap_or_else(uuid::Uuid::new_v4),
+            // The server gives a new response its id.
+            id: editing.get_untracked().unwrap_or(uuid::Uuid::nil()),
             shortcut: shortcut.get_untracked(),
             title: title.get_untracked(),
             body: body.get_untracked(),

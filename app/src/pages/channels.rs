@@ -4,6 +4,7 @@ use crate::api::channels::{
     channel_teams, list_api_tokens, list_channels, CreateApiToken, RevokeApiToken, SaveChannel,
     TestChannel,
 };
+use crate::api::inbox::SyncTemplates;
 use crate::components::forms::{action_error, confirm, ErrorAlert, FormError, TextField};
 use crate::components::session::RequirePermission;
 use leptos::prelude::*;
@@ -276,6 +277,7 @@ fn ChannelCard(channel: ChannelDetail, edit: Callback<ChannelDetail>) -> impl In
     let id = channel.channel.id;
     let kind = channel.channel.kind;
     let test = ServerAction::<TestChannel>::new();
+    let sync = ServerAction::<SyncTemplates>::new();
     let for_edit = channel.clone();
     view! {
         <li class="cartao flex flex-col gap-2" data-channel-name=channel.channel.name.clone()>
@@ -342,7 +344,29 @@ fn ChannelCard(channel: ChannelDetail, edit: Callback<ChannelDetail>) -> impl In
                             </button>
                         }
                     })}
+                {(kind == ChannelKind::Whatsapp)
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="botao-secundario"
+                                disabled=move || sync.pending().get()
+                                on:click=move |_| {
+                                    sync.dispatch(SyncTemplates { channel: id });
+                                }
+                            >
+                                "Sincronizar modelos"
+                            </button>
+                        }
+                    })}
             </div>
+            {move || match sync.value().get() {
+                Some(Ok(n)) => view! {
+                    <p class="alerta-ok" role="status">{format!("{n} modelo(s) sincronizado(s) da Meta.")}</p>
+                }.into_any(),
+                Some(Err(e)) => view! { <ErrorAlert error=e /> }.into_any(),
+                None => ().into_any(),
+            }}
             {move || {
                 if test.pending().get() {
                     return view! { <p class="text-sm text-tinta-suave">"Testando…"</p> }.into_any();

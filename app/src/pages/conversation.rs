@@ -21,7 +21,7 @@ use shared::inbox::{
     TemplateView, TransferInput,
 };
 use shared::messaging::{Author, DeliveryStatus, Direction, MessageKind};
-use shared::{ConversationId, Permission, TeamId, UserId};
+use shared::{ConversationId, MessageId, Permission, TeamId, UserId};
 use std::collections::BTreeMap;
 
 const EMOJI: [&str; 24] = [
@@ -41,6 +41,8 @@ pub fn ConversationPane(id: ConversationId) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
     let viewers = RwSignal::new(BTreeMap::<UserId, (String, bool, f64)>::new());
+    // Ticks that arrived before their message did (the send's answer can lose the race).
+    let statuses = StoredValue::new(BTreeMap::<MessageId, DeliveryStatus>::new());
     let feed = use_live_feed();
 
     let reload = move || {
@@ -74,6 +76,7 @@ pub fn ConversationPane(id: ConversationId) -> impl IntoView {
                                 None => ms.push(m),
                             }
                         }
+                        apply_statuses(ms, statuses);
                     });
                     scroll_to_end();
                 }
@@ -123,13 +126,12 @@ pub fn ConversationPane(id: ConversationId) -> impl IntoView {
             } if mine(&conversation_id) => catch_up(),
             InboxEvent::Status {
                 message_id, status, ..
-            } => messages.update(|ms| {
-                if let Some(m) = ms.iter_mut().find(|m| m.id == message_id) {
-                    if m.status.is_none_or(|s| s.rank() < status.rank()) {
-                        m.status = Some(status);
-                    }
-                }
-            }),
+            } => {
+                statuses.update_value(|s| {
+                    s.insert(message_id, status);
+                });
+                messages.update(|ms| apply_statuses(ms, statuses));
+            }
             InboxEvent::Conversation {
                 conversation_id, ..
             } if mine(&conversation_id) => reload(),
@@ -182,7 +184,7 @@ pub fn ConversationPane(id: ConversationId) -> impl IntoView {
                             </div>
                             <Viewers viewers />
                             {move || notice.get().map(|n| view! { <p class="alerta-aviso mx-4 my-1 text-sm" role="status">{n}</p> })}
-                            <Composer detail=d.clone() messages notice />
+                            <Composer detail=d.clone() messages notice statuses />
                         }
                     })
             }}
@@ -205,6 +207,37 @@ fn js_now() -> f64 {
 #[cfg(feature = "hydrate")]
 fn js_sys_now() -> f64 {
     window().performance().map(|p| p.now()).unwrap_or_default()
+}
+
+/// Moves ticks forward with what the live feed reported (never backward).
+fn apply_statuses(
+    ms: &mut [MessageView],
+    statuses: StoredValue<BTreeMap<MessageId, DeliveryStatus>>,
+) {
+    statuses.with_value(|known| {
+        for m in ms.iter_mut() {
+            if let Some(s) = known.get(&m.id) {
+                if m.status.is_none_or(|current| current.rank() < s.rank()) {
+                    m.status = Some(*s);
+                }
+            }
+        }
+    });
+}
+
+/// An idempotency key for a send (a retried click sends once).
+fn random_id() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        window()
+            .crypto()
+            .map(|c| c.random_uuid())
+            .unwrap_or_else(|_| format!("{}", js_now()))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        String::new()
+    }
 }
 
 fn scroll_to_end() {
@@ -671,6 +704,7 @@ fn Composer(
     detail: ConversationDetail,
     messages: RwSignal<Vec<MessageView>>,
     notice: RwSignal<Option<String>>,
+    statuses: StoredValue<BTreeMap<MessageId, DeliveryStatus>>,
 ) -> impl IntoView {
     let id = detail.row.id;
     let feed = use_live_feed();
@@ -709,7 +743,7 @@ fn Composer(
         }
         let note = as_note.get_untracked();
         sending.set(true);
-        let client_id = uuid::Uuid::new_v4().to_string();
+        let client_id = random_id();
         spawn_local(async move {
             match send_reply(id, body, note, Some(client_id)).await {
                 Ok(m) => {
@@ -719,6 +753,7 @@ fn Composer(
                         if !ms.iter().any(|x| x.id == m.id) {
                             ms.push(m);
                         }
+                        apply_statuses(ms, statuses);
                     });
                     scroll_to_end();
                 }

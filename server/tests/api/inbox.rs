@@ -625,11 +625,11 @@ async fn search_finds_words_without_accents_names_phones_and_cpfs() {
         }
     };
     // "ola" matches "Olá"; "pedidos" is stemmed to "pedido".
-    assert_eq!(search("ola").await, [conversation.clone()]);
-    assert_eq!(search("pedidos").await, [conversation.clone()]);
-    assert_eq!(search("ana").await, [conversation.clone()]);
-    assert_eq!(search("11 98765-4321").await, [conversation.clone()]);
-    assert_eq!(search("529.982.247-25").await, [conversation.clone()]);
+    assert_eq!(search("ola").await, vec![conversation.clone()]);
+    assert_eq!(search("pedidos").await, vec![conversation.clone()]);
+    assert_eq!(search("ana").await, vec![conversation.clone()]);
+    assert_eq!(search("11 98765-4321").await, vec![conversation.clone()]);
+    assert_eq!(search("529.982.247-25").await, vec![conversation.clone()]);
     assert!(search("boleto").await.is_empty());
     app.stop().await;
 }

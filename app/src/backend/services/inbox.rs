@@ -577,6 +577,15 @@ pub async fn approved_templates(
         .collect())
 }
 
+/// A previous conversation: id, channel, status, opened, resolved.
+type PastRow = (
+    ConversationId,
+    ChannelKind,
+    ConversationStatus,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
 async fn contact_panel(
     state: &AppState,
     who: &Authorised,
@@ -584,13 +593,7 @@ async fn contact_panel(
 ) -> Result<ContactPanel, AppError> {
     let c = super::contacts::get(state, contact).await?;
     let full = who.user.can(Permission::ViewFullCpf);
-    let conversations: Vec<(
-        ConversationId,
-        ChannelKind,
-        ConversationStatus,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-    )> = sqlx::query_as(
+    let conversations: Vec<PastRow> = sqlx::query_as(
         "select c.id, ch.kind, c.status, c.created_at, c.resolved_at from conversations c
              join channels ch on ch.id = c.channel_id
              where c.contact_id = $1 order by c.created_at desc limit 30",
@@ -1314,6 +1317,11 @@ pub async fn save_canned(
             "Informe um texto de até 4096 caracteres.".into(),
         ));
     }
+    let id = if input.id.is_nil() {
+        Uuid::new_v4()
+    } else {
+        input.id
+    };
     let mut tx = state.pool.begin().await?;
     let result = sqlx::query(
         "insert into canned_responses (id, shortcut, title, body, created_by)
@@ -1321,7 +1329,7 @@ pub async fn save_canned(
          on conflict (id) do update set shortcut = excluded.shortcut, title = excluded.title,
              body = excluded.body, updated_at = now()",
     )
-    .bind(input.id)
+    .bind(id)
     .bind(&shortcut)
     .bind(title)
     .bind(body)
