@@ -112,42 +112,39 @@ pub async fn list_messages(
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-/// A contact's messages on every channel before the `before` cursor, newest first.
+/// Which side of a cursor to read a contact's history from.
+#[derive(Debug, Clone, Copy)]
+pub enum Page {
+    /// Newest first, with `seq` below the cursor (scrolling back).
+    Before(i64),
+    /// Oldest first, with `seq` above the cursor (catching up).
+    After(i64),
+}
+
+/// A contact's messages on every channel, `limit` of them from the cursor. Each conversation
+/// is read through its own `(conversation_id, seq)` index range, so a long history costs only
+/// the page, not every message the contact ever sent.
 pub async fn contact_messages(
     db: impl sqlx::PgExecutor<'_>,
     contact: ContactId,
-    before: i64,
+    page: Page,
     limit: i64,
 ) -> Result<Vec<MessageView>, AppError> {
+    let (condition, order, cursor) = match page {
+        Page::Before(seq) => ("<", "desc", seq),
+        Page::After(seq) => (">", "asc", seq),
+    };
     let rows: Vec<MessageRow> = sqlx::query_as(&format!(
-        "select {MESSAGE_COLUMNS} from messages m join channels ch on ch.id = m.channel_id
-         where m.conversation_id in (select id from conversations where contact_id = $1)
-           and m.seq < $2
-         order by m.seq desc limit $3"
+        "select {MESSAGE_COLUMNS} from conversations c
+         cross join lateral (
+             select * from messages x where x.conversation_id = c.id and x.seq {condition} $2
+             order by x.seq {order} limit $3) m
+         join channels ch on ch.id = m.channel_id
+         where c.contact_id = $1
+         order by m.seq {order} limit $3"
     ))
     .bind(contact)
-    .bind(before)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(Into::into).collect())
-}
-
-/// A contact's messages on every channel after the `after` cursor, oldest first.
-pub async fn contact_messages_after(
-    db: impl sqlx::PgExecutor<'_>,
-    contact: ContactId,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<MessageView>, AppError> {
-    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
-        "select {MESSAGE_COLUMNS} from messages m join channels ch on ch.id = m.channel_id
-         where m.conversation_id in (select id from conversations where contact_id = $1)
-           and m.seq > $2
-         order by m.seq limit $3"
-    ))
-    .bind(contact)
-    .bind(after)
+    .bind(cursor)
     .bind(limit)
     .fetch_all(db)
     .await?;
@@ -277,7 +274,6 @@ async fn active_conversation(
     tx: &mut PgConnection,
     contact: ContactId,
     channel: &Channel,
-    reopen_within: Duration,
 ) -> Result<(ConversationId, Found), AppError> {
     let select = "select id from conversations
                   where contact_id = $1 and channel_id = $2 and status <> 'resolved' for update";
@@ -289,7 +285,11 @@ async fn active_conversation(
     if let Some(id) = found {
         return Ok((id, Found::Active));
     }
-    // Reopen: back to whoever had it when they are still active, else to the queue.
+    // Reopen: back to whoever had it when they are still active, else to the queue. The
+    // setting is read only here, not for every message of an ongoing conversation.
+    let reopen_within = super::services::inbox::settings(&mut *tx)
+        .await?
+        .reopen_window();
     let reopened: Option<ConversationId> = sqlx::query_scalar(
         "update conversations c set
              status = case when u.id is not null then 'open'::conversation_status
@@ -398,11 +398,7 @@ pub async fn record_inbound(
         msg.profile_name.as_deref(),
     )
     .await?;
-    let reopen_within = super::services::inbox::settings(&state.pool)
-        .await?
-        .reopen_window();
-    let (conversation, found) =
-        active_conversation(&mut tx, contact, channel, reopen_within).await?;
+    let (conversation, found) = active_conversation(&mut tx, contact, channel).await?;
     let at = msg.timestamp.min(Utc::now());
     let id = MessageId(Uuid::new_v4());
     let inserted: Option<i64> = sqlx::query_scalar(

@@ -1,9 +1,11 @@
 use crate::api::admin::{fetch_security_settings, SaveSecuritySettings};
+use crate::api::inbox::{get_inbox_settings, SaveInboxSettings};
 use crate::components::forms::{action_error, ErrorAlert, FormError, Notice};
 use crate::components::session::RequirePermission;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use shared::dto::SecuritySettings;
+use shared::inbox::InboxSettings;
 use shared::{Permission, Role};
 
 #[component]
@@ -12,6 +14,7 @@ pub fn SettingsPage() -> impl IntoView {
         <Title text="Configurações" />
         <RequirePermission permission=Permission::ManageSettings>
             <Security />
+            <InboxRules />
         </RequirePermission>
     }
 }
@@ -80,6 +83,65 @@ fn SecurityForm(
                     .collect_view()}
             </fieldset>
             <button type="submit" class="botao-primario mt-4" disabled=move || save.pending().get()>
+                "Salvar"
+            </button>
+        </form>
+    }
+}
+
+/// Reopening a resolved conversation and returning an offline agent's conversations.
+#[component]
+fn InboxRules() -> impl IntoView {
+    let save = ServerAction::<SaveInboxSettings>::new();
+    let current = Resource::new(move || save.version().get(), |_| get_inbox_settings());
+    let error = action_error(save);
+    let notice = Signal::derive(move || {
+        matches!(save.value().get(), Some(Ok(())))
+            .then(|| "Regras da caixa de entrada salvas.".to_owned())
+    });
+    view! {
+        <h2 class="mt-8 mb-2 text-lg font-semibold">"Caixa de entrada"</h2>
+        <Transition fallback=|| view! { <p class="text-tinta-suave">"Carregando…"</p> }>
+            {move || Suspend::new(async move {
+                match current.await {
+                    Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
+                    Ok(s) => view! { <InboxRulesForm settings=s save /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Notice message=notice />
+        <FormError error=error />
+    }
+}
+
+#[component]
+fn InboxRulesForm(settings: InboxSettings, save: ServerAction<SaveInboxSettings>) -> impl IntoView {
+    let reopen = RwSignal::new(settings.reopen_window_minutes.to_string());
+    let grace = RwSignal::new(settings.offline_grace_minutes.to_string());
+    view! {
+        <form
+            class="cartao grid max-w-xl gap-3"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                save.dispatch(SaveInboxSettings {
+                    settings: InboxSettings {
+                        reopen_window_minutes: reopen.get_untracked().trim().parse().unwrap_or(settings.reopen_window_minutes),
+                        offline_grace_minutes: grace.get_untracked().trim().parse().unwrap_or(settings.offline_grace_minutes),
+                    },
+                });
+            }
+        >
+            <label class="campo">
+                <span class="rotulo">"Reabrir a conversa se o cliente escrever em até (minutos)"</span>
+                <input class="entrada" type="number" min="0" bind:value=reopen />
+                <span class="dica">"Depois disso, uma nova mensagem inicia uma nova conversa."</span>
+            </label>
+            <label class="campo">
+                <span class="rotulo">"Tolerância para atendente offline (minutos)"</span>
+                <input class="entrada" type="number" min="0" bind:value=grace />
+                <span class="dica">"Passado esse tempo, as conversas sem resposta voltam para a fila."</span>
+            </label>
+            <button type="submit" class="botao-primario w-fit" disabled=move || save.pending().get()>
                 "Salvar"
             </button>
         </form>

@@ -397,7 +397,7 @@ async fn history_of(
     let rows = messaging::contact_messages(
         &state.pool,
         contact,
-        before.unwrap_or(i64::MAX),
+        messaging::Page::Before(before.unwrap_or(i64::MAX)),
         HISTORY_PAGE + 1,
     )
     .await?;
@@ -415,7 +415,13 @@ pub async fn messages_after(
     after: i64,
 ) -> Result<Vec<MessageView>, AppError> {
     let access = access(state, who, conversation).await?;
-    messaging::contact_messages_after(&state.pool, access.contact_id, after, 500).await
+    messaging::contact_messages(
+        &state.pool,
+        access.contact_id,
+        messaging::Page::After(after),
+        500,
+    )
+    .await
 }
 
 #[derive(sqlx::FromRow)]
@@ -787,6 +793,24 @@ async fn set_assignee(
     Ok((event, previous))
 }
 
+/// Sets the assignee and team in one transaction, then tells the browsers concerned.
+async fn reassign(
+    state: &AppState,
+    who: &Authorised,
+    conversation: ConversationId,
+    team: Option<TeamId>,
+    agent: Option<UserId>,
+    kind: ConversationEventKind,
+    note: Option<&str>,
+) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let (event, previous) =
+        set_assignee(&mut tx, who, conversation, team, agent, kind, note).await?;
+    tx.commit().await?;
+    changed(state, conversation, event, kind, previous).await;
+    Ok(())
+}
+
 /// "Assumir": the viewer takes the conversation.
 pub async fn take(
     state: &AppState,
@@ -797,9 +821,8 @@ pub async fn take(
     if check_access {
         access(state, who, conversation).await?;
     }
-    let mut tx = state.pool.begin().await?;
-    let (event, previous) = set_assignee(
-        &mut tx,
+    reassign(
+        state,
         who,
         conversation,
         None,
@@ -807,17 +830,7 @@ pub async fn take(
         ConversationEventKind::Assigned,
         None,
     )
-    .await?;
-    tx.commit().await?;
-    changed(
-        state,
-        conversation,
-        event,
-        ConversationEventKind::Assigned,
-        previous,
-    )
-    .await;
-    Ok(())
+    .await
 }
 
 async fn active_user(state: &AppState, id: UserId) -> Result<(), AppError> {
@@ -842,9 +855,8 @@ pub async fn assign(
 ) -> Result<(), AppError> {
     access(state, who, conversation).await?;
     active_user(state, agent).await?;
-    let mut tx = state.pool.begin().await?;
-    let (event, previous) = set_assignee(
-        &mut tx,
+    reassign(
+        state,
         who,
         conversation,
         None,
@@ -852,17 +864,7 @@ pub async fn assign(
         ConversationEventKind::Assigned,
         None,
     )
-    .await?;
-    tx.commit().await?;
-    changed(
-        state,
-        conversation,
-        event,
-        ConversationEventKind::Assigned,
-        previous,
-    )
-    .await;
-    Ok(())
+    .await
 }
 
 /// Transfers to a team's queue (auto-assigned if the team distributes) or to an agent, with an
@@ -896,9 +898,8 @@ pub async fn transfer(
     if let Some(agent) = input.agent {
         active_user(state, agent).await?;
     }
-    let mut tx = state.pool.begin().await?;
-    let (event, previous) = set_assignee(
-        &mut tx,
+    reassign(
+        state,
         who,
         input.conversation,
         input.team,
@@ -907,15 +908,6 @@ pub async fn transfer(
         note,
     )
     .await?;
-    tx.commit().await?;
-    changed(
-        state,
-        input.conversation,
-        event,
-        ConversationEventKind::Transferred,
-        previous,
-    )
-    .await;
     if input.agent.is_none() {
         distribution::distribute_soon(state);
     }
