@@ -55,7 +55,7 @@ where
 }
 
 #[cfg(feature = "hydrate")]
-fn read_cookie(name: &str) -> Option<String> {
+pub(crate) fn read_cookie(name: &str) -> Option<String> {
     use wasm_bindgen::JsCast;
     let cookies = web_sys::window()?
         .document()?

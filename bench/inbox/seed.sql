@@ -195,6 +195,15 @@ from (
 ) m
 order by m.at;
 
+-- The per-conversation search vector the server grows message by message.
+update conversations c
+   set search_tsv = s.tsv
+  from (select conversation_id,
+               strip(to_tsvector('pt_unaccent'::regconfig, string_agg(body, ' '))) as tsv
+          from messages where channel_id = :'channel_id'
+         group by conversation_id) s
+ where s.conversation_id = c.id;
+
 commit;
 
 \timing off

@@ -305,7 +305,16 @@ pub fn router(state: AppState, config: &Config, shutdown: CancellationToken) -> 
                 config.max_body_bytes,
                 http::json::limit_body,
             ));
-        ops.merge(integrations).merge(ui)
+        // Uploads: a session and CSRF like the pages; the handler reads at most the largest
+        // file a channel takes.
+        let uploads = http::attachments::upload_router().layer(from_fn_with_state(
+            state.clone(),
+            http::session::resolve_session,
+        ));
+        ops.merge(integrations)
+            .merge(uploads)
+            .merge(http::attachments::download_router())
+            .merge(ui)
     } else {
         ops
     };

@@ -271,6 +271,97 @@ pub enum Outbound {
     Note {
         text: String,
     },
+    /// A file the agent attached (uploaded first, see [`Attachment`]).
+    Media {
+        media: Attachment,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+    },
+}
+
+/// An uploaded file. The server fills `kind`, `filename`, `mime` and `size` from what it
+/// stored, never from the browser; `link` is set only when the message goes to the provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Attachment {
+    pub id: uuid::Uuid,
+    pub kind: MessageKind,
+    pub filename: String,
+    pub mime: String,
+    pub size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+/// Whether a file of this kind carries a caption on this channel: WhatsApp captions images,
+/// videos and documents; Messenger and Instagram attachments carry no text at all.
+pub fn takes_caption(channel: ChannelKind, kind: MessageKind) -> bool {
+    channel == ChannelKind::Webchat
+        || (channel == ChannelKind::Whatsapp && kind != MessageKind::Audio)
+}
+
+/// What a channel accepts as an attachment, from the providers' documentation (WhatsApp Cloud
+/// API "Supported media types", Messenger/Instagram Send API attachment limits).
+pub fn attachment_kind(
+    channel: ChannelKind,
+    mime: &str,
+    size: u64,
+) -> Result<MessageKind, OutboundError> {
+    const MB: u64 = 1024 * 1024;
+    let mime = mime
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let office = [
+        "application/pdf",
+        "text/plain",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ];
+    let (kind, max) = match channel {
+        ChannelKind::Whatsapp => match mime.as_str() {
+            "image/jpeg" | "image/png" => (MessageKind::Image, 5 * MB),
+            "audio/aac" | "audio/amr" | "audio/mpeg" | "audio/mp4" | "audio/ogg" => {
+                (MessageKind::Audio, 16 * MB)
+            }
+            "video/mp4" | "video/3gpp" => (MessageKind::Video, 16 * MB),
+            m if office.contains(&m) => (MessageKind::Document, 100 * MB),
+            _ => return Err(OutboundError::AttachmentType { channel }),
+        },
+        ChannelKind::Messenger | ChannelKind::Instagram => match mime.as_str() {
+            "image/jpeg" | "image/png" | "image/gif" => (MessageKind::Image, 8 * MB),
+            "audio/aac" | "audio/mpeg" | "audio/mp4" | "audio/wav" | "audio/ogg" => {
+                (MessageKind::Audio, 25 * MB)
+            }
+            "video/mp4" | "video/quicktime" | "video/webm" => (MessageKind::Video, 25 * MB),
+            m if channel == ChannelKind::Messenger && office.contains(&m) => {
+                (MessageKind::Document, 25 * MB)
+            }
+            _ => return Err(OutboundError::AttachmentType { channel }),
+        },
+        ChannelKind::Webchat => match mime.as_str() {
+            "image/jpeg" | "image/png" | "image/gif" | "image/webp" => {
+                (MessageKind::Image, 10 * MB)
+            }
+            "audio/mpeg" | "audio/mp4" | "audio/ogg" | "audio/wav" => (MessageKind::Audio, 25 * MB),
+            "video/mp4" | "video/webm" => (MessageKind::Video, 25 * MB),
+            m if office.contains(&m) => (MessageKind::Document, 25 * MB),
+            _ => return Err(OutboundError::AttachmentType { channel }),
+        },
+    };
+    if size == 0 {
+        return Err(OutboundError::AttachmentEmpty);
+    }
+    if size > max {
+        return Err(OutboundError::AttachmentTooLarge { max_mb: max / MB });
+    }
+    Ok(kind)
 }
 
 /// The limits of Meta's documentation (WhatsApp Cloud API "Interactive messages" and the
@@ -339,6 +430,14 @@ pub enum OutboundError {
     TemplateLanguage,
     #[error("templates are WhatsApp only")]
     TemplatesOnlyOnWhatsapp,
+    #[error("attachment type")]
+    AttachmentType { channel: ChannelKind },
+    #[error("attachment too large")]
+    AttachmentTooLarge { max_mb: u64 },
+    #[error("empty attachment")]
+    AttachmentEmpty,
+    #[error("caption not supported")]
+    CaptionNotSupported,
 }
 
 impl OutboundError {
@@ -391,6 +490,17 @@ impl OutboundError {
             OutboundError::TemplatesOnlyOnWhatsapp => {
                 "Modelos (HSM) só existem no WhatsApp.".into()
             }
+            OutboundError::AttachmentType { channel } => format!(
+                "{} não aceita este tipo de arquivo. Envie imagem, áudio, vídeo ou documento (PDF, Word, Excel, PowerPoint, texto).",
+                channel.label()
+            ),
+            OutboundError::AttachmentTooLarge { max_mb } => {
+                format!("Este arquivo passa do limite de {max_mb} MB do canal.")
+            }
+            OutboundError::AttachmentEmpty => "O arquivo está vazio.".into(),
+            OutboundError::CaptionNotSupported => {
+                "Neste canal, este tipo de anexo não leva legenda: envie o texto em outra mensagem.".into()
+            }
         }
     }
 }
@@ -436,6 +546,15 @@ impl Outbound {
             Outbound::Buttons { .. } | Outbound::List { .. } => MessageKind::Interactive,
             Outbound::Template { .. } => MessageKind::Template,
             Outbound::Note { .. } => MessageKind::Note,
+            Outbound::Media { media, .. } => media.kind,
+        }
+    }
+
+    /// The text stored as the message body: what the bubble shows under the content.
+    pub fn body(&self) -> Option<String> {
+        match self {
+            Outbound::Media { caption, .. } => caption.clone(),
+            other => Some(other.preview()),
         }
     }
 
@@ -447,6 +566,10 @@ impl Outbound {
             | Outbound::Buttons { text, .. }
             | Outbound::List { text, .. } => text.clone(),
             Outbound::Template { name, .. } => format!("Modelo: {name}"),
+            Outbound::Media { media, caption } => match caption {
+                Some(c) => format!("📎 {c}"),
+                None => format!("📎 {}", media.filename),
+            },
         }
     }
 
@@ -474,6 +597,19 @@ impl Outbound {
                 Ok(())
             }
             (Outbound::Template { .. }, _) => Err(OutboundError::TemplatesOnlyOnWhatsapp),
+            (Outbound::Media { media, caption }, _) => {
+                let kind = attachment_kind(channel, &media.mime, media.size)?;
+                if kind != media.kind || media.filename.trim().is_empty() {
+                    return Err(OutboundError::AttachmentType { channel });
+                }
+                if let Some(c) = caption {
+                    if !takes_caption(channel, kind) {
+                        return Err(OutboundError::CaptionNotSupported);
+                    }
+                    check_text(c, 1024)?;
+                }
+                Ok(())
+            }
             (Outbound::Text { text }, ChannelKind::Whatsapp) => {
                 check_text(text, WHATSAPP_TEXT_CHARS)
             }
@@ -686,6 +822,87 @@ pub fn window_check(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn media(kind: MessageKind, mime: &str, size: u64, caption: Option<&str>) -> Outbound {
+        Outbound::Media {
+            media: Attachment {
+                id: uuid::Uuid::nil(),
+                kind,
+                filename: "arquivo".into(),
+                mime: mime.into(),
+                size,
+                link: None,
+            },
+            caption: caption.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn attachments_follow_each_channels_types_sizes_and_captions() {
+        const MB: u64 = 1024 * 1024;
+        use ChannelKind::*;
+        assert_eq!(
+            attachment_kind(Whatsapp, "image/jpeg", MB),
+            Ok(MessageKind::Image)
+        );
+        assert_eq!(
+            attachment_kind(Whatsapp, "image/png", 5 * MB + 1),
+            Err(OutboundError::AttachmentTooLarge { max_mb: 5 })
+        );
+        assert_eq!(
+            attachment_kind(Whatsapp, "application/pdf; name=x", 90 * MB),
+            Ok(MessageKind::Document)
+        );
+        assert_eq!(
+            attachment_kind(Whatsapp, "image/gif", 1),
+            Err(OutboundError::AttachmentType { channel: Whatsapp })
+        );
+        assert_eq!(
+            attachment_kind(Messenger, "image/gif", 1),
+            Ok(MessageKind::Image)
+        );
+        assert!(attachment_kind(Instagram, "application/pdf", 1).is_err());
+        assert_eq!(
+            attachment_kind(Messenger, "application/pdf", 1),
+            Ok(MessageKind::Document)
+        );
+        assert_eq!(
+            attachment_kind(Webchat, "text/html", 1),
+            Err(OutboundError::AttachmentType { channel: Webchat })
+        );
+        assert_eq!(
+            attachment_kind(Webchat, "image/png", 0),
+            Err(OutboundError::AttachmentEmpty)
+        );
+
+        let doc = media(
+            MessageKind::Document,
+            "application/pdf",
+            10,
+            Some("Sua fatura"),
+        );
+        assert_eq!(doc.check(Whatsapp), Ok(()));
+        assert_eq!(
+            doc.check(Messenger),
+            Err(OutboundError::CaptionNotSupported)
+        );
+        let audio = media(MessageKind::Audio, "audio/ogg", 10, Some("ouça"));
+        assert_eq!(
+            audio.check(Whatsapp),
+            Err(OutboundError::CaptionNotSupported)
+        );
+        // A kind that does not match the file's type is refused.
+        let lying = media(MessageKind::Image, "application/pdf", 10, None);
+        assert!(lying.check(Whatsapp).is_err());
+        assert_eq!(doc.body().as_deref(), Some("Sua fatura"));
+        assert_eq!(
+            media(MessageKind::Document, "application/pdf", 1, None).preview(),
+            "📎 arquivo"
+        );
+        assert!(OutboundError::AttachmentType { channel: Instagram }
+            .message()
+            .starts_with("Instagram não aceita"));
+    }
 
     fn text(t: &str) -> Outbound {
         Outbound::Text { text: t.into() }

@@ -84,6 +84,25 @@ pub async fn send_reply(
     .await
 }
 
+/// A file uploaded with `POST /anexos`, with an optional caption.
+#[server(client = CsrfClient, endpoint = "inbox/send-attachment", input = Json)]
+pub async fn send_attachment(
+    conversation: ConversationId,
+    media: shared::messaging::Attachment,
+    caption: Option<String>,
+    client_id: Option<String>,
+) -> Result<MessageView, AppError> {
+    use crate::backend::{guard, services::inbox};
+    use shared::messaging::Outbound;
+    use shared::Permission;
+    guard::run(|call| async move {
+        let who = call.require(Permission::ReplyToConversations)?;
+        let outbound = Outbound::Media { media, caption };
+        inbox::send(&call.state, &who, conversation, outbound, client_id).await
+    })
+    .await
+}
+
 #[server(client = CsrfClient, endpoint = "inbox/send-template", input = Json)]
 pub async fn send_template(
     conversation: ConversationId,

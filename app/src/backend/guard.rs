@@ -58,31 +58,12 @@ impl Call {
 
     /// Any signed-in user, even one who still has to enrol in 2FA (for the profile page).
     pub fn signed_in(&self) -> Result<Authorised, AppError> {
-        let session = self
-            .ctx
-            .session
-            .clone()
-            .filter(LoadedSession::is_active)
-            .ok_or(AppError::Unauthenticated)?;
-        let user = self.ctx.user.clone().ok_or(AppError::Unauthenticated)?;
-        Ok(Authorised {
-            user,
-            session,
-            ctx: self.ctx.clone(),
-        })
+        signed_in(&self.ctx)
     }
 
     /// A signed-in user whose role has `permission`.
     pub fn require(&self, permission: Permission) -> Result<Authorised, AppError> {
-        let who = self.signed_in()?;
-        if who.user.must_enrol_totp {
-            return Err(AppError::TotpEnrolmentRequired);
-        }
-        if !who.user.can(permission) {
-            tracing::info!(user = %who.user.id, ?permission, "permission denied");
-            return Err(AppError::Forbidden);
-        }
-        Ok(who)
+        require(&self.ctx, permission)
     }
 
     /// Adds `Set-Cookie` headers to the response.
@@ -115,4 +96,33 @@ where
         );
     }
     result
+}
+
+/// Any signed-in user of this request, even one who still has to enrol in 2FA.
+pub fn signed_in(ctx: &RequestContext) -> Result<Authorised, AppError> {
+    let session = ctx
+        .session
+        .clone()
+        .filter(LoadedSession::is_active)
+        .ok_or(AppError::Unauthenticated)?;
+    let user = ctx.user.clone().ok_or(AppError::Unauthenticated)?;
+    Ok(Authorised {
+        user,
+        session,
+        ctx: ctx.clone(),
+    })
+}
+
+/// A signed-in user of this request whose role has `permission` (plain axum handlers use it
+/// as server functions use [`Call::require`]).
+pub fn require(ctx: &RequestContext, permission: Permission) -> Result<Authorised, AppError> {
+    let who = signed_in(ctx)?;
+    if who.user.must_enrol_totp {
+        return Err(AppError::TotpEnrolmentRequired);
+    }
+    if !who.user.can(permission) {
+        tracing::info!(user = %who.user.id, ?permission, "permission denied");
+        return Err(AppError::Forbidden);
+    }
+    Ok(who)
 }

@@ -375,6 +375,17 @@ pub enum Stored {
 }
 
 /// Stores a customer's message once, in the contact's active conversation on the channel.
+/// Grows `conversations.search_tsv` (as `column` reads in the statement) with the text bound as
+/// parameter `p` (see the migration
+/// `attachments_search`); a conversation stops growing at 20 000 distinct words, far below the
+/// 1 MB a tsvector may hold.
+fn search_append(column: &str, p: u8) -> String {
+    format!(
+        "case when ${p}::text is null or length({column}) > 20000 then {column}
+              else {column} || strip(to_tsvector('pt_unaccent'::regconfig, ${p}::text)) end"
+    )
+}
+
 pub async fn record_inbound(
     state: &AppState,
     channel: &Channel,
@@ -422,17 +433,20 @@ pub async fn record_inbound(
         // A concurrent delivery of the same message won; roll back what we created.
         return Ok(Stored::Duplicate);
     };
-    let (team_id, assignee_id): (Option<TeamId>, Option<UserId>) = sqlx::query_as(
+    let (team_id, assignee_id): (Option<TeamId>, Option<UserId>) = sqlx::query_as(&format!(
         "update conversations set
              last_customer_message_at = greatest(coalesce(last_customer_message_at, $2), $2),
              last_message_at = greatest(last_message_at, now()), updated_at = now(),
              unread_count = unread_count + 1,
-             last_message_preview = left($3, 200), last_message_author = 'customer'
+             last_message_preview = left($3, 200), last_message_author = 'customer',
+             search_tsv = {}
          where id = $1 returning team_id, assignee_id",
-    )
+        search_append("search_tsv", 4)
+    ))
     .bind(conversation)
     .bind(at)
     .bind(msg.text.as_deref().unwrap_or(msg.kind.label()))
+    .bind(&msg.text)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -682,7 +696,7 @@ pub async fn send(state: &AppState, request: SendRequest) -> Result<MessageView,
     .bind(request.author)
     .bind(request.author_user)
     .bind(request.outbound.kind())
-    .bind(request.outbound.preview())
+    .bind(request.outbound.body())
     .bind(serde_json::to_value(&request.outbound).map_err(anyhow::Error::from)?)
     .bind(&request.client_id)
     .bind(status)
@@ -698,19 +712,22 @@ pub async fn send(state: &AppState, request: SendRequest) -> Result<MessageView,
             .ok_or(AppError::Internal);
     };
     if !is_note {
-        let first_response: bool = sqlx::query_scalar(
+        let first_response: bool = sqlx::query_scalar(&format!(
             "update conversations c set last_message_at = now(), updated_at = now(),
                  first_response_at = case when $2 and c.first_response_at is null then now()
                                           else c.first_response_at end,
                  last_agent_message_at = case when $2 then now() else c.last_agent_message_at end,
-                 last_message_preview = left($3, 200), last_message_author = $4
+                 last_message_preview = left($3, 200), last_message_author = $4,
+                 search_tsv = {}
              from conversations old where c.id = $1 and old.id = c.id
              returning ($2 and old.first_response_at is null)",
-        )
+            search_append("c.search_tsv", 5)
+        ))
         .bind(request.conversation)
         .bind(request.author == Author::Agent)
         .bind(request.outbound.preview())
         .bind(request.author)
+        .bind(request.outbound.body())
         .fetch_one(&mut *tx)
         .await?;
         if first_response {
@@ -812,6 +829,7 @@ async fn deliver_once(
     };
     let outbound: Outbound = serde_json::from_value(due.content.clone())
         .map_err(|_| permanent("Conteúdo da mensagem ilegível"))?;
+    let outbound = crate::backend::services::attachments::with_link(state, outbound);
     let recipient = due
         .recipient
         .as_deref()
@@ -1067,6 +1085,16 @@ pub async fn fetch_media(
     let (channel_id, content, kind) = row.ok_or(AppError::NotFound)?;
     if !kind.is_media() {
         return Err(AppError::NotFound);
+    }
+    // A file an agent attached: ours, not the provider's.
+    if content.get("type").and_then(|t| t.as_str()) == Some("media") {
+        let id = content
+            .pointer("/media/id")
+            .and_then(|v| v.as_str())
+            .and_then(|v| v.parse::<Uuid>().ok())
+            .ok_or(AppError::NotFound)?;
+        let (mime, _, _, data) = crate::backend::services::attachments::load(state, id).await?;
+        return Ok((mime, bytes::Bytes::from(data)));
     }
     let channels = state.channels.all(&state.pool, &state.secrets).await?;
     let channel = channels

@@ -5,11 +5,12 @@
 use crate::api::inbox::{
     assign_conversation, canned_responses, continue_on_channel, earlier_messages, inbox_agents,
     inbox_teams, messages_after, open_conversation, reopen_conversation, resolve_conversation,
-    reveal_cpf, send_reply, send_template, take_conversation, transfer_conversation,
-    update_contact,
+    reveal_cpf, send_attachment, send_reply, send_template, take_conversation,
+    transfer_conversation, update_contact,
 };
 use crate::components::live::use_live_feed;
 use crate::components::session::use_session;
+use crate::components::upload::human_size;
 use crate::pages::inbox::{channel_badge, status_class};
 use chrono::{DateTime, Local, Utc};
 use leptos::prelude::*;
@@ -20,7 +21,9 @@ use shared::inbox::{
     AgentOption, CannedResponse, ConversationDetail, ConversationEventView, InboxEvent, TeamOption,
     TemplateView, TransferInput,
 };
-use shared::messaging::{Author, DeliveryStatus, Direction, MessageKind};
+use shared::messaging::{
+    takes_caption, Attachment, Author, DeliveryStatus, Direction, MessageKind,
+};
 use shared::{ConversationId, MessageId, Permission, TeamId, UserId};
 use std::collections::BTreeMap;
 
@@ -736,31 +739,97 @@ fn Composer(
             .take(8)
             .collect::<Vec<_>>()
     });
+    let channel = detail.row.channel_kind;
+    let pending = RwSignal::new(None::<Attachment>);
+    let uploading = RwSignal::new(false);
+    let push = move |m: MessageView| {
+        messages.update(|ms| {
+            if !ms.iter().any(|x| x.id == m.id) {
+                ms.push(m);
+            }
+            apply_statuses(ms, statuses);
+        });
+        scroll_to_end();
+    };
     let send = move || {
         let body = text.get_untracked();
-        if body.trim().is_empty() || sending.get_untracked() {
+        let note = as_note.get_untracked();
+        let attachment = pending.get_untracked().filter(|_| !note);
+        if (body.trim().is_empty() && attachment.is_none()) || sending.get_untracked() {
             return;
         }
-        let note = as_note.get_untracked();
         sending.set(true);
-        let client_id = random_id();
         spawn_local(async move {
-            match send_reply(id, body, note, Some(client_id)).await {
+            let result = match attachment {
+                Some(media) => {
+                    // Where the file takes no caption, the text follows as its own message.
+                    let captioned = takes_caption(channel, media.kind);
+                    let caption = (captioned && !body.trim().is_empty()).then(|| body.clone());
+                    match send_attachment(id, media, caption, Some(random_id())).await {
+                        Ok(m) => {
+                            pending.set(None);
+                            push(m);
+                            if captioned || body.trim().is_empty() {
+                                Ok(None)
+                            } else {
+                                send_reply(id, body, false, Some(random_id()))
+                                    .await
+                                    .map(Some)
+                            }
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                None => send_reply(id, body, note, Some(random_id()))
+                    .await
+                    .map(Some),
+            };
+            match result {
                 Ok(m) => {
                     text.set(String::new());
                     notice.set(None);
-                    messages.update(|ms| {
-                        if !ms.iter().any(|x| x.id == m.id) {
-                            ms.push(m);
-                        }
-                        apply_statuses(ms, statuses);
-                    });
-                    scroll_to_end();
+                    if let Some(m) = m {
+                        push(m);
+                    }
                 }
                 Err(e) => notice.set(Some(e.message())),
             }
             sending.set(false);
         });
+    };
+    let on_file = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(input) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            input.set_value("");
+            // The channel's limits are known here: refuse at once, before any upload.
+            if let Err(e) =
+                shared::messaging::attachment_kind(channel, &file.type_(), file.size() as u64)
+            {
+                notice.set(Some(e.message()));
+                return;
+            }
+            uploading.set(true);
+            notice.set(None);
+            spawn_local(async move {
+                match crate::components::upload::upload(id, file).await {
+                    Ok(a) => pending.set(Some(a)),
+                    Err(m) => notice.set(Some(m)),
+                }
+                uploading.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
     };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
@@ -822,6 +891,18 @@ fn Composer(
                     </ul>
                 })
             }}
+            {move || uploading.get().then(|| view! {
+                <p class="dica mb-2" role="status">"Enviando o arquivo…"</p>
+            })}
+            {move || pending.get().map(|a| view! {
+                <div class="anexo-pendente" data-testid="anexo-pendente">
+                    <span>"📎 " {a.filename.clone()} " · " {human_size(a.size)}</span>
+                    {(!takes_caption(channel, a.kind)).then(|| view! {
+                        <span class="dica">" — o texto segue em outra mensagem"</span>
+                    })}
+                    <button type="button" class="ml-auto px-1" aria-label="Remover anexo" on:click=move |_| pending.set(None)>"✕"</button>
+                </div>
+            })}
             <div class="flex items-end gap-2">
                 <div class="relative">
                     <button type="button" class="botao-secundario px-2" aria-label="Emoji" on:click=move |_| emoji_open.update(|o| *o = !*o)>"😊"</button>
@@ -834,6 +915,16 @@ fn Composer(
                         </div>
                     </Show>
                 </div>
+                {(window_open && !resolved).then(|| view! {
+                    <label class="botao-secundario cursor-pointer px-2" title="Anexar arquivo" data-testid="anexar"
+                        class:opacity-50=move || uploading.get() || as_note.get()>
+                        "📎"
+                        <span class="sr-only">"Anexar arquivo"</span>
+                        <input type="file" class="sr-only" data-testid="anexo-arquivo"
+                            disabled=move || uploading.get() || as_note.get()
+                            on:change=on_file />
+                    </label>
+                })}
                 <textarea
                     class="entrada min-h-12 flex-1 resize-y"
                     rows="2"

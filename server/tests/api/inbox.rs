@@ -871,3 +871,162 @@ async fn the_live_feed_pushes_events_and_a_reconnecting_client_catches_up() {
     let _ = socket.send(Message::Close(None)).await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_are_checked_per_channel_sent_as_a_signed_link_and_served_to_who_holds_it() {
+    let (app, graph) = spawn_channel_app().await;
+    let conversation = whatsapp_customer(&app).await;
+    let rafael = app.signed_in(AGENT_EMAIL).await;
+    let upload_path = |name: &str| format!("/anexos?conversa={conversation}&nome={name}");
+    let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".to_vec();
+
+    // Refused before anything is stored, in pt-BR, with the status that says why.
+    let r = rafael
+        .upload(
+            &upload_path("setup.exe"),
+            "application/x-msdownload",
+            vec![1; 64],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("WhatsApp não aceita este tipo de arquivo."));
+    let r = rafael
+        .upload(
+            &upload_path("foto.png"),
+            "image/png",
+            vec![0; 5 * 1024 * 1024 + 1],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        json!("Este arquivo passa do limite de 5 MB do canal.")
+    );
+    let r = rafael
+        .upload(&upload_path("vazio.pdf"), "application/pdf", Vec::new())
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("select count(*) from attachments").await, 0);
+
+    // Without the anti-CSRF header, or signed out, nothing is accepted.
+    let r = rafael
+        .client
+        .post(format!("{}{}", rafael.base, upload_path("f.pdf")))
+        .header("content-type", "application/pdf")
+        .body(pdf.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app
+        .browser()
+        .await
+        .upload(&upload_path("f.pdf"), "application/pdf", pdf.clone())
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // A PDF is stored with a clean name.
+    let r = rafael
+        .upload(
+            &upload_path("C%3A%5Ccontas%5CFatura%20mar%C3%A7o.pdf"),
+            "application/pdf",
+            pdf.clone(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let stored: Value = r.json().await.unwrap();
+    assert_eq!(stored["kind"], json!("document"));
+    assert_eq!(stored["filename"], json!("Fatura março.pdf"));
+    assert_eq!(stored["size"], json!(pdf.len()));
+
+    // What the browser claims about the file is replaced by what was stored.
+    let mut claimed = stored.clone();
+    claimed["filename"] = json!("outro.exe");
+    claimed["kind"] = json!("image");
+    claimed["size"] = json!(1);
+    let sent = json_of(
+        rafael
+            .call_json(
+                "inbox/send-attachment",
+                &json!({"conversation": conversation, "media": claimed,
+                        "caption": "Segue a sua fatura", "client_id": "anexo-1"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(sent["kind"], json!("document"));
+    assert_eq!(sent["text"], json!("Segue a sua fatura"));
+    wait_until(|| async { !graph.sends().is_empty() }).await;
+    let body = graph.sends()[0].body.clone();
+    let link = body["document"]["link"].as_str().unwrap().to_owned();
+    assert_eq!(
+        body,
+        json!({"messaging_product": "whatsapp", "recipient_type": "individual",
+               "to": "5511987654321", "type": "document",
+               "document": {"link": link, "caption": "Segue a sua fatura",
+                            "filename": "Fatura março.pdf"}})
+    );
+    let prefix = format!(
+        "{}/anexos/{}?exp=",
+        app.state.auth.public_origin,
+        stored["id"].as_str().unwrap()
+    );
+    assert!(link.starts_with(&prefix), "{link}");
+
+    // The link serves the file to whoever holds it (Meta's servers); a forged one does not.
+    let path = &link[app.state.auth.public_origin.len()..];
+    let r = reqwest::get(format!("{}{path}", rafael.base))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        r.headers()["content-disposition"],
+        "attachment; filename*=UTF-8''Fatura%20mar%C3%A7o.pdf"
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), pdf.as_slice());
+    let forged = format!("{}X", &path[..path.len() - 1]);
+    let r = reqwest::get(format!("{}{forged}", rafael.base))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // The agent's own view reads it through the session.
+    let r = rafael
+        .get(&format!("/midia/{}", sent["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), pdf.as_slice());
+
+    // An upload of another conversation, or none, is refused.
+    let mut unknown = stored.clone();
+    unknown["id"] = json!(Uuid::new_v4());
+    let (status, _) = error_of(
+        rafael
+            .call_json(
+                "inbox/send-attachment",
+                &json!({"conversation": conversation, "media": unknown, "caption": null,
+                        "client_id": null}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Searching the list finds the conversation by the caption's words.
+    let page = json_of(
+        rafael
+            .call_json(
+                "inbox/list",
+                &json!({"query": {"tab": "mine", "search": "faturas"}}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(page["rows"][0]["id"], json!(conversation));
+    app.stop().await;
+}

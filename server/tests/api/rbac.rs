@@ -196,6 +196,13 @@ fn json_table(ids: &Ids) -> Vec<(&'static str, Allowed, serde_json::Value)> {
             json!({"conversation": nobody, "text": "oi", "note": false, "client_id": null}),
         ),
         (
+            "inbox/send-attachment",
+            SignedIn,
+            json!({"conversation": nobody, "media": {"id": nobody, "kind": "document",
+                   "filename": "a.pdf", "mime": "application/pdf", "size": 1}, "caption": null,
+                   "client_id": null}),
+        ),
+        (
             "inbox/send-template",
             SignedIn,
             json!({"conversation": nobody, "name": "x", "language": "pt_BR", "values": []}),

@@ -210,6 +210,15 @@ pub fn send_body(recipient: &str, outbound: &Outbound, policy: SendPolicy) -> Va
             ),
         }),
         Outbound::Template { name, .. } => json!({"text": name}),
+        Outbound::Media { media, .. } => json!({"attachment": {
+            "type": match media.kind {
+                MessageKind::Image => "image",
+                MessageKind::Audio => "audio",
+                MessageKind::Video => "video",
+                _ => "file",
+            },
+            "payload": {"url": media.link, "is_reusable": false},
+        }}),
     };
     match policy {
         SendPolicy::Standard => json!({

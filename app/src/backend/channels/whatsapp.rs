@@ -318,6 +318,23 @@ pub fn send_body(to: &str, outbound: &Outbound) -> Value {
             body["type"] = json!("template");
             body["template"] = template;
         }
+        Outbound::Media { media, caption } => {
+            let kind = match media.kind {
+                MessageKind::Image => "image",
+                MessageKind::Audio => "audio",
+                MessageKind::Video => "video",
+                _ => "document",
+            };
+            let mut object = json!({"link": media.link});
+            if let Some(c) = caption {
+                object["caption"] = json!(c);
+            }
+            if kind == "document" {
+                object["filename"] = json!(media.filename);
+            }
+            body["type"] = json!(kind);
+            body[kind] = object;
+        }
     }
     body
 }

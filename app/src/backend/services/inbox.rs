@@ -69,12 +69,12 @@ async fn my_teams(db: impl sqlx::PgExecutor<'_>, user: UserId) -> Result<Vec<Tea
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct Access {
-    status: ConversationStatus,
-    team_id: Option<TeamId>,
-    assignee_id: Option<UserId>,
-    contact_id: ContactId,
-    channel_id: ChannelId,
+pub(crate) struct Access {
+    pub(crate) status: ConversationStatus,
+    pub(crate) team_id: Option<TeamId>,
+    pub(crate) assignee_id: Option<UserId>,
+    pub(crate) contact_id: ContactId,
+    pub(crate) channel_id: ChannelId,
 }
 
 /// Whether a user with these facts may see a conversation: their own, their teams' (and the
@@ -95,7 +95,7 @@ pub fn visible(
 }
 
 /// The conversation, if `who` may see it; `NotFound` otherwise (its existence is not revealed).
-async fn access(
+pub(crate) async fn access(
     state: &AppState,
     who: &Authorised,
     id: ConversationId,
@@ -288,7 +288,15 @@ pub async fn list(
         q.push(" and c.team_id = ").push_bind(team);
     }
     if let Some(s) = search {
-        q.push(" and (c.contact_id in (select id from contacts where merged_into is null and (");
+        // `= any(array(…))` rather than `in (…)`: both arms can then be index conditions on
+        // conversations (a BitmapOr), or filters on the walk by last activity when the word
+        // is everywhere; the planner picks from the statistics of search_tsv.
+        q.push(" and (c.search_tsv @@ websearch_to_tsquery('pt_unaccent', ")
+            .push_bind(s.to_owned())
+            .push(")");
+        q.push(
+            " or c.contact_id = any(array(select id from contacts where merged_into is null and (",
+        );
         q.push("name ilike ")
             .push_bind(format!("%{}%", escape_like(s)));
         q.push(" or email::text ilike ")
@@ -297,10 +305,7 @@ pub async fn list(
             q.push(" or phone like ").push_bind(format!("%{d}%"));
             q.push(" or cpf = ").push_bind(d);
         }
-        q.push(")) or c.id in (select m.conversation_id from messages m where m.body_tsv @@ ");
-        q.push("websearch_to_tsquery('pt_unaccent', ")
-            .push_bind(s.to_owned())
-            .push(")))");
+        q.push("))))");
     }
     if let Some(after) = query.after {
         q.push(" and (c.last_message_at, c.id) < (")
@@ -710,6 +715,7 @@ pub async fn send(
     client_id: Option<String>,
 ) -> Result<MessageView, AppError> {
     let access = access(state, who, conversation).await?;
+    let outbound = super::attachments::resolve(state, conversation, outbound).await?;
     let is_note = matches!(outbound, Outbound::Note { .. });
     if !is_note && access.assignee_id.is_none() && access.status != ConversationStatus::Resolved {
         take(state, who, conversation, false).await?;

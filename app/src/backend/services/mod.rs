@@ -3,6 +3,7 @@
 //! writes more than once, and records the audit entry in that same transaction.
 
 pub mod api_tokens;
+pub mod attachments;
 pub mod auth;
 pub mod channels;
 pub mod contacts;

@@ -253,7 +253,26 @@ pub async fn history(
     .bind(after)
     .fetch_all(&state.pool)
     .await?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    Ok(rows
+        .into_iter()
+        .map(|row| for_visitor(state, row.into()))
+        .collect())
+}
+
+/// The widget reads a file's `url` and `filename` from the content: an agent's attachment gets
+/// a signed link there (the visitor has no session).
+fn for_visitor(state: &AppState, mut m: MessageView) -> MessageView {
+    let id = m
+        .content
+        .pointer("/media/id")
+        .and_then(|v| v.as_str())
+        .and_then(|v| v.parse::<Uuid>().ok());
+    if let (Some("media"), Some(id)) = (m.content.get("type").and_then(|t| t.as_str()), id) {
+        let filename = m.content["media"]["filename"].clone();
+        m.content["url"] = serde_json::json!(super::attachments::signed_link(state, id));
+        m.content["filename"] = filename;
+    }
+    m
 }
 
 /// Whether a conversation belongs to this visitor (to filter live events).

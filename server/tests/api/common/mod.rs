@@ -178,6 +178,18 @@ impl Browser {
             .unwrap()
     }
 
+    /// Uploads a file as the composer does: the body is the file, its type the header.
+    pub async fn upload(&self, path_and_query: &str, mime: &str, body: Vec<u8>) -> Response {
+        self.client
+            .post(format!("{}{path_and_query}", self.base))
+            .header("x-csrf-token", self.csrf())
+            .header("content-type", mime)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> Response {
         self.call("session/login", &[("email", email), ("password", password)])
             .await

@@ -1,0 +1,160 @@
+//! Files agents attach in the composer: `POST /anexos?conversa=&nome=` (signed in, CSRF-checked
+//! like every form; the body is the file, its type in `Content-Type`) and `GET /anexos/{id}`
+//! with a signed, expiring link, for Meta's servers and the webchat visitor.
+
+use super::json;
+use app::backend::guard;
+use app::backend::services::attachments;
+use app::backend::session::RequestContext;
+use app::backend::AppState;
+use app::error::AppError;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::Deserialize;
+use shared::messaging::{MessageKind, OutboundError};
+use shared::{ConversationId, Permission};
+
+/// The largest file any channel takes (WhatsApp documents).
+pub const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
+
+pub fn upload_router() -> Router<AppState> {
+    Router::new().route("/anexos", post(upload))
+}
+
+pub fn download_router() -> Router<AppState> {
+    Router::new().route("/anexos/{id}", get(download))
+}
+
+#[derive(Debug, Deserialize)]
+struct UploadQuery {
+    conversa: String,
+    nome: String,
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestContext>,
+    Query(query): Query<UploadQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let who = match guard::require(&ctx, Permission::ReplyToConversations) {
+        Ok(who) => who,
+        Err(e) => return json::app_error(&e),
+    };
+    let Ok(conversation) = query.conversa.parse::<uuid::Uuid>().map(ConversationId) else {
+        return json::app_error(&AppError::NotFound);
+    };
+    let too_large = || {
+        json::error(
+            413,
+            "attachment_too_large",
+            format!(
+                "O arquivo passa do limite de {} MB.",
+                MAX_UPLOAD_BYTES / (1024 * 1024)
+            ),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_UPLOAD_BYTES) {
+        return too_large();
+    }
+    let Ok(body) = axum::body::to_bytes(body, MAX_UPLOAD_BYTES).await else {
+        return too_large();
+    };
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream");
+    match attachments::store(&state, &who, conversation, &query.nome, mime, body).await {
+        Ok(stored) => (StatusCode::CREATED, Json(stored)).into_response(),
+        Err(AppError::Outbound(e @ OutboundError::AttachmentTooLarge { .. })) => {
+            json::error(413, "attachment_too_large", e.message())
+        }
+        Err(e @ AppError::Outbound(OutboundError::AttachmentType { .. })) => {
+            json::error(415, "attachment_type", e.message())
+        }
+        Err(e) => json::app_error(&e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Signed {
+    exp: i64,
+    sig: String,
+}
+
+async fn download(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(signed): Query<Signed>,
+) -> Response {
+    let Ok(id) = id.parse::<uuid::Uuid>() else {
+        return json::app_error(&AppError::NotFound);
+    };
+    if !attachments::link_valid(&state, id, signed.exp, &signed.sig) {
+        return json::error(
+            403,
+            "link_invalid",
+            "Este link de anexo é inválido ou expirou.",
+        );
+    }
+    match attachments::load(&state, id).await {
+        Ok((mime, filename, kind, data)) => {
+            let disposition = if kind == MessageKind::Document {
+                "attachment"
+            } else {
+                "inline"
+            };
+            let encoded = rfc5987(&filename);
+            (
+                [
+                    (header::CONTENT_TYPE, mime),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("{disposition}; filename*=UTF-8''{encoded}"),
+                    ),
+                    (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
+                    // An uploaded file never runs as a page of ours.
+                    (
+                        header::CONTENT_SECURITY_POLICY,
+                        "sandbox; default-src 'none'".to_owned(),
+                    ),
+                ],
+                data,
+            )
+                .into_response()
+        }
+        Err(e) => json::app_error(&e),
+    }
+}
+
+/// A filename for `filename*=UTF-8''…`: every byte but the unreserved ones percent-encoded.
+fn rfc5987(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn filenames_are_percent_encoded() {
+        assert_eq!(
+            super::rfc5987("Fatura março.pdf"),
+            "Fatura%20mar%C3%A7o.pdf"
+        );
+    }
+}
