@@ -11,7 +11,7 @@ ensure_base_tools
 ensure_rust_tools
 ensure_npm_packages "$ROOT"
 ensure_npm_packages "$ROOT/end2end"
-apt_install chromium fonts-dejavu-core postgresql-client
+apt_install chromium fonts-dejavu-core fonts-noto-color-emoji postgresql-client
 ensure_services
 
 drop_test_databases() {

@@ -169,12 +169,33 @@ test("a WhatsApp message appears live and the reply reaches the Graph API exactl
   });
   await expect(timeline.locator("[data-kind=text][data-status=sent]")).toBeVisible();
 
+  // A file: uploaded, then sent with its caption as a link WhatsApp downloads from.
+  const pdf = Buffer.from("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n");
+  await page.getByTestId("anexo-arquivo").setInputFiles({ name: "Fatura março.pdf", mimeType: "application/pdf", buffer: pdf });
+  await expect(page.getByTestId("anexo-pendente")).toContainText("Fatura março.pdf");
+  await page.getByTestId("campo-mensagem").fill("Segue a sua fatura");
+  await page.getByTestId("enviar").click();
+  await expect.poll(() => graph.sends.filter((s) => s.body.to === ana.waId).length).toBe(2);
+  const doc = graph.sends.filter((s) => s.body.to === ana.waId)[1].body;
+  expect(doc).toEqual({
+    messaging_product: "whatsapp",
+    recipient_type: "individual",
+    to: ana.waId,
+    type: "document",
+    document: { link: expect.stringMatching(/\/anexos\/[0-9a-f-]{36}\?exp=\d+&sig=/), caption: "Segue a sua fatura", filename: "Fatura março.pdf" },
+  });
+  const fetched = await request.get(doc.document.link);
+  expect(fetched.status()).toBe(200);
+  expect(Buffer.from(await fetched.body()).equals(pdf)).toBe(true);
+  await expect(timeline.locator("[data-kind=document]").last()).toContainText("Fatura março.pdf");
+  await expect(page.getByTestId("anexo-pendente")).toHaveCount(0);
+
   // A private note: shown apart, never sent.
   await page.getByTestId("aba-nota").click();
   await page.getByTestId("campo-mensagem").fill("Cliente aguarda retorno do financeiro.");
   await page.getByTestId("campo-mensagem").press("Enter");
   await expect(timeline.locator("[data-kind=note]")).toBeVisible();
-  expect(graph.sends.filter((s) => s.body.to === ana.waId)).toHaveLength(1);
+  expect(graph.sends.filter((s) => s.body.to === ana.waId)).toHaveLength(2);
   await shot(page, "inbox-01-conversation-every-kind");
 });
 
