@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod dto;
+pub mod flow;
 pub mod ids;
 pub mod inbox;
 pub mod messaging;
