@@ -9,6 +9,7 @@ pub mod flow;
 pub mod ids;
 pub mod inbox;
 pub mod messaging;
+pub mod payment;
 pub mod totp;
 pub mod values;
 
