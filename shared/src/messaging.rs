@@ -293,6 +293,15 @@ pub struct Attachment {
     pub link: Option<String>,
 }
 
+/// A MIME type without parameters, in lower case: `Application/PDF; name=x` → `application/pdf`.
+pub fn mime_essence(mime: &str) -> String {
+    mime.split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
 /// Whether a file of this kind carries a caption on this channel: WhatsApp captions images,
 /// videos and documents; Messenger and Instagram attachments carry no text at all.
 pub fn takes_caption(channel: ChannelKind, kind: MessageKind) -> bool {
@@ -308,12 +317,7 @@ pub fn attachment_kind(
     size: u64,
 ) -> Result<MessageKind, OutboundError> {
     const MB: u64 = 1024 * 1024;
-    let mime = mime
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let mime = mime_essence(mime);
     let office = [
         "application/pdf",
         "text/plain",

@@ -8,7 +8,9 @@ use crate::backend::services::inbox;
 use crate::backend::state::AppState;
 use crate::error::AppError;
 use base64::Engine;
-use shared::messaging::{attachment_kind, Attachment, ChannelKind, MessageKind, Outbound};
+use shared::messaging::{
+    attachment_kind, mime_essence, Attachment, ChannelKind, MessageKind, Outbound,
+};
 use shared::{ConversationId, Permission};
 use uuid::Uuid;
 
@@ -42,12 +44,7 @@ pub async fn store(
         .await?;
     let filename = clean_filename(filename)
         .ok_or_else(|| AppError::Refused("Informe o nome do arquivo.".into()))?;
-    let mime = mime
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let mime = mime_essence(mime);
     let media_kind = attachment_kind(kind, &mime, data.len() as u64).map_err(AppError::Outbound)?;
     let id = Uuid::new_v4();
     sqlx::query(
