@@ -246,6 +246,19 @@ fn push_tab(
     Ok(())
 }
 
+/// Optional text typed by a person: trimmed, empty as none, refused past `max` characters.
+fn optional_text<'a>(
+    text: Option<&'a str>,
+    max: usize,
+    too_long: &str,
+) -> Result<Option<&'a str>, AppError> {
+    let text = text.map(str::trim).filter(|t| !t.is_empty());
+    if text.is_some_and(|t| t.chars().count() > max) {
+        return Err(AppError::Refused(too_long.to_owned()));
+    }
+    Ok(text)
+}
+
 /// Digits of a search that looks like a phone or CPF.
 fn search_digits(search: &str) -> Option<String> {
     let digits: String = search.chars().filter(char::is_ascii_digit).collect();
@@ -260,16 +273,11 @@ pub async fn list(
 ) -> Result<InboxPage, AppError> {
     let teams = my_teams(&state.pool, who.user.id).await?;
     let limit = query.limit.unwrap_or(50).clamp(1, MAX_PAGE) as i64;
-    let search = query
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    if search.is_some_and(|s| s.chars().count() > 200) {
-        return Err(AppError::Refused(
-            "A busca aceita até 200 caracteres.".into(),
-        ));
-    }
+    let search = optional_text(
+        query.search.as_deref(),
+        200,
+        "A busca aceita até 200 caracteres.",
+    )?;
     let mut q = QueryBuilder::<Postgres>::new(format!("select {ROW_COLUMNS} where true"));
     push_tab(&mut q, query.tab, who, &teams)?;
     match query.status {
@@ -881,16 +889,11 @@ pub async fn transfer(
     input: &TransferInput,
 ) -> Result<(), AppError> {
     access(state, who, input.conversation).await?;
-    let note = input
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > 1000) {
-        return Err(AppError::Refused(
-            "A nota de transferência aceita até 1000 caracteres.".into(),
-        ));
-    }
+    let note = optional_text(
+        input.note.as_deref(),
+        1000,
+        "A nota de transferência aceita até 1000 caracteres.",
+    )?;
     if input.team.is_none() && input.agent.is_none() {
         return Err(AppError::Refused(
             "Escolha uma equipe ou um atendente.".into(),
