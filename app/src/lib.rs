@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/entrar") view=LoginPage />
+                <Route path=path!("/demonstracao") view=pages::demo::DemoPage />
                 <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("") view=DashboardPage />
                     <Route path=path!("conversas") view=InboxPage />
@@ -101,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("configuracoes") view=SettingsPage />
                     <Route path=path!("configuracoes/canais") view=ChannelsPage />
                     <Route path=path!("configuracoes/tokens") view=ApiTokensPage />
+                    <Route path=path!("configuracoes/integracoes") view=pages::integrations::IntegrationsPage />
                 </ParentRoute>
             </Routes>
         </Router>

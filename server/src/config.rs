@@ -180,6 +180,19 @@ pub enum Command {
     /// REST API tokens.
     #[command(subcommand)]
     ApiToken(ApiTokenCommand),
+    /// Bot flows, as JSON files.
+    #[command(subcommand)]
+    Flow(FlowCommand),
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum FlowCommand {
+    /// Lists the stored flows.
+    List,
+    /// Prints a flow as JSON.
+    Export { key: String },
+    /// Validates and stores a flow from a JSON file (replacing the one with its key).
+    Import { file: std::path::PathBuf },
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]

@@ -70,6 +70,22 @@ pub async fn enqueue_expire_sessions(_tick: Tick, deps: Data<ScheduleDeps>) -> a
         .map_err(|e| anyhow::anyhow!("Failed to enqueue the session clean-up: {e}"))
 }
 
+#[derive(Clone)]
+pub struct BotDeps {
+    pub state: app::backend::state::AppState,
+}
+
+/// Reminds a silent customer, or closes the conversation, unless it moved on meanwhile.
+#[tracing::instrument(skip_all, fields(conversation = %job.conversation), err)]
+pub async fn bot_inactivity(
+    job: app::backend::bot::InactivityCheck,
+    deps: Data<BotDeps>,
+) -> anyhow::Result<()> {
+    app::backend::bot::on_inactivity(&deps.state, job)
+        .await
+        .map_err(|e| anyhow::anyhow!("inactivity check failed: {e:?}"))
+}
+
 pub struct WorkerSettings {
     pub redis_url: String,
     pub namespace: String,
@@ -79,13 +95,16 @@ pub struct WorkerSettings {
 
 /// Runs the workers until `shutdown` is cancelled; jobs in flight are given 30 seconds to end.
 pub async fn run(
-    pool: PgPool,
+    state: app::backend::state::AppState,
     settings: WorkerSettings,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let pool = state.pool.clone();
     let conn = apalis_redis::connect(settings.redis_url.as_str())
         .await
         .context("Failed to connect the job queue to Redis")?;
+    let inactivity = app::backend::bot::inactivity_queue(conn.clone(), &settings.namespace);
+    let bot_deps = BotDeps { state };
     let storage = expire_sessions_queue(conn, &settings.namespace);
     let schedule = cron::Schedule::from_str(&format!(
         "0 */{} * * * *",
@@ -122,6 +141,14 @@ pub async fn run(
                 .retry(RetryPolicy::retries(3).with_backoff(backoff))
                 .timeout(Duration::from_secs(30))
                 .build(expire_sessions)
+        })
+        .register(move |_restarts| {
+            WorkerBuilder::new("bot-inactivity")
+                .backend(inactivity.clone())
+                .data(bot_deps.clone())
+                .concurrency(8)
+                .timeout(Duration::from_secs(60))
+                .build(bot_inactivity)
         })
         .register(move |_restarts| {
             WorkerBuilder::new("expire-sessions-schedule")

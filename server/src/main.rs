@@ -1,5 +1,5 @@
 use clap::Parser;
-use server::config::{ApiTokenCommand, Command, Config};
+use server::config::{ApiTokenCommand, Command, Config, FlowCommand};
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -64,6 +64,31 @@ async fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
                 .await
                 .map_err(fail)?;
             println!("Token revogado.");
+        }
+        Command::Flow(FlowCommand::List) => {
+            for (key, name, version, seeded) in app::backend::bot::library::list(&state)
+                .await
+                .map_err(fail)?
+            {
+                let origin = if seeded { "padrão" } else { "editado" };
+                println!("{key}\tv{version}\t{origin}\t{name}");
+            }
+        }
+        Command::Flow(FlowCommand::Export { key }) => {
+            println!(
+                "{}",
+                app::backend::bot::library::export(&state, &key)
+                    .await
+                    .map_err(fail)?
+            );
+        }
+        Command::Flow(FlowCommand::Import { file }) => {
+            let json = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("não foi possível ler {}: {e}", file.display()))?;
+            let flow = app::backend::bot::library::import(&state, &json, None)
+                .await
+                .map_err(fail)?;
+            println!("Fluxo \"{}\" ({}) importado.", flow.name, flow.key);
         }
     }
     Ok(())

@@ -102,7 +102,7 @@ pub async fn prepare_database(database_url: &str) -> anyhow::Result<sqlx::PgPool
         .context("invalid DATABASE_URL")?
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
     let pool = PgPoolOptions::new()
-        .max_connections(20)
+        .max_connections(32)
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await
@@ -146,6 +146,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         graph: GraphClient::new(config.graph_settings())?,
         live: LiveBus::new(&config.redis_namespace),
         wakers: Arc::new(Wakers::default()),
+        bot: Arc::new(app::backend::bot::BotRuntime::default()),
     };
     if config.demo {
         app::backend::seed::seed_demo(&state)
@@ -166,6 +167,10 @@ impl Application {
             .await
             .with_context(|| format!("Failed to listen on {}", config.bind_addr))?;
         state.leptos_options = leptos_options(listener.local_addr()?);
+        state.bot.set_own_base(format!(
+            "http://127.0.0.1:{}",
+            listener.local_addr()?.port()
+        ));
         Ok(Self {
             config,
             state,
@@ -195,9 +200,9 @@ impl Application {
                 session_idle_seconds: state.auth.session_idle.as_secs() as i64,
                 cleanup_every_minutes: config.session_cleanup_minutes,
             };
-            let (pool, stop) = (state.pool.clone(), shutdown.clone());
+            let (worker_state, stop) = (state.clone(), shutdown.clone());
             tokio::spawn(async move {
-                let result = jobs::run(pool, settings, stop).await;
+                let result = jobs::run(worker_state, settings, stop).await;
                 if let Err(e) = &result {
                     // Logged when it happens, not only at shutdown.
                     tracing::error!(error = ?e, "background workers stopped");
@@ -300,6 +305,7 @@ pub fn router(state: AppState, config: &Config, shutdown: CancellationToken) -> 
             .merge(http::webhooks::router())
             .merge(http::webchat::router(shutdown))
             .merge(http::api::router())
+            .merge(http::mock_erp::router())
             .layer(DefaultBodyLimit::max(config.max_body_bytes))
             .layer(from_fn_with_state(
                 config.max_body_bytes,

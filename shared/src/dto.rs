@@ -320,6 +320,12 @@ pub struct ChannelDetail {
     pub verify_token: Option<String>,
     /// The `<script>` tag for a webchat channel.
     pub embed_snippet: Option<String>,
+    /// The bot flow that answers new conversations; none: straight to the team's queue.
+    #[serde(default)]
+    pub bot_flow: Option<String>,
+    /// A channel of the demo simulator (`/demonstracao`): nothing goes to Meta.
+    #[serde(default)]
+    pub simulated: bool,
 }
 
 /// Creating or editing a channel. Empty secret fields keep the stored value.
@@ -335,6 +341,9 @@ pub struct ChannelInput {
     pub default_team_id: Option<TeamId>,
     pub webchat: Option<WebchatSettings>,
     pub active: bool,
+    /// The bot flow that answers new conversations (a flow key); none: no bot.
+    #[serde(default)]
+    pub bot_flow: Option<String>,
 }
 
 /// Where a contact can be reached: a wa_id, a PSID, an IGSID or a webchat visitor id.
@@ -446,4 +455,62 @@ pub struct ContactInput {
     /// Replaces the custom attributes when present.
     #[serde(default)]
     pub attributes: Option<BTreeMap<String, String>>,
+}
+
+/// What the demo simulator shows: the conversation as the customer sees it and, for the
+/// presenter, what the platform is doing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DemoSnapshot {
+    pub conversation_id: Option<ConversationId>,
+    pub status: Option<ConversationStatus>,
+    pub team: Option<String>,
+    pub agent: Option<String>,
+    /// Messages after the requested `seq`, oldest first.
+    pub messages: Vec<MessageView>,
+    /// The block the bot is at: "Menu principal · Pedir CPF".
+    pub node: Option<String>,
+    /// What the bot waits for, in pt-BR.
+    pub bot_status: Option<String>,
+    /// Newest last.
+    pub trace: Vec<DemoTrace>,
+}
+
+/// One thing the platform did, for the presenter panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DemoTrace {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// node, call, handoff, end, reminder, close, error
+    pub kind: String,
+    pub text: String,
+    /// Calls only.
+    pub ms: Option<i64>,
+    pub ok: Option<bool>,
+}
+
+/// Configurações → Integrações: the ERP's HTTP connector, the bot's inactivity timers and, in
+/// demo mode, the mock ERP's injected latency and failures.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IntegrationSettings {
+    pub base_url: String,
+    pub auth_header: String,
+    /// Write-only: empty keeps the stored value; never sent back.
+    pub auth_value: String,
+    /// Whether a value is stored (shown as "••••").
+    #[serde(default)]
+    pub auth_value_set: bool,
+    pub timeout_ms: u64,
+    /// Per operation code (`find_customer`…): its path, empty for the default.
+    pub paths: BTreeMap<String, String>,
+    /// Per operation code: the field mapping as JSON (`{"nome": "dados.nome"}`), empty for none.
+    pub mappings: BTreeMap<String, String>,
+    pub reminder_minutes: u32,
+    pub close_minutes: u32,
+    /// Demo mode only.
+    #[serde(default)]
+    pub demo: bool,
+    #[serde(default)]
+    pub mock_latency_ms: u64,
+    #[serde(default)]
+    pub mock_failure_percent: u8,
 }

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod dto;
+pub mod erp;
 pub mod flow;
 pub mod ids;
 pub mod inbox;

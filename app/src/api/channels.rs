@@ -30,6 +30,22 @@ pub async fn channel_teams() -> Result<Vec<TeamRef>, AppError> {
     .await
 }
 
+/// The bot flows a channel can answer with: key and name.
+#[server(client = CsrfClient, endpoint = "channels/flows")]
+pub async fn channel_flows() -> Result<Vec<(String, String)>, AppError> {
+    use crate::backend::{bot::library, guard};
+    use shared::Permission;
+    guard::run(|call| async move {
+        call.require(Permission::ManageSettings)?;
+        Ok(library::list(&call.state)
+            .await?
+            .into_iter()
+            .map(|(key, name, _, _)| (key, name))
+            .collect())
+    })
+    .await
+}
+
 /// Creates (`id` empty) or updates a channel.
 #[server(client = CsrfClient, endpoint = "channels/save", input = Json)]
 pub async fn save_channel(

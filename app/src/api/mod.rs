@@ -6,7 +6,9 @@
 pub mod admin;
 pub mod auth;
 pub mod channels;
+pub mod demo;
 pub mod inbox;
+pub mod integrations;
 pub mod profile;
 pub mod teams;
 pub mod users;

@@ -238,6 +238,42 @@ async fn resolve_contact(
     .await?)
 }
 
+/// Resolves a conversation (only when its status is `only_from`, when given) and records who
+/// did it, inside `tx`. The event's id, or `None` when it was already resolved (or had moved on).
+pub(crate) async fn resolve_in(
+    tx: &mut PgConnection,
+    conversation: ConversationId,
+    only_from: Option<ConversationStatus>,
+    actor: Author,
+    actor_user: Option<UserId>,
+    details: serde_json::Value,
+) -> Result<Option<i64>, AppError> {
+    let done = sqlx::query(
+        "update conversations set status = 'resolved', resolved_at = now(), queued_at = null,
+             unread_count = 0, updated_at = now()
+         where id = $1 and status <> 'resolved'
+           and ($2::conversation_status is null or status = $2)",
+    )
+    .bind(conversation)
+    .bind(only_from)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    Ok(Some(
+        record_event(
+            tx,
+            conversation,
+            ConversationEventKind::Resolved,
+            actor,
+            actor_user,
+            details,
+        )
+        .await?,
+    ))
+}
+
 /// Appends to a conversation's timeline; returns the event's id (the live feed's cursor).
 pub(crate) async fn record_event(
     db: &mut PgConnection,
@@ -302,6 +338,8 @@ async fn active_conversation(
          where c.id = (select id from conversations
                        where contact_id = $1 and channel_id = $2 and status = 'resolved'
                          and resolved_at > now() - $3
+                         -- One the bot closed on its own starts afresh with the bot.
+                         and (not $4 or assignee_id is not null)
                        order by resolved_at desc limit 1)
            and prev.id = c.id
            and not exists (select 1 from conversations o where o.contact_id = $1
@@ -311,6 +349,7 @@ async fn active_conversation(
     .bind(contact)
     .bind(channel.id)
     .bind(Duration::from_secs(reopen_within.as_secs()))
+    .bind(channel.bot_flow.is_some())
     .fetch_optional(&mut *tx)
     // A concurrent delivery that opened a new conversation first makes this a unique violation:
     // the error rolls back and the webhook is processed again, finding that conversation.
@@ -330,14 +369,18 @@ async fn active_conversation(
     let id = ConversationId(Uuid::new_v4());
     let created = sqlx::query(
         "insert into conversations (id, contact_id, channel_id, team_id, status, queued_at)
-         values ($1, $2, $3, $4, $5, now())
+         values ($1, $2, $3, $4, $5, case when $5 = 'waiting' then now() end)
          on conflict (contact_id, channel_id) where status <> 'resolved' do nothing",
     )
     .bind(id)
     .bind(contact)
     .bind(channel.id)
     .bind(channel.default_team_id)
-    .bind(ConversationStatus::Waiting)
+    .bind(if channel.bot_flow.is_some() {
+        ConversationStatus::Bot
+    } else {
+        ConversationStatus::Waiting
+    })
     .execute(&mut *tx)
     .await?;
     if created.rows_affected() == 1 {
@@ -433,22 +476,23 @@ pub async fn record_inbound(
         // A concurrent delivery of the same message won; roll back what we created.
         return Ok(Stored::Duplicate);
     };
-    let (team_id, assignee_id): (Option<TeamId>, Option<UserId>) = sqlx::query_as(&format!(
-        "update conversations set
+    let (team_id, assignee_id, status): (Option<TeamId>, Option<UserId>, ConversationStatus) =
+        sqlx::query_as(&format!(
+            "update conversations set
              last_customer_message_at = greatest(coalesce(last_customer_message_at, $2), $2),
              last_message_at = greatest(last_message_at, now()), updated_at = now(),
              unread_count = unread_count + 1,
              last_message_preview = left($3, 200), last_message_author = 'customer',
              search_tsv = {}
-         where id = $1 returning team_id, assignee_id",
-        search_append("search_tsv", 4)
-    ))
-    .bind(conversation)
-    .bind(at)
-    .bind(msg.text.as_deref().unwrap_or(msg.kind.label()))
-    .bind(&msg.text)
-    .fetch_one(&mut *tx)
-    .await?;
+         where id = $1 returning team_id, assignee_id, status",
+            search_append("search_tsv", 4)
+        ))
+        .bind(conversation)
+        .bind(at)
+        .bind(msg.text.as_deref().unwrap_or(msg.kind.label()))
+        .bind(&msg.text)
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
     state
         .live
@@ -468,6 +512,9 @@ pub async fn record_inbound(
     if found != Found::Active {
         super::distribution::conversation_changed(state, conversation, None).await;
         super::distribution::distribute_soon(state);
+    }
+    if status == ConversationStatus::Bot {
+        super::bot::wake(state, conversation);
     }
     Ok(Stored::New {
         message: id,
@@ -743,9 +790,10 @@ pub async fn send(state: &AppState, request: SendRequest) -> Result<MessageView,
         }
     }
     tx.commit().await?;
-    if queued {
-        state.wakers.outbox.notify_one();
-    }
+    // Read back before waking the outbox: the answer shows the message as stored (queued),
+    // not wherever delivery has got to a moment later. Announced before it is delivered, so
+    // browsers learn of the message before its ticks.
+    let view = message(&state.pool, id).await?.ok_or(AppError::Internal)?;
     state
         .live
         .publish(
@@ -761,7 +809,10 @@ pub async fn send(state: &AppState, request: SendRequest) -> Result<MessageView,
             },
         )
         .await;
-    message(&state.pool, id).await?.ok_or(AppError::Internal)
+    if queued {
+        state.wakers.outbox.notify_one();
+    }
+    Ok(view)
 }
 
 async fn existing_by_client_id(
@@ -827,6 +878,9 @@ async fn deliver_once(
         http_status: None,
         retry_after: None,
     };
+    if channel.settings.simulated {
+        return Ok(format!("sim.{}", Uuid::new_v4().simple()));
+    }
     let outbound: Outbound = serde_json::from_value(due.content.clone())
         .map_err(|_| permanent("Conteúdo da mensagem ilegível"))?;
     let outbound = crate::backend::services::attachments::with_link(state, outbound);
@@ -844,6 +898,7 @@ async fn deliver_once(
     if !channel.active {
         return Err(permanent("Canal desativado"));
     }
+
     // Messenger and Instagram (an Instagram account linked to a Page) both send through the
     // Page's `me/messages` with the Page token.
     let path = match channel.kind {

@@ -4,10 +4,12 @@
 //! call them, and `server` already depends on `app`: Cargo forbids the cycle. `server/` keeps the
 //! HTTP edge, configuration, startup and the workers, and calls these modules too.
 
+pub mod bot;
 pub mod channels;
 pub mod crypto;
 pub mod db;
 pub mod distribution;
+pub mod erp;
 pub mod guard;
 pub mod live;
 pub mod messaging;

@@ -92,5 +92,39 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
         .await
         .context("Failed to seed demo team membership")?;
     }
+    seed_negotiation_team(state).await?;
+    crate::backend::bot::seed::seed_flows(state).await?;
+    crate::backend::services::demo::seed_channels(state, team).await?;
+    Ok(())
+}
+
+const NEGOTIATION_TEAM: (u128, &str) = (0x0000_0000_0000_4000_8000_0000_0001_0002, "Negociação");
+
+/// The team the negotiation flow hands over to, with the demo's agents in it.
+async fn seed_negotiation_team(state: &AppState) -> anyhow::Result<()> {
+    sqlx::query("insert into teams (id, name) values ($1, $2) on conflict do nothing")
+        .bind(TeamId(Uuid::from_u128(NEGOTIATION_TEAM.0)))
+        .bind(NEGOTIATION_TEAM.1)
+        .execute(&state.pool)
+        .await
+        .context("Failed to seed the negotiation team")?;
+    // An administrator may have created it before, under another id.
+    let team: TeamId = sqlx::query_scalar("select id from teams where name = $1")
+        .bind(NEGOTIATION_TEAM.1)
+        .fetch_one(&state.pool)
+        .await
+        .context("Failed to find the negotiation team")?;
+    for u in DEMO_USERS.iter().filter(|u| u.role != Role::Admin) {
+        sqlx::query(
+            "insert into team_members (team_id, user_id, is_supervisor) values ($1, $2, $3) \
+             on conflict do nothing",
+        )
+        .bind(team)
+        .bind(UserId(Uuid::from_u128(u.id)))
+        .bind(u.role == Role::Supervisor)
+        .execute(&state.pool)
+        .await
+        .context("Failed to seed the negotiation team's members")?;
+    }
     Ok(())
 }

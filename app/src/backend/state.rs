@@ -61,4 +61,6 @@ pub struct AppState {
     /// Live events across instances.
     pub live: super::live::LiveBus,
     pub wakers: Arc<super::messaging::Wakers>,
+    /// The chatbot's flows, settings and HTTP client.
+    pub bot: Arc<super::bot::BotRuntime>,
 }

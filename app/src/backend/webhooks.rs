@@ -186,8 +186,59 @@ async fn process(state: &AppState, kind: ChannelKind, payload: &Value) -> Result
 /// `webhook_events` with the error for an operator.
 const MAX_PROCESSING_ATTEMPTS: i32 = 10;
 
+/// Contacts whose deliveries are processed at the same time.
+const PROCESSING_CONCURRENCY: usize = 8;
+
+/// Who a delivery is about (WhatsApp sender or status recipient, Messenger/Instagram sender):
+/// one contact's deliveries are processed in order.
+fn contact_key(payload: &Value) -> String {
+    let entry = &payload["entry"][0];
+    let value = &entry["changes"][0]["value"];
+    value["messages"][0]["from"]
+        .as_str()
+        .or(value["statuses"][0]["recipient_id"].as_str())
+        .or(entry["messaging"][0]["sender"]["id"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Processes one claimed delivery and records its outcome (retrying later on error).
+async fn process_one(
+    state: &AppState,
+    id: i64,
+    kind: ChannelKind,
+    payload: &Value,
+    attempts: i32,
+) -> Result<(), AppError> {
+    let outcome = process(state, kind, payload).await;
+    let (done, note, retry_in) = match outcome {
+        Ok(true) => (true, "ok".to_owned(), None),
+        Ok(false) => (true, "unroutable".to_owned(), None),
+        Err(e) if attempts >= MAX_PROCESSING_ATTEMPTS => (true, format!("failed: {e}"), None),
+        Err(e) => (
+            false,
+            format!("error: {e}"),
+            Some(Duration::from_secs(2u64.pow(attempts.clamp(0, 9) as u32))),
+        ),
+    };
+    sqlx::query(
+        "update webhook_events set outcome = $2,
+             processed_at = case when $3 then now() else null end,
+             next_attempt_at = now() + coalesce($4, interval '0')
+         where id = $1",
+    )
+    .bind(id)
+    .bind(note)
+    .bind(done)
+    .bind(retry_in)
+    .execute(&state.pool)
+    .await?;
+    Ok(())
+}
+
 /// Processes a batch; returns how many events it claimed.
 pub async fn process_pending(state: &AppState, limit: i64) -> Result<usize, AppError> {
+    use futures::StreamExt;
     let batch: Vec<(i64, ChannelKind, Value, i32)> = sqlx::query_as(
         "with due as (
              select id from webhook_events
@@ -202,33 +253,28 @@ pub async fn process_pending(state: &AppState, limit: i64) -> Result<usize, AppE
     .fetch_all(&state.pool)
     .await?;
     let claimed = batch.len();
+    // Deliveries about one contact keep their order; different contacts run side by side.
+    let mut groups: Vec<Vec<(i64, ChannelKind, Value, i32)>> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut batch = batch;
     batch.sort_by_key(|(id, ..)| *id);
-    for (id, kind, payload, attempts) in batch {
-        let outcome = process(state, kind, &payload).await;
-        let (done, note, retry_in) = match outcome {
-            Ok(true) => (true, "ok".to_owned(), None),
-            Ok(false) => (true, "unroutable".to_owned(), None),
-            Err(e) if attempts >= MAX_PROCESSING_ATTEMPTS => (true, format!("failed: {e}"), None),
-            Err(e) => (
-                false,
-                format!("error: {e}"),
-                Some(Duration::from_secs(2u64.pow(attempts.clamp(0, 9) as u32))),
-            ),
-        };
-        sqlx::query(
-            "update webhook_events set outcome = $2,
-                 processed_at = case when $3 then now() else null end,
-                 next_attempt_at = now() + coalesce($4, interval '0')
-             where id = $1",
-        )
-        .bind(id)
-        .bind(note)
-        .bind(done)
-        .bind(retry_in)
-        .execute(&state.pool)
-        .await?;
+    for item in batch {
+        let key = contact_key(&item.2);
+        let at = *index.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[at].push(item);
     }
+    futures::stream::iter(groups)
+        .for_each_concurrent(PROCESSING_CONCURRENCY, |group| async move {
+            for (id, kind, payload, attempts) in group {
+                if let Err(e) = process_one(state, id, kind, &payload, attempts).await {
+                    tracing::error!(event = id, error = ?e, "webhook bookkeeping failed");
+                }
+            }
+        })
+        .await;
     Ok(claimed)
 }
 

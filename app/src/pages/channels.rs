@@ -1,8 +1,8 @@
 //! Configurações → Canais and Configurações → Tokens de API.
 
 use crate::api::channels::{
-    channel_teams, list_api_tokens, list_channels, CreateApiToken, RevokeApiToken, SaveChannel,
-    TestChannel,
+    channel_flows, channel_teams, list_api_tokens, list_channels, CreateApiToken, RevokeApiToken,
+    SaveChannel, TestChannel,
 };
 use crate::api::inbox::SyncTemplates;
 use crate::components::forms::{action_error, confirm, ErrorAlert, FormError, TextField};
@@ -22,6 +22,7 @@ pub fn SettingsTabs() -> impl IntoView {
             <A href="/configuracoes" exact=true attr:class="aba">"Segurança"</A>
             <A href="/configuracoes/canais" exact=true attr:class="aba">"Canais"</A>
             <A href="/configuracoes/tokens" exact=true attr:class="aba">"Tokens de API"</A>
+            <A href="/configuracoes/integracoes" exact=true attr:class="aba">"Integrações"</A>
         </nav>
     }
 }
@@ -48,6 +49,7 @@ struct ChannelForm {
     app_secret: RwSignal<String>,
     verify_token: RwSignal<String>,
     team: RwSignal<String>,
+    bot: RwSignal<String>,
     color: RwSignal<String>,
     title: RwSignal<String>,
     greeting: RwSignal<String>,
@@ -68,6 +70,7 @@ impl ChannelForm {
             app_secret: RwSignal::new(String::new()),
             verify_token: RwSignal::new(String::new()),
             team: RwSignal::new(String::new()),
+            bot: RwSignal::new(String::new()),
             color: RwSignal::new(w.color),
             title: RwSignal::new(w.title),
             greeting: RwSignal::new(w.greeting),
@@ -88,6 +91,7 @@ impl ChannelForm {
             (self.app_secret, fresh.app_secret),
             (self.verify_token, fresh.verify_token),
             (self.team, fresh.team),
+            (self.bot, fresh.bot),
             (self.color, fresh.color),
             (self.title, fresh.title),
             (self.greeting, fresh.greeting),
@@ -111,6 +115,7 @@ impl ChannelForm {
             .set(c.verify_token.clone().unwrap_or_default());
         self.team
             .set(c.default_team_id.map(|t| t.to_string()).unwrap_or_default());
+        self.bot.set(c.bot_flow.clone().unwrap_or_default());
         if let Some(w) = &c.webchat {
             self.color.set(w.color.clone());
             self.title.set(w.title.clone());
@@ -154,6 +159,7 @@ impl ChannelForm {
                     .collect(),
             }),
             active: self.active.get_untracked(),
+            bot_flow: text(self.bot),
         }
     }
 }
@@ -298,7 +304,11 @@ fn ChannelCard(channel: ChannelDetail, edit: Callback<ChannelDetail>) -> impl In
                     .external_id
                     .clone()
                     .map(|e| view! { <dt class="text-tinta-suave">"ID na Meta"</dt><dd><code>{e}</code></dd> })}
-                {(kind != ChannelKind::Webchat)
+                {channel.simulated.then(|| view! {
+                    <dt class="text-tinta-suave">"Simulador"</dt>
+                    <dd>"Canal do simulador de demonstração ("<a class="botao-link" href="/demonstracao" target="_blank">"/demonstracao"</a>"): nada é enviado à Meta."</dd>
+                })}
+                {(kind != ChannelKind::Webchat && !channel.simulated)
                     .then(|| {
                         view! {
                             <dt class="text-tinta-suave">"Webhook"</dt>
@@ -329,7 +339,7 @@ fn ChannelCard(channel: ChannelDetail, edit: Callback<ChannelDetail>) -> impl In
                 <button type="button" class="botao-secundario" on:click=move |_| edit.run(for_edit.clone())>
                     "Editar"
                 </button>
-                {(kind != ChannelKind::Webchat)
+                {(kind != ChannelKind::Webchat && !channel.simulated)
                     .then(|| {
                         view! {
                             <button
@@ -344,7 +354,7 @@ fn ChannelCard(channel: ChannelDetail, edit: Callback<ChannelDetail>) -> impl In
                             </button>
                         }
                     })}
-                {(kind == ChannelKind::Whatsapp)
+                {(kind == ChannelKind::Whatsapp && !channel.simulated)
                     .then(|| {
                         view! {
                             <button
@@ -510,6 +520,23 @@ fn ChannelFormView(
                     </Transition>
                 </select>
                 <p class="erro-campo"></p>
+            </div>
+            <div class="campo">
+                <label for="campo-bot" class="rotulo">"Robô de atendimento"</label>
+                <select id="campo-bot" class="entrada" bind:value=form.bot>
+                    <option value="">"Sem robô (direto para a equipe)"</option>
+                    <Transition>
+                        {move || Suspend::new(async move {
+                            channel_flows()
+                                .await
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|(key, name)| view! { <option value=key>{name}</option> })
+                                .collect_view()
+                        })}
+                    </Transition>
+                </select>
+                <p class="dica">"O fluxo atende as novas conversas e transfere para a equipe quando preciso."</p>
             </div>
             <label class="mb-3 flex items-center gap-2">
                 <input type="checkbox" class="caixa" bind:checked=form.active />

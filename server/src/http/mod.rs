@@ -8,6 +8,7 @@ pub mod json;
 pub mod limits;
 pub mod live;
 pub mod metrics;
+pub mod mock_erp;
 pub mod session;
 pub mod webchat;
 pub mod webhooks;

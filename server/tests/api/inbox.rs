@@ -639,10 +639,12 @@ async fn outside_the_window_only_approved_templates_are_offered_and_sent_with_pa
     let (app, graph) = spawn_channel_app().await;
     let conversation = whatsapp_customer(&app).await;
     let admin = app.signed_in(DEMO_EMAIL).await;
-    let channel: Uuid = sqlx::query_scalar("select id from channels where kind = 'whatsapp'")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
+    let channel: Uuid = sqlx::query_scalar(
+        "select id from channels where kind = 'whatsapp' and external_id = '106540352242922'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
     let synced = json_of(
         admin
             .call_json("channels/sync-templates", &json!({"channel": channel}))

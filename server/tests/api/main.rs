@@ -4,6 +4,7 @@
 
 mod auth;
 mod bad_input;
+mod bot;
 mod common;
 mod health;
 mod inbox;

@@ -132,6 +132,15 @@ fn table(ids: &Ids) -> Vec<Row> {
             vec![("id", uuid::Uuid::new_v4().to_string())],
         ),
         ("api-tokens/list", AdminOnly, vec![]),
+        ("integrations/get", AdminOnly, vec![]),
+        ("channels/flows", AdminOnly, vec![]),
+        (
+            "integrations/test",
+            AdminOnly,
+            vec![("cpf", "111.111.111-11".to_owned())],
+        ),
+        // The demo simulator is public (in demo mode).
+        ("demo/enabled", Anyone, vec![]),
         (
             "api-tokens/create",
             AdminOnly,
@@ -183,6 +192,28 @@ fn json_table(ids: &Ids) -> Vec<(&'static str, Allowed, serde_json::Value)> {
                     "allowed_origins": ["https://loja.com.br"]}}}),
         ),
         ("inbox/list", SignedIn, json!({"query": {"tab": "mine"}})),
+        (
+            "integrations/save",
+            AdminOnly,
+            json!({"input": {"base_url": "", "auth_header": "", "auth_value": "",
+                "timeout_ms": 5000, "paths": {}, "mappings": {}, "reminder_minutes": 5,
+                "close_minutes": 10}}),
+        ),
+        (
+            "demo/send",
+            Anyone,
+            json!({"channel": "webchat", "session": "rbac-0000-0000-0000-0001", "text": "oi", "option": null}),
+        ),
+        (
+            "demo/poll",
+            Anyone,
+            json!({"channel": "webchat", "session": "rbac-0000-0000-0000-0001", "after": 0}),
+        ),
+        (
+            "demo/restart",
+            Anyone,
+            json!({"channel": "webchat", "session": "rbac-0000-0000-0000-0001"}),
+        ),
         ("inbox/conversation", SignedIn, json!({"id": nobody})),
         (
             "inbox/history",

@@ -24,11 +24,13 @@ async fn webchat_channel(app: &TestApp) -> ChannelId {
                 allowed_origins: vec![SITE.into()],
                 ..WebchatSettings::default()
             }),
+            simulated: false,
         },
         secrets: ChannelSecrets::default(),
         default_team_id: None,
         active: true,
         created_at: chrono::Utc::now(),
+        bot_flow: None,
     };
     app::backend::channels::save(&app.state.pool, &app.state.secrets, &channel)
         .await

@@ -7,6 +7,7 @@
 //! messages; [`engine::step`] runs one input through a flow without I/O and returns the effects
 //! the server carries out.
 
+pub mod channel;
 pub mod engine;
 pub mod text;
 mod validate;
@@ -318,6 +319,19 @@ impl ErpOperation {
         ErpOperation::CloseAgreement,
         ErpOperation::OpenServiceRequest,
     ];
+
+    /// The JSON name (`find_customer`…), as flows and settings store it.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErpOperation::FindCustomer => "find_customer",
+            ErpOperation::ListInvoices => "list_invoices",
+            ErpOperation::SecondCopy => "second_copy",
+            ErpOperation::MeterReadings => "meter_readings",
+            ErpOperation::SimulateNegotiation => "simulate_negotiation",
+            ErpOperation::CloseAgreement => "close_agreement",
+            ErpOperation::OpenServiceRequest => "open_service_request",
+        }
+    }
 
     pub fn label(self) -> &'static str {
         match self {

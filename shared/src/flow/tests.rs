@@ -775,3 +775,10 @@ fn vars_paths_are_created_on_the_way() {
     set_path(&mut vars, "x", Value::Null);
     assert_eq!(vars["x"], Value::Null);
 }
+
+#[test]
+fn erp_operation_codes_are_their_json_names() {
+    for op in ErpOperation::ALL {
+        assert_eq!(serde_json::to_value(op).unwrap(), Value::from(op.code()));
+    }
+}

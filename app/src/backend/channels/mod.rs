@@ -33,6 +33,10 @@ pub struct ChannelSettings {
     pub business_account_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webchat: Option<WebchatSettings>,
+    /// The demo simulator's channels (`/demonstracao`): the same pipeline, but replies are
+    /// shown in the simulator instead of going to Meta.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub simulated: bool,
 }
 
 /// A channel with its secrets opened: server-side only, never serialized to a browser.
@@ -47,6 +51,9 @@ pub struct Channel {
     pub default_team_id: Option<TeamId>,
     pub active: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The flow that answers new conversations here (`bot_flows.key`); none: the queue.
+    /// Set with its own statement ([`set_bot_flow`]), never by [`save`].
+    pub bot_flow: Option<String>,
 }
 
 impl Channel {
@@ -84,6 +91,7 @@ struct ChannelRow {
     default_team_id: Option<TeamId>,
     active: bool,
     created_at: chrono::DateTime<chrono::Utc>,
+    bot_flow: Option<String>,
 }
 
 impl ChannelRow {
@@ -102,12 +110,13 @@ impl ChannelRow {
             default_team_id: self.default_team_id,
             active: self.active,
             created_at: self.created_at,
+            bot_flow: self.bot_flow,
         })
     }
 }
 
 const COLUMNS: &str =
-    "id, kind, name, external_id, settings, secrets, default_team_id, active, created_at";
+    "id, kind, name, external_id, settings, secrets, default_team_id, active, created_at, bot_flow";
 
 pub async fn list(db: impl PgExecutor<'_>, secrets: &Secrets) -> anyhow::Result<Vec<Channel>> {
     let rows: Vec<ChannelRow> = sqlx::query_as(&format!(
@@ -165,6 +174,20 @@ pub async fn save(
         }
         Err(e) => Err(SaveError::Other(e.into())),
     }
+}
+
+/// Turns the bot on (with the flow `flow`) or off for new conversations on a channel.
+pub async fn set_bot_flow(
+    db: impl PgExecutor<'_>,
+    channel: ChannelId,
+    flow: Option<&str>,
+) -> anyhow::Result<()> {
+    sqlx::query("update channels set bot_flow = $2, updated_at = now() where id = $1")
+        .bind(channel)
+        .bind(flow)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 #[derive(Debug)]

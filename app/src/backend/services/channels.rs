@@ -20,6 +20,8 @@ pub fn detail(state: &AppState, channel: &Channel) -> ChannelDetail {
         channel: channel.view(),
         business_account_id: channel.settings.business_account_id.clone(),
         default_team_id: channel.default_team_id,
+        bot_flow: channel.bot_flow.clone(),
+        simulated: channel.settings.simulated,
         webchat: webchat.then(|| channel.webchat()),
         has_access_token: channel.access_token().is_some(),
         has_app_secret: channel
@@ -172,6 +174,7 @@ pub async fn save(
         } else {
             Some(check_webchat(input.webchat.as_ref())?)
         },
+        simulated: existing.as_ref().is_some_and(|c| c.settings.simulated),
     };
     let channel = Channel {
         id: id.unwrap_or(ChannelId(Uuid::new_v4())),
@@ -186,7 +189,23 @@ pub async fn save(
             .as_ref()
             .map(|c| c.created_at)
             .unwrap_or_else(chrono::Utc::now),
+        bot_flow: input
+            .bot_flow
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_owned),
     };
+    if let Some(key) = &channel.bot_flow {
+        let known: bool =
+            sqlx::query_scalar("select exists (select 1 from bot_flows where key = $1)")
+                .bind(key)
+                .fetch_one(&state.pool)
+                .await?;
+        if !known {
+            return Err(AppError::Refused(format!("O fluxo \"{key}\" não existe.")));
+        }
+    }
     let mut tx = state.pool.begin().await?;
     channels::save(&mut *tx, &state.secrets, &channel)
         .await
@@ -194,6 +213,7 @@ pub async fn save(
             SaveError::Taken => AppError::ChannelTaken,
             SaveError::Other(e) => e.into(),
         })?;
+    channels::set_bot_flow(&mut *tx, channel.id, channel.bot_flow.as_deref()).await?;
     let label = who.label();
     let detail_text = format!(
         "canal {} {}: {}",
@@ -284,6 +304,7 @@ pub async fn bootstrap(state: &AppState, declared: &[EnvChannel]) -> anyhow::Res
             settings: ChannelSettings {
                 business_account_id: d.business_account_id.clone(),
                 webchat: None,
+                simulated: false,
             },
             secrets: ChannelSecrets {
                 access_token: Some(d.access_token.clone()),
@@ -293,6 +314,7 @@ pub async fn bootstrap(state: &AppState, declared: &[EnvChannel]) -> anyhow::Res
             default_team_id: None,
             active: true,
             created_at: chrono::Utc::now(),
+            bot_flow: None,
         };
         if let Some(id) = existing {
             // Keep what an administrator set in the UI (name, team); refresh the credentials.

@@ -933,23 +933,18 @@ pub async fn resolve(
         return Ok(());
     }
     let mut tx = state.pool.begin().await?;
-    sqlx::query(
-        "update conversations set status = 'resolved', resolved_at = now(), queued_at = null,
-             unread_count = 0, updated_at = now()
-         where id = $1 and status <> 'resolved'",
-    )
-    .bind(conversation)
-    .execute(&mut *tx)
-    .await?;
-    let event = record_event(
+    let Some(event) = messaging::resolve_in(
         &mut tx,
         conversation,
-        ConversationEventKind::Resolved,
+        None,
         Author::Agent,
         Some(who.user.id),
         serde_json::json!({"assignee_id": a.assignee_id}),
     )
-    .await?;
+    .await?
+    else {
+        return Ok(());
+    };
     tx.commit().await?;
     changed(
         state,

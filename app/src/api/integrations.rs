@@ -1,0 +1,41 @@
+//! Configurações → Integrações (administrators).
+
+use crate::client::CsrfClient;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use shared::dto::IntegrationSettings;
+
+#[server(client = CsrfClient, endpoint = "integrations/get")]
+pub async fn get_integrations() -> Result<IntegrationSettings, AppError> {
+    use crate::backend::{guard, services::integrations};
+    use shared::Permission;
+    guard::run(|call| async move {
+        call.require(Permission::ManageSettings)?;
+        integrations::get(&call.state).await
+    })
+    .await
+}
+
+#[server(client = CsrfClient, endpoint = "integrations/save", input = Json)]
+pub async fn save_integrations(input: IntegrationSettings) -> Result<(), AppError> {
+    use crate::backend::{guard, services::integrations};
+    use shared::Permission;
+    guard::run(|call| async move {
+        let who = call.require(Permission::ManageSettings)?;
+        integrations::save(&call.state, &who, input).await
+    })
+    .await
+}
+
+/// "Testar": looks one CPF up in the ERP with the saved settings.
+#[server(client = CsrfClient, endpoint = "integrations/test")]
+pub async fn test_erp(cpf: String) -> Result<String, AppError> {
+    use crate::backend::{guard, services::integrations};
+    use shared::Permission;
+    guard::run(|call| async move {
+        call.require(Permission::ManageSettings)?;
+        integrations::test(&call.state, &cpf).await
+    })
+    .await
+}

@@ -1,0 +1,80 @@
+//! The stored flows as files: export one as the JSON a visual editor reads, import one after
+//! validating it against the others (so "go to flow" targets exist).
+
+use crate::backend::state::AppState;
+use crate::error::AppError;
+use shared::flow::{validate_library, Flow};
+use shared::UserId;
+
+/// key, name, version, whether it is still the seeded version.
+pub async fn list(state: &AppState) -> Result<Vec<(String, String, i32, bool)>, AppError> {
+    Ok(
+        sqlx::query_as("select key, name, version, seeded from bot_flows order by key")
+            .fetch_all(&state.pool)
+            .await?,
+    )
+}
+
+/// The flow as pretty JSON.
+pub async fn export(state: &AppState, key: &str) -> Result<String, AppError> {
+    let definition: Option<sqlx::types::Json<Flow>> =
+        sqlx::query_scalar("select definition from bot_flows where key = $1")
+            .bind(key)
+            .fetch_optional(&state.pool)
+            .await?;
+    let flow = definition.ok_or(AppError::NotFound)?.0;
+    Ok(serde_json::to_string_pretty(&flow).map_err(anyhow::Error::from)?)
+}
+
+/// Validates and stores a flow (new, or replacing the one with its key). The errors list
+/// every problem found, in pt-BR.
+pub async fn import(state: &AppState, json: &str, by: Option<UserId>) -> Result<Flow, AppError> {
+    let flow: Flow = serde_json::from_str(json)
+        .map_err(|e| AppError::Refused(format!("O arquivo não é um fluxo válido: {e}")))?;
+    if flow.key.is_empty()
+        || flow.key.len() > 64
+        || !flow
+            .key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    {
+        return Err(AppError::Refused(
+            "A chave do fluxo deve ter de 1 a 64 letras minúsculas, números, - ou _.".into(),
+        ));
+    }
+    let mut library: Vec<Flow> = sqlx::query_scalar::<_, sqlx::types::Json<Flow>>(
+        "select definition from bot_flows where key <> $1",
+    )
+    .bind(&flow.key)
+    .fetch_all(&state.pool)
+    .await?
+    .into_iter()
+    .map(|j| j.0)
+    .collect();
+    library.push(flow.clone());
+    let errors: Vec<String> = validate_library(&library)
+        .into_iter()
+        .filter(|(key, _)| key == &flow.key)
+        .map(|(_, e)| e.message())
+        .collect();
+    if !errors.is_empty() {
+        return Err(AppError::Refused(format!(
+            "O fluxo tem problemas: {}",
+            errors.join(" ")
+        )));
+    }
+    sqlx::query(
+        "insert into bot_flows (key, name, definition, seeded, updated_by) values ($1, $2, $3, false, $4)
+         on conflict (key) do update set name = excluded.name, definition = excluded.definition,
+             seeded = false, version = bot_flows.version + 1, updated_at = now(),
+             updated_by = excluded.updated_by",
+    )
+    .bind(&flow.key)
+    .bind(&flow.name)
+    .bind(serde_json::to_value(&flow).map_err(anyhow::Error::from)?)
+    .bind(by)
+    .execute(&state.pool)
+    .await?;
+    state.bot.invalidate().await;
+    Ok(flow)
+}

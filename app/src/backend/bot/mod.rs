@@ -1,0 +1,647 @@
+//! Runs the flow engine for conversations with the bot.
+//!
+//! Exactly once: each conversation has a `bot_sessions` row that keeps the last message fed to
+//! the engine (`last_seq`). A run reads it, feeds the next message, carries out the effects and
+//! stores the new state only if `last_seq` is still what it read (optimistic concurrency), so a
+//! redelivered webhook, a second wake-up or another instance never advances the flow twice.
+//! No database connection is held while effects run (sends, ERP calls): a slow ERP cannot starve
+//! the pool. Within one instance, runs of a conversation are serialised by an in-memory lock;
+//! across instances the conditional update decides. Sends carry a client id made of the
+//! message and effect numbers, and ERP writes an idempotency key of the same kind, so a run
+//! repeated by another instance or after a crash says and does nothing twice.
+//!
+//! Inactivity: after a step that waits for the customer, an apalis job is scheduled (Redis,
+//! `run_at`) with the session's `activity` counter; if the conversation moved on, the job
+//! finds a different counter and does nothing.
+
+pub mod library;
+pub mod seed;
+
+use super::erp::{self, ErpError, HttpErp};
+use super::messaging::{self, record_event, SendRequest};
+use super::state::AppState;
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use shared::flow::channel::adapt;
+use shared::flow::engine::{
+    step, Bot, BotSettings, BotState, CallRequest, Effect, Input, Outcome, Status,
+};
+use shared::flow::text::Vars;
+use shared::flow::Flow;
+use shared::messaging::{Author, ChannelKind, ConversationEventKind, ConversationStatus};
+use shared::{ConversationId, TeamId};
+use std::collections::VecDeque;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+use tokio::sync::RwLock;
+
+/// Key of the bot's settings in `settings`.
+pub const SETTINGS_KEY: &str = "bot";
+
+/// What an administrator tunes: the bot's own words and the inactivity timers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BotConfig {
+    #[serde(flatten)]
+    pub texts: BotSettings,
+    /// Silence before the reminder.
+    #[serde(default = "default_reminder")]
+    pub reminder_seconds: u64,
+    /// Silence after the reminder before the conversation is closed.
+    #[serde(default = "default_close")]
+    pub close_seconds: u64,
+}
+
+fn default_reminder() -> u64 {
+    5 * 60
+}
+
+fn default_close() -> u64 {
+    10 * 60
+}
+
+impl Default for BotConfig {
+    fn default() -> Self {
+        Self {
+            texts: BotSettings::default(),
+            reminder_seconds: default_reminder(),
+            close_seconds: default_close(),
+        }
+    }
+}
+
+struct Loaded {
+    flows: Vec<Flow>,
+    config: BotConfig,
+    erp: erp::ErpSettings,
+}
+
+/// The bot's shared parts: the HTTP client for ERP and HTTP blocks, and the flows and settings
+/// cached for a few seconds (every inbound message needs them).
+pub struct BotRuntime {
+    pub http: reqwest::Client,
+    /// Serialises the runs of one conversation on this instance (by hash of its id).
+    locks: Vec<tokio::sync::Mutex<()>>,
+    /// Bounds concurrent runs, so they leave database connections for the rest.
+    permits: tokio::sync::Semaphore,
+    cache: RwLock<Option<(Instant, Arc<Loaded>)>>,
+    /// This server's own address, where the demo's mock ERP answers.
+    own_base: OnceLock<String>,
+}
+
+const CACHE_TTL: Duration = Duration::from_secs(5);
+const RUN_CONCURRENCY: usize = 8;
+
+impl Default for BotRuntime {
+    fn default() -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .pool_max_idle_per_host(64)
+                .build()
+                .unwrap_or_default(),
+            cache: RwLock::new(None),
+            own_base: OnceLock::new(),
+            locks: (0..256).map(|_| tokio::sync::Mutex::new(())).collect(),
+            permits: tokio::sync::Semaphore::new(RUN_CONCURRENCY),
+        }
+    }
+}
+
+impl BotRuntime {
+    /// Called once the listener is bound: `http://127.0.0.1:<port>`.
+    pub fn set_own_base(&self, base: String) {
+        let _ = self.own_base.set(base);
+    }
+
+    pub fn own_base(&self) -> Option<&str> {
+        self.own_base.get().map(String::as_str)
+    }
+
+    fn lock_of(&self, conversation: ConversationId) -> &tokio::sync::Mutex<()> {
+        let n = conversation.0.as_u128() as usize % self.locks.len();
+        &self.locks[n]
+    }
+
+    /// Drops the cached flows and settings (after an edit on this instance).
+    pub async fn invalidate(&self) {
+        *self.cache.write().await = None;
+    }
+
+    async fn loaded(&self, state: &AppState) -> Result<Arc<Loaded>, AppError> {
+        if let Some((at, l)) = &*self.cache.read().await {
+            if at.elapsed() < CACHE_TTL {
+                return Ok(l.clone());
+            }
+        }
+        let definitions: Vec<sqlx::types::Json<Flow>> =
+            sqlx::query_scalar("select definition from bot_flows order by key")
+                .fetch_all(&state.pool)
+                .await?;
+        let mut config: BotConfig = super::db::settings::get(&state.pool, SETTINGS_KEY)
+            .await?
+            .unwrap_or_default();
+        if state.demo {
+            for cpf in erp::mock::FIXTURE_CPFS {
+                if !config.texts.fixture_cpfs.iter().any(|c| c == cpf) {
+                    config.texts.fixture_cpfs.push(cpf.to_owned());
+                }
+            }
+        }
+        let demo_base = state.demo.then(|| self.own_base()).flatten();
+        let erp = erp::settings(&state.pool, &state.secrets, demo_base).await?;
+        let loaded = Arc::new(Loaded {
+            flows: definitions.into_iter().map(|d| d.0).collect(),
+            config,
+            erp,
+        });
+        *self.cache.write().await = Some((Instant::now(), loaded.clone()));
+        Ok(loaded)
+    }
+}
+
+/// An inactivity check, run by an apalis worker at `run_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InactivityCheck {
+    pub conversation: ConversationId,
+    /// The session's `activity` when scheduled.
+    pub activity: i64,
+    /// false: remind; true: close.
+    pub close: bool,
+}
+
+/// The Redis queue of inactivity checks, shared by whoever schedules and the workers.
+pub fn inactivity_queue(
+    conn: redis::aio::ConnectionManager,
+    namespace: &str,
+) -> apalis_redis::RedisStorage<InactivityCheck> {
+    apalis_redis::RedisStorage::new(conn).with_config(
+        apalis_redis::Config::default()
+            .queue(format!("{namespace}:jobs:bot-inactivity"))
+            .heartbeat_interval(Duration::from_secs(1)),
+    )
+}
+
+async fn schedule(state: &AppState, check: InactivityCheck, after: Duration) {
+    use apalis::prelude::{TaskBuilder, TaskSink};
+    let mut queue = inactivity_queue(state.redis.clone(), &state.auth.redis_namespace);
+    let task = TaskBuilder::new(check).run_after(after).build();
+    if let Err(e) = queue.push_task(task).await {
+        tracing::warn!(error = %e, "could not schedule the inactivity check");
+    }
+}
+
+/// Feeds the conversation's new inbound messages to the bot, in the background.
+pub fn wake(state: &AppState, conversation: ConversationId) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = run(&state, conversation).await {
+            tracing::error!(error = ?e, %conversation, "bot run failed");
+        }
+    });
+}
+
+#[derive(sqlx::FromRow)]
+struct Session {
+    state: Value,
+    last_seq: i64,
+    activity: i64,
+    status: ConversationStatus,
+    bot_flow: Option<String>,
+    kind: ChannelKind,
+    contact_name: Option<String>,
+    contact_phone: Option<String>,
+}
+
+const SESSION: &str = "select s.state, s.last_seq, s.activity, c.status, ch.bot_flow, ch.kind,
+        ct.name as contact_name, ct.phone as contact_phone
+    from bot_sessions s
+    join conversations c on c.id = s.conversation_id
+    join channels ch on ch.id = c.channel_id
+    join contacts ct on ct.id = c.contact_id
+    where s.conversation_id = $1";
+
+/// Feeds every inbound message not yet fed, one at a time, under the session's lock.
+pub async fn run(state: &AppState, conversation: ConversationId) -> Result<(), AppError> {
+    let _permit = state
+        .bot
+        .permits
+        .acquire()
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let _turn = state.bot.lock_of(conversation).lock().await;
+    loop {
+        sqlx::query(
+            "insert into bot_sessions (conversation_id, state) values ($1, 'null')
+             on conflict do nothing",
+        )
+        .bind(conversation)
+        .execute(&state.pool)
+        .await?;
+        let session: Session = sqlx::query_as(SESSION)
+            .bind(conversation)
+            .fetch_one(&state.pool)
+            .await?;
+        let Some(main_flow) = session.bot_flow.clone() else {
+            return Ok(());
+        };
+        if session.status != ConversationStatus::Bot {
+            return Ok(());
+        }
+        let next: Option<(i64, Option<String>, Value)> = sqlx::query_as(
+            "select seq, body, content from messages
+             where conversation_id = $1 and direction = 'inbound' and seq > $2
+             order by seq limit 1",
+        )
+        .bind(conversation)
+        .bind(session.last_seq)
+        .fetch_optional(&state.pool)
+        .await?;
+        let Some((seq, body, content)) = next else {
+            return Ok(());
+        };
+        let loaded = state.bot.loaded(state).await?;
+        let bot = Bot::new(loaded.flows.clone(), main_flow, loaded.config.texts.clone());
+        let current = current_state(&bot, &session, conversation);
+        let choice = content
+            .pointer("/reply/id")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let input = Input::Message {
+            text: body.unwrap_or_default(),
+            choice,
+        };
+        let ctx = RunContext {
+            state,
+            loaded: &loaded,
+            bot: &bot,
+            conversation,
+            kind: session.kind,
+            key: format!("m{seq}"),
+        };
+        let after = ctx.execute(current, input).await?;
+        let stored = sqlx::query(
+            "update bot_sessions set state = $2, last_seq = $3, activity = activity + 1,
+                 updated_at = now()
+             where conversation_id = $1 and last_seq = $4",
+        )
+        .bind(conversation)
+        .bind(serde_json::to_value(&after).map_err(anyhow::Error::from)?)
+        .bind(seq)
+        .bind(session.last_seq)
+        .execute(&state.pool)
+        .await?;
+        if stored.rows_affected() == 0 {
+            // Another instance fed this message first (and said the same): read again.
+            continue;
+        }
+        if waits_for_customer(&after) {
+            schedule(
+                state,
+                InactivityCheck {
+                    conversation,
+                    activity: session.activity + 1,
+                    close: false,
+                },
+                Duration::from_secs(loaded.config.reminder_seconds.max(1)),
+            )
+            .await;
+        }
+    }
+}
+
+fn waits_for_customer(s: &BotState) -> bool {
+    matches!(s.status, Status::AwaitingInput | Status::Recovering)
+}
+
+fn current_state(bot: &Bot, session: &Session, conversation: ConversationId) -> BotState {
+    serde_json::from_value(session.state.clone()).unwrap_or_else(|_| {
+        let mut vars = Vars::new();
+        vars.insert(
+            "contato".into(),
+            json!({
+                "nome": session.contact_name.clone().unwrap_or_default(),
+                "primeiro_nome": session.contact_name.as_deref().unwrap_or_default()
+                    .split_whitespace().next().unwrap_or_default(),
+                "telefone": session.contact_phone.clone().unwrap_or_default(),
+            }),
+        );
+        vars.insert("canal".into(), json!(session.kind.label()));
+        let id = conversation.0.simple().to_string();
+        vars.insert(
+            "protocolo".into(),
+            json!(format!(
+                "{}{}",
+                chrono::Utc::now().format("%Y%m%d"),
+                &id[..6].to_uppercase()
+            )),
+        );
+        BotState::new(bot, vars)
+    })
+}
+
+/// Runs an inactivity check: reminds, or closes, when nothing happened since it was scheduled.
+pub async fn on_inactivity(state: &AppState, check: InactivityCheck) -> Result<(), AppError> {
+    let _turn = state.bot.lock_of(check.conversation).lock().await;
+    let Some(session): Option<Session> = sqlx::query_as(SESSION)
+        .bind(check.conversation)
+        .fetch_optional(&state.pool)
+        .await?
+    else {
+        return Ok(());
+    };
+    if session.activity != check.activity || session.status != ConversationStatus::Bot {
+        return Ok(());
+    }
+    let Some(main_flow) = session.bot_flow.clone() else {
+        return Ok(());
+    };
+    let Ok(current) = serde_json::from_value::<BotState>(session.state.clone()) else {
+        return Ok(());
+    };
+    if !waits_for_customer(&current) {
+        return Ok(());
+    }
+    let loaded = state.bot.loaded(state).await?;
+    let bot = Bot::new(loaded.flows.clone(), main_flow, loaded.config.texts.clone());
+    let ctx = RunContext {
+        state,
+        loaded: &loaded,
+        bot: &bot,
+        conversation: check.conversation,
+        kind: session.kind,
+        key: format!("i{}{}", check.activity, if check.close { "c" } else { "r" }),
+    };
+    trace(
+        state,
+        check.conversation,
+        if check.close { "close" } else { "reminder" },
+        json!({}),
+    )
+    .await;
+    let after = ctx
+        .execute(current, Input::Inactive { close: check.close })
+        .await?;
+    sqlx::query(
+        "update bot_sessions set state = $2, updated_at = now()
+         where conversation_id = $1 and activity = $3",
+    )
+    .bind(check.conversation)
+    .bind(serde_json::to_value(&after).map_err(anyhow::Error::from)?)
+    .bind(check.activity)
+    .execute(&state.pool)
+    .await?;
+    if !check.close && waits_for_customer(&after) {
+        schedule(
+            state,
+            InactivityCheck {
+                close: true,
+                ..check
+            },
+            Duration::from_secs(loaded.config.close_seconds.max(1)),
+        )
+        .await;
+    }
+    Ok(())
+}
+
+struct RunContext<'a> {
+    state: &'a AppState,
+    loaded: &'a Loaded,
+    bot: &'a Bot,
+    conversation: ConversationId,
+    kind: ChannelKind,
+    /// Unique per input: makes sends and ERP writes idempotent.
+    key: String,
+}
+
+impl RunContext<'_> {
+    /// One input through the engine, carrying out its effects (and the calls' outcomes).
+    async fn execute(&self, current: BotState, input: Input) -> Result<BotState, AppError> {
+        let (mut now, effects) = step(self.bot, current, input);
+        let mut queue: VecDeque<Effect> = effects.into();
+        let mut n = 0u32;
+        while let Some(effect) = queue.pop_front() {
+            n += 1;
+            match effect {
+                Effect::Send { content } => {
+                    let outbound = adapt(&content, self.kind);
+                    let sent = messaging::send(
+                        self.state,
+                        SendRequest {
+                            conversation: self.conversation,
+                            outbound,
+                            author: Author::Bot,
+                            author_user: None,
+                            client_id: Some(format!("bot:{}:{n}", self.key)),
+                        },
+                    )
+                    .await;
+                    if let Err(e) = sent {
+                        tracing::warn!(error = ?e, conversation = %self.conversation, "bot message not sent");
+                        trace(
+                            self.state,
+                            self.conversation,
+                            "error",
+                            json!({"message": format!("Mensagem não enviada: {e:?}")}),
+                        )
+                        .await;
+                    }
+                }
+                Effect::Call { call, request } => {
+                    let outcome = self.call(&request, &format!("{}:{n}", self.key)).await;
+                    let (next, more) = step(self.bot, now, Input::Outcome { call, outcome });
+                    now = next;
+                    queue.extend(more);
+                }
+                Effect::Handoff { team } => self.hand_off(team.as_deref()).await?,
+                Effect::End => self.end().await?,
+            }
+        }
+        trace(
+            self.state,
+            self.conversation,
+            "node",
+            json!({
+                "flow": now.flow,
+                "node": now.node,
+                "label": self.bot.flows.get(&now.flow)
+                    .and_then(|f| f.node(&now.node))
+                    .map(|n| n.label.clone().unwrap_or_else(|| n.kind.label().to_owned())),
+                "status": now.status,
+            }),
+        )
+        .await;
+        Ok(now)
+    }
+
+    async fn call(&self, request: &CallRequest, key: &str) -> Outcome {
+        let started = Instant::now();
+        let (what, result) = match request {
+            CallRequest::Erp { operation, args } => {
+                let connector = HttpErp {
+                    client: &self.state.bot.http,
+                    settings: self.loaded.erp.clone(),
+                };
+                (
+                    json!({"type": "erp", "operation": operation, "label": operation.label()}),
+                    erp::run_operation(
+                        &connector,
+                        *operation,
+                        args,
+                        &format!("{}:{key}", self.conversation.0.simple()),
+                    )
+                    .await,
+                )
+            }
+            CallRequest::Http {
+                method,
+                url,
+                headers,
+                body,
+                timeout_ms,
+            } => (
+                json!({"type": "http", "method": method, "url": url}),
+                http_call(
+                    &self.state.bot.http,
+                    method,
+                    url,
+                    headers,
+                    body.as_deref(),
+                    *timeout_ms,
+                )
+                .await,
+            ),
+        };
+        let ms = started.elapsed().as_millis() as u64;
+        let mut detail = what;
+        detail["ms"] = json!(ms);
+        match &result {
+            Ok(_) => detail["ok"] = json!(true),
+            Err(e) => {
+                detail["ok"] = json!(false);
+                detail["error"] = json!(e.message());
+            }
+        }
+        trace(self.state, self.conversation, "call", detail).await;
+        match result {
+            Ok(value) => Outcome::Ok { value },
+            Err(e) => Outcome::Failed {
+                reason: e.message(),
+            },
+        }
+    }
+
+    /// To the team's queue (by name; else the channel's team), where distribution picks an agent.
+    async fn hand_off(&self, team: Option<&str>) -> Result<(), AppError> {
+        let team_id: Option<TeamId> = match team {
+            Some(name) => {
+                sqlx::query_scalar("select id from teams where lower(name) = lower($1)")
+                    .bind(name)
+                    .fetch_optional(&self.state.pool)
+                    .await?
+            }
+            None => None,
+        };
+        let mut tx = self.state.pool.begin().await?;
+        let moved = sqlx::query(
+            "update conversations c set status = 'waiting', queued_at = now(), updated_at = now(),
+                 team_id = coalesce($2, c.team_id, ch.default_team_id)
+             from channels ch
+             where c.id = $1 and ch.id = c.channel_id and c.status = 'bot'",
+        )
+        .bind(self.conversation)
+        .bind(team_id)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() == 0 {
+            return Ok(());
+        }
+        record_event(
+            &mut tx,
+            self.conversation,
+            ConversationEventKind::Transferred,
+            Author::Bot,
+            None,
+            json!({"team_id": team_id, "reason": "bot_handoff", "team": team}),
+        )
+        .await?;
+        tx.commit().await?;
+        trace(
+            self.state,
+            self.conversation,
+            "handoff",
+            json!({"team": team}),
+        )
+        .await;
+        super::distribution::conversation_changed(self.state, self.conversation, None).await;
+        super::distribution::distribute_soon(self.state);
+        Ok(())
+    }
+
+    async fn end(&self) -> Result<(), AppError> {
+        let mut tx = self.state.pool.begin().await?;
+        let resolved = messaging::resolve_in(
+            &mut tx,
+            self.conversation,
+            Some(ConversationStatus::Bot),
+            Author::Bot,
+            None,
+            json!({"reason": "bot_end"}),
+        )
+        .await?;
+        if resolved.is_none() {
+            return Ok(());
+        }
+        tx.commit().await?;
+        trace(self.state, self.conversation, "end", json!({})).await;
+        super::distribution::conversation_changed(self.state, self.conversation, None).await;
+        Ok(())
+    }
+}
+
+/// A flow's HTTP block: templated request, bounded by its timeout; the answer as JSON (or
+/// its text under `texto`).
+async fn http_call(
+    client: &reqwest::Client,
+    method: &shared::flow::HttpMethod,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<&str>,
+    timeout_ms: u32,
+) -> Result<Value, ErpError> {
+    let method = reqwest::Method::from_bytes(format!("{method:?}").to_uppercase().as_bytes())
+        .unwrap_or(reqwest::Method::GET);
+    let timeout = Duration::from_millis(u64::from(timeout_ms).clamp(100, 60_000));
+    let mut request = client.request(method, url);
+    for (k, v) in headers {
+        request = request.header(k.as_str(), v.as_str());
+    }
+    if let Some(b) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(b.to_owned());
+    }
+    let (status, text) = erp::send_bounded(request, timeout).await?;
+    if !status.is_success() {
+        return Err(ErpError::Status {
+            status: status.as_u16(),
+            body: text,
+        });
+    }
+    Ok(serde_json::from_str(&text).unwrap_or_else(|_| json!({"texto": text})))
+}
+
+/// Appends to the conversation's bot trace (the presenter panel). Failures are only logged.
+pub async fn trace(state: &AppState, conversation: ConversationId, kind: &str, detail: Value) {
+    let result =
+        sqlx::query("insert into bot_trace (conversation_id, kind, detail) values ($1, $2, $3)")
+            .bind(conversation)
+            .bind(kind)
+            .bind(detail)
+            .execute(&state.pool)
+            .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "bot trace not written");
+    }
+}

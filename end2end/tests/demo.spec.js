@@ -1,0 +1,168 @@
+// The demo simulator at /demonstracao: the real bot behind WhatsApp, Messenger, Instagram and
+// webchat skins, the mock ERP's payment data, and a hand-off that reaches an agent's inbox.
+const { test, expect } = require("@playwright/test");
+const { DEMO, hydrated, login, shot } = require("./helpers");
+
+/** FEBRABAN module 10 over each 11-digit block of a 48-digit arrecadação line. */
+function digitableValid(line) {
+  if (!/^\d{48}$/.test(line)) return false;
+  for (let b = 0; b < 4; b++) {
+    const block = line.slice(b * 12, b * 12 + 11);
+    let sum = 0;
+    [...block].reverse().forEach((c, i) => {
+      const p = Number(c) * (i % 2 === 0 ? 2 : 1);
+      sum += Math.floor(p / 10) + (p % 10);
+    });
+    if ((10 - (sum % 10)) % 10 !== Number(line[b * 12 + 11])) return false;
+  }
+  return true;
+}
+
+/** CRC16/CCITT-FALSE, as the BR Code ends with. */
+function pixValid(code) {
+  const body = code.slice(0, -4);
+  let crc = 0xffff;
+  for (const byte of Buffer.from(body, "utf8")) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc.toString(16).toUpperCase().padStart(4, "0") === code.slice(-4);
+}
+
+const bubbles = (page) => page.getByTestId("sim-mensagem");
+
+async function say(page, text) {
+  await page.getByTestId("sim-texto").fill(text);
+  await page.getByTestId("sim-enviar").click();
+}
+
+/** Opens the last list's sheet and sends the row titled `title`. */
+async function pick(page, title) {
+  await page.locator(".sim-lista-abrir").last().click();
+  const sheet = page.getByTestId("sim-lista");
+  await expect(sheet).toBeVisible();
+  await sheet.locator("label", { hasText: title }).click();
+  await sheet.getByTestId("sim-lista-enviar").click();
+  await expect(sheet).toHaveCount(0);
+}
+
+async function openDemo(page, skin = "whatsapp") {
+  await page.goto(`/demonstracao?canal=${skin}`);
+  await hydrated(page);
+  await expect(page.getByTestId("celular")).toBeVisible();
+}
+
+test("WhatsApp skin: Maria gets her invoice's digitable line and PIX", async ({ page }) => {
+  await openDemo(page);
+  await say(page, "oi");
+  await expect(bubbles(page).filter({ hasText: "Como posso ajudar" })).toBeVisible();
+  await expect(page.getByTestId("painel-status")).toHaveText("Com o robô");
+  await page.locator(".sim-lista-abrir").last().click();
+  await expect(page.getByTestId("sim-lista")).toBeVisible();
+  await shot(page, "demo-02-whatsapp-list-sheet");
+  await page.getByTestId("sim-lista").locator("label", { hasText: "2ª via da fatura" }).click();
+  await page.getByTestId("sim-lista-enviar").click();
+  await expect(bubbles(page).filter({ hasText: "Qual é o seu CPF" })).toBeVisible();
+  await say(page, "111.111.111-11");
+  const invoice = bubbles(page).filter({ hasText: "Linha digitável" });
+  await expect(invoice).toBeVisible();
+  await expect(bubbles(page).filter({ hasText: "Posso ajudar em algo mais?" })).toBeVisible();
+  const text = await invoice.innerText();
+  const line = text.split("\n").map((l) => l.replace(/\D/g, "")).find((d) => d.length === 48);
+  expect(line, text).toBeTruthy();
+  expect(digitableValid(line)).toBe(true);
+  const pixText = await bubbles(page).filter({ hasText: "PIX copia e cola" }).innerText();
+  const pix = pixText.split("\n").find((l) => l.startsWith("000201"));
+  expect(pixValid(pix)).toBe(true);
+  // The presenter sees the ERP calls with their latency.
+  await expect(page.getByTestId("painel-eventos")).toContainText("ERP · Segunda via da fatura");
+  await expect(page.getByTestId("painel-eventos").locator(".sim-ms").first()).toHaveText(/\d+ ms/);
+  await shot(page, "demo-01-whatsapp-maria");
+});
+
+test("WhatsApp skin: João accepts six instalments and receives PIX data", async ({ page }) => {
+  await openDemo(page);
+  await say(page, "olá");
+  await expect(bubbles(page).filter({ hasText: "Como posso ajudar" })).toBeVisible();
+  await pick(page, "Negociar débitos");
+  await expect(bubbles(page).filter({ hasText: "Qual é o seu CPF" })).toBeVisible();
+  await say(page, "222.222.222-22");
+  await expect(bubbles(page).filter({ hasText: "3 fatura(s) vencida(s)" })).toBeVisible();
+  await expect(page.locator(".sim-lista-abrir").last()).toHaveText(/Ver condições/);
+  await page.locator(".sim-lista-abrir").last().click();
+  const sheet = page.getByTestId("sim-lista");
+  await expect(sheet.locator("label", { hasText: "6 parcelas" })).toContainText(/6x de R\$ [\d.]+,\d\d/);
+  await shot(page, "demo-03-whatsapp-negotiation-options");
+  await sheet.locator("label", { hasText: "6 parcelas" }).click();
+  await sheet.getByTestId("sim-lista-enviar").click();
+  const agreement = bubbles(page).filter({ hasText: "Acordo fechado" });
+  await expect(agreement).toBeVisible();
+  await expect(agreement).toContainText(/6x de R\$/);
+  const pixText = await bubbles(page).filter({ hasText: "PIX copia e cola" }).innerText();
+  const pix = pixText.split("\n").find((l) => l.startsWith("000201"));
+  expect(pixValid(pix)).toBe(true);
+  await expect(page.getByTestId("painel-status")).toHaveText("Encerrada");
+  await expect(page.getByTestId("painel-eventos")).toContainText("ERP · Fechar acordo");
+  await shot(page, "demo-04-whatsapp-joao-agreement");
+});
+
+test("a hand-off from the simulator reaches an agent's inbox and the reply comes back", async ({ page, browser }) => {
+  await openDemo(page);
+  await say(page, "oi");
+  await expect(bubbles(page).filter({ hasText: "Como posso ajudar" })).toBeVisible();
+  await say(page, "atendente");
+  await expect(bubbles(page).filter({ hasText: "Vou transferir você" })).toBeVisible();
+  await expect(page.getByTestId("painel-status")).toHaveText(/Na fila|Com /);
+  await expect(page.getByTestId("painel-eventos")).toContainText("Transferida");
+
+  const agentContext = await browser.newContext();
+  const agent = await agentContext.newPage();
+  await login(agent, DEMO.email, DEMO.password);
+  await expect(agent.getByRole("heading", { name: "Painel" })).toBeVisible();
+  await agent.goto("/conversas");
+  await hydrated(agent);
+  await agent.getByTestId("aba-todas").click();
+  const row = agent.getByTestId("linha-conversa").filter({ hasText: "Visitante da demonstração" }).first();
+  await expect(row).toBeVisible();
+  await row.click();
+  await expect(agent.getByTestId("linha-tempo")).toContainText("Vou transferir você");
+  // In the queue of Atendimento Geral (the demo's agents are offline): the administrator takes it.
+  await agent.getByTestId("assumir").click();
+  await expect(agent.getByText("Conversa atribuída a você.")).toBeVisible();
+  await agent.getByTestId("campo-mensagem").fill("Olá! Aqui é da Águas do Vale, em que posso ajudar?");
+  await agent.getByTestId("campo-mensagem").press("Enter");
+  await expect(agent.getByTestId("linha-tempo")).toContainText("Aqui é da Águas do Vale");
+  await shot(agent, "demo-05-handoff-in-inbox");
+
+  await expect(bubbles(page).filter({ hasText: "Aqui é da Águas do Vale" })).toBeVisible();
+  await expect(page.getByTestId("painel-status")).toHaveText(/Com Demonstração/);
+  await shot(page, "demo-06-agent-reply-in-simulator");
+  await agentContext.close();
+});
+
+test("every skin talks to the bot: Messenger and Instagram chips, webchat buttons", async ({ page }) => {
+  await openDemo(page);
+  for (const skin of ["messenger", "instagram", "webchat"]) {
+    await page.getByTestId(`pele-${skin}`).click();
+    await expect(page.locator(`.pele-${skin}`)).toBeVisible();
+    await say(page, "oi");
+    await expect(bubbles(page).filter({ hasText: "Como posso ajudar" })).toBeVisible();
+    // The list becomes numbered text (descriptions live in the text) with chips or buttons.
+    await expect(bubbles(page).last()).toContainText("2. Leituras do medidor — Consumo dos últimos 12 meses");
+    const option = skin === "webchat" ? ".sim-botao" : ".sim-chip";
+    await page.locator(option, { hasText: "Leituras do medidor" }).click();
+    await expect(bubbles(page).filter({ hasText: "Qual é o seu CPF" })).toBeVisible();
+    await say(page, "111.111.111-11");
+    await expect(bubbles(page).filter({ hasText: "Estas são as suas leituras" })).toBeVisible();
+    await shot(page, `demo-skin-${skin}`);
+  }
+  await page.getByTestId("pele-whatsapp").click();
+  await expect(page.locator(".pele-whatsapp")).toBeVisible();
+  await page.getByTestId("reiniciar").click();
+  await say(page, "oi");
+  await expect(bubbles(page).filter({ hasText: "Como posso ajudar" })).toBeVisible();
+  await shot(page, "demo-skin-whatsapp");
+  // A phone screen: the simulator fills it.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, "demo-07-on-a-phone");
+});

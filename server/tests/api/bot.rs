@@ -1,0 +1,762 @@
+//! The chatbot end to end: signed WhatsApp webhooks in, the demo flows running against the mock
+//! ERP over HTTP, and the replies as the fake Graph API receives them.
+
+use crate::common::fake_graph::{FakeGraph, PHONE_NUMBER_ID};
+use crate::common::*;
+use app::backend::bot::BotConfig;
+use serde_json::{json, Value};
+use shared::payment::{digitable_valid, pix_valid};
+use shared::{ChannelId, UserId};
+
+/// What the customer sees of one message the bot sent.
+#[derive(Debug, Clone)]
+struct Seen {
+    text: String,
+    /// (id, title) of its buttons or list rows.
+    options: Vec<(String, String)>,
+    /// Row descriptions, for lists.
+    descriptions: Vec<String>,
+    kind: String,
+}
+
+fn seen(body: &Value) -> Seen {
+    let kind = body["type"].as_str().unwrap_or_default().to_owned();
+    if kind == "text" {
+        return Seen {
+            text: body["text"]["body"].as_str().unwrap_or_default().into(),
+            options: vec![],
+            descriptions: vec![],
+            kind,
+        };
+    }
+    let i = &body["interactive"];
+    let mut options = Vec::new();
+    let mut descriptions = Vec::new();
+    for b in i["action"]["buttons"].as_array().into_iter().flatten() {
+        options.push((
+            b["reply"]["id"].as_str().unwrap().into(),
+            b["reply"]["title"].as_str().unwrap().into(),
+        ));
+    }
+    for s in i["action"]["sections"].as_array().into_iter().flatten() {
+        for r in s["rows"].as_array().into_iter().flatten() {
+            options.push((
+                r["id"].as_str().unwrap().into(),
+                r["title"].as_str().unwrap().into(),
+            ));
+            descriptions.push(r["description"].as_str().unwrap_or_default().into());
+        }
+    }
+    Seen {
+        text: i["body"]["text"].as_str().unwrap_or_default().into(),
+        options,
+        descriptions,
+        kind: i["type"].as_str().unwrap_or_default().into(),
+    }
+}
+
+/// One WhatsApp customer talking to the bot.
+struct Customer<'a> {
+    app: &'a TestApp,
+    graph: &'a FakeGraph,
+    wa_id: String,
+    sent: usize,
+    read: usize,
+}
+
+impl<'a> Customer<'a> {
+    fn new(app: &'a TestApp, graph: &'a FakeGraph, wa_id: &str) -> Self {
+        Self {
+            app,
+            graph,
+            wa_id: wa_id.into(),
+            sent: 0,
+            read: 0,
+        }
+    }
+
+    fn envelope(&self, message: Value) -> String {
+        json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID},
+                "contacts": [{"profile": {"name": "Cliente Teste"}, "wa_id": self.wa_id}],
+                "messages": [message]
+            }}]}]
+        })
+        .to_string()
+    }
+
+    fn next_id(&mut self) -> String {
+        self.sent += 1;
+        format!("wamid.BOT{}{}", self.wa_id, self.sent)
+    }
+
+    /// The webhook of a text message (kept, to deliver it again).
+    fn text_body(&mut self, text: &str) -> String {
+        let id = self.next_id();
+        self.envelope(json!({
+            "from": self.wa_id, "id": id, "timestamp": chrono::Utc::now().timestamp().to_string(),
+            "type": "text", "text": {"body": text}
+        }))
+    }
+
+    async fn deliver(&self, body: &str) {
+        let r = self.app.signed_webhook("whatsapp", body).await;
+        assert_eq!(r.status(), 200);
+    }
+
+    async fn say(&mut self, text: &str) {
+        let body = self.text_body(text);
+        self.deliver(&body).await;
+    }
+
+    /// Taps a reply button or a list row.
+    async fn tap(&mut self, option: &(String, String), list: bool) {
+        let id = self.next_id();
+        let (kind, reply) = if list {
+            ("list_reply", json!({"id": option.0, "title": option.1}))
+        } else {
+            ("button_reply", json!({"id": option.0, "title": option.1}))
+        };
+        let body = self.envelope(json!({
+            "from": self.wa_id, "id": id, "timestamp": chrono::Utc::now().timestamp().to_string(),
+            "type": "interactive", "interactive": {"type": kind, kind: reply}
+        }));
+        self.deliver(&body).await;
+    }
+
+    /// Greets, picks `choice` in the menu's list and waits for the CPF question.
+    async fn pick_from_menu(&mut self, greeting: &str, choice: &str) {
+        self.say(greeting).await;
+        let menu = self.expect(1).await.remove(0);
+        self.tap(option(&menu, choice), true).await;
+        let ask = self.expect(1).await.remove(0);
+        assert!(ask.text.contains("CPF"), "{ask:?}");
+    }
+
+    fn all(&self) -> Vec<Seen> {
+        self.graph
+            .sends()
+            .into_iter()
+            .filter(|r| r.body["to"] == self.wa_id.as_str())
+            .map(|r| seen(&r.body))
+            .collect()
+    }
+
+    /// Waits for the bot's next `n` messages to this customer.
+    async fn expect(&mut self, n: usize) -> Vec<Seen> {
+        let want = self.read + n;
+        wait_until(|| async { self.all().len() >= want }).await;
+        let all = self.all();
+        let new = all[self.read..want].to_vec();
+        self.read = want;
+        new
+    }
+
+    /// Waits until the bot's last message ends with `last` (a step may send several).
+    async fn until(&mut self, last: impl Fn(&Seen) -> bool) -> Vec<Seen> {
+        wait_until(|| async { self.all().last().map(&last).unwrap_or(false) }).await;
+        let all = self.all();
+        let new = all[self.read..].to_vec();
+        self.read = all.len();
+        new
+    }
+
+    async fn conversation_status(&self) -> String {
+        sqlx::query_scalar(
+            "select c.status::text from conversations c
+             join contact_identities ci on ci.contact_id = c.contact_id and ci.channel_id = c.channel_id
+             where ci.external_id = $1 order by c.created_at desc limit 1",
+        )
+        .bind(&self.wa_id)
+        .fetch_one(&self.app.state.pool)
+        .await
+        .unwrap()
+    }
+}
+
+fn option<'s>(seen: &'s Seen, id: &str) -> &'s (String, String) {
+    seen.options
+        .iter()
+        .find(|o| o.0 == id)
+        .unwrap_or_else(|| panic!("no option {id} in {seen:?}"))
+}
+
+/// The application with the demo flows answering its WhatsApp number.
+async fn bot_app(config: BotConfig) -> (TestApp, FakeGraph) {
+    let (app, graph) = spawn_channel_app().await;
+    let channel: ChannelId =
+        sqlx::query_scalar("select id from channels where kind = 'whatsapp' and external_id = $1")
+            .bind(PHONE_NUMBER_ID)
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    app::backend::channels::set_bot_flow(&app.state.pool, channel, Some("principal"))
+        .await
+        .unwrap();
+    app.state.channels.invalidate().await;
+    put_setting(&app, app::backend::bot::SETTINGS_KEY, &config).await;
+    (app, graph)
+}
+
+async fn put_setting<T: serde::Serialize>(app: &TestApp, key: &str, value: &T) {
+    let admin = UserId(user_id(app, DEMO_EMAIL).await.parse().unwrap());
+    app::backend::db::settings::put(&app.state.pool, key, value, admin)
+        .await
+        .unwrap();
+    app.state.bot.invalidate().await;
+}
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// The 48-digit line in a message ("83650000001-2 …" split over four groups).
+fn digitable_in(text: &str) -> String {
+    let line = text
+        .lines()
+        .find(|l| digits(l).len() == 48)
+        .unwrap_or_else(|| panic!("no digitable line in {text}"));
+    digits(line)
+}
+
+fn pix_in(text: &str) -> String {
+    text.lines()
+        .find(|l| l.starts_with("000201"))
+        .unwrap_or_else(|| panic!("no PIX code in {text}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn maria_gets_her_invoice_digitable_line_and_pix_then_leaves() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    let mut maria = Customer::new(&app, &graph, "5511911111111");
+
+    maria.say("Oi").await;
+    let menu = maria.expect(1).await.remove(0);
+    assert_eq!(
+        menu.kind, "list",
+        "WhatsApp shows the five options as a list"
+    );
+    assert!(menu.text.contains("Como posso ajudar"));
+    assert_eq!(menu.options.len(), 5);
+    assert_eq!(maria.conversation_status().await, "bot");
+
+    maria.tap(option(&menu, "segunda_via"), true).await;
+    let ask = maria.expect(1).await.remove(0);
+    assert!(ask.text.contains("CPF"), "{ask:?}");
+
+    maria.say("111.111.111-11").await;
+    let replies = maria
+        .until(|s| s.text.contains("Posso ajudar em algo mais"))
+        .await;
+    let texts: Vec<&str> = replies.iter().map(|s| s.text.as_str()).collect();
+    assert!(texts[0].starts_with("Prontinho, Maria!"), "{texts:?}");
+    let invoice = texts
+        .iter()
+        .find(|t| t.contains("Linha digitável"))
+        .expect("the second copy");
+    let line = digitable_in(invoice);
+    assert!(digitable_valid(&line), "check digits of {line}");
+    assert!(
+        line.starts_with("82"),
+        "arrecadação, segment 2 (sanitation)"
+    );
+    let pix = pix_in(texts.iter().find(|t| t.contains("PIX")).unwrap());
+    assert!(pix_valid(&pix), "CRC16 of {pix}");
+    assert!(pix.contains("br.gov.bcb.pix"));
+
+    maria.say("SAIR").await;
+    let bye = maria.expect(1).await.remove(0);
+    assert!(bye.text.contains("Até logo"), "{bye:?}");
+    wait_until(|| async { maria.conversation_status().await == "resolved" }).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn joao_negotiates_in_six_instalments_and_receives_pix_data() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    let mut joao = Customer::new(&app, &graph, "5511922222222");
+
+    joao.pick_from_menu("bom dia", "negociar").await;
+    joao.say("22222222222").await;
+    let replies = joao.until(|s| s.kind == "list").await;
+    let summary = replies
+        .iter()
+        .find(|s| s.text.contains("fatura(s) vencida(s)"))
+        .expect("the debt summary");
+    assert!(
+        summary.text.contains("3 fatura(s) vencida(s)"),
+        "{summary:?}"
+    );
+    assert!(summary.text.contains("R$ "));
+    let offers = replies.last().unwrap();
+    let ids: Vec<&str> = offers.options.iter().map(|o| o.0.as_str()).collect();
+    assert_eq!(ids, ["avista", "3x", "6x", "10x", "ajuda", "recusar"]);
+    assert!(
+        offers.descriptions[0].contains("15% de desconto"),
+        "{offers:?}"
+    );
+    let six = offers.descriptions[2].clone();
+    assert!(six.starts_with("6x de R$ "), "{six}");
+
+    joao.tap(option(offers, "6x"), true).await;
+    let closing = joao.until(|s| s.text.contains("acordo fica ativo")).await;
+    let agreement = closing
+        .iter()
+        .find(|s| s.text.starts_with("Acordo fechado"))
+        .expect("the agreement");
+    assert!(agreement.text.contains(&six), "{agreement:?} names {six}");
+    let instalment = six
+        .trim_start_matches("6x de ")
+        .split(" (")
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        agreement
+            .text
+            .contains(&format!("1ª parcela, de *{instalment}*")),
+        "{agreement:?}"
+    );
+    assert!(digitable_valid(&digitable_in(&agreement.text)));
+    let pix = pix_in(
+        &closing
+            .iter()
+            .find(|s| s.text.contains("PIX"))
+            .unwrap()
+            .text,
+    );
+    assert!(pix_valid(&pix));
+    let cents: String = digits(&instalment);
+    let amount = format!(
+        "{}.{}",
+        &cents[..cents.len() - 2],
+        &cents[cents.len() - 2..]
+    );
+    assert!(
+        pix.contains(&format!("54{:02}{amount}", amount.len())),
+        "{pix} carries {amount}"
+    );
+    wait_until(|| async { joao.conversation_status().await == "resolved" }).await;
+    let calls: Vec<String> = sqlx::query_scalar(
+        "select detail->>'operation' from bot_trace
+         where kind = 'call' and (detail->>'ok')::boolean order by id",
+    )
+    .fetch_all(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        calls,
+        ["find_customer", "simulate_negotiation", "close_agreement"],
+        "each ERP operation went over HTTP to the mock ERP"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn declining_the_offers_hands_joao_to_the_negotiation_team() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    let mut joao = Customer::new(&app, &graph, "5511922222223");
+    joao.pick_from_menu("oi", "negociar").await;
+    joao.say("222.222.222-22").await;
+    let offers = joao.until(|s| s.kind == "list").await.pop().unwrap();
+    joao.tap(option(&offers, "recusar"), true).await;
+    let handoff = joao.expect(1).await.remove(0);
+    assert!(
+        handoff.text.contains("equipe de *Negociação*"),
+        "{handoff:?}"
+    );
+    wait_until(|| async { joao.conversation_status().await == "waiting" }).await;
+    let team: String = sqlx::query_scalar(
+        "select t.name from conversations c join teams t on t.id = c.team_id
+         where c.status = 'waiting' order by c.created_at desc limit 1",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(team, "Negociação");
+    // From now on a human answers: the bot stays quiet.
+    joao.say("alô?").await;
+    app.settle().await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(joao.all().len(), joao.read, "the bot said nothing more");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_invalid_cpf_is_explained_retried_then_handed_to_a_person() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    let mut c = Customer::new(&app, &graph, "5511933333333");
+    c.pick_from_menu("olá", "leituras").await;
+    for wrong in ["123.456.789-00", "333.333.333-33"] {
+        c.say(wrong).await;
+        let again = c.expect(1).await.remove(0);
+        assert!(
+            again.text.contains("esse CPF não parece válido"),
+            "{wrong}: {again:?}"
+        );
+    }
+    c.say("não sei").await;
+    let handoff = c.expect(1).await.remove(0);
+    assert!(
+        handoff.text.contains("Não consegui validar o seu CPF"),
+        "{handoff:?}"
+    );
+    wait_until(|| async { c.conversation_status().await == "waiting" }).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_erp_down_or_slow_gets_a_polite_answer_and_the_offer_of_a_person() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    // Slow: the mock answers after 3 s, the connector waits 300 ms.
+    let own = app.state.bot.own_base().unwrap().to_owned();
+    let mut settings = app::backend::erp::demo_settings(&own);
+    settings.timeout_ms = 300;
+    put_setting(&app, app::backend::erp::SETTINGS_KEY, &settings).await;
+    put_setting(
+        &app,
+        app::backend::erp::mock::INJECTION_KEY,
+        &app::backend::erp::mock::Injection {
+            latency_ms: 3000,
+            failure_percent: 0,
+        },
+    )
+    .await;
+    let mut slow = Customer::new(&app, &graph, "5511944444444");
+    slow.pick_from_menu("oi", "segunda_via").await;
+    slow.say("111.111.111-11").await;
+    let sorry = slow.expect(1).await.remove(0);
+    assert!(sorry.text.contains("não consegui consultar"), "{sorry:?}");
+    let titles: Vec<&str> = sorry.options.iter().map(|o| o.1.as_str()).collect();
+    assert!(titles.contains(&"Falar com atendente"), "{titles:?}");
+    let failed: String = sqlx::query_scalar(
+        "select detail->>'error' from bot_trace where kind = 'call' order by id desc limit 1",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert!(failed.contains("não respondeu"), "{failed}");
+    let human = sorry
+        .options
+        .iter()
+        .find(|o| o.1 == "Falar com atendente")
+        .unwrap()
+        .clone();
+    slow.tap(&human, false).await;
+    wait_until(|| async { slow.conversation_status().await == "waiting" }).await;
+
+    // Down: nothing listens there.
+    settings.base_url = "http://127.0.0.1:9".into();
+    put_setting(&app, app::backend::erp::SETTINGS_KEY, &settings).await;
+    let mut down = Customer::new(&app, &graph, "5511955555555");
+    down.pick_from_menu("oi", "leituras").await;
+    down.say("22222222222").await;
+    let sorry = down.expect(1).await.remove(0);
+    assert!(sorry.text.contains("não consegui consultar"), "{sorry:?}");
+    assert_eq!(
+        down.conversation_status().await,
+        "bot",
+        "the customer chooses"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_redelivered_webhook_does_not_advance_the_flow_twice() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    let mut c = Customer::new(&app, &graph, "5511966666666");
+    let hello = c.text_body("oi");
+    c.deliver(&hello).await;
+    let menu = c.expect(1).await.remove(0);
+    c.tap(option(&menu, "segunda_via"), true).await;
+    c.expect(1).await;
+    let cpf = c.text_body("111.111.111-11");
+    c.deliver(&cpf).await;
+    c.until(|s| s.text.contains("Posso ajudar em algo mais"))
+        .await;
+    // Meta retries: the same notifications again, and both at once.
+    tokio::join!(c.deliver(&cpf), c.deliver(&cpf), c.deliver(&hello));
+    app.settle().await;
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(c.all().len(), c.read, "nothing was said twice");
+    let (seq, inbound): (i64, i64) = sqlx::query_as(
+        "select s.last_seq, (select count(*) from messages m where m.conversation_id = s.conversation_id
+                             and m.direction = 'inbound')
+         from bot_sessions s",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(inbound, 3, "three distinct messages stored");
+    assert!(seq > 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn silence_brings_a_reminder_then_the_conversation_is_closed() {
+    let config = BotConfig {
+        reminder_seconds: 1,
+        close_seconds: 1,
+        ..BotConfig::default()
+    };
+    let (app, graph) = bot_app(config).await;
+    let mut c = Customer::new(&app, &graph, "5511977777777");
+    c.say("oi").await;
+    c.expect(1).await;
+    let reminder = c.expect(1).await.remove(0);
+    assert!(reminder.text.contains("Ainda está por aí"), "{reminder:?}");
+    let closing = c.expect(1).await.remove(0);
+    assert!(closing.text.contains("vou encerrar"), "{closing:?}");
+    wait_until(|| async { c.conversation_status().await == "resolved" }).await;
+    // A new message starts over with the bot, in a new conversation.
+    c.say("oi de novo").await;
+    let menu = c.expect(1).await.remove(0);
+    assert_eq!(menu.kind, "list");
+    assert_eq!(c.conversation_status().await, "bot");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_erp_connector_is_configured_and_tested_from_integrations() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let current: Value = admin
+        .call("integrations/get", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(current["base_url"].as_str().unwrap().ends_with("/mock-erp"));
+    assert_eq!(
+        current["auth_value"], "",
+        "the secret never goes back to a browser"
+    );
+    assert_eq!(current["auth_value_set"], true);
+
+    let tested: String = admin
+        .call("integrations/test", &[("cpf", "111.111.111-11")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(tested.starts_with("Conexão OK"), "{tested}");
+    assert!(tested.contains("Maria Silva"), "{tested}");
+
+    // A wrong key: the ERP's refusal, in Portuguese.
+    let mut input = current.clone();
+    input["auth_value"] = json!("chave-errada");
+    let r = admin
+        .call_json("integrations/save", &json!({"input": input}))
+        .await;
+    assert_eq!(r.status(), 200);
+    let tested: String = admin
+        .call("integrations/test", &[("cpf", "111.111.111-11")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(tested.contains("HTTP 401"), "{tested}");
+
+    // Bad input is refused before anything is stored.
+    let mut bad = current.clone();
+    bad["base_url"] = json!("ftp://erp.exemplo.com");
+    let (status, body) = error_of(
+        admin
+            .call_json("integrations/save", &json!({"input": bad}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(body.to_string().contains("http:// ou https://"), "{body}");
+    let mut bad = current;
+    bad["mappings"]["find_customer"] = json!("{nome: dados}");
+    let (status, body) = error_of(
+        admin
+            .call_json("integrations/save", &json!({"input": bad}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(
+        body.to_string().contains("Buscar cliente por CPF"),
+        "{body}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn flows_export_and_import_as_json_and_seeding_never_overwrites_an_edit() {
+    use app::backend::bot::library;
+    let app = spawn_app().await;
+    let exported = library::export(&app.state, "principal").await.unwrap();
+    let mut flow: Value = serde_json::from_str(&exported).unwrap();
+    assert_eq!(flow["schema_version"], 1);
+    assert!(
+        flow["nodes"][0]["position"]["x"].is_number(),
+        "canvas positions travel along"
+    );
+
+    // A dangling edge is refused with the reason, and nothing changes.
+    let mut broken = flow.clone();
+    broken["edges"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"from": "menu", "port": {"kind": "next"}, "to": "nao_existe"}));
+    let refused = library::import(&app.state, &broken.to_string(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.message().contains("nao_existe"),
+        "{}",
+        refused.message()
+    );
+
+    flow["name"] = json!("Menu principal (editado)");
+    library::import(&app.state, &flow.to_string(), None)
+        .await
+        .unwrap();
+    app::backend::bot::seed::seed_flows(&app.state)
+        .await
+        .unwrap();
+    let (name, version, seeded): (String, i32, bool) =
+        sqlx::query_as("select name, version, seeded from bot_flows where key = 'principal'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        name, "Menu principal (editado)",
+        "the edit survives a re-seed"
+    );
+    assert_eq!(version, 2);
+    assert!(!seeded);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_administrator_puts_the_bot_on_a_channel() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let input = |flow: &str| {
+        json!({"id": null, "input": {"kind": "webchat", "name": "Site", "external_id": null,
+            "business_account_id": null, "access_token": null, "app_secret": null,
+            "verify_token": null, "default_team_id": null, "active": true, "bot_flow": flow,
+            "webchat": {"color": "#0f766e", "title": "Chat", "greeting": "Olá",
+                "allowed_origins": ["https://loja.com.br"]}}})
+    };
+    let (status, body) =
+        error_of(admin.call_json("channels/save", &input("nao-existe")).await).await;
+    assert_eq!(status, 409);
+    assert!(
+        body.to_string()
+            .contains(r#"O fluxo \"nao-existe\" não existe."#),
+        "{body}"
+    );
+    let saved: Value = admin
+        .call_json("channels/save", &input("principal"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(saved["bot_flow"], "principal");
+    let flows: Value = admin
+        .call("channels/flows", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(flows[0][0], "negociacao");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_erp_key_is_stored_sealed_never_in_clear() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let mut input: Value = admin
+        .call("integrations/get", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    input["auth_value"] = json!("demo-erp-chave");
+    let r = admin
+        .call_json("integrations/save", &json!({"input": input}))
+        .await;
+    assert_eq!(r.status(), 200);
+    let stored: String =
+        sqlx::query_scalar("select value->>'auth_value' from settings where key = 'erp'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert!(stored.starts_with("sealed:"), "{stored}");
+    assert!(!stored.contains("demo-erp-chave"));
+    let tested: String = admin
+        .call("integrations/test", &[("cpf", "22222222222")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        tested.contains("João Santos encontrado(a), com débitos"),
+        "{tested}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_mock_erp_checks_its_key_and_bodies_and_numbers_service_requests() {
+    let app = spawn_app().await;
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("{}/mock-erp{path}", app.address);
+    let key = app::backend::erp::mock::DEMO_API_KEY;
+
+    let r = http
+        .get(url("/clientes?cpf=11111111111"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "no X-Api-Key");
+    let (_, body) = error_of(r).await;
+    assert!(body.to_string().contains("X-Api-Key"), "{body}");
+
+    let r = http
+        .post(url("/clientes/100231/solicitacoes"))
+        .header("x-api-key", key)
+        .header("content-type", "application/json")
+        .body("{\"descricao\": \"sem tipo\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let (_, body) = error_of(r).await;
+    assert!(body.to_string().contains("vazamento|falta_agua"), "{body}");
+
+    let created: Value = http
+        .post(url("/clientes/100231/solicitacoes"))
+        .header("x-api-key", key)
+        .header("idempotency-key", "k-1")
+        .json(&json!({"tipo": "vazamento", "descricao": "Cano estourado na calçada"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["tipo"], "Vazamento");
+    assert_eq!(created["prazo"], "até 24 horas");
+    assert_eq!(created["protocolo"].as_str().unwrap().len(), 10);
+
+    let r = http
+        .post(url("/clientes/999999/acordos"))
+        .header("x-api-key", key)
+        .json(&json!({"opcao": "6x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "an unknown customer");
+    app.stop().await;
+}
