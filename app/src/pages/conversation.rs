@@ -52,7 +52,10 @@ pub fn ConversationPane(id: ConversationId) -> impl IntoView {
         spawn_local(async move {
             match open_conversation(id).await {
                 Ok(d) => {
-                    messages.set(d.messages.clone());
+                    // The answer may have been read before a tick the feed already gave.
+                    let mut fresh = d.messages.clone();
+                    apply_statuses(&mut fresh, statuses);
+                    messages.set(fresh);
                     has_earlier.set(d.has_earlier);
                     detail.set(Some(d));
                     error.set(None);
@@ -162,6 +165,7 @@ pub fn ConversationPane(id: ConversationId) -> impl IntoView {
                     let mut all = older;
                     all.append(ms);
                     *ms = all;
+                    apply_statuses(ms, statuses);
                 });
                 has_earlier.set(more);
             }
