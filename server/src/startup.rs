@@ -146,6 +146,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         graph: GraphClient::new(config.graph_settings())?,
         live: LiveBus::new(&config.redis_namespace),
         wakers: Arc::new(Wakers::default()),
+        webhook_lanes: config.roles.runs_workers().then(Default::default),
         bot: Arc::new(app::backend::bot::BotRuntime::default()),
     };
     if config.demo {
@@ -234,6 +235,10 @@ impl Application {
                     state.clone(),
                     shutdown.clone(),
                 )),
+                tokio::spawn(app::backend::bot::run_sweeper(
+                    state.clone(),
+                    shutdown.clone(),
+                )),
             )
         });
         let router = router(state, &config, shutdown.clone());
@@ -254,9 +259,10 @@ impl Application {
         if let Some(workers) = workers {
             workers.await.context("worker task panicked")??;
         }
-        if let Some((processor, outbox)) = background {
+        if let Some((processor, outbox, sweeper)) = background {
             let _ = processor.await;
             let _ = outbox.await;
+            let _ = sweeper.await;
         }
         tracing::info!("stopped");
         Ok(())

@@ -28,14 +28,14 @@ pub async fn save_integrations(input: IntegrationSettings) -> Result<(), AppErro
     .await
 }
 
-/// "Testar": looks one CPF up in the ERP with the saved settings.
-#[server(client = CsrfClient, endpoint = "integrations/test")]
-pub async fn test_erp(cpf: String) -> Result<String, AppError> {
+/// "Testar": looks one CPF up in the ERP with the settings as the page has them.
+#[server(client = CsrfClient, endpoint = "integrations/test", input = Json)]
+pub async fn test_erp(input: IntegrationSettings, cpf: String) -> Result<String, AppError> {
     use crate::backend::{guard, services::integrations};
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ManageSettings)?;
-        integrations::test(&call.state, &cpf).await
+        integrations::test(&call.state, &input, &cpf).await
     })
     .await
 }

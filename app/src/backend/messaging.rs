@@ -16,7 +16,7 @@ use shared::messaging::{
     Direction, MessageKind, Outbound, SendPolicy,
 };
 use shared::{ChannelId, ContactId, ConversationId, MessageId, Phone, TeamId, UserId};
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::PgConnection;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -153,6 +153,19 @@ pub async fn contact_messages(
 
 // ---- Inbound ------------------------------------------------------------------------------
 
+/// Who wrote, as [`resolve_contact`] found them.
+enum Sender {
+    /// A known identity, with the contact's unresolved conversation on the channel (locked),
+    /// if any.
+    Known {
+        contact: ContactId,
+        active: Option<ConversationId>,
+    },
+    /// An identity seen for the first time; `fresh`: its contact was created just now too, so
+    /// it has no conversations at all.
+    New { contact: ContactId, fresh: bool },
+}
+
 /// Finds the contact behind a channel identity, creating both when new. A new WhatsApp identity
 /// joins an existing contact with the same phone number, so the history follows the person.
 async fn resolve_contact(
@@ -160,25 +173,28 @@ async fn resolve_contact(
     channel: &Channel,
     external_id: &str,
     profile_name: Option<&str>,
-) -> Result<ContactId, AppError> {
-    let known: Option<ContactId> = sqlx::query_scalar(
-        "select contact_id from contact_identities where channel_id = $1 and external_id = $2",
+) -> Result<Sender, AppError> {
+    // The known identity, naming its contact from the profile when it had no name yet, and
+    // its conversation on this channel: one round trip for a message in an ongoing chat.
+    let known: Option<(ContactId, Option<ConversationId>)> = sqlx::query_as(
+        "with known as (
+             select contact_id from contact_identities where channel_id = $1 and external_id = $2),
+         named as (
+             update contacts set name = $3, updated_at = now()
+             from known where contacts.id = known.contact_id and contacts.name is null
+               and $3::text is not null)
+         select contact_id, (select id from conversations
+                             where contact_id = known.contact_id and channel_id = $1
+                               and status <> 'resolved' for update) as active
+         from known",
     )
     .bind(channel.id)
     .bind(external_id)
+    .bind(profile_name)
     .fetch_optional(&mut *tx)
     .await?;
-    if let Some(contact) = known {
-        if let Some(name) = profile_name {
-            sqlx::query(
-                "update contacts set name = $2, updated_at = now() where id = $1 and name is null",
-            )
-            .bind(contact)
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
-        }
-        return Ok(contact);
+    if let Some((contact, active)) = known {
+        return Ok(Sender::Known { contact, active });
     }
     let phone = match channel.kind {
         ChannelKind::Whatsapp => Phone::from_wa_id(external_id).ok(),
@@ -220,7 +236,10 @@ async fn resolve_contact(
     .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 1 {
-        return Ok(contact);
+        return Ok(Sender::New {
+            contact,
+            fresh: existing.is_none(),
+        });
     }
     // Another delivery created the identity first: use its contact, drop ours if we made one.
     if existing.is_none() {
@@ -229,13 +248,17 @@ async fn resolve_contact(
             .execute(&mut *tx)
             .await?;
     }
-    Ok(sqlx::query_scalar(
+    let contact = sqlx::query_scalar(
         "select contact_id from contact_identities where channel_id = $1 and external_id = $2",
     )
     .bind(channel.id)
     .bind(external_id)
     .fetch_one(&mut *tx)
-    .await?)
+    .await?;
+    Ok(Sender::New {
+        contact,
+        fresh: false,
+    })
 }
 
 /// Resolves a conversation (only when its status is `only_from`, when given) and records who
@@ -300,27 +323,36 @@ pub(crate) async fn record_event(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Found {
     Active,
-    Created,
-    Reopened,
+    /// Created or reopened: the timeline event that says so.
+    Opened {
+        event: i64,
+        kind: ConversationEventKind,
+    },
 }
 
-/// The contact's unresolved conversation on this channel; else the last resolved one reopened
-/// when it was resolved within the reopen window; else a new one in the channel's queue.
-async fn active_conversation(
+/// The contact's unresolved conversation on this channel, locked.
+async fn locked_active(
+    tx: &mut PgConnection,
+    contact: ContactId,
+    channel: &Channel,
+) -> Result<Option<ConversationId>, AppError> {
+    Ok(sqlx::query_scalar(
+        "select id from conversations
+         where contact_id = $1 and channel_id = $2 and status <> 'resolved' for update",
+    )
+    .bind(contact)
+    .bind(channel.id)
+    .fetch_optional(&mut *tx)
+    .await?)
+}
+
+/// For a contact with no unresolved conversation on this channel: the last resolved one
+/// reopened when it was resolved within the reopen window; else a new one.
+async fn reopen_or_open(
     tx: &mut PgConnection,
     contact: ContactId,
     channel: &Channel,
 ) -> Result<(ConversationId, Found), AppError> {
-    let select = "select id from conversations
-                  where contact_id = $1 and channel_id = $2 and status <> 'resolved' for update";
-    let found: Option<ConversationId> = sqlx::query_scalar(select)
-        .bind(contact)
-        .bind(channel.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if let Some(id) = found {
-        return Ok((id, Found::Active));
-    }
     // Reopen: back to whoever had it when they are still active, else to the queue. The
     // setting is read only here, not for every message of an ongoing conversation.
     let reopen_within = super::services::inbox::settings(&mut *tx)
@@ -355,22 +387,39 @@ async fn active_conversation(
     // the error rolls back and the webhook is processed again, finding that conversation.
     .await?;
     if let Some(id) = reopened {
-        record_event(
+        let kind = ConversationEventKind::Reopened;
+        let event = record_event(
             tx,
             id,
-            ConversationEventKind::Reopened,
+            kind,
             Author::Customer,
             None,
             serde_json::json!({"reason": "customer_message"}),
         )
         .await?;
-        return Ok((id, Found::Reopened));
+        return Ok((id, Found::Opened { event, kind }));
     }
+    open_conversation(tx, contact, channel).await
+}
+
+/// A new conversation in the channel's queue (or with its bot), with its timeline's first
+/// event, in one statement; the one a concurrent delivery opened first, if any.
+async fn open_conversation(
+    tx: &mut PgConnection,
+    contact: ContactId,
+    channel: &Channel,
+) -> Result<(ConversationId, Found), AppError> {
     let id = ConversationId(Uuid::new_v4());
-    let created = sqlx::query(
-        "insert into conversations (id, contact_id, channel_id, team_id, status, queued_at)
-         values ($1, $2, $3, $4, $5, case when $5 = 'waiting' then now() end)
-         on conflict (contact_id, channel_id) where status <> 'resolved' do nothing",
+    let kind = ConversationEventKind::Created;
+    let event: Option<i64> = sqlx::query_scalar(
+        "with c as (
+             insert into conversations (id, contact_id, channel_id, team_id, status, queued_at)
+             values ($1, $2, $3, $4, $5, case when $5 = 'waiting' then now() end)
+             on conflict (contact_id, channel_id) where status <> 'resolved' do nothing
+             returning id)
+         insert into conversation_events (conversation_id, kind, actor, details)
+         select c.id, $6, 'customer', jsonb_build_object('channel_id', $3::uuid) from c
+         returning id",
     )
     .bind(id)
     .bind(contact)
@@ -381,28 +430,16 @@ async fn active_conversation(
     } else {
         ConversationStatus::Waiting
     })
-    .execute(&mut *tx)
+    .bind(kind)
+    .fetch_optional(&mut *tx)
     .await?;
-    if created.rows_affected() == 1 {
-        record_event(
-            tx,
-            id,
-            ConversationEventKind::Created,
-            Author::Customer,
-            None,
-            serde_json::json!({"channel_id": channel.id}),
-        )
-        .await?;
-        return Ok((id, Found::Created));
+    if let Some(event) = event {
+        return Ok((id, Found::Opened { event, kind }));
     }
-    Ok((
-        sqlx::query_scalar(select)
-            .bind(contact)
-            .bind(channel.id)
-            .fetch_one(&mut *tx)
-            .await?,
-        Found::Active,
-    ))
+    let active = locked_active(tx, contact, channel)
+        .await?
+        .ok_or(AppError::Internal)?;
+    Ok((active, Found::Active))
 }
 
 /// What storing an inbound message did.
@@ -434,65 +471,72 @@ pub async fn record_inbound(
     channel: &Channel,
     msg: &InboundMessage,
 ) -> Result<Stored, AppError> {
+    // No "seen before?" read first: a redelivery finds the message's unique key taken, and
+    // everything it touched on the way rolls back with the transaction.
     let mut tx = state.pool.begin().await?;
-    let seen: bool = sqlx::query_scalar(
-        "select exists (select 1 from messages where channel_id = $1 and provider_message_id = $2)",
-    )
-    .bind(channel.id)
-    .bind(&msg.provider_message_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    if seen {
-        return Ok(Stored::Duplicate);
-    }
-    let contact = resolve_contact(
+    let sender = resolve_contact(
         &mut tx,
         channel,
         &msg.contact_external_id,
         msg.profile_name.as_deref(),
     )
     .await?;
-    let (conversation, found) = active_conversation(&mut tx, contact, channel).await?;
+    let (conversation, found) = match sender {
+        Sender::Known {
+            active: Some(id), ..
+        } => (id, Found::Active),
+        Sender::Known {
+            contact,
+            active: None,
+        } => reopen_or_open(&mut tx, contact, channel).await?,
+        // A contact created just now has nothing to reopen.
+        Sender::New {
+            contact,
+            fresh: true,
+        } => open_conversation(&mut tx, contact, channel).await?,
+        Sender::New {
+            contact,
+            fresh: false,
+        } => match locked_active(&mut tx, contact, channel).await? {
+            Some(id) => (id, Found::Active),
+            None => reopen_or_open(&mut tx, contact, channel).await?,
+        },
+    };
     let at = msg.timestamp.min(Utc::now());
     let id = MessageId(Uuid::new_v4());
-    let inserted: Option<i64> = sqlx::query_scalar(
-        "insert into messages (id, conversation_id, channel_id, direction, author, kind, body,
-             content, provider_message_id, provider_timestamp)
-         values ($1, $2, $3, 'inbound', 'customer', $4, $5, $6, $7, $8)
-         on conflict (channel_id, provider_message_id) do nothing
-         returning seq",
-    )
-    .bind(id)
-    .bind(conversation)
-    .bind(channel.id)
-    .bind(msg.kind)
-    .bind(&msg.text)
-    .bind(&msg.content)
-    .bind(&msg.provider_message_id)
-    .bind(at)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(seq) = inserted else {
-        // A concurrent delivery of the same message won; roll back what we created.
-        return Ok(Stored::Duplicate);
-    };
-    let (team_id, assignee_id, status): (Option<TeamId>, Option<UserId>, ConversationStatus) =
+    let stored: Option<(i64, Option<TeamId>, Option<UserId>, ConversationStatus)> =
         sqlx::query_as(&format!(
-            "update conversations set
-             last_customer_message_at = greatest(coalesce(last_customer_message_at, $2), $2),
-             last_message_at = greatest(last_message_at, now()), updated_at = now(),
-             unread_count = unread_count + 1,
-             last_message_preview = left($3, 200), last_message_author = 'customer',
-             search_tsv = {}
-         where id = $1 returning team_id, assignee_id, status",
-            search_append("search_tsv", 4)
+            "with m as (
+                 insert into messages (id, conversation_id, channel_id, direction, author, kind,
+                     body, content, provider_message_id, provider_timestamp)
+                 values ($1, $2, $3, 'inbound', 'customer', $4, $5, $6, $7, $8)
+                 on conflict (channel_id, provider_message_id) do nothing
+                 returning seq)
+             update conversations set
+                 last_customer_message_at = greatest(coalesce(last_customer_message_at, $8), $8),
+                 last_message_at = greatest(last_message_at, now()), updated_at = now(),
+                 unread_count = unread_count + 1,
+                 last_message_preview = left($9, 200), last_message_author = 'customer',
+                 search_tsv = {}
+             from m where id = $2
+             returning m.seq, team_id, assignee_id, status",
+            search_append("search_tsv", 5)
         ))
+        .bind(id)
         .bind(conversation)
+        .bind(channel.id)
+        .bind(msg.kind)
+        .bind(&msg.text)
+        .bind(&msg.content)
+        .bind(&msg.provider_message_id)
         .bind(at)
         .bind(msg.text.as_deref().unwrap_or(msg.kind.label()))
-        .bind(&msg.text)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
+    let Some((seq, team_id, assignee_id, status)) = stored else {
+        // Delivered before (or by a concurrent delivery): roll back what we touched.
+        return Ok(Stored::Duplicate);
+    };
     tx.commit().await?;
     state
         .live
@@ -509,9 +553,24 @@ pub async fn record_inbound(
             },
         )
         .await;
-    if found != Found::Active {
-        super::distribution::conversation_changed(state, conversation, None).await;
-        super::distribution::distribute_soon(state);
+    if let Found::Opened { event, kind } = found {
+        state
+            .live
+            .publish(
+                &state.redis,
+                &LiveEvent::ConversationChanged {
+                    conversation_id: conversation,
+                    event_id: event,
+                    kind,
+                    team_id,
+                    assignee_id,
+                    previous_assignee_id: None,
+                },
+            )
+            .await;
+        if status == ConversationStatus::Waiting {
+            super::distribution::distribute_soon(state);
+        }
     }
     if status == ConversationStatus::Bot {
         super::bot::wake(state, conversation);
@@ -669,74 +728,135 @@ pub struct SendRequest {
     pub author_user: Option<UserId>,
     /// Makes a retried request idempotent (the same id returns the first message).
     pub client_id: Option<String>,
+    /// Deliver from this task, before returning, instead of through the outbox: the bot's
+    /// replies, which its run sends in order. The outbox still retries a failed attempt.
+    pub deliver_now: bool,
 }
 
-#[derive(sqlx::FromRow)]
-struct ConversationForSend {
-    status: ConversationStatus,
+/// What sending needs to know of a conversation.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ConversationForSend {
+    pub status: ConversationStatus,
     team_id: Option<TeamId>,
     assignee_id: Option<UserId>,
     channel_id: ChannelId,
-    kind: ChannelKind,
+    pub kind: ChannelKind,
     last_customer_message_at: Option<DateTime<Utc>>,
+    /// The contact's identity on the channel.
+    recipient: Option<String>,
 }
+
+/// The columns of [`ConversationForSend`], for a query over `conversations c` joined with
+/// `channels ch`.
+pub const CONVERSATION_FOR_SEND: &str = "c.status, c.team_id, c.assignee_id, c.channel_id, \
+    ch.kind, c.last_customer_message_at, \
+    (select ci.external_id from contact_identities ci \
+     where ci.contact_id = c.contact_id and ci.channel_id = c.channel_id \
+     order by ci.created_at limit 1) as recipient";
 
 /// Checks the provider's limits and the customer-service window, then queues the message for
 /// delivery (webchat and private notes need no provider and are final at once).
 pub async fn send(state: &AppState, request: SendRequest) -> Result<MessageView, AppError> {
-    let conv: ConversationForSend = sqlx::query_as(
-        "select c.status, c.team_id, c.assignee_id, c.channel_id, ch.kind,
-             c.last_customer_message_at
-         from conversations c join channels ch on ch.id = c.channel_id where c.id = $1",
-    )
+    let conv: ConversationForSend = sqlx::query_as(&format!(
+        "select {CONVERSATION_FOR_SEND}
+         from conversations c join channels ch on ch.id = c.channel_id where c.id = $1"
+    ))
     .bind(request.conversation)
     .fetch_optional(&state.pool)
     .await?
     .ok_or(AppError::NotFound)?;
+    send_in(state, &conv, request).await
+}
+
+/// [`send`], for a caller that has read the conversation already.
+pub async fn send_in(
+    state: &AppState,
+    conv: &ConversationForSend,
+    request: SendRequest,
+) -> Result<MessageView, AppError> {
     if let Some(client_id) = &request.client_id {
         if client_id.is_empty() || client_id.len() > 100 {
             return Err(AppError::BadRequest);
         }
-        if let Some(existing) =
-            existing_by_client_id(state, request.conversation, client_id).await?
-        {
-            return Ok(existing);
-        }
     }
     let is_note = matches!(request.outbound, Outbound::Note { .. });
-    if conv.status == ConversationStatus::Resolved && !is_note {
-        return Err(AppError::ConversationResolved);
-    }
-    request
-        .outbound
-        .check(conv.kind)
-        .map_err(AppError::Outbound)?;
-    let policy = window_check(
-        conv.kind,
-        &request.outbound,
-        request.author,
-        conv.last_customer_message_at,
-        Utc::now(),
-    )
-    .map_err(AppError::Window)?;
+    let checked = (if conv.status == ConversationStatus::Resolved && !is_note {
+        Err(AppError::ConversationResolved)
+    } else {
+        Ok(())
+    })
+    .and_then(|()| {
+        request
+            .outbound
+            .check(conv.kind)
+            .map_err(AppError::Outbound)
+    })
+    .and_then(|()| {
+        window_check(
+            conv.kind,
+            &request.outbound,
+            request.author,
+            conv.last_customer_message_at,
+            Utc::now(),
+        )
+        .map_err(AppError::Window)
+    });
+    let policy = match checked {
+        Ok(policy) => policy,
+        Err(refused) => {
+            // A retry of a send that went through answers with that message, whatever changed.
+            if let Some(client_id) = &request.client_id {
+                if let Some(existing) =
+                    existing_by_client_id(state, request.conversation, client_id).await?
+                {
+                    return Ok(existing);
+                }
+            }
+            return Err(refused);
+        }
+    };
     let (status, queued) = match (is_note, conv.kind) {
         (true, _) => (None, false),
         (false, ChannelKind::Webchat) => (Some(DeliveryStatus::Sent), false),
         (false, _) => (Some(DeliveryStatus::Queued), true),
     };
+    // Stored already claimed for this task's attempt, as the outbox's claim would leave it.
+    let claimed = queued && request.deliver_now;
     let id = MessageId(Uuid::new_v4());
-    let mut tx: Transaction<'_, Postgres> = state.pool.begin().await?;
-    let inserted: Option<i64> = sqlx::query_scalar(
-        "insert into messages (id, conversation_id, channel_id, direction, author, author_user_id,
-             kind, body, content, client_id, status, status_at, next_attempt_at, human_agent_tag,
-             provider_timestamp)
-         values ($1, $2, $3, 'outbound', $4, $5, $6, $7, $8, $9, $10,
-             case when $10 is null then null else now() end,
-             case when $11 then now() else null end, $12,
-             case when $11 then null else now() end)
-         on conflict (conversation_id, client_id) do nothing
-         returning seq",
-    )
+    // One statement (atomic without a transaction): the message, the conversation's summary
+    // and, for an agent's first reply, the timeline event; the answer is the stored message,
+    // as it is before the outbox gets to it.
+    let stored: Option<MessageRow> = sqlx::query_as(&format!(
+        "with m as (
+             insert into messages (id, conversation_id, channel_id, direction, author,
+                 author_user_id, kind, body, content, client_id, status, status_at,
+                 next_attempt_at, human_agent_tag, provider_timestamp, attempts)
+             values ($1, $2, $3, 'outbound', $4, $5, $6, $7, $8, $9, $10,
+                 case when $10 is null then null else now() end,
+                 case when $16 then now() + interval '2 minutes'
+                      when $11 then now() end, $12,
+                 case when $11 then null else now() end, case when $16 then 1 else 0 end)
+             on conflict (conversation_id, client_id) do nothing
+             returning *),
+         c as (
+             update conversations c set last_message_at = now(), updated_at = now(),
+                 first_response_at = case when $13 and c.first_response_at is null then now()
+                                          else c.first_response_at end,
+                 last_agent_message_at = case when $13 then now()
+                                              else c.last_agent_message_at end,
+                 last_message_preview = left($14, 200), last_message_author = $4,
+                 search_tsv = {}
+             from conversations old, m
+             where c.id = m.conversation_id and old.id = c.id and not $15
+             returning ($13 and old.first_response_at is null) as first),
+         e as (
+             insert into conversation_events (conversation_id, kind, actor, actor_user_id, details)
+             select $2, 'first_response'::conversation_event_kind, 'agent'::message_author, $5,
+                 jsonb_build_object('message_id', $1::uuid)
+             from c where c.first)
+         select {MESSAGE_COLUMNS} from m join channels ch on ch.id = m.channel_id",
+        search_append("c.search_tsv", 7)
+    ))
     .bind(id)
     .bind(request.conversation)
     .bind(conv.channel_id)
@@ -749,51 +869,21 @@ pub async fn send(state: &AppState, request: SendRequest) -> Result<MessageView,
     .bind(status)
     .bind(queued)
     .bind(policy == SendPolicy::HumanAgentTag)
-    .fetch_optional(&mut *tx)
+    .bind(request.author == Author::Agent)
+    .bind(request.outbound.preview())
+    .bind(is_note)
+    .bind(claimed)
+    .fetch_optional(&state.pool)
     .await?;
-    let Some(seq) = inserted else {
-        drop(tx);
+    let Some(row) = stored else {
         let client_id = request.client_id.as_deref().unwrap_or_default();
         return existing_by_client_id(state, request.conversation, client_id)
             .await?
             .ok_or(AppError::Internal);
     };
-    if !is_note {
-        let first_response: bool = sqlx::query_scalar(&format!(
-            "update conversations c set last_message_at = now(), updated_at = now(),
-                 first_response_at = case when $2 and c.first_response_at is null then now()
-                                          else c.first_response_at end,
-                 last_agent_message_at = case when $2 then now() else c.last_agent_message_at end,
-                 last_message_preview = left($3, 200), last_message_author = $4,
-                 search_tsv = {}
-             from conversations old where c.id = $1 and old.id = c.id
-             returning ($2 and old.first_response_at is null)",
-            search_append("c.search_tsv", 5)
-        ))
-        .bind(request.conversation)
-        .bind(request.author == Author::Agent)
-        .bind(request.outbound.preview())
-        .bind(request.author)
-        .bind(request.outbound.body())
-        .fetch_one(&mut *tx)
-        .await?;
-        if first_response {
-            record_event(
-                &mut tx,
-                request.conversation,
-                ConversationEventKind::FirstResponse,
-                Author::Agent,
-                request.author_user,
-                serde_json::json!({"message_id": id}),
-            )
-            .await?;
-        }
-    }
-    tx.commit().await?;
-    // Read back before waking the outbox: the answer shows the message as stored (queued),
-    // not wherever delivery has got to a moment later. Announced before it is delivered, so
-    // browsers learn of the message before its ticks.
-    let view = message(&state.pool, id).await?.ok_or(AppError::Internal)?;
+    let content = claimed.then(|| row.content.clone());
+    let view: MessageView = row.into();
+    // Announced before it is delivered, so browsers learn of the message before its ticks.
     state
         .live
         .publish(
@@ -802,15 +892,28 @@ pub async fn send(state: &AppState, request: SendRequest) -> Result<MessageView,
                 conversation_id: request.conversation,
                 channel_id: conv.channel_id,
                 message_id: id,
-                seq,
+                seq: view.seq,
                 team_id: conv.team_id,
                 assignee_id: conv.assignee_id,
                 inbound: false,
             },
         )
         .await;
-    if queued {
-        state.wakers.outbox.notify_one();
+    match content {
+        Some(content) => {
+            let due = Due {
+                id,
+                conversation_id: request.conversation,
+                channel_id: conv.channel_id,
+                content,
+                attempts: 1,
+                human_agent_tag: policy == SendPolicy::HumanAgentTag,
+                recipient: conv.recipient.clone(),
+            };
+            deliver(state, due).await?;
+        }
+        None if queued => state.wakers.outbox.notify_one(),
+        None => {}
     }
     Ok(view)
 }
@@ -945,19 +1048,27 @@ async fn deliver(state: &AppState, due: Due) -> Result<(), AppError> {
     let policy = &state.graph.settings.retry;
     match result {
         Ok(provider_id) => {
-            let done = sqlx::query(
+            // Receipts can beat the send's own answer: whether any wait for this id comes back
+            // with the update, so the common case costs one statement.
+            let done: Option<bool> = sqlx::query_scalar(
                 "update messages set status = 'sent', status_at = now(), provider_message_id = $2,
                      provider_timestamp = now(), next_attempt_at = null
-                 where id = $1 and status = 'queued'",
+                 where id = $1 and status = 'queued'
+                 returning exists (select 1 from message_receipts
+                                   where channel_id = $3 and provider_message_id = $2)",
             )
             .bind(due.id)
             .bind(&provider_id)
-            .execute(&state.pool)
+            .bind(due.channel_id)
+            .fetch_optional(&state.pool)
             .await?;
-            if done.rows_affected() == 1 {
+            if done.is_some() {
                 publish_status(state, &due, DeliveryStatus::Sent).await;
             }
-            apply_pending_receipts(state, due.channel_id, &provider_id).await
+            if done != Some(false) {
+                apply_pending_receipts(state, due.channel_id, &provider_id).await?;
+            }
+            Ok(())
         }
         Err(e) if e.retryable && due.attempts < policy.max_attempts => {
             // PostgreSQL intervals hold microseconds at most.
@@ -1044,12 +1155,15 @@ async fn apply_pending_receipts(
     Ok(())
 }
 
+/// Conversations whose messages are being delivered at the same time.
+const OUTBOX_CONCURRENCY: usize = 16;
+
 /// Delivers queued messages until `shutdown`: woken at once by sends on this instance, and every
 /// second for retries and sends queued by other instances.
 pub async fn run_outbox(state: AppState, shutdown: tokio_util::sync::CancellationToken) {
     use futures::StreamExt;
     while !shutdown.is_cancelled() {
-        let batch = match claim_due(&state, 32).await {
+        let batch = match claim_due(&state, 64).await {
             Ok(batch) => batch,
             Err(_) => {
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -1064,13 +1178,27 @@ pub async fn run_outbox(state: AppState, shutdown: tokio_util::sync::Cancellatio
             }
             continue;
         }
-        futures::stream::iter(batch)
-            .for_each_concurrent(8, |due| {
+        // One conversation's messages go out in order (a bot's text, then its menu);
+        // different conversations side by side.
+        let mut groups: Vec<Vec<Due>> = Vec::new();
+        for due in batch {
+            match groups
+                .iter_mut()
+                .find(|g| g[0].conversation_id == due.conversation_id)
+            {
+                Some(group) => group.push(due),
+                None => groups.push(vec![due]),
+            }
+        }
+        futures::stream::iter(groups)
+            .for_each_concurrent(OUTBOX_CONCURRENCY, |group| {
                 let state = state.clone();
                 async move {
-                    let id = due.id;
-                    if let Err(e) = deliver(&state, due).await {
-                        tracing::error!(message = %id, error = ?e, "outbox bookkeeping failed");
+                    for due in group {
+                        let id = due.id;
+                        if let Err(e) = deliver(&state, due).await {
+                            tracing::error!(message = %id, error = ?e, "outbox bookkeeping failed");
+                        }
                     }
                 }
             })

@@ -61,6 +61,9 @@ pub struct AppState {
     /// Live events across instances.
     pub live: super::live::LiveBus,
     pub wakers: Arc<super::messaging::Wakers>,
+    /// On an instance that runs the background work: webhooks are processed where they
+    /// arrive, one contact at a time. None on a web-only instance (the workers poll).
+    pub webhook_lanes: Option<Arc<super::webhooks::WebhookLanes>>,
     /// The chatbot's flows, settings and HTTP client.
     pub bot: Arc<super::bot::BotRuntime>,
 }

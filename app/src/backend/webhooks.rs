@@ -115,36 +115,85 @@ pub async fn accept(
     }
     let payload: Value = serde_json::from_slice(body)
         .map_err(|_| WebhookRejection::Malformed("o corpo não é JSON válido".into()))?;
-    parse(kind, &payload).map_err(|e| WebhookRejection::Malformed(e.0))?;
+    let events = parse(kind, &payload).map_err(|e| WebhookRejection::Malformed(e.0))?;
     // The raw text, not the re-serialized value: PostgreSQL parses it once into jsonb.
     let text = std::str::from_utf8(body)
         .map_err(|_| WebhookRejection::Malformed("o corpo não é UTF-8".into()))?;
-    sqlx::query("insert into webhook_events (provider, payload) values ($1, $2::jsonb)")
-        .bind(kind)
-        .bind(text)
-        .execute(&state.pool)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = ?e, "webhook not stored");
-            WebhookRejection::Internal
-        })?;
-    state.wakers.webhooks.notify_one();
+    // On an instance that processes, the delivery is stored already claimed (as the
+    // processor's claim would leave it) and processed right away by this instance; should it
+    // stop halfway, the claim expires and any processor takes the stored copy.
+    let inline = state.webhook_lanes.clone();
+    let id: i64 = sqlx::query_scalar(
+        "insert into webhook_events (provider, payload, attempts, next_attempt_at)
+         values ($1, $2::jsonb, $3, now() + $3 * interval '1 minute') returning id",
+    )
+    .bind(kind)
+    .bind(text)
+    .bind(i32::from(inline.is_some()))
+    .fetch_one(&state.pool)
+    .await
+    .map_err(|e| {
+        tracing::error!(error = ?e, "webhook not stored");
+        WebhookRejection::Internal
+    })?;
+    match inline {
+        Some(lanes) => {
+            let state = state.clone();
+            let key = contact_key(&payload);
+            tokio::spawn(async move {
+                let _turn = lanes.enter(&key).await;
+                if let Err(e) = process_one(&state, id, kind, Some(events), 1).await {
+                    tracing::error!(event = id, error = ?e, "webhook bookkeeping failed");
+                }
+            });
+        }
+        None => state.wakers.webhooks.notify_one(),
+    }
     Ok(())
 }
 
-/// Processes one stored delivery. `Ok(true)` when every event found its channel.
-async fn process(state: &AppState, kind: ChannelKind, payload: &Value) -> Result<bool, AppError> {
-    let events = match parse(kind, payload) {
-        Ok(events) => events,
-        Err(e) => {
-            // Checked before storing, so only a parser change could get here.
-            tracing::error!(error = ?e, "stored webhook no longer parses");
-            return Ok(false);
+/// Keeps one contact's deliveries in order on this instance (by hash of the contact), and
+/// bounds how many are processed at once.
+pub struct WebhookLanes {
+    lanes: Vec<tokio::sync::Mutex<()>>,
+    permits: tokio::sync::Semaphore,
+}
+
+impl Default for WebhookLanes {
+    fn default() -> Self {
+        Self {
+            lanes: (0..256).map(|_| tokio::sync::Mutex::new(())).collect(),
+            permits: tokio::sync::Semaphore::new(PROCESSING_CONCURRENCY),
         }
-    };
+    }
+}
+
+impl WebhookLanes {
+    /// Waits for the contact's turn (first come, first served), then for a free slot.
+    pub async fn enter(
+        &self,
+        contact: &str,
+    ) -> (
+        tokio::sync::MutexGuard<'_, ()>,
+        Option<tokio::sync::SemaphorePermit<'_>>,
+    ) {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        let hash = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+            .hash_one(contact);
+        let lane = self.lanes[hash as usize % self.lanes.len()].lock().await;
+        (lane, self.permits.acquire().await.ok())
+    }
+}
+
+/// Processes one stored delivery. `Ok(true)` when every event found its channel.
+async fn process(
+    state: &AppState,
+    kind: ChannelKind,
+    events: &[ProviderEvent],
+) -> Result<bool, AppError> {
     let channels = state.channels.all(&state.pool, &state.secrets).await?;
     let mut routed = true;
-    for event in &events {
+    for event in events {
         let external = match event {
             ProviderEvent::Message(m) => &m.channel_external_id,
             ProviderEvent::Receipt(r) => &r.channel_external_id,
@@ -187,7 +236,7 @@ async fn process(state: &AppState, kind: ChannelKind, payload: &Value) -> Result
 const MAX_PROCESSING_ATTEMPTS: i32 = 10;
 
 /// Contacts whose deliveries are processed at the same time.
-const PROCESSING_CONCURRENCY: usize = 8;
+const PROCESSING_CONCURRENCY: usize = 16;
 
 /// Who a delivery is about (WhatsApp sender or status recipient, Messenger/Instagram sender):
 /// one contact's deliveries are processed in order.
@@ -207,10 +256,14 @@ async fn process_one(
     state: &AppState,
     id: i64,
     kind: ChannelKind,
-    payload: &Value,
+    events: Option<Vec<ProviderEvent>>,
     attempts: i32,
 ) -> Result<(), AppError> {
-    let outcome = process(state, kind, payload).await;
+    // None: stored, but no longer parses (only a parser change could do that).
+    let outcome = match events {
+        Some(events) => process(state, kind, &events).await,
+        None => Ok(false),
+    };
     let (done, note, retry_in) = match outcome {
         Ok(true) => (true, "ok".to_owned(), None),
         Ok(false) => (true, "unroutable".to_owned(), None),
@@ -268,8 +321,19 @@ pub async fn process_pending(state: &AppState, limit: i64) -> Result<usize, AppE
     }
     futures::stream::iter(groups)
         .for_each_concurrent(PROCESSING_CONCURRENCY, |group| async move {
+            // The same lanes as deliveries processed where they arrived, when this instance
+            // has them.
+            let _turn = match (&state.webhook_lanes, group.first()) {
+                (Some(lanes), Some(first)) => Some(lanes.enter(&contact_key(&first.2)).await),
+                _ => None,
+            };
             for (id, kind, payload, attempts) in group {
-                if let Err(e) = process_one(state, id, kind, &payload, attempts).await {
+                let events = parse(kind, &payload)
+                    .inspect_err(|e| {
+                        tracing::error!(event = id, error = ?e, "stored webhook no longer parses")
+                    })
+                    .ok();
+                if let Err(e) = process_one(state, id, kind, events, attempts).await {
                     tracing::error!(event = id, error = ?e, "webhook bookkeeping failed");
                 }
             }

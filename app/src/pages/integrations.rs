@@ -73,10 +73,10 @@ fn IntegrationsForm(settings: IntegrationSettings) -> impl IntoView {
         "Nenhum valor salvo."
     };
     let ops_for_submit = ops.clone();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // What the page says now: saved with "Salvar", or tried with "Testar" before saving.
+    let on_page = move || {
         let number = |s: RwSignal<String>| s.get_untracked().trim().parse::<u64>().unwrap_or(0);
-        let input = IntegrationSettings {
+        IntegrationSettings {
             base_url: base_url.get_untracked(),
             auth_header: auth_header.get_untracked(),
             auth_value: auth_value.get_untracked(),
@@ -95,8 +95,12 @@ fn IntegrationsForm(settings: IntegrationSettings) -> impl IntoView {
             demo,
             mock_latency_ms: number(latency),
             mock_failure_percent: number(failures).min(255) as u8,
-        };
-        save.dispatch(SaveIntegrations { input });
+        }
+    };
+    let on_page_for_test = on_page.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(SaveIntegrations { input: on_page() });
     };
     view! {
         <form class="flex flex-col gap-6" on:submit=on_submit>
@@ -116,7 +120,10 @@ fn IntegrationsForm(settings: IntegrationSettings) -> impl IntoView {
                     <summary class="cursor-pointer text-sm font-semibold">"Caminhos e mapeamento de campos por operação"</summary>
                     <p class="mt-2 text-sm text-tinta-suave">
                         "Deixe em branco para o padrão. Caminhos aceitam {cpf}, {cliente} e {fatura}. O mapeamento é um JSON do nosso campo para o caminho no JSON do ERP, como "
-                        <code class="codigo-inline">"{\"nome\": \"dados.nome_completo\"}"</code>"."
+                        <code class="codigo-inline">"{\"nome\": \"dados.nome_completo\"}"</code>
+                        ". A chave \".\" diz onde está a resposta ("<code class="codigo-inline">"{\".\": \"resultado.itens\"}"</code>
+                        ") e campos nossos com ponto preenchem dados aninhados, como "
+                        <code class="codigo-inline">"primeira_parcela.valor"</code>"."
                     </p>
                     <div class="mt-3 flex flex-col gap-4">
                         {ops.into_iter().map(|(op, path, map)| {
@@ -160,7 +167,9 @@ fn IntegrationsForm(settings: IntegrationSettings) -> impl IntoView {
                 <div class="flex items-end gap-2">
                     <TextField label="CPF para testar" name="cpf_teste" value=cpf />
                     <button type="button" class="botao-secundario" disabled=move || test.pending().get()
-                        on:click=move |_| { test.dispatch(TestErp { cpf: cpf.get_untracked() }); }>
+                        on:click=move |_| {
+                            test.dispatch(TestErp { input: on_page_for_test(), cpf: cpf.get_untracked() });
+                        }>
                         "Testar"
                     </button>
                 </div>
@@ -172,7 +181,7 @@ fn IntegrationsForm(settings: IntegrationSettings) -> impl IntoView {
                 }
                 Err(e) => view! { <p class="alerta-erro" role="alert">{e.message()}</p> }.into_any(),
             })}
-            <p class="text-xs text-tinta-suave">"O teste usa as configurações salvas."</p>
+            <p class="text-xs text-tinta-suave">"O teste usa o que está na página, mesmo antes de salvar."</p>
         </form>
     }
 }

@@ -357,32 +357,123 @@ async fn joao_negotiates_in_six_instalments_and_receives_pix_data() {
 }
 
 #[tokio::test]
-async fn declining_the_offers_hands_joao_to_the_negotiation_team() {
+async fn declining_the_offers_or_asking_for_help_hands_joao_to_the_negotiation_team() {
     let (app, graph) = bot_app(BotConfig::default()).await;
-    let mut joao = Customer::new(&app, &graph, "5511922222223");
-    joao.pick_from_menu("oi", "negociar").await;
-    joao.say("222.222.222-22").await;
-    let offers = joao.until(|s| s.kind == "list").await.pop().unwrap();
-    joao.tap(option(&offers, "recusar"), true).await;
-    let handoff = joao.expect(1).await.remove(0);
+    // Tapped, or typed: "ajuda" is the offer's own option here, not the generic help text, and
+    // "atendente" goes to the team the negotiation flow names.
+    let ways = [
+        ("recusar", true),
+        ("ajuda", true),
+        ("ajuda", false),
+        ("Atendente", false),
+    ];
+    for (n, (answer, tapped)) in ways.into_iter().enumerate() {
+        let mut joao = Customer::new(&app, &graph, &format!("551192222222{n}"));
+        joao.pick_from_menu("oi", "negociar").await;
+        joao.say("222.222.222-22").await;
+        let offers = joao.until(|s| s.kind == "list").await.pop().unwrap();
+        if tapped {
+            joao.tap(option(&offers, answer), true).await;
+        } else {
+            joao.say(answer).await;
+        }
+        let handoff = joao.expect(1).await.remove(0);
+        let text = &handoff.text;
+        assert!(
+            text.contains("equipe de *Negociação*") || text.contains("transferir você"),
+            "{answer}: {handoff:?}"
+        );
+        wait_until(|| async { joao.conversation_status().await == "waiting" }).await;
+        let team: String = sqlx::query_scalar(
+            "select t.name from conversations c join teams t on t.id = c.team_id
+             join contact_identities ci on ci.contact_id = c.contact_id
+                                       and ci.channel_id = c.channel_id
+             where ci.external_id = $1",
+        )
+        .bind(&joao.wa_id)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+        assert_eq!(team, "Negociação", "{answer}");
+        // From now on a human answers: the bot stays quiet.
+        joao.say("alô?").await;
+        app.settle().await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(joao.all().len(), joao.read, "the bot said nothing more");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn maria_asks_to_negotiate_and_learns_she_owes_nothing() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    let mut maria = Customer::new(&app, &graph, "5511911111112");
+    maria.pick_from_menu("boa tarde", "negociar").await;
+    maria.say("111.111.111-11").await;
+    let replies = maria.until(|s| s.kind == "button").await;
+    let last = replies.last().unwrap();
     assert!(
-        handoff.text.contains("equipe de *Negociação*"),
-        "{handoff:?}"
+        last.text
+            .contains("Você está em dia, Maria: não há débitos para negociar"),
+        "{replies:?}"
     );
-    wait_until(|| async { joao.conversation_status().await == "waiting" }).await;
-    let team: String = sqlx::query_scalar(
-        "select t.name from conversations c join teams t on t.id = c.team_id
-         where c.status = 'waiting' order by c.created_at desc limit 1",
+    maria.tap(option(last, "encerrar"), false).await;
+    let bye = maria.expect(1).await.remove(0);
+    assert!(bye.text.contains("Obrigada pelo contato"), "{bye:?}");
+    wait_until(|| async { maria.conversation_status().await == "resolved" }).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_first_message_asking_for_a_person_skips_the_menu() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    let mut c = Customer::new(&app, &graph, "5511944444444");
+    c.say("ATENDENTE").await;
+    let handoff = c.expect(1).await.remove(0);
+    assert!(handoff.text.contains("transferir você"), "{handoff:?}");
+    wait_until(|| async { c.conversation_status().await == "waiting" }).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_the_bot_never_read_is_answered_by_the_sweep() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    let mut c = Customer::new(&app, &graph, "5511955555555");
+    c.say("oi").await;
+    c.expect(1).await;
+    // As if the instance had stopped between storing the next message and running the bot:
+    // the message is stored, the bot's session not advanced.
+    let conversation: String = sqlx::query_scalar(
+        "select c.id::text from conversations c join contact_identities ci
+             on ci.contact_id = c.contact_id and ci.channel_id = c.channel_id
+         where ci.external_id = $1",
     )
+    .bind(&c.wa_id)
     .fetch_one(&app.state.pool)
     .await
     .unwrap();
-    assert_eq!(team, "Negociação");
-    // From now on a human answers: the bot stays quiet.
-    joao.say("alô?").await;
-    app.settle().await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert_eq!(joao.all().len(), joao.read, "the bot said nothing more");
+    sqlx::query(
+        "insert into messages (id, conversation_id, channel_id, direction, author, kind, body,
+             provider_message_id)
+         select gen_random_uuid(), c.id, c.channel_id, 'inbound', 'customer', 'text', '1',
+             'wamid.SWEEP1'
+         from conversations c where c.id = $1::uuid",
+    )
+    .bind(&conversation)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "update conversations set last_customer_message_at = now() - interval '1 minute'
+         where id = $1::uuid",
+    )
+    .bind(&conversation)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    // The sweep runs every 10 s and answers option 1 (second copy: the CPF question).
+    let ask = c.expect(1).await.remove(0);
+    assert!(ask.text.contains("CPF"), "{ask:?}");
     app.stop().await;
 }
 
@@ -537,29 +628,43 @@ async fn the_erp_connector_is_configured_and_tested_from_integrations() {
     );
     assert_eq!(current["auth_value_set"], true);
 
-    let tested: String = admin
-        .call("integrations/test", &[("cpf", "111.111.111-11")])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let test = |input: Value, cpf: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .call_json("integrations/test", &json!({"input": input, "cpf": cpf}))
+                .await
+                .json::<String>()
+                .await
+                .unwrap()
+        }
+    };
+    let tested = test(current.clone(), "111.111.111-11").await;
     assert!(tested.starts_with("Conexão OK"), "{tested}");
     assert!(tested.contains("Maria Silva"), "{tested}");
 
-    // A wrong key: the ERP's refusal, in Portuguese.
+    // A wrong key typed on the page is tried before it is saved: the ERP's refusal, in
+    // Portuguese; the saved settings still work.
     let mut input = current.clone();
     input["auth_value"] = json!("chave-errada");
+    let tested = test(input.clone(), "111.111.111-11").await;
+    assert!(tested.contains("HTTP 401"), "{tested}");
+    let tested = test(current.clone(), "111.111.111-11").await;
+    assert!(tested.starts_with("Conexão OK"), "{tested}");
+    // Saved, the bot uses it too.
     let r = admin
         .call_json("integrations/save", &json!({"input": input}))
         .await;
     assert_eq!(r.status(), 200);
-    let tested: String = admin
-        .call("integrations/test", &[("cpf", "111.111.111-11")])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mut blank = current.clone();
+    blank["auth_value"] = json!("");
+    let tested = test(blank, "111.111.111-11").await;
     assert!(tested.contains("HTTP 401"), "{tested}");
+    // An address typed wrong is caught before saving too.
+    let mut unreachable = current.clone();
+    unreachable["base_url"] = json!("http://127.0.0.1:9/erp");
+    let tested = test(unreachable, "111.111.111-11").await;
+    assert!(tested.starts_with("Falha"), "{tested}");
 
     // Bad input is refused before anything is stored.
     let mut bad = current.clone();
@@ -695,7 +800,10 @@ async fn the_erp_key_is_stored_sealed_never_in_clear() {
     assert!(stored.starts_with("sealed:"), "{stored}");
     assert!(!stored.contains("demo-erp-chave"));
     let tested: String = admin
-        .call("integrations/test", &[("cpf", "22222222222")])
+        .call_json(
+            "integrations/test",
+            &json!({"input": input, "cpf": "22222222222"}),
+        )
         .await
         .json()
         .await

@@ -134,11 +134,6 @@ fn table(ids: &Ids) -> Vec<Row> {
         ("api-tokens/list", AdminOnly, vec![]),
         ("integrations/get", AdminOnly, vec![]),
         ("channels/flows", AdminOnly, vec![]),
-        (
-            "integrations/test",
-            AdminOnly,
-            vec![("cpf", "111.111.111-11".to_owned())],
-        ),
         // The demo simulator is public (in demo mode).
         ("demo/enabled", Anyone, vec![]),
         (
@@ -192,6 +187,13 @@ fn json_table(ids: &Ids) -> Vec<(&'static str, Allowed, serde_json::Value)> {
                     "allowed_origins": ["https://loja.com.br"]}}}),
         ),
         ("inbox/list", SignedIn, json!({"query": {"tab": "mine"}})),
+        (
+            "integrations/test",
+            AdminOnly,
+            json!({"cpf": "111.111.111-11", "input": {"base_url": "", "auth_header": "",
+                "auth_value": "", "timeout_ms": 5000, "paths": {}, "mappings": {},
+                "reminder_minutes": 5, "close_minutes": 10}}),
+        ),
         (
             "integrations/save",
             AdminOnly,

@@ -273,21 +273,24 @@ impl Run<'_> {
         self.state
             .vars
             .insert("resposta".into(), Value::String(text.clone()));
-        match self.state.status {
-            Status::HandedOff => return,
-            Status::Ended => return self.restart(),
-            Status::AwaitingResult | Status::AwaitingInput | Status::Recovering => {}
+        if self.state.status == Status::HandedOff {
+            return;
         }
-        let word = choice
-            .as_deref()
-            .and_then(global_word)
-            .or_else(|| global_word(&text));
+        // An option the current block offers wins over a global word: the flow's author
+        // chose it there (a "Preciso de ajuda" option that leads to a team, say).
+        let offered =
+            self.state.status == Status::AwaitingInput && self.offers(&text, choice.as_deref());
+        let word = if offered {
+            None
+        } else {
+            choice
+                .as_deref()
+                .and_then(global_word)
+                .or_else(|| global_word(&text))
+        };
         match word {
             Some(GlobalWord::Menu) => return self.restart(),
-            Some(GlobalWord::Agent) => {
-                let msg = self.bot.settings.handoff_message.clone();
-                return self.hand_off(None, &msg);
-            }
+            Some(GlobalWord::Agent) => return self.hand_off_to_flow_team(),
             Some(GlobalWord::Quit) => {
                 let msg = self.bot.settings.goodbye_message.clone();
                 self.say(&msg);
@@ -296,22 +299,48 @@ impl Run<'_> {
             Some(GlobalWord::Help) => {
                 let msg = self.bot.settings.help_text.clone();
                 self.say(&msg);
-                if self.state.status == Status::AwaitingInput {
-                    self.prompt();
+                match self.state.status {
+                    Status::AwaitingInput => self.prompt(),
+                    Status::Ended => self.restart(),
+                    _ => {}
                 }
                 return;
             }
             None => {}
         }
         match self.state.status {
+            Status::HandedOff => {}
+            // A new conversation, or one the flow ended: the main flow starts again.
+            Status::Ended => self.restart(),
             // The customer writes while a call runs: the answer comes with its outcome.
             Status::AwaitingResult => {}
-            Status::Recovering => {
-                let msg = self.bot.settings.handoff_message.clone();
-                self.hand_off(None, &msg);
-            }
-            _ => self.answer(&text, choice.as_deref()),
+            Status::Recovering => self.hand_off_to_flow_team(),
+            Status::AwaitingInput => self.answer(&text, choice.as_deref()),
         }
+    }
+
+    /// "atendente" (or a failed call's offer of a human): to the team the current flow names
+    /// for that, else the channel's.
+    fn hand_off_to_flow_team(&mut self) {
+        let team = self.flow().and_then(|f| f.handoff_team.clone());
+        let msg = self.bot.settings.handoff_message.clone();
+        self.hand_off(team, &msg);
+    }
+
+    /// Whether the answer picks one of the options the current block waits on.
+    fn offers(&self, text: &str, choice: Option<&str>) -> bool {
+        let Some(node) = self.flow().and_then(|f| f.node(&self.state.node)) else {
+            return false;
+        };
+        let options = match &node.kind {
+            NodeKind::Message { content, .. } => content.options(),
+            NodeKind::Question {
+                validation: Validation::Options { options },
+                ..
+            } => options,
+            _ => return false,
+        };
+        match_choice(options, text, choice).is_some()
     }
 
     /// Shows the current block's question or options again.

@@ -54,6 +54,10 @@ pub struct Flow {
     /// Variables this flow expects already set (by the flow that jumps here).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<String>,
+    /// The team that takes a customer who asks for "atendente" while in this flow (by name);
+    /// none: the channel's default team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff_team: Option<String>,
 }
 
 impl Flow {

@@ -119,6 +119,7 @@ fn invoices_flow() -> Flow {
             edge("tem_debito", Port::Else, "em_dia"),
         ],
         inputs: Vec::new(),
+        handoff_team: None,
     }
 }
 
@@ -400,6 +401,70 @@ fn global_words_work_anywhere_without_accents_or_case() {
 }
 
 #[test]
+fn global_words_work_as_the_first_message_too() {
+    let bot = bot();
+    let fresh = || BotState::new(&bot, Default::default());
+    let (state, fx) = say(&bot, fresh(), "Atendente");
+    assert_eq!(texts(&fx), [bot.settings.handoff_message.as_str()]);
+    assert!(fx.contains(&Effect::Handoff { team: None }));
+    assert_eq!(state.status, Status::HandedOff);
+
+    let (state, fx) = say(&bot, fresh(), "SAIR");
+    assert_eq!(texts(&fx), [bot.settings.goodbye_message.as_str()]);
+    assert_eq!(fx.last(), Some(&Effect::End));
+    assert_eq!(state.status, Status::Ended);
+
+    let (state, fx) = say(&bot, fresh(), "ajuda");
+    assert_eq!(
+        texts(&fx),
+        [bot.settings.help_text.as_str(), "Olá! Como posso ajudar?"]
+    );
+    assert_eq!(state.status, Status::AwaitingInput);
+}
+
+#[test]
+fn an_option_the_block_offers_wins_over_a_global_word_and_atendente_goes_to_the_flow_team() {
+    let mut flow = invoices_flow();
+    flow.handoff_team = Some("Negociação".into());
+    if let NodeKind::Message {
+        content: Content::Buttons { options, .. },
+        ..
+    } = &mut flow.nodes[0].kind
+    {
+        options[2] = choice("ajuda", "Preciso de ajuda");
+    }
+    flow.edges[2] = edge("menu", Port::Choice("ajuda".into()), "humano");
+    let bot = Bot::new(vec![flow], "menu-principal", BotSettings::default());
+
+    // Tapped, or typed as the option's id or title: the flow's option, not the help text.
+    for (text, choice) in [
+        ("Preciso de ajuda", Some("ajuda")),
+        ("ajuda", None),
+        ("preciso de AJUDA", None),
+    ] {
+        let (state, _) = say(&bot, BotState::new(&bot, Default::default()), "oi");
+        let (state, fx) = step(
+            &bot,
+            state,
+            Input::Message {
+                text: text.into(),
+                choice: choice.map(Into::into),
+            },
+        );
+        assert_eq!(texts(&fx), ["Vou chamar um atendente."], "{text}");
+        assert_eq!(state.status, Status::HandedOff);
+    }
+
+    // A global word the block does not offer still works, and "atendente" goes to the team the
+    // flow names.
+    let (state, _) = say(&bot, BotState::new(&bot, Default::default()), "oi");
+    let (_, fx) = say(&bot, state, "atendente");
+    assert!(fx.contains(&Effect::Handoff {
+        team: Some("Negociação".into())
+    }));
+}
+
+#[test]
 fn a_failed_call_without_an_error_path_offers_a_human_or_the_menu() {
     let bot = bot();
     let (state, _) = say(&bot, BotState::new(&bot, Default::default()), "oi");
@@ -481,6 +546,7 @@ fn a_loop_that_never_waits_is_handed_to_a_person() {
         ],
         edges: vec![edge("a", Port::Next, "b"), edge("b", Port::Next, "a")],
         inputs: vec![],
+        handoff_team: None,
     };
     let bot = Bot::new(vec![flow], "laco", BotSettings::default());
     let (state, fx) = say(&bot, BotState::new(&bot, Default::default()), "oi");
@@ -544,6 +610,7 @@ fn http_answers_are_mapped_to_variables_and_conditions_compare_them() {
             edge("cond", Port::Else, "baixa"),
         ],
         inputs: vec![],
+        handoff_team: None,
     };
     assert_eq!(validate(&flow, None), []);
     let bot = Bot::new(vec![flow], "http", BotSettings::default());
@@ -709,6 +776,7 @@ fn arb_flow() -> impl Strategy<Value = Flow> {
                     nodes,
                     edges,
                     inputs: vec![],
+                    handoff_team: None,
                 }
             })
     })

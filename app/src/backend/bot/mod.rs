@@ -18,7 +18,9 @@ pub mod library;
 pub mod seed;
 
 use super::erp::{self, ErpError, HttpErp};
-use super::messaging::{self, record_event, SendRequest};
+use super::messaging::{
+    self, record_event, ConversationForSend, SendRequest, CONVERSATION_FOR_SEND,
+};
 use super::state::AppState;
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
@@ -29,7 +31,7 @@ use shared::flow::engine::{
 };
 use shared::flow::text::Vars;
 use shared::flow::Flow;
-use shared::messaging::{Author, ChannelKind, ConversationEventKind, ConversationStatus};
+use shared::messaging::{Author, ConversationEventKind, ConversationStatus};
 use shared::{ConversationId, TeamId};
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
@@ -71,9 +73,24 @@ impl Default for BotConfig {
 }
 
 struct Loaded {
+    /// One engine per flow that can be a channel's main flow (all of them), built once.
+    bots: std::collections::HashMap<String, Arc<Bot>>,
     flows: Vec<Flow>,
     config: BotConfig,
     erp: erp::ErpSettings,
+}
+
+impl Loaded {
+    fn bot(&self, main_flow: &str) -> Arc<Bot> {
+        self.bots.get(main_flow).cloned().unwrap_or_else(|| {
+            // A channel pointing at a flow that is gone: the engine says so politely.
+            Arc::new(Bot::new(
+                self.flows.clone(),
+                main_flow,
+                self.config.texts.clone(),
+            ))
+        })
+    }
 }
 
 /// The bot's shared parts: the HTTP client for ERP and HTTP blocks, and the flows and settings
@@ -90,7 +107,9 @@ pub struct BotRuntime {
 }
 
 const CACHE_TTL: Duration = Duration::from_secs(5);
-const RUN_CONCURRENCY: usize = 8;
+/// Runs hold no database connection while they wait on the ERP or the provider, so this
+/// bounds their statements' share of the pool, not their waiting.
+const RUN_CONCURRENCY: usize = 32;
 
 impl Default for BotRuntime {
     fn default() -> Self {
@@ -150,8 +169,17 @@ impl BotRuntime {
         }
         let demo_base = state.demo.then(|| self.own_base()).flatten();
         let erp = erp::settings(&state.pool, &state.secrets, demo_base).await?;
+        let flows: Vec<Flow> = definitions.into_iter().map(|d| d.0).collect();
+        let bots = flows
+            .iter()
+            .map(|f| {
+                let bot = Bot::new(flows.clone(), f.key.clone(), config.texts.clone());
+                (f.key.clone(), Arc::new(bot))
+            })
+            .collect();
         let loaded = Arc::new(Loaded {
-            flows: definitions.into_iter().map(|d| d.0).collect(),
+            bots,
+            flows,
             config,
             erp,
         });
@@ -203,109 +231,185 @@ pub fn wake(state: &AppState, conversation: ConversationId) {
 
 #[derive(sqlx::FromRow)]
 struct Session {
+    /// `null` before the bot's first word in this conversation.
     state: Value,
     last_seq: i64,
     activity: i64,
-    status: ConversationStatus,
     bot_flow: Option<String>,
-    kind: ChannelKind,
     contact_name: Option<String>,
     contact_phone: Option<String>,
+    /// What the bot's replies need; its `status` says whether the bot still has the chat.
+    #[sqlx(flatten)]
+    conversation: ConversationForSend,
 }
 
-const SESSION: &str = "select s.state, s.last_seq, s.activity, c.status, ch.bot_flow, ch.kind,
-        ct.name as contact_name, ct.phone as contact_phone
-    from bot_sessions s
-    join conversations c on c.id = s.conversation_id
-    join channels ch on ch.id = c.channel_id
-    join contacts ct on ct.id = c.contact_id
-    where s.conversation_id = $1";
+/// The session (or where a new one starts) with the conversation, its channel and contact.
+fn session_query() -> String {
+    format!(
+        "select coalesce(s.state, 'null') as state,
+            coalesce(s.last_seq, 0) as last_seq, coalesce(s.activity, 0) as activity,
+            ch.bot_flow, ct.name as contact_name, ct.phone as contact_phone,
+            {CONVERSATION_FOR_SEND}
+        from conversations c
+        join channels ch on ch.id = c.channel_id
+        join contacts ct on ct.id = c.contact_id
+        left join bot_sessions s on s.conversation_id = c.id
+        where c.id = $1"
+    )
+}
+
+#[derive(sqlx::FromRow)]
+struct Pending {
+    #[sqlx(flatten)]
+    session: Session,
+    /// The first inbound message not yet fed, if any.
+    seq: Option<i64>,
+    body: Option<String>,
+    content: Option<Value>,
+}
+
+/// Stores a step's new state only if nobody fed the message first, with the step's trace in
+/// the same statement; returns the new `activity` (none: another run got there first) and
+/// whether a later inbound message waits to be fed.
+const STORE_STEP: &str = "with stored as (
+        insert into bot_sessions (conversation_id, state, last_seq, activity)
+        values ($1, $2, $3, 1)
+        on conflict (conversation_id) do update
+            set state = excluded.state, last_seq = excluded.last_seq,
+                activity = bot_sessions.activity + 1, updated_at = now()
+            where bot_sessions.last_seq = $4
+        returning activity),
+    traced as (
+        insert into bot_trace (conversation_id, kind, detail)
+        select $1, t.kind, t.detail from unnest($5::text[], $6::jsonb[]) as t(kind, detail)
+        where exists (select 1 from stored))
+    select activity, exists (select 1 from messages
+                             where conversation_id = $1 and direction = 'inbound' and seq > $3)
+    from stored";
 
 /// Feeds every inbound message not yet fed, one at a time, under the session's lock.
 pub async fn run(state: &AppState, conversation: ConversationId) -> Result<(), AppError> {
+    // The conversation's turn first: a customer writing fast queues here, not on the permits.
+    let _turn = state.bot.lock_of(conversation).lock().await;
     let _permit = state
         .bot
         .permits
         .acquire()
         .await
         .map_err(|_| AppError::Internal)?;
-    let _turn = state.bot.lock_of(conversation).lock().await;
+    let pending_query = format!(
+        "select p.*, m.seq, m.body, m.content from ({}) p
+         left join lateral (
+             select seq, body, content from messages
+             where conversation_id = $1 and direction = 'inbound' and seq > p.last_seq
+             order by seq limit 1) m on true",
+        session_query()
+    );
     loop {
-        sqlx::query(
-            "insert into bot_sessions (conversation_id, state) values ($1, 'null')
-             on conflict do nothing",
-        )
-        .bind(conversation)
-        .execute(&state.pool)
-        .await?;
-        let session: Session = sqlx::query_as(SESSION)
+        let pending: Option<Pending> = sqlx::query_as(&pending_query)
             .bind(conversation)
-            .fetch_one(&state.pool)
+            .fetch_optional(&state.pool)
             .await?;
+        let Some(Pending {
+            session,
+            seq: Some(seq),
+            body,
+            content,
+        }) = pending
+        else {
+            return Ok(());
+        };
         let Some(main_flow) = session.bot_flow.clone() else {
             return Ok(());
         };
-        if session.status != ConversationStatus::Bot {
+        if session.conversation.status != ConversationStatus::Bot {
             return Ok(());
         }
-        let next: Option<(i64, Option<String>, Value)> = sqlx::query_as(
-            "select seq, body, content from messages
-             where conversation_id = $1 and direction = 'inbound' and seq > $2
-             order by seq limit 1",
-        )
-        .bind(conversation)
-        .bind(session.last_seq)
-        .fetch_optional(&state.pool)
-        .await?;
-        let Some((seq, body, content)) = next else {
-            return Ok(());
-        };
         let loaded = state.bot.loaded(state).await?;
-        let bot = Bot::new(loaded.flows.clone(), main_flow, loaded.config.texts.clone());
+        let bot = loaded.bot(&main_flow);
         let current = current_state(&bot, &session, conversation);
         let choice = content
-            .pointer("/reply/id")
+            .as_ref()
+            .and_then(|c| c.pointer("/reply/id"))
             .and_then(Value::as_str)
             .map(str::to_owned);
         let input = Input::Message {
             text: body.unwrap_or_default(),
             choice,
         };
-        let ctx = RunContext {
+        let ctx = RunContext::new(
             state,
-            loaded: &loaded,
-            bot: &bot,
+            &loaded,
+            &bot,
             conversation,
-            kind: session.kind,
-            key: format!("m{seq}"),
-        };
+            &session.conversation,
+            format!("m{seq}"),
+        );
         let after = ctx.execute(current, input).await?;
-        let stored = sqlx::query(
-            "update bot_sessions set state = $2, last_seq = $3, activity = activity + 1,
-                 updated_at = now()
-             where conversation_id = $1 and last_seq = $4",
-        )
-        .bind(conversation)
-        .bind(serde_json::to_value(&after).map_err(anyhow::Error::from)?)
-        .bind(seq)
-        .bind(session.last_seq)
-        .execute(&state.pool)
-        .await?;
-        if stored.rows_affected() == 0 {
+        let (kinds, details) = ctx.take_trace();
+        let stored: Option<(i64, bool)> = sqlx::query_as(STORE_STEP)
+            .bind(conversation)
+            .bind(serde_json::to_value(&after).map_err(anyhow::Error::from)?)
+            .bind(seq)
+            .bind(session.last_seq)
+            .bind(kinds)
+            .bind(details)
+            .fetch_optional(&state.pool)
+            .await?;
+        let Some((activity, more)) = stored else {
             // Another instance fed this message first (and said the same): read again.
             continue;
-        }
+        };
         if waits_for_customer(&after) {
             schedule(
                 state,
                 InactivityCheck {
                     conversation,
-                    activity: session.activity + 1,
+                    activity,
                     close: false,
                 },
                 Duration::from_secs(loaded.config.reminder_seconds.max(1)),
             )
             .await;
+        }
+        if !more {
+            return Ok(());
+        }
+    }
+}
+
+/// Wakes the bot where a message was stored but not fed: its run failed (the database was
+/// unreachable a moment) or the instance stopped before it ran. Every few seconds, on the
+/// instances that run background work.
+pub async fn run_sweeper(state: AppState, shutdown: tokio_util::sync::CancellationToken) {
+    const EVERY: Duration = Duration::from_secs(10);
+    while !shutdown.is_cancelled() {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(EVERY) => {}
+        }
+        // Settled for a few seconds, so a run under way is not woken twice (which would be
+        // harmless, only wasted).
+        let stranded: Result<Vec<ConversationId>, sqlx::Error> = sqlx::query_scalar(
+            "select c.id from conversations c
+             join channels ch on ch.id = c.channel_id and ch.bot_flow is not null
+             left join bot_sessions s on s.conversation_id = c.id
+             where c.status = 'bot' and c.last_message_at > now() - interval '1 day'
+               and c.last_customer_message_at < now() - interval '5 seconds'
+               and exists (select 1 from messages m where m.conversation_id = c.id
+                           and m.direction = 'inbound' and m.seq > coalesce(s.last_seq, 0))
+             limit 200",
+        )
+        .fetch_all(&state.pool)
+        .await;
+        match stranded {
+            Ok(ids) => {
+                for id in ids {
+                    tracing::info!(conversation = %id, "bot woken for a message it had not read");
+                    wake(&state, id);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "bot sweep failed"),
         }
     }
 }
@@ -326,7 +430,7 @@ fn current_state(bot: &Bot, session: &Session, conversation: ConversationId) -> 
                 "telefone": session.contact_phone.clone().unwrap_or_default(),
             }),
         );
-        vars.insert("canal".into(), json!(session.kind.label()));
+        vars.insert("canal".into(), json!(session.conversation.kind.label()));
         let id = conversation.0.simple().to_string();
         vars.insert(
             "protocolo".into(),
@@ -343,14 +447,15 @@ fn current_state(bot: &Bot, session: &Session, conversation: ConversationId) -> 
 /// Runs an inactivity check: reminds, or closes, when nothing happened since it was scheduled.
 pub async fn on_inactivity(state: &AppState, check: InactivityCheck) -> Result<(), AppError> {
     let _turn = state.bot.lock_of(check.conversation).lock().await;
-    let Some(session): Option<Session> = sqlx::query_as(SESSION)
+    let Some(session): Option<Session> = sqlx::query_as(&session_query())
         .bind(check.conversation)
         .fetch_optional(&state.pool)
         .await?
     else {
         return Ok(());
     };
-    if session.activity != check.activity || session.status != ConversationStatus::Bot {
+    if session.activity != check.activity || session.conversation.status != ConversationStatus::Bot
+    {
         return Ok(());
     }
     let Some(main_flow) = session.bot_flow.clone() else {
@@ -363,32 +468,33 @@ pub async fn on_inactivity(state: &AppState, check: InactivityCheck) -> Result<(
         return Ok(());
     }
     let loaded = state.bot.loaded(state).await?;
-    let bot = Bot::new(loaded.flows.clone(), main_flow, loaded.config.texts.clone());
-    let ctx = RunContext {
+    let bot = loaded.bot(&main_flow);
+    let ctx = RunContext::new(
         state,
-        loaded: &loaded,
-        bot: &bot,
-        conversation: check.conversation,
-        kind: session.kind,
-        key: format!("i{}{}", check.activity, if check.close { "c" } else { "r" }),
-    };
-    trace(
-        state,
+        &loaded,
+        &bot,
         check.conversation,
-        if check.close { "close" } else { "reminder" },
-        json!({}),
-    )
-    .await;
+        &session.conversation,
+        format!("i{}{}", check.activity, if check.close { "c" } else { "r" }),
+    );
+    ctx.note(if check.close { "close" } else { "reminder" }, json!({}));
     let after = ctx
         .execute(current, Input::Inactive { close: check.close })
         .await?;
+    let (kinds, details) = ctx.take_trace();
     sqlx::query(
-        "update bot_sessions set state = $2, updated_at = now()
-         where conversation_id = $1 and activity = $3",
+        "with stored as (
+             update bot_sessions set state = $2, updated_at = now()
+             where conversation_id = $1 and activity = $3 returning 1)
+         insert into bot_trace (conversation_id, kind, detail)
+         select $1, t.kind, t.detail from unnest($4::text[], $5::jsonb[]) as t(kind, detail)
+         where exists (select 1 from stored)",
     )
     .bind(check.conversation)
     .bind(serde_json::to_value(&after).map_err(anyhow::Error::from)?)
     .bind(check.activity)
+    .bind(kinds)
+    .bind(details)
     .execute(&state.pool)
     .await?;
     if !check.close && waits_for_customer(&after) {
@@ -410,12 +516,48 @@ struct RunContext<'a> {
     loaded: &'a Loaded,
     bot: &'a Bot,
     conversation: ConversationId,
-    kind: ChannelKind,
+    /// Read with the session: the replies' channel, recipient and window.
+    for_send: &'a ConversationForSend,
     /// Unique per input: makes sends and ERP writes idempotent.
     key: String,
+    /// What the step did, for the presenter panel: stored with the step's new state.
+    trace: std::sync::Mutex<(Vec<String>, Vec<Value>)>,
 }
 
-impl RunContext<'_> {
+impl<'a> RunContext<'a> {
+    fn new(
+        state: &'a AppState,
+        loaded: &'a Loaded,
+        bot: &'a Bot,
+        conversation: ConversationId,
+        for_send: &'a ConversationForSend,
+        key: String,
+    ) -> Self {
+        Self {
+            state,
+            loaded,
+            bot,
+            conversation,
+            for_send,
+            key,
+            trace: Default::default(),
+        }
+    }
+
+    fn note(&self, kind: &str, detail: Value) {
+        if let Ok(mut t) = self.trace.lock() {
+            t.0.push(kind.to_owned());
+            t.1.push(detail);
+        }
+    }
+
+    fn take_trace(&self) -> (Vec<String>, Vec<Value>) {
+        self.trace
+            .lock()
+            .map(|mut t| std::mem::take(&mut *t))
+            .unwrap_or_default()
+    }
+
     /// One input through the engine, carrying out its effects (and the calls' outcomes).
     async fn execute(&self, current: BotState, input: Input) -> Result<BotState, AppError> {
         let (mut now, effects) = step(self.bot, current, input);
@@ -425,27 +567,26 @@ impl RunContext<'_> {
             n += 1;
             match effect {
                 Effect::Send { content } => {
-                    let outbound = adapt(&content, self.kind);
-                    let sent = messaging::send(
+                    let outbound = adapt(&content, self.for_send.kind);
+                    let sent = messaging::send_in(
                         self.state,
+                        self.for_send,
                         SendRequest {
                             conversation: self.conversation,
                             outbound,
                             author: Author::Bot,
                             author_user: None,
                             client_id: Some(format!("bot:{}:{n}", self.key)),
+                            deliver_now: true,
                         },
                     )
                     .await;
                     if let Err(e) = sent {
                         tracing::warn!(error = ?e, conversation = %self.conversation, "bot message not sent");
-                        trace(
-                            self.state,
-                            self.conversation,
+                        self.note(
                             "error",
                             json!({"message": format!("Mensagem não enviada: {e:?}")}),
-                        )
-                        .await;
+                        );
                     }
                 }
                 Effect::Call { call, request } => {
@@ -458,9 +599,7 @@ impl RunContext<'_> {
                 Effect::End => self.end().await?,
             }
         }
-        trace(
-            self.state,
-            self.conversation,
+        self.note(
             "node",
             json!({
                 "flow": now.flow,
@@ -470,8 +609,7 @@ impl RunContext<'_> {
                     .map(|n| n.label.clone().unwrap_or_else(|| n.kind.label().to_owned())),
                 "status": now.status,
             }),
-        )
-        .await;
+        );
         Ok(now)
     }
 
@@ -523,7 +661,7 @@ impl RunContext<'_> {
                 detail["error"] = json!(e.message());
             }
         }
-        trace(self.state, self.conversation, "call", detail).await;
+        self.note("call", detail);
         match result {
             Ok(value) => Outcome::Ok { value },
             Err(e) => Outcome::Failed {
@@ -567,13 +705,7 @@ impl RunContext<'_> {
         )
         .await?;
         tx.commit().await?;
-        trace(
-            self.state,
-            self.conversation,
-            "handoff",
-            json!({"team": team}),
-        )
-        .await;
+        self.note("handoff", json!({"team": team}));
         super::distribution::conversation_changed(self.state, self.conversation, None).await;
         super::distribution::distribute_soon(self.state);
         Ok(())
@@ -594,7 +726,7 @@ impl RunContext<'_> {
             return Ok(());
         }
         tx.commit().await?;
-        trace(self.state, self.conversation, "end", json!({})).await;
+        self.note("end", json!({}));
         super::distribution::conversation_changed(self.state, self.conversation, None).await;
         Ok(())
     }
@@ -630,18 +762,4 @@ async fn http_call(
         });
     }
     Ok(serde_json::from_str(&text).unwrap_or_else(|_| json!({"texto": text})))
-}
-
-/// Appends to the conversation's bot trace (the presenter panel). Failures are only logged.
-pub async fn trace(state: &AppState, conversation: ConversationId, kind: &str, detail: Value) {
-    let result =
-        sqlx::query("insert into bot_trace (conversation_id, kind, detail) values ($1, $2, $3)")
-            .bind(conversation)
-            .bind(kind)
-            .bind(detail)
-            .execute(&state.pool)
-            .await;
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "bot trace not written");
-    }
 }

@@ -170,16 +170,20 @@ pub fn demo_settings(own_base: &str) -> ErpSettings {
 
 const SEALED: &str = "sealed:";
 
-/// Reads the saved settings (the header value opened); in demo mode, unsaved settings point at
-/// the mock ERP.
+/// The mapping entry that names where, in the ERP's JSON, the answer lives.
+pub const ANSWER_AT: &str = ".";
+
+/// Reads the saved settings (the header value opened); in demo mode, unsaved settings, or
+/// settings saved without a URL, point at the mock ERP.
 pub async fn settings(
     pool: &sqlx::PgPool,
     secrets: &Secrets,
     demo_base: Option<&str>,
 ) -> anyhow::Result<ErpSettings> {
     let mut settings = match db::settings::get::<ErpSettings>(pool, SETTINGS_KEY).await? {
-        Some(s) => s,
-        None => return Ok(demo_base.map(demo_settings).unwrap_or_default()),
+        Some(s) if !s.base_url.trim().is_empty() => s,
+        Some(s) if demo_base.is_none() => s,
+        _ => return Ok(demo_base.map(demo_settings).unwrap_or_default()),
     };
     if let Some(sealed) = settings.auth_value.strip_prefix(SEALED) {
         let bytes = URL_SAFE_NO_PAD.decode(sealed)?;
@@ -259,22 +263,29 @@ impl HttpErp<'_> {
         Ok(Some(self.mapped(op, value)))
     }
 
-    /// Applies the operation's field mapping to the answer (each item of a list answer).
+    /// Applies the operation's field mapping to the answer. The entry [`ANSWER_AT`] names
+    /// where the answer lives in the ERP's JSON (`{".": "dados.faturas"}`); every other entry
+    /// maps our field (dotted for a nested one, `primeira_parcela.valor`) from the ERP's path,
+    /// item by item when the answer is a list. Fields not mapped keep their names.
     fn mapped(&self, op: ErpOperation, value: Value) -> Value {
         let Some(mapping) = self.settings.mapping.get(&op).filter(|m| !m.is_empty()) else {
             return value;
         };
+        let value = match mapping.get(ANSWER_AT) {
+            Some(path) => json_path(&value, path).cloned().unwrap_or(Value::Null),
+            None => value,
+        };
         let map_one = |item: Value| -> Value {
-            let mut out = match &item {
-                Value::Object(m) => m.clone(),
-                _ => serde_json::Map::new(),
+            let mut out: shared::flow::text::Vars = match &item {
+                Value::Object(m) => m.clone().into_iter().collect(),
+                _ => Default::default(),
             };
-            for (ours, theirs) in mapping {
+            for (ours, theirs) in mapping.iter().filter(|(ours, _)| *ours != ANSWER_AT) {
                 if let Some(v) = json_path(&item, theirs) {
-                    out.insert(ours.clone(), v.clone());
+                    shared::flow::engine::set_path(&mut out, ours, v.clone());
                 }
             }
-            Value::Object(out)
+            Value::Object(out.into_iter().collect())
         };
         match value {
             Value::Array(items) => Value::Array(items.into_iter().map(map_one).collect()),
@@ -494,5 +505,36 @@ mod tests {
         assert_eq!(erp.mapped(ErpOperation::FindCustomer, list)[0]["nome"], "A");
         let same = serde_json::json!({"x": 1});
         assert_eq!(erp.mapped(ErpOperation::ListInvoices, same.clone()), same);
+    }
+
+    #[test]
+    fn the_mapping_finds_a_list_inside_the_answer_and_fills_nested_fields() {
+        let client = reqwest::Client::new();
+        let mut settings = ErpSettings::default();
+        settings.mapping.insert(
+            ErpOperation::ListInvoices,
+            [
+                (ANSWER_AT.to_owned(), "resultado.itens".to_owned()),
+                ("valor".to_owned(), "total".to_owned()),
+                ("pagamento.pix".to_owned(), "cobranca.brcode".to_owned()),
+            ]
+            .into(),
+        );
+        let erp = HttpErp {
+            client: &client,
+            settings,
+        };
+        let theirs = serde_json::json!({"resultado": {"itens": [
+            {"id": "F1", "total": 10.5, "cobranca": {"brcode": "000201…"}}]}});
+        let ours = erp.mapped(ErpOperation::ListInvoices, theirs);
+        assert_eq!(ours[0]["id"], "F1");
+        assert_eq!(ours[0]["valor"], 10.5);
+        assert_eq!(ours[0]["pagamento"]["pix"], "000201…");
+        // The answer is not where the mapping says: nothing, which the call reports as invalid.
+        let elsewhere = serde_json::json!({"dados": []});
+        assert_eq!(
+            erp.mapped(ErpOperation::ListInvoices, elsewhere),
+            serde_json::json!({})
+        );
     }
 }

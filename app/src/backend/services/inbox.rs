@@ -736,6 +736,7 @@ pub async fn send(
             author: Author::Agent,
             author_user: Some(who.user.id),
             client_id,
+            deliver_now: false,
         },
     )
     .await?;

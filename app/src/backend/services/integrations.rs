@@ -67,12 +67,12 @@ pub async fn get(state: &AppState) -> Result<IntegrationSettings, AppError> {
     })
 }
 
-/// Checks and stores everything on the page, in one transaction with its audit entry.
-pub async fn save(
-    state: &AppState,
-    who: &Authorised,
-    input: IntegrationSettings,
-) -> Result<(), AppError> {
+/// The connector as the page describes it, checked; the secret stays `current`'s when the
+/// page leaves it blank.
+fn connector_from(
+    input: &IntegrationSettings,
+    current: ErpSettings,
+) -> Result<ErpSettings, AppError> {
     let refuse = |m: &str| Err(AppError::Refused(m.to_owned()));
     let base_url = input.base_url.trim().trim_end_matches('/').to_owned();
     if !base_url.is_empty() && !base_url.starts_with("http://") && !base_url.starts_with("https://")
@@ -90,15 +90,6 @@ pub async fn save(
     {
         return refuse("O nome do cabeçalho de autenticação só pode ter letras, números e hífens.");
     }
-    if !(1..=24 * 60).contains(&input.reminder_minutes)
-        || !(1..=24 * 60).contains(&input.close_minutes)
-    {
-        return refuse("Os tempos de inatividade devem ficar entre 1 e 1440 minutos.");
-    }
-    if input.mock_failure_percent > 100 || input.mock_latency_ms > 60_000 {
-        return refuse("Falhas de 0 a 100% e latência de até 60000 ms.");
-    }
-    let current = erp_settings(state).await?;
     let mut paths = BTreeMap::new();
     for (c, path) in &input.paths {
         let op = op_of(c).ok_or(AppError::BadRequest)?;
@@ -127,7 +118,7 @@ pub async fn save(
         })?;
         mapping.insert(op, map);
     }
-    let erp = ErpSettings {
+    Ok(ErpSettings {
         base_url,
         auth_header: header,
         auth_value: if input.auth_value.trim().is_empty() {
@@ -138,7 +129,25 @@ pub async fn save(
         timeout_ms: input.timeout_ms,
         paths,
         mapping,
-    };
+    })
+}
+
+/// Checks and stores everything on the page, in one transaction with its audit entry.
+pub async fn save(
+    state: &AppState,
+    who: &Authorised,
+    input: IntegrationSettings,
+) -> Result<(), AppError> {
+    let refuse = |m: &str| Err(AppError::Refused(m.to_owned()));
+    if !(1..=24 * 60).contains(&input.reminder_minutes)
+        || !(1..=24 * 60).contains(&input.close_minutes)
+    {
+        return refuse("Os tempos de inatividade devem ficar entre 1 e 1440 minutos.");
+    }
+    if input.mock_failure_percent > 100 || input.mock_latency_ms > 60_000 {
+        return refuse("Falhas de 0 a 100% e latência de até 60000 ms.");
+    }
+    let erp = connector_from(&input, erp_settings(state).await?)?;
     let mut bot: BotConfig = db::settings::get(&state.pool, BOT_KEY)
         .await?
         .unwrap_or_default();
@@ -175,8 +184,13 @@ pub async fn save(
     Ok(())
 }
 
-/// "Testar": one customer lookup with the stored settings, described in pt-BR.
-pub async fn test(state: &AppState, cpf: &str) -> Result<String, AppError> {
+/// "Testar": one customer lookup with the connector as the page has it now (saved or not),
+/// described in pt-BR.
+pub async fn test(
+    state: &AppState,
+    input: &IntegrationSettings,
+    cpf: &str,
+) -> Result<String, AppError> {
     let digits: String = cpf.chars().filter(char::is_ascii_digit).collect();
     if digits.len() != 11 {
         return Err(AppError::Refused(
@@ -185,7 +199,7 @@ pub async fn test(state: &AppState, cpf: &str) -> Result<String, AppError> {
     }
     let connector = HttpErp {
         client: &state.bot.http,
-        settings: erp_settings(state).await?,
+        settings: connector_from(input, erp_settings(state).await?)?,
     };
     let started = Instant::now();
     let result = connector.find_customer(&digits).await;
