@@ -466,78 +466,154 @@ fn search_append(column: &str, p: u8) -> String {
     )
 }
 
-pub async fn record_inbound(
-    state: &AppState,
-    channel: &Channel,
-    msg: &InboundMessage,
-) -> Result<Stored, AppError> {
-    // No "seen before?" read first: a redelivery finds the message's unique key taken, and
-    // everything it touched on the way rolls back with the transaction.
-    let mut tx = state.pool.begin().await?;
-    let sender = resolve_contact(
-        &mut tx,
-        channel,
-        &msg.contact_external_id,
-        msg.profile_name.as_deref(),
-    )
-    .await?;
-    let (conversation, found) = match sender {
-        Sender::Known {
-            active: Some(id), ..
-        } => (id, Found::Active),
-        Sender::Known {
-            contact,
-            active: None,
-        } => reopen_or_open(&mut tx, contact, channel).await?,
-        // A contact created just now has nothing to reopen.
-        Sender::New {
-            contact,
-            fresh: true,
-        } => open_conversation(&mut tx, contact, channel).await?,
-        Sender::New {
-            contact,
-            fresh: false,
-        } => match locked_active(&mut tx, contact, channel).await? {
-            Some(id) => (id, Found::Active),
-            None => reopen_or_open(&mut tx, contact, channel).await?,
-        },
-    };
-    let at = msg.timestamp.min(Utc::now());
-    let id = MessageId(Uuid::new_v4());
-    let stored: Option<(i64, Option<TeamId>, Option<UserId>, ConversationStatus)> =
-        sqlx::query_as(&format!(
-            "with m as (
-                 insert into messages (id, conversation_id, channel_id, direction, author, kind,
-                     body, content, provider_message_id, provider_timestamp)
-                 values ($1, $2, $3, 'inbound', 'customer', $4, $5, $6, $7, $8)
-                 on conflict (channel_id, provider_message_id) do nothing
-                 returning seq)
-             update conversations set
-                 last_customer_message_at = greatest(coalesce(last_customer_message_at, $8), $8),
-                 last_message_at = greatest(last_message_at, now()), updated_at = now(),
-                 unread_count = unread_count + 1,
-                 last_message_preview = left($9, 200), last_message_author = 'customer',
+/// What storing an inbound message answers: the conversation, then (none when the message was
+/// stored before) its `seq`, and the conversation's team, assignee and status.
+type InboundRow = (
+    ConversationId,
+    Option<i64>,
+    Option<TeamId>,
+    Option<UserId>,
+    Option<ConversationStatus>,
+);
+
+/// The conversation an inbound message goes to, for [`store_inbound_sql`]: the sender's open
+/// one on the channel, through the identity ($9), naming the contact from the profile ($10)
+/// when it had no name.
+const FIND_ACTIVE: &str = "known as (
+        select contact_id from contact_identities where channel_id = $2 and external_id = $9),
+    named as (
+        update contacts set name = $10, updated_at = now()
+        from known where contacts.id = known.contact_id and contacts.name is null
+          and $10::text is not null),
+    target as (
+        select c.id from conversations c join known on known.contact_id = c.contact_id
+        where c.channel_id = $2 and c.status <> 'resolved' for update of c)";
+
+/// The conversation an inbound message goes to, given ($9).
+const GIVEN: &str = "target as (select $9::uuid as id)";
+
+/// Stores an inbound message ($1 id, $2 channel, $3 kind, $4 text, $5 content, $6 provider id,
+/// $7 time, $8 preview) in the conversation `target` yields, growing the conversation's
+/// summary, in one statement. No row when `target` finds no conversation.
+fn store_inbound_sql(target: &str) -> String {
+    format!(
+        "with {target},
+         m as (
+             insert into messages (id, conversation_id, channel_id, direction, author, kind,
+                 body, content, provider_message_id, provider_timestamp)
+             select $1, t.id, $2, 'inbound', 'customer', $3, $4, $5, $6, $7 from target t
+             on conflict (channel_id, provider_message_id) do nothing
+             returning seq, conversation_id),
+         u as (
+             update conversations c set
+                 last_customer_message_at = greatest(coalesce(c.last_customer_message_at, $7), $7),
+                 last_message_at = greatest(c.last_message_at, now()), updated_at = now(),
+                 unread_count = c.unread_count + 1,
+                 last_message_preview = left($8, 200), last_message_author = 'customer',
                  search_tsv = {}
-             from m where id = $2
-             returning m.seq, team_id, assignee_id, status",
-            search_append("search_tsv", 5)
-        ))
+             from m where c.id = m.conversation_id
+             returning m.seq, c.team_id, c.assignee_id, c.status)
+         select t.id, u.seq, u.team_id, u.assignee_id, u.status from target t left join u on true",
+        search_append("c.search_tsv", 4)
+    )
+}
+
+fn bind_inbound<'q>(
+    query: sqlx::query::QueryAs<'q, sqlx::Postgres, InboundRow, sqlx::postgres::PgArguments>,
+    id: MessageId,
+    msg: &'q InboundMessage,
+    channel: &Channel,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, InboundRow, sqlx::postgres::PgArguments> {
+    query
         .bind(id)
-        .bind(conversation)
         .bind(channel.id)
         .bind(msg.kind)
         .bind(&msg.text)
         .bind(&msg.content)
         .bind(&msg.provider_message_id)
-        .bind(at)
+        .bind(msg.timestamp.min(Utc::now()))
         .bind(msg.text.as_deref().unwrap_or(msg.kind.label()))
-        .fetch_optional(&mut *tx)
-        .await?;
-    let Some((seq, team_id, assignee_id, status)) = stored else {
+}
+
+/// The sender's conversation on the channel when they have no open one: a contact (and
+/// identity) made for a new sender, a recent conversation reopened, or a new one, in `tx`.
+async fn find_or_open(
+    tx: &mut PgConnection,
+    channel: &Channel,
+    msg: &InboundMessage,
+) -> Result<(ConversationId, Found), AppError> {
+    let sender = resolve_contact(
+        tx,
+        channel,
+        &msg.contact_external_id,
+        msg.profile_name.as_deref(),
+    )
+    .await?;
+    match sender {
+        Sender::Known {
+            active: Some(id), ..
+        } => Ok((id, Found::Active)),
+        Sender::Known {
+            contact,
+            active: None,
+        } => reopen_or_open(tx, contact, channel).await,
+        // A contact created just now has nothing to reopen.
+        Sender::New {
+            contact,
+            fresh: true,
+        } => open_conversation(tx, contact, channel).await,
+        Sender::New {
+            contact,
+            fresh: false,
+        } => match locked_active(tx, contact, channel).await? {
+            Some(id) => Ok((id, Found::Active)),
+            None => reopen_or_open(tx, contact, channel).await,
+        },
+    }
+}
+
+pub async fn record_inbound(
+    state: &AppState,
+    channel: &Channel,
+    msg: &InboundMessage,
+) -> Result<Stored, AppError> {
+    // A message in an ongoing chat: one statement finds the conversation through the
+    // identity, locks it, stores the message and grows the conversation's summary.
+    let id = MessageId(Uuid::new_v4());
+    let quick: Option<InboundRow> = bind_inbound(
+        sqlx::query_as(&store_inbound_sql(FIND_ACTIVE)),
+        id,
+        msg,
+        channel,
+    )
+    .bind(&msg.contact_external_id)
+    .bind(msg.profile_name.as_deref())
+    .fetch_optional(&state.pool)
+    .await?;
+    let mut tx = None;
+    let (stored, found) = match quick {
+        Some(row) => (row, Found::Active),
+        None => {
+            // A new contact, or no open conversation: found or made in a transaction. No "seen
+            // before?" read first: a redelivery finds the message's unique key taken, and
+            // everything it touched on the way rolls back with the transaction.
+            let tx = tx.insert(state.pool.begin().await?);
+            let (conversation, found) = find_or_open(tx, channel, msg).await?;
+            let row: InboundRow =
+                bind_inbound(sqlx::query_as(&store_inbound_sql(GIVEN)), id, msg, channel)
+                    .bind(conversation)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            (row, found)
+        }
+    };
+    let (conversation, Some(seq), team_id, assignee_id, Some(status)) = stored else {
         // Delivered before (or by a concurrent delivery): roll back what we touched.
         return Ok(Stored::Duplicate);
     };
-    tx.commit().await?;
+    if let Some(tx) = tx {
+        tx.commit().await?;
+    }
     state
         .live
         .publish(
@@ -728,9 +804,6 @@ pub struct SendRequest {
     pub author_user: Option<UserId>,
     /// Makes a retried request idempotent (the same id returns the first message).
     pub client_id: Option<String>,
-    /// Deliver from this task, before returning, instead of through the outbox: the bot's
-    /// replies, which its run sends in order. The outbox still retries a failed attempt.
-    pub deliver_now: bool,
 }
 
 /// What sending needs to know of a conversation.
@@ -779,28 +852,7 @@ pub async fn send_in(
             return Err(AppError::BadRequest);
         }
     }
-    let is_note = matches!(request.outbound, Outbound::Note { .. });
-    let checked = (if conv.status == ConversationStatus::Resolved && !is_note {
-        Err(AppError::ConversationResolved)
-    } else {
-        Ok(())
-    })
-    .and_then(|()| {
-        request
-            .outbound
-            .check(conv.kind)
-            .map_err(AppError::Outbound)
-    })
-    .and_then(|()| {
-        window_check(
-            conv.kind,
-            &request.outbound,
-            request.author,
-            conv.last_customer_message_at,
-            Utc::now(),
-        )
-        .map_err(AppError::Window)
-    });
+    let checked = check_outbound(conv, &request.outbound, request.author);
     let policy = match checked {
         Ok(policy) => policy,
         Err(refused) => {
@@ -815,107 +867,214 @@ pub async fn send_in(
             return Err(refused);
         }
     };
+    let outgoing = Outgoing {
+        id: MessageId(Uuid::new_v4()),
+        human_agent_tag: policy == SendPolicy::HumanAgentTag,
+        outbound: request.outbound,
+        client_id: request.client_id,
+    };
+    let stored = store_outbound(
+        state,
+        conv,
+        request.conversation,
+        (request.author, request.author_user),
+        std::slice::from_ref(&outgoing),
+        false,
+    )
+    .await?;
+    let Some(row) = stored.into_iter().next() else {
+        let client_id = outgoing.client_id.as_deref().unwrap_or_default();
+        return existing_by_client_id(state, request.conversation, client_id)
+            .await?
+            .ok_or(AppError::Internal);
+    };
+    let view: MessageView = row.into();
+    if view.status == Some(DeliveryStatus::Queued) {
+        state.wakers.outbox.notify_one();
+    }
+    Ok(view)
+}
+
+/// Whether `outbound` may go out on the conversation now, and how (the provider's limits, the
+/// customer-service window).
+fn check_outbound(
+    conv: &ConversationForSend,
+    outbound: &Outbound,
+    author: Author,
+) -> Result<SendPolicy, AppError> {
+    let is_note = matches!(outbound, Outbound::Note { .. });
+    if conv.status == ConversationStatus::Resolved && !is_note {
+        return Err(AppError::ConversationResolved);
+    }
+    outbound.check(conv.kind).map_err(AppError::Outbound)?;
+    window_check(
+        conv.kind,
+        outbound,
+        author,
+        conv.last_customer_message_at,
+        Utc::now(),
+    )
+    .map_err(AppError::Window)
+}
+
+/// One message about to be stored.
+struct Outgoing {
+    id: MessageId,
+    outbound: Outbound,
+    client_id: Option<String>,
+    human_agent_tag: bool,
+}
+
+/// Stores messages the company sends to one conversation, in order, in one statement (atomic
+/// without a transaction): the messages, the conversation's summary and, for an agent's first
+/// reply, the timeline event. `claimed`: stored as the outbox's claim would leave them, for
+/// the caller to deliver. Returns the rows stored (a client id already used stores nothing),
+/// as they are before delivery, and announces each to the live feed.
+async fn store_outbound(
+    state: &AppState,
+    conv: &ConversationForSend,
+    conversation: ConversationId,
+    (author, author_user): (Author, Option<UserId>),
+    items: &[Outgoing],
+    claimed: bool,
+) -> Result<Vec<MessageRow>, AppError> {
+    let Some(last) = items.last() else {
+        return Ok(Vec::new());
+    };
+    // Notes travel alone (the composer sends one at a time).
+    let is_note = matches!(last.outbound, Outbound::Note { .. });
     let (status, queued) = match (is_note, conv.kind) {
         (true, _) => (None, false),
         (false, ChannelKind::Webchat) => (Some(DeliveryStatus::Sent), false),
         (false, _) => (Some(DeliveryStatus::Queued), true),
     };
-    // Stored already claimed for this task's attempt, as the outbox's claim would leave it.
-    let claimed = queued && request.deliver_now;
-    let id = MessageId(Uuid::new_v4());
-    // One statement (atomic without a transaction): the message, the conversation's summary
-    // and, for an agent's first reply, the timeline event; the answer is the stored message,
-    // as it is before the outbox gets to it.
-    let stored: Option<MessageRow> = sqlx::query_as(&format!(
+    let claimed = claimed && queued;
+    let bodies: Vec<Option<String>> = items.iter().map(|i| i.outbound.body()).collect();
+    let texts: Vec<&str> = bodies.iter().flatten().map(String::as_str).collect();
+    let contents = items
+        .iter()
+        .map(|i| serde_json::to_value(&i.outbound))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::from)?;
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
         "with m as (
              insert into messages (id, conversation_id, channel_id, direction, author,
                  author_user_id, kind, body, content, client_id, status, status_at,
                  next_attempt_at, human_agent_tag, provider_timestamp, attempts)
-             values ($1, $2, $3, 'outbound', $4, $5, $6, $7, $8, $9, $10,
-                 case when $10 is null then null else now() end,
-                 case when $16 then now() + interval '2 minutes'
-                      when $11 then now() end, $12,
-                 case when $11 then null else now() end, case when $16 then 1 else 0 end)
+             select i.id, $7, $8, 'outbound', $9, $10, i.kind::message_kind, i.body, i.content,
+                 i.client_id, $11, case when $11 is null then null else now() end,
+                 case when $13 then now() + interval '2 minutes' when $12 then now() end,
+                 i.hat, case when $12 then null else now() end, case when $13 then 1 else 0 end
+             from unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[],
+                         $6::bool[]) with ordinality as i(id, kind, body, content, client_id, hat, n)
+             order by i.n
              on conflict (conversation_id, client_id) do nothing
              returning *),
          c as (
              update conversations c set last_message_at = now(), updated_at = now(),
-                 first_response_at = case when $13 and c.first_response_at is null then now()
+                 first_response_at = case when $14 and c.first_response_at is null then now()
                                           else c.first_response_at end,
-                 last_agent_message_at = case when $13 then now()
+                 last_agent_message_at = case when $14 then now()
                                               else c.last_agent_message_at end,
-                 last_message_preview = left($14, 200), last_message_author = $4,
+                 last_message_preview = left($15, 200), last_message_author = $9,
                  search_tsv = {}
-             from conversations old, m
-             where c.id = m.conversation_id and old.id = c.id and not $15
-             returning ($13 and old.first_response_at is null) as first),
+             from conversations old
+             where c.id = $7 and old.id = c.id and not $17 and exists (select 1 from m)
+             returning ($14 and old.first_response_at is null) as first),
          e as (
              insert into conversation_events (conversation_id, kind, actor, actor_user_id, details)
-             select $2, 'first_response'::conversation_event_kind, 'agent'::message_author, $5,
-                 jsonb_build_object('message_id', $1::uuid)
+             select $7, 'first_response'::conversation_event_kind, 'agent'::message_author, $10,
+                 jsonb_build_object('message_id', (select id from m order by seq limit 1))
              from c where c.first)
-         select {MESSAGE_COLUMNS} from m join channels ch on ch.id = m.channel_id",
-        search_append("c.search_tsv", 7)
+         select {MESSAGE_COLUMNS} from m join channels ch on ch.id = m.channel_id order by m.seq",
+        search_append("c.search_tsv", 16)
     ))
-    .bind(id)
-    .bind(request.conversation)
+    .bind(items.iter().map(|i| i.id.0).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.outbound.kind().code()).collect::<Vec<_>>())
+    .bind(&bodies)
+    .bind(contents)
+    .bind(items.iter().map(|i| i.client_id.as_deref()).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.human_agent_tag).collect::<Vec<_>>())
+    .bind(conversation)
     .bind(conv.channel_id)
-    .bind(request.author)
-    .bind(request.author_user)
-    .bind(request.outbound.kind())
-    .bind(request.outbound.body())
-    .bind(serde_json::to_value(&request.outbound).map_err(anyhow::Error::from)?)
-    .bind(&request.client_id)
+    .bind(author)
+    .bind(author_user)
     .bind(status)
     .bind(queued)
-    .bind(policy == SendPolicy::HumanAgentTag)
-    .bind(request.author == Author::Agent)
-    .bind(request.outbound.preview())
-    .bind(is_note)
     .bind(claimed)
-    .fetch_optional(&state.pool)
+    .bind(author == Author::Agent)
+    .bind(last.outbound.preview())
+    .bind((!texts.is_empty()).then(|| texts.join("\n")))
+    .bind(is_note)
+    .fetch_all(&state.pool)
     .await?;
-    let Some(row) = stored else {
-        let client_id = request.client_id.as_deref().unwrap_or_default();
-        return existing_by_client_id(state, request.conversation, client_id)
-            .await?
-            .ok_or(AppError::Internal);
-    };
-    let content = claimed.then(|| row.content.clone());
-    let view: MessageView = row.into();
-    // Announced before it is delivered, so browsers learn of the message before its ticks.
-    state
-        .live
-        .publish(
-            &state.redis,
-            &LiveEvent::MessageCreated {
-                conversation_id: request.conversation,
-                channel_id: conv.channel_id,
-                message_id: id,
-                seq: view.seq,
-                team_id: conv.team_id,
-                assignee_id: conv.assignee_id,
-                inbound: false,
-            },
-        )
-        .await;
-    match content {
-        Some(content) => {
-            let due = Due {
-                id,
-                conversation_id: request.conversation,
-                channel_id: conv.channel_id,
-                content,
-                attempts: 1,
-                human_agent_tag: policy == SendPolicy::HumanAgentTag,
-                recipient: conv.recipient.clone(),
-            };
-            deliver(state, due).await?;
-        }
-        None if queued => state.wakers.outbox.notify_one(),
-        None => {}
+    // Announced before they are delivered, so browsers learn of a message before its ticks.
+    for row in &rows {
+        state
+            .live
+            .publish(
+                &state.redis,
+                &LiveEvent::MessageCreated {
+                    conversation_id: conversation,
+                    channel_id: conv.channel_id,
+                    message_id: row.id,
+                    seq: row.seq,
+                    team_id: conv.team_id,
+                    assignee_id: conv.assignee_id,
+                    inbound: false,
+                },
+            )
+            .await;
     }
-    Ok(view)
+    Ok(rows)
+}
+
+/// The bot's replies to one customer message, in order: checked, stored in one statement and
+/// delivered from here (not through the outbox, which only retries what fails), their
+/// outcomes recorded together. `client_id`s make a repeated run say nothing twice. Returns
+/// the replies refused before sending (a provider limit, the window), with the reason.
+pub async fn send_bot_replies(
+    state: &AppState,
+    conv: &ConversationForSend,
+    conversation: ConversationId,
+    replies: Vec<(String, Outbound)>,
+) -> Result<Vec<(String, AppError)>, AppError> {
+    let mut refused = Vec::new();
+    let mut items = Vec::with_capacity(replies.len());
+    for (client_id, outbound) in replies {
+        match check_outbound(conv, &outbound, Author::Bot) {
+            Ok(policy) => items.push(Outgoing {
+                id: MessageId(Uuid::new_v4()),
+                outbound,
+                client_id: Some(client_id),
+                human_agent_tag: policy == SendPolicy::HumanAgentTag,
+            }),
+            Err(e) => refused.push((client_id, e)),
+        }
+    }
+    let rows = store_outbound(state, conv, conversation, (Author::Bot, None), &items, true).await?;
+    let mut sent = Vec::new();
+    for row in rows {
+        if row.status != Some(DeliveryStatus::Queued) {
+            continue;
+        }
+        let due = Due {
+            id: row.id,
+            conversation_id: conversation,
+            channel_id: conv.channel_id,
+            content: row.content,
+            attempts: 1,
+            human_agent_tag: items.iter().any(|i| i.id == row.id && i.human_agent_tag),
+            recipient: conv.recipient.clone(),
+        };
+        // In order: the customer reads the text before the menu that follows it.
+        match attempt(state, &due).await {
+            Ok(provider_id) => sent.push((due, provider_id)),
+            Err(e) => record_failure(state, &due, e).await?,
+        }
+    }
+    record_sent(state, &sent).await?;
+    Ok(refused)
 }
 
 async fn existing_by_client_id(
@@ -1032,10 +1191,25 @@ async fn deliver_once(
     }
 }
 
-async fn deliver(state: &AppState, due: Due) -> Result<(), AppError> {
-    let channels = state.channels.all(&state.pool, &state.secrets).await?;
-    let result = match channels.iter().find(|c| c.id == due.channel_id) {
-        Some(channel) => deliver_once(state, channel, &due).await,
+/// One attempt at the provider; the provider's message id.
+async fn attempt(state: &AppState, due: &Due) -> Result<String, GraphError> {
+    let channels = state
+        .channels
+        .all(&state.pool, &state.secrets)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = ?e, "channel directory unavailable");
+            GraphError {
+                retryable: true,
+                code: None,
+                title: "Canais indisponíveis no momento".into(),
+                detail: None,
+                http_status: None,
+                retry_after: None,
+            }
+        })?;
+    match channels.iter().find(|c| c.id == due.channel_id) {
+        Some(channel) => deliver_once(state, channel, due).await,
         None => Err(GraphError {
             retryable: false,
             code: None,
@@ -1044,66 +1218,82 @@ async fn deliver(state: &AppState, due: Due) -> Result<(), AppError> {
             http_status: None,
             retry_after: None,
         }),
-    };
-    let policy = &state.graph.settings.retry;
-    match result {
-        Ok(provider_id) => {
-            // Receipts can beat the send's own answer: whether any wait for this id comes back
-            // with the update, so the common case costs one statement.
-            let done: Option<bool> = sqlx::query_scalar(
-                "update messages set status = 'sent', status_at = now(), provider_message_id = $2,
-                     provider_timestamp = now(), next_attempt_at = null
-                 where id = $1 and status = 'queued'
-                 returning exists (select 1 from message_receipts
-                                   where channel_id = $3 and provider_message_id = $2)",
-            )
-            .bind(due.id)
-            .bind(&provider_id)
-            .bind(due.channel_id)
-            .fetch_optional(&state.pool)
-            .await?;
-            if done.is_some() {
-                publish_status(state, &due, DeliveryStatus::Sent).await;
-            }
-            if done != Some(false) {
-                apply_pending_receipts(state, due.channel_id, &provider_id).await?;
-            }
-            Ok(())
+    }
+}
+
+async fn deliver(state: &AppState, due: Due) -> Result<(), AppError> {
+    match attempt(state, &due).await {
+        Ok(provider_id) => record_sent(state, &[(due, provider_id)]).await,
+        Err(e) => record_failure(state, &due, e).await,
+    }
+}
+
+/// Marks messages sent with the provider's ids, in one statement. Receipts can beat the send's
+/// own answer: whether any wait for an id comes back with the update, so the common case costs
+/// nothing more.
+async fn record_sent(state: &AppState, sent: &[(Due, String)]) -> Result<(), AppError> {
+    if sent.is_empty() {
+        return Ok(());
+    }
+    let updated: Vec<(MessageId, bool)> = sqlx::query_as(
+        "update messages m set status = 'sent', status_at = now(), provider_message_id = s.pid,
+             provider_timestamp = now(), next_attempt_at = null
+         from unnest($1::uuid[], $2::text[]) as s(id, pid)
+         where m.id = s.id and m.status = 'queued'
+         returning m.id, exists (select 1 from message_receipts r
+                                 where r.channel_id = m.channel_id
+                                   and r.provider_message_id = s.pid)",
+    )
+    .bind(sent.iter().map(|(d, _)| d.id.0).collect::<Vec<_>>())
+    .bind(sent.iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>())
+    .fetch_all(&state.pool)
+    .await?;
+    for (due, provider_id) in sent {
+        let done = updated.iter().find(|(id, _)| *id == due.id).map(|u| u.1);
+        if done.is_some() {
+            publish_status(state, due, DeliveryStatus::Sent).await;
         }
-        Err(e) if e.retryable && due.attempts < policy.max_attempts => {
-            // PostgreSQL intervals hold microseconds at most.
-            let delay =
-                Duration::from_millis(policy.delay(due.attempts - 1, &e).as_millis() as u64);
-            tracing::info!(message = %due.id, attempt = due.attempts, code = ?e.code, ?delay, "send failed; retrying");
-            sqlx::query(
-                "update messages set next_attempt_at = now() + $2, error_code = $3, error_title = $4
-                 where id = $1 and status = 'queued'",
-            )
-            .bind(due.id)
-            .bind(delay)
-            .bind(e.code.map(|c| c as i32))
-            .bind(&e.title)
-            .execute(&state.pool)
-            .await?;
-            Ok(())
-        }
-        Err(e) => {
-            tracing::warn!(message = %due.id, code = ?e.code, title = %e.title, "send failed for good");
-            sqlx::query(
-                "update messages set status = 'failed', status_at = now(), next_attempt_at = null,
-                     error_code = $2, error_title = $3, error_detail = $4
-                 where id = $1 and status = 'queued'",
-            )
-            .bind(due.id)
-            .bind(e.code.map(|c| c as i32))
-            .bind(&e.title)
-            .bind(&e.detail)
-            .execute(&state.pool)
-            .await?;
-            publish_status(state, &due, DeliveryStatus::Failed).await;
-            Ok(())
+        if done != Some(false) {
+            apply_pending_receipts(state, due.channel_id, provider_id).await?;
         }
     }
+    Ok(())
+}
+
+/// A failed attempt: retried later with backoff while the error allows and attempts remain,
+/// else the message is failed for good.
+async fn record_failure(state: &AppState, due: &Due, e: GraphError) -> Result<(), AppError> {
+    let policy = &state.graph.settings.retry;
+    if e.retryable && due.attempts < policy.max_attempts {
+        // PostgreSQL intervals hold microseconds at most.
+        let delay = Duration::from_millis(policy.delay(due.attempts - 1, &e).as_millis() as u64);
+        tracing::info!(message = %due.id, attempt = due.attempts, code = ?e.code, ?delay, "send failed; retrying");
+        sqlx::query(
+            "update messages set next_attempt_at = now() + $2, error_code = $3, error_title = $4
+             where id = $1 and status = 'queued'",
+        )
+        .bind(due.id)
+        .bind(delay)
+        .bind(e.code.map(|c| c as i32))
+        .bind(&e.title)
+        .execute(&state.pool)
+        .await?;
+        return Ok(());
+    }
+    tracing::warn!(message = %due.id, code = ?e.code, title = %e.title, "send failed for good");
+    sqlx::query(
+        "update messages set status = 'failed', status_at = now(), next_attempt_at = null,
+             error_code = $2, error_title = $3, error_detail = $4
+         where id = $1 and status = 'queued'",
+    )
+    .bind(due.id)
+    .bind(e.code.map(|c| c as i32))
+    .bind(&e.title)
+    .bind(&e.detail)
+    .execute(&state.pool)
+    .await?;
+    publish_status(state, due, DeliveryStatus::Failed).await;
+    Ok(())
 }
 
 async fn publish_status(state: &AppState, due: &Due, status: DeliveryStatus) {

@@ -89,6 +89,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 struct Results {
     /// Per step (0 menu, 1 CPF question, 2 after the ERP lookup): latencies in ms.
     steps: [Vec<f64>; 3],
+    /// (second of the run the message was sent in, latency in ms), for the per-second view.
+    timeline: Vec<(u64, f64)>,
     timeouts: usize,
     refused: usize,
 }
@@ -185,10 +187,14 @@ async fn main() -> anyhow::Result<()> {
                 .enumerate()
                 .take(customer.args.steps as usize)
             {
+                let second = start.elapsed().as_secs();
                 let outcome = customer.step(message).await;
                 let mut r = results.lock().expect("lock");
                 match outcome {
-                    Ok(ms) => r.steps[n].push(ms),
+                    Ok(ms) => {
+                        r.steps[n].push(ms);
+                        r.timeline.push((second, ms));
+                    }
                     Err("refused") => {
                         r.refused += 1;
                         return;
@@ -230,6 +236,19 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     all.sort_by(|a, b| a.total_cmp(b));
+    // Where the slow replies were: a stall shows as one bad second, saturation as a climb.
+    let mut per_second: std::collections::BTreeMap<u64, Vec<f64>> = Default::default();
+    for (second, ms) in &r.timeline {
+        per_second.entry(*second).or_default().push(*ms);
+    }
+    let line: Vec<String> = per_second
+        .into_iter()
+        .map(|(second, mut v)| {
+            v.sort_by(|a, b| a.total_cmp(b));
+            format!("{second}s:{:.0}", percentile(&v, 0.95))
+        })
+        .collect();
+    println!("p95 by second sent (ms): {}", line.join(" "));
     println!(
         "{:36} n={:6}  p50 {:7.1} ms  p95 {:7.1} ms  p99 {:7.1} ms",
         "all replies",

@@ -427,7 +427,6 @@ async fn send_message(
         author,
         author_user: None,
         client_id: b.client_id,
-        deliver_now: false,
     };
     reply(StatusCode::CREATED, messaging::send(&state, request).await)
 }

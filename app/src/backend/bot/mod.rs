@@ -18,9 +18,7 @@ pub mod library;
 pub mod seed;
 
 use super::erp::{self, ErpError, HttpErp};
-use super::messaging::{
-    self, record_event, ConversationForSend, SendRequest, CONVERSATION_FOR_SEND,
-};
+use super::messaging::{self, record_event, ConversationForSend, CONVERSATION_FOR_SEND};
 use super::state::AppState;
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
@@ -563,32 +561,19 @@ impl<'a> RunContext<'a> {
         let (mut now, effects) = step(self.bot, current, input);
         let mut queue: VecDeque<Effect> = effects.into();
         let mut n = 0u32;
+        // Consecutive replies go out together: one statement stores them, then they are
+        // delivered in order. A call, a hand-off or the end says them first.
+        let mut replies = Vec::new();
         while let Some(effect) = queue.pop_front() {
             n += 1;
+            if let Effect::Send { content } = effect {
+                let outbound = adapt(&content, self.for_send.kind);
+                replies.push((format!("bot:{}:{n}", self.key), outbound));
+                continue;
+            }
+            self.say(std::mem::take(&mut replies)).await;
             match effect {
-                Effect::Send { content } => {
-                    let outbound = adapt(&content, self.for_send.kind);
-                    let sent = messaging::send_in(
-                        self.state,
-                        self.for_send,
-                        SendRequest {
-                            conversation: self.conversation,
-                            outbound,
-                            author: Author::Bot,
-                            author_user: None,
-                            client_id: Some(format!("bot:{}:{n}", self.key)),
-                            deliver_now: true,
-                        },
-                    )
-                    .await;
-                    if let Err(e) = sent {
-                        tracing::warn!(error = ?e, conversation = %self.conversation, "bot message not sent");
-                        self.note(
-                            "error",
-                            json!({"message": format!("Mensagem não enviada: {e:?}")}),
-                        );
-                    }
-                }
+                Effect::Send { .. } => unreachable!("replies are gathered above"),
                 Effect::Call { call, request } => {
                     let outcome = self.call(&request, &format!("{}:{n}", self.key)).await;
                     let (next, more) = step(self.bot, now, Input::Outcome { call, outcome });
@@ -599,6 +584,7 @@ impl<'a> RunContext<'a> {
                 Effect::End => self.end().await?,
             }
         }
+        self.say(replies).await;
         self.note(
             "node",
             json!({
@@ -611,6 +597,31 @@ impl<'a> RunContext<'a> {
             }),
         );
         Ok(now)
+    }
+
+    /// Sends the bot's replies; what could not go out is noted for the presenter panel.
+    async fn say(&self, replies: Vec<(String, shared::messaging::Outbound)>) {
+        if replies.is_empty() {
+            return;
+        }
+        let refused = match messaging::send_bot_replies(
+            self.state,
+            self.for_send,
+            self.conversation,
+            replies,
+        )
+        .await
+        {
+            Ok(refused) => refused,
+            Err(e) => vec![("*".to_owned(), e)],
+        };
+        for (_, e) in refused {
+            tracing::warn!(error = ?e, conversation = %self.conversation, "bot message not sent");
+            self.note(
+                "error",
+                json!({"message": format!("Mensagem não enviada: {e:?}")}),
+            );
+        }
     }
 
     async fn call(&self, request: &CallRequest, key: &str) -> Outcome {

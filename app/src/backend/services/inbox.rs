@@ -736,7 +736,6 @@ pub async fn send(
             author: Author::Agent,
             author_user: Some(who.user.id),
             client_id,
-            deliver_now: false,
         },
     )
     .await?;
