@@ -2,7 +2,7 @@
 # Bot reply latency: builds the release server and the generator, starts the server in demo mode
 # (the mock ERP answers at once, in the same process) with the demo flows on its WhatsApp
 # channel, and runs `target/release/bot` (its own fake Graph API on :3398).
-# Usage: bench/bot/run.sh [--rate 300] [--seconds 10]
+# Usage: bench/bot/run.sh [--rate 300] [--seconds 10] [--steps 1|3] [--warmup 8]
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 cd "$ROOT"
 ensure_base_tools

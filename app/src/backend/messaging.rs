@@ -950,7 +950,12 @@ async fn store_outbound(
     };
     let claimed = claimed && queued;
     let bodies: Vec<Option<String>> = items.iter().map(|i| i.outbound.body()).collect();
-    let texts: Vec<&str> = bodies.iter().flatten().map(String::as_str).collect();
+    // Search finds what customers and agents wrote: the bot's menus, the same in every
+    // conversation, would make every word of them match everything.
+    let texts: Vec<&str> = match author {
+        Author::Bot => Vec::new(),
+        _ => bodies.iter().flatten().map(String::as_str).collect(),
+    };
     let contents = items
         .iter()
         .map(|i| serde_json::to_value(&i.outbound))

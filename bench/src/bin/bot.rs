@@ -28,6 +28,10 @@ struct Args {
     rate: u64,
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Seconds of the same load before the measured ones, not counted: a server just started
+    /// opens its database connections and prepares its statements then.
+    #[arg(long, default_value_t = 8)]
+    warmup: u64,
     /// Port of the fake Graph API the server sends to (its GRAPH_API_BASE_URL).
     #[arg(long, default_value_t = 3398)]
     graph_port: u16,
@@ -153,14 +157,15 @@ async fn main() -> anyhow::Result<()> {
         .pool_max_idle_per_host(512)
         .build()?;
     let results = Arc::new(Mutex::new(Results::default()));
-    let total = args.rate * args.seconds;
+    let warm = args.rate * args.warmup;
+    let total = warm + args.rate * args.seconds;
     let interval = Duration::from_secs_f64(1.0 / args.rate as f64);
     let start = Instant::now();
     let run = format!("{:04}", std::process::id() % 10_000);
     let mut tasks = Vec::with_capacity(total as usize);
     println!(
-        "{total} conversations, {} per second for {} s, {} step(s) each: oi → menu, tap → CPF question, CPF → reply after the ERP lookup",
-        args.rate, args.seconds, args.steps
+        "{} conversations measured after {warm} of warm-up, {} per second for {} s, {} step(s) each: oi → menu, tap → CPF question, CPF → reply after the ERP lookup",
+        total - warm, args.rate, args.seconds, args.steps
     );
     for i in 0..total {
         tokio::time::sleep_until((start + interval * i as u32).into()).await;
@@ -175,6 +180,8 @@ async fn main() -> anyhow::Result<()> {
             n: 0,
         };
         let results = results.clone();
+        let measured = i >= warm;
+        let warmup = args.warmup;
         tasks.push(tokio::spawn(async move {
             let steps = [
                 json!({"type": "text", "text": {"body": "oi"}}),
@@ -187,8 +194,14 @@ async fn main() -> anyhow::Result<()> {
                 .enumerate()
                 .take(customer.args.steps as usize)
             {
-                let second = start.elapsed().as_secs();
+                let second = start.elapsed().as_secs().saturating_sub(warmup);
                 let outcome = customer.step(message).await;
+                if !measured {
+                    if outcome.is_err() {
+                        return;
+                    }
+                    continue;
+                }
                 let mut r = results.lock().expect("lock");
                 match outcome {
                     Ok(ms) => {
@@ -210,7 +223,7 @@ async fn main() -> anyhow::Result<()> {
     for t in tasks {
         let _ = t.await;
     }
-    let elapsed = start.elapsed().as_secs_f64();
+    let elapsed = start.elapsed().as_secs_f64() - args.warmup as f64;
     let mut r = results.lock().expect("lock");
     println!(
         "finished in {elapsed:.1} s; refused {}, no reply within {} s: {}",

@@ -4,7 +4,7 @@
 //! must answer. Latency and a failure rate can be injected in the `mock_erp` setting.
 
 use super::json;
-use app::backend::erp::mock::{self, Injection, DEMO_API_KEY, INJECTION_KEY};
+use app::backend::erp::mock::{self, DEMO_API_KEY};
 use app::backend::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
@@ -53,11 +53,7 @@ async fn gate(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
             "Chave de API ausente ou inválida: envie o cabeçalho X-Api-Key.",
         ));
     }
-    let injection: Injection = app::backend::db::settings::get(&state.pool, INJECTION_KEY)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let injection = state.bot.mock_injection(state).await;
     if injection.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(injection.latency_ms.min(60_000))).await;
     }

@@ -868,3 +868,30 @@ async fn the_mock_erp_checks_its_key_and_bodies_and_numbers_service_requests() {
     assert_eq!(r.status(), 404, "an unknown customer");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn search_finds_what_the_customer_wrote_not_the_bots_menu() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    let mut c = Customer::new(&app, &graph, "5511966666666");
+    c.pick_from_menu("Bom dia, quero pagar minha conta", "segunda_via")
+        .await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let found = |q: &'static str| {
+        let admin = &admin;
+        async move {
+            let page: Value = admin
+                .call_json("inbox/list", &json!({"query": {"tab": "all", "search": q}}))
+                .await
+                .json()
+                .await
+                .unwrap();
+            page["rows"].as_array().unwrap().len()
+        }
+    };
+    // The customer's words (and the title of the option tapped) are found, stemmed.
+    assert_eq!(found("pagar").await, 1);
+    assert_eq!(found("faturas").await, 1);
+    // The bot's menu is in every conversation: its words would match them all.
+    assert_eq!(found("leituras medidor").await, 0);
+    app.stop().await;
+}

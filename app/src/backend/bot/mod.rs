@@ -76,6 +76,8 @@ struct Loaded {
     flows: Vec<Flow>,
     config: BotConfig,
     erp: erp::ErpSettings,
+    /// The demo's mock ERP latency and failures (demo mode only).
+    injection: erp::mock::Injection,
 }
 
 impl Loaded {
@@ -140,6 +142,15 @@ impl BotRuntime {
         &self.locks[n]
     }
 
+    /// The mock ERP's injected latency and failures, cached with the flows: every call of the
+    /// demo's ERP needs them.
+    pub async fn mock_injection(&self, state: &AppState) -> erp::mock::Injection {
+        match self.loaded(state).await {
+            Ok(l) => l.injection.clone(),
+            Err(_) => Default::default(),
+        }
+    }
+
     /// Drops the cached flows and settings (after an edit on this instance).
     pub async fn invalidate(&self) {
         *self.cache.write().await = None;
@@ -167,6 +178,12 @@ impl BotRuntime {
         }
         let demo_base = state.demo.then(|| self.own_base()).flatten();
         let erp = erp::settings(&state.pool, &state.secrets, demo_base).await?;
+        let injection = match state.demo {
+            true => super::db::settings::get(&state.pool, erp::mock::INJECTION_KEY)
+                .await?
+                .unwrap_or_default(),
+            false => Default::default(),
+        };
         let flows: Vec<Flow> = definitions.into_iter().map(|d| d.0).collect();
         let bots = flows
             .iter()
@@ -180,6 +197,7 @@ impl BotRuntime {
             flows,
             config,
             erp,
+            injection,
         });
         *self.cache.write().await = Some((Instant::now(), loaded.clone()));
         Ok(loaded)
