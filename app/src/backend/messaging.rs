@@ -838,21 +838,12 @@ pub async fn send(state: &AppState, request: SendRequest) -> Result<MessageView,
     .fetch_optional(&state.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    send_in(state, &conv, request).await
-}
-
-/// [`send`], for a caller that has read the conversation already.
-pub async fn send_in(
-    state: &AppState,
-    conv: &ConversationForSend,
-    request: SendRequest,
-) -> Result<MessageView, AppError> {
     if let Some(client_id) = &request.client_id {
         if client_id.is_empty() || client_id.len() > 100 {
             return Err(AppError::BadRequest);
         }
     }
-    let checked = check_outbound(conv, &request.outbound, request.author);
+    let checked = check_outbound(&conv, &request.outbound, request.author);
     let policy = match checked {
         Ok(policy) => policy,
         Err(refused) => {
@@ -875,7 +866,7 @@ pub async fn send_in(
     };
     let stored = store_outbound(
         state,
-        conv,
+        &conv,
         request.conversation,
         (request.author, request.author_user),
         std::slice::from_ref(&outgoing),
