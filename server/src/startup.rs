@@ -146,7 +146,10 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         graph: GraphClient::new(config.graph_settings())?,
         live: LiveBus::new(&config.redis_namespace),
         wakers: Arc::new(Wakers::default()),
-        webhook_lanes: config.roles.runs_workers().then(Default::default),
+        webhook_lanes: config
+            .roles
+            .runs_workers()
+            .then(|| Arc::new(app::backend::webhooks::lanes())),
         bot: Arc::new(app::backend::bot::BotRuntime::default()),
     };
     if config.demo {

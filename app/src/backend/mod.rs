@@ -11,6 +11,7 @@ pub mod db;
 pub mod distribution;
 pub mod erp;
 pub mod guard;
+pub mod lanes;
 pub mod live;
 pub mod messaging;
 pub mod password;

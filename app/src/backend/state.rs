@@ -63,7 +63,7 @@ pub struct AppState {
     pub wakers: Arc<super::messaging::Wakers>,
     /// On an instance that runs the background work: webhooks are processed where they
     /// arrive, one contact at a time. None on a web-only instance (the workers poll).
-    pub webhook_lanes: Option<Arc<super::webhooks::WebhookLanes>>,
+    pub webhook_lanes: Option<Arc<super::lanes::Lanes>>,
     /// The chatbot's flows, settings and HTTP client.
     pub bot: Arc<super::bot::BotRuntime>,
 }

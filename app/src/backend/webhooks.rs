@@ -8,6 +8,7 @@
 //! there is retried from the stored copy, never lost.
 
 use super::channels::{self, meta, whatsapp, ProviderEvent};
+use super::lanes::Lanes;
 use super::messaging;
 use super::state::AppState;
 use crate::error::AppError;
@@ -152,37 +153,9 @@ pub async fn accept(
     Ok(())
 }
 
-/// Keeps one contact's deliveries in order on this instance (by hash of the contact), and
-/// bounds how many are processed at once.
-pub struct WebhookLanes {
-    lanes: Vec<tokio::sync::Mutex<()>>,
-    permits: tokio::sync::Semaphore,
-}
-
-impl Default for WebhookLanes {
-    fn default() -> Self {
-        Self {
-            lanes: (0..256).map(|_| tokio::sync::Mutex::new(())).collect(),
-            permits: tokio::sync::Semaphore::new(PROCESSING_CONCURRENCY),
-        }
-    }
-}
-
-impl WebhookLanes {
-    /// Waits for the contact's turn (first come, first served), then for a free slot.
-    pub async fn enter(
-        &self,
-        contact: &str,
-    ) -> (
-        tokio::sync::MutexGuard<'_, ()>,
-        Option<tokio::sync::SemaphorePermit<'_>>,
-    ) {
-        use std::hash::{BuildHasher, BuildHasherDefault};
-        let hash = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
-            .hash_one(contact);
-        let lane = self.lanes[hash as usize % self.lanes.len()].lock().await;
-        (lane, self.permits.acquire().await.ok())
-    }
+/// The lanes that keep one contact's deliveries in order on an instance that processes them.
+pub fn lanes() -> Lanes {
+    Lanes::new(PROCESSING_CONCURRENCY)
 }
 
 /// Processes one stored delivery. `Ok(true)` when every event found its channel.

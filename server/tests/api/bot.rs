@@ -341,13 +341,18 @@ async fn joao_negotiates_in_six_instalments_and_receives_pix_data() {
         "{pix} carries {amount}"
     );
     wait_until(|| async { joao.conversation_status().await == "resolved" }).await;
-    let calls: Vec<String> = sqlx::query_scalar(
-        "select detail->>'operation' from bot_trace
-         where kind = 'call' and (detail->>'ok')::boolean order by id",
-    )
-    .fetch_all(&app.state.pool)
-    .await
-    .unwrap();
+    // The trace is stored with the step, just after its replies went out.
+    let calls = || async {
+        sqlx::query_scalar::<_, String>(
+            "select detail->>'operation' from bot_trace
+             where kind = 'call' and (detail->>'ok')::boolean order by id",
+        )
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap()
+    };
+    wait_until(|| async { calls().await.len() >= 3 }).await;
+    let calls = calls().await;
     assert_eq!(
         calls,
         ["find_customer", "simulate_negotiation", "close_agreement"],
@@ -524,12 +529,17 @@ async fn an_erp_down_or_slow_gets_a_polite_answer_and_the_offer_of_a_person() {
     assert!(sorry.text.contains("não consegui consultar"), "{sorry:?}");
     let titles: Vec<&str> = sorry.options.iter().map(|o| o.1.as_str()).collect();
     assert!(titles.contains(&"Falar com atendente"), "{titles:?}");
-    let failed: String = sqlx::query_scalar(
-        "select detail->>'error' from bot_trace where kind = 'call' order by id desc limit 1",
-    )
-    .fetch_one(&app.state.pool)
-    .await
-    .unwrap();
+    // The trace is stored with the step, just after its replies went out.
+    let failed = || async {
+        sqlx::query_scalar::<_, String>(
+            "select detail->>'error' from bot_trace where kind = 'call' order by id desc limit 1",
+        )
+        .fetch_optional(&app.state.pool)
+        .await
+        .unwrap()
+    };
+    wait_until(|| async { failed().await.is_some() }).await;
+    let failed = failed().await.unwrap();
     assert!(failed.contains("não respondeu"), "{failed}");
     let human = sorry
         .options

@@ -97,10 +97,9 @@ impl Loaded {
 /// cached for a few seconds (every inbound message needs them).
 pub struct BotRuntime {
     pub http: reqwest::Client,
-    /// Serialises the runs of one conversation on this instance (by hash of its id).
-    locks: Vec<tokio::sync::Mutex<()>>,
-    /// Bounds concurrent runs, so they leave database connections for the rest.
-    permits: tokio::sync::Semaphore,
+    /// Serialises the runs of one conversation on this instance, and bounds concurrent runs
+    /// so they leave database connections for the rest.
+    runs: super::lanes::Lanes,
     cache: RwLock<Option<(Instant, Arc<Loaded>)>>,
     /// This server's own address, where the demo's mock ERP answers.
     own_base: OnceLock<String>,
@@ -121,8 +120,7 @@ impl Default for BotRuntime {
                 .unwrap_or_default(),
             cache: RwLock::new(None),
             own_base: OnceLock::new(),
-            locks: (0..256).map(|_| tokio::sync::Mutex::new(())).collect(),
-            permits: tokio::sync::Semaphore::new(RUN_CONCURRENCY),
+            runs: super::lanes::Lanes::new(RUN_CONCURRENCY),
         }
     }
 }
@@ -135,11 +133,6 @@ impl BotRuntime {
 
     pub fn own_base(&self) -> Option<&str> {
         self.own_base.get().map(String::as_str)
-    }
-
-    fn lock_of(&self, conversation: ConversationId) -> &tokio::sync::Mutex<()> {
-        let n = conversation.0.as_u128() as usize % self.locks.len();
-        &self.locks[n]
     }
 
     /// The mock ERP's injected latency and failures, cached with the flows: every call of the
@@ -305,14 +298,8 @@ const STORE_STEP: &str = "with stored as (
 
 /// Feeds every inbound message not yet fed, one at a time, under the session's lock.
 pub async fn run(state: &AppState, conversation: ConversationId) -> Result<(), AppError> {
-    // The conversation's turn first: a customer writing fast queues here, not on the permits.
-    let _turn = state.bot.lock_of(conversation).lock().await;
-    let _permit = state
-        .bot
-        .permits
-        .acquire()
-        .await
-        .map_err(|_| AppError::Internal)?;
+    // The conversation's turn first: a customer writing fast queues there, not on the slots.
+    let _turn = state.bot.runs.enter(conversation).await;
     let pending_query = format!(
         "select p.*, m.seq, m.body, m.content from ({}) p
          left join lateral (
@@ -462,7 +449,7 @@ fn current_state(bot: &Bot, session: &Session, conversation: ConversationId) -> 
 
 /// Runs an inactivity check: reminds, or closes, when nothing happened since it was scheduled.
 pub async fn on_inactivity(state: &AppState, check: InactivityCheck) -> Result<(), AppError> {
-    let _turn = state.bot.lock_of(check.conversation).lock().await;
+    let _turn = state.bot.runs.turn(check.conversation).await;
     let Some(session): Option<Session> = sqlx::query_as(&session_query())
         .bind(check.conversation)
         .fetch_optional(&state.pool)
