@@ -46,6 +46,9 @@ pub fn ConversationPane(id: ConversationId) -> impl IntoView {
     let viewers = RwSignal::new(BTreeMap::<UserId, (String, bool, f64)>::new());
     // Ticks that arrived before their message did (the send's answer can lose the race).
     let statuses = StoredValue::new(BTreeMap::<MessageId, DeliveryStatus>::new());
+    // What the agent is typing: kept here, so a reload of the conversation (someone assigns or
+    // transfers it meanwhile) redraws the composer without losing the draft.
+    let draft = RwSignal::new(String::new());
     let feed = use_live_feed();
 
     let reload = move || {
@@ -191,7 +194,7 @@ pub fn ConversationPane(id: ConversationId) -> impl IntoView {
                             </div>
                             <Viewers viewers />
                             {move || notice.get().map(|n| view! { <p class="alerta-aviso mx-4 my-1 text-sm" role="status">{n}</p> })}
-                            <Composer detail=d.clone() messages notice statuses />
+                            <Composer detail=d.clone() messages notice statuses draft />
                         }
                     })
             }}
@@ -712,10 +715,11 @@ fn Composer(
     messages: RwSignal<Vec<MessageView>>,
     notice: RwSignal<Option<String>>,
     statuses: StoredValue<BTreeMap<MessageId, DeliveryStatus>>,
+    draft: RwSignal<String>,
 ) -> impl IntoView {
     let id = detail.row.id;
     let feed = use_live_feed();
-    let text = RwSignal::new(String::new());
+    let text = draft;
     let as_note = RwSignal::new(false);
     let sending = RwSignal::new(false);
     let emoji_open = RwSignal::new(false);

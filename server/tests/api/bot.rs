@@ -457,6 +457,18 @@ async fn a_message_the_bot_never_read_is_answered_by_the_sweep() {
     .fetch_one(&app.state.pool)
     .await
     .unwrap();
+    // The first step is stored (so its run is over, and cannot pick the next message up).
+    wait_until(|| async {
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from bot_sessions where conversation_id = $1::uuid",
+        )
+        .bind(&conversation)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+            == 1
+    })
+    .await;
     sqlx::query(
         "insert into messages (id, conversation_id, channel_id, direction, author, kind, body,
              provider_message_id)
