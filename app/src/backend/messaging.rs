@@ -17,6 +17,7 @@ use shared::messaging::{
 };
 use shared::{ChannelId, ContactId, ConversationId, MessageId, Phone, TeamId, UserId};
 use sqlx::PgConnection;
+use std::sync::LazyLock;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -174,23 +175,17 @@ async fn resolve_contact(
     external_id: &str,
     profile_name: Option<&str>,
 ) -> Result<Sender, AppError> {
-    // The known identity, naming its contact from the profile when it had no name yet, and
-    // its conversation on this channel: one round trip for a message in an ongoing chat.
+    // The known identity (named from the profile by the statement that looked for an open
+    // conversation first) and its conversation on this channel, should another delivery have
+    // opened one since.
     let known: Option<(ContactId, Option<ConversationId>)> = sqlx::query_as(
-        "with known as (
-             select contact_id from contact_identities where channel_id = $1 and external_id = $2),
-         named as (
-             update contacts set name = $3, updated_at = now()
-             from known where contacts.id = known.contact_id and contacts.name is null
-               and $3::text is not null)
-         select contact_id, (select id from conversations
-                             where contact_id = known.contact_id and channel_id = $1
+        "select contact_id, (select id from conversations
+                             where contact_id = i.contact_id and channel_id = $1
                                and status <> 'resolved' for update) as active
-         from known",
+         from contact_identities i where channel_id = $1 and external_id = $2",
     )
     .bind(channel.id)
     .bind(external_id)
-    .bind(profile_name)
     .fetch_optional(&mut *tx)
     .await?;
     if let Some((contact, active)) = known {
@@ -495,6 +490,9 @@ const GIVEN: &str = "target as (select $9::uuid as id)";
 /// Stores an inbound message ($1 id, $2 channel, $3 kind, $4 text, $5 content, $6 provider id,
 /// $7 time, $8 preview) in the conversation `target` yields, growing the conversation's
 /// summary, in one statement. No row when `target` finds no conversation.
+static STORE_INBOUND_ACTIVE: LazyLock<String> = LazyLock::new(|| store_inbound_sql(FIND_ACTIVE));
+static STORE_INBOUND_GIVEN: LazyLock<String> = LazyLock::new(|| store_inbound_sql(GIVEN));
+
 fn store_inbound_sql(target: &str) -> String {
     format!(
         "with {target},
@@ -580,16 +578,12 @@ pub async fn record_inbound(
     // A message in an ongoing chat: one statement finds the conversation through the
     // identity, locks it, stores the message and grows the conversation's summary.
     let id = MessageId(Uuid::new_v4());
-    let quick: Option<InboundRow> = bind_inbound(
-        sqlx::query_as(&store_inbound_sql(FIND_ACTIVE)),
-        id,
-        msg,
-        channel,
-    )
-    .bind(&msg.contact_external_id)
-    .bind(msg.profile_name.as_deref())
-    .fetch_optional(&state.pool)
-    .await?;
+    let quick: Option<InboundRow> =
+        bind_inbound(sqlx::query_as(&STORE_INBOUND_ACTIVE), id, msg, channel)
+            .bind(&msg.contact_external_id)
+            .bind(msg.profile_name.as_deref())
+            .fetch_optional(&state.pool)
+            .await?;
     let mut tx = None;
     let (stored, found) = match quick {
         Some(row) => (row, Found::Active),
@@ -600,7 +594,7 @@ pub async fn record_inbound(
             let tx = tx.insert(state.pool.begin().await?);
             let (conversation, found) = find_or_open(tx, channel, msg).await?;
             let row: InboundRow =
-                bind_inbound(sqlx::query_as(&store_inbound_sql(GIVEN)), id, msg, channel)
+                bind_inbound(sqlx::query_as(&STORE_INBOUND_GIVEN), id, msg, channel)
                     .bind(conversation)
                     .fetch_one(&mut **tx)
                     .await?;
@@ -916,6 +910,45 @@ struct Outgoing {
     human_agent_tag: bool,
 }
 
+/// [`store_outbound`]'s statement: the messages ($1–$6 per message, in order), their
+/// conversation ($7) and channel ($8), author ($9, $10), status ($11), queued ($12), claimed
+/// ($13), agent ($14), preview ($15), searchable text ($16), note ($17).
+static STORE_OUTBOUND: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "with m as (
+             insert into messages (id, conversation_id, channel_id, direction, author,
+                 author_user_id, kind, body, content, client_id, status, status_at,
+                 next_attempt_at, human_agent_tag, provider_timestamp, attempts)
+             select i.id, $7, $8, 'outbound', $9, $10, i.kind::message_kind, i.body, i.content,
+                 i.client_id, $11, case when $11 is null then null else now() end,
+                 case when $13 then now() + interval '2 minutes' when $12 then now() end,
+                 i.hat, case when $12 then null else now() end, case when $13 then 1 else 0 end
+             from unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[],
+                         $6::bool[]) with ordinality as i(id, kind, body, content, client_id, hat, n)
+             order by i.n
+             on conflict (conversation_id, client_id) do nothing
+             returning *),
+         c as (
+             update conversations c set last_message_at = now(), updated_at = now(),
+                 first_response_at = case when $14 and c.first_response_at is null then now()
+                                          else c.first_response_at end,
+                 last_agent_message_at = case when $14 then now()
+                                              else c.last_agent_message_at end,
+                 last_message_preview = left($15, 200), last_message_author = $9,
+                 search_tsv = {}
+             from conversations old
+             where c.id = $7 and old.id = c.id and not $17 and exists (select 1 from m)
+             returning ($14 and old.first_response_at is null) as first),
+         e as (
+             insert into conversation_events (conversation_id, kind, actor, actor_user_id, details)
+             select $7, 'first_response'::conversation_event_kind, 'agent'::message_author, $10,
+                 jsonb_build_object('message_id', (select id from m order by seq limit 1))
+             from c where c.first)
+         select {MESSAGE_COLUMNS} from m join channels ch on ch.id = m.channel_id order by m.seq",
+        search_append("c.search_tsv", 16)
+    )
+});
+
 /// Stores messages the company sends to one conversation, in order, in one statement (atomic
 /// without a transaction): the messages, the conversation's summary and, for an agent's first
 /// reply, the timeline event. `claimed`: stored as the outbox's claim would leave them, for
@@ -952,58 +985,36 @@ async fn store_outbound(
         .map(|i| serde_json::to_value(&i.outbound))
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::from)?;
-    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
-        "with m as (
-             insert into messages (id, conversation_id, channel_id, direction, author,
-                 author_user_id, kind, body, content, client_id, status, status_at,
-                 next_attempt_at, human_agent_tag, provider_timestamp, attempts)
-             select i.id, $7, $8, 'outbound', $9, $10, i.kind::message_kind, i.body, i.content,
-                 i.client_id, $11, case when $11 is null then null else now() end,
-                 case when $13 then now() + interval '2 minutes' when $12 then now() end,
-                 i.hat, case when $12 then null else now() end, case when $13 then 1 else 0 end
-             from unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[],
-                         $6::bool[]) with ordinality as i(id, kind, body, content, client_id, hat, n)
-             order by i.n
-             on conflict (conversation_id, client_id) do nothing
-             returning *),
-         c as (
-             update conversations c set last_message_at = now(), updated_at = now(),
-                 first_response_at = case when $14 and c.first_response_at is null then now()
-                                          else c.first_response_at end,
-                 last_agent_message_at = case when $14 then now()
-                                              else c.last_agent_message_at end,
-                 last_message_preview = left($15, 200), last_message_author = $9,
-                 search_tsv = {}
-             from conversations old
-             where c.id = $7 and old.id = c.id and not $17 and exists (select 1 from m)
-             returning ($14 and old.first_response_at is null) as first),
-         e as (
-             insert into conversation_events (conversation_id, kind, actor, actor_user_id, details)
-             select $7, 'first_response'::conversation_event_kind, 'agent'::message_author, $10,
-                 jsonb_build_object('message_id', (select id from m order by seq limit 1))
-             from c where c.first)
-         select {MESSAGE_COLUMNS} from m join channels ch on ch.id = m.channel_id order by m.seq",
-        search_append("c.search_tsv", 16)
-    ))
-    .bind(items.iter().map(|i| i.id.0).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| i.outbound.kind().code()).collect::<Vec<_>>())
-    .bind(&bodies)
-    .bind(contents)
-    .bind(items.iter().map(|i| i.client_id.as_deref()).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| i.human_agent_tag).collect::<Vec<_>>())
-    .bind(conversation)
-    .bind(conv.channel_id)
-    .bind(author)
-    .bind(author_user)
-    .bind(status)
-    .bind(queued)
-    .bind(claimed)
-    .bind(author == Author::Agent)
-    .bind(last.outbound.preview())
-    .bind((!texts.is_empty()).then(|| texts.join("\n")))
-    .bind(is_note)
-    .fetch_all(&state.pool)
-    .await?;
+    let rows: Vec<MessageRow> = sqlx::query_as(&STORE_OUTBOUND)
+        .bind(items.iter().map(|i| i.id.0).collect::<Vec<_>>())
+        .bind(
+            items
+                .iter()
+                .map(|i| i.outbound.kind().code())
+                .collect::<Vec<_>>(),
+        )
+        .bind(&bodies)
+        .bind(contents)
+        .bind(
+            items
+                .iter()
+                .map(|i| i.client_id.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind(items.iter().map(|i| i.human_agent_tag).collect::<Vec<_>>())
+        .bind(conversation)
+        .bind(conv.channel_id)
+        .bind(author)
+        .bind(author_user)
+        .bind(status)
+        .bind(queued)
+        .bind(claimed)
+        .bind(author == Author::Agent)
+        .bind(last.outbound.preview())
+        .bind((!texts.is_empty()).then(|| texts.join("\n")))
+        .bind(is_note)
+        .fetch_all(&state.pool)
+        .await?;
     // Announced before they are delivered, so browsers learn of a message before its ticks.
     for row in &rows {
         state
@@ -1028,13 +1039,13 @@ async fn store_outbound(
 /// The bot's replies to one customer message, in order: checked, stored in one statement and
 /// delivered from here (not through the outbox, which only retries what fails), their
 /// outcomes recorded together. `client_id`s make a repeated run say nothing twice. Returns
-/// the replies refused before sending (a provider limit, the window), with the reason.
+/// why each refused reply could not go out (a provider limit, the window).
 pub async fn send_bot_replies(
     state: &AppState,
     conv: &ConversationForSend,
     conversation: ConversationId,
     replies: Vec<(String, Outbound)>,
-) -> Result<Vec<(String, AppError)>, AppError> {
+) -> Result<Vec<AppError>, AppError> {
     let mut refused = Vec::new();
     let mut items = Vec::with_capacity(replies.len());
     for (client_id, outbound) in replies {
@@ -1045,7 +1056,7 @@ pub async fn send_bot_replies(
                 client_id: Some(client_id),
                 human_agent_tag: policy == SendPolicy::HumanAgentTag,
             }),
-            Err(e) => refused.push((client_id, e)),
+            Err(e) => refused.push(e),
         }
     }
     let rows = store_outbound(state, conv, conversation, (Author::Bot, None), &items, true).await?;

@@ -32,7 +32,7 @@ use shared::flow::Flow;
 use shared::messaging::{Author, ConversationEventKind, ConversationStatus};
 use shared::{ConversationId, TeamId};
 use std::collections::VecDeque;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::RwLock;
 
@@ -253,7 +253,7 @@ struct Session {
 }
 
 /// The session (or where a new one starts) with the conversation, its channel and contact.
-fn session_query() -> String {
+static SESSION: LazyLock<String> = LazyLock::new(|| {
     format!(
         "select coalesce(s.state, 'null') as state,
             coalesce(s.last_seq, 0) as last_seq, coalesce(s.activity, 0) as activity,
@@ -265,7 +265,19 @@ fn session_query() -> String {
         left join bot_sessions s on s.conversation_id = c.id
         where c.id = $1"
     )
-}
+});
+
+/// The session with the first inbound message not yet fed, if any.
+static PENDING: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "select p.*, m.seq, m.body, m.content from ({}) p
+         left join lateral (
+             select seq, body, content from messages
+             where conversation_id = $1 and direction = 'inbound' and seq > p.last_seq
+             order by seq limit 1) m on true",
+        *SESSION
+    )
+});
 
 #[derive(sqlx::FromRow)]
 struct Pending {
@@ -300,16 +312,8 @@ const STORE_STEP: &str = "with stored as (
 pub async fn run(state: &AppState, conversation: ConversationId) -> Result<(), AppError> {
     // The conversation's turn first: a customer writing fast queues there, not on the slots.
     let _turn = state.bot.runs.enter(conversation).await;
-    let pending_query = format!(
-        "select p.*, m.seq, m.body, m.content from ({}) p
-         left join lateral (
-             select seq, body, content from messages
-             where conversation_id = $1 and direction = 'inbound' and seq > p.last_seq
-             order by seq limit 1) m on true",
-        session_query()
-    );
     loop {
-        let pending: Option<Pending> = sqlx::query_as(&pending_query)
+        let pending: Option<Pending> = sqlx::query_as(&PENDING)
             .bind(conversation)
             .fetch_optional(&state.pool)
             .await?;
@@ -340,14 +344,15 @@ pub async fn run(state: &AppState, conversation: ConversationId) -> Result<(), A
             text: body.unwrap_or_default(),
             choice,
         };
-        let ctx = RunContext::new(
+        let ctx = RunContext {
             state,
-            &loaded,
-            &bot,
+            loaded: &loaded,
+            bot: &bot,
             conversation,
-            &session.conversation,
-            format!("m{seq}"),
-        );
+            for_send: &session.conversation,
+            key: format!("m{seq}"),
+            trace: Default::default(),
+        };
         let after = ctx.execute(current, input).await?;
         let (kinds, details) = ctx.take_trace();
         let stored: Option<(i64, bool)> = sqlx::query_as(STORE_STEP)
@@ -450,7 +455,7 @@ fn current_state(bot: &Bot, session: &Session, conversation: ConversationId) -> 
 /// Runs an inactivity check: reminds, or closes, when nothing happened since it was scheduled.
 pub async fn on_inactivity(state: &AppState, check: InactivityCheck) -> Result<(), AppError> {
     let _turn = state.bot.runs.turn(check.conversation).await;
-    let Some(session): Option<Session> = sqlx::query_as(&session_query())
+    let Some(session): Option<Session> = sqlx::query_as(&SESSION)
         .bind(check.conversation)
         .fetch_optional(&state.pool)
         .await?
@@ -472,14 +477,15 @@ pub async fn on_inactivity(state: &AppState, check: InactivityCheck) -> Result<(
     }
     let loaded = state.bot.loaded(state).await?;
     let bot = loaded.bot(&main_flow);
-    let ctx = RunContext::new(
+    let ctx = RunContext {
         state,
-        &loaded,
-        &bot,
-        check.conversation,
-        &session.conversation,
-        format!("i{}{}", check.activity, if check.close { "c" } else { "r" }),
-    );
+        loaded: &loaded,
+        bot: &bot,
+        conversation: check.conversation,
+        for_send: &session.conversation,
+        key: format!("i{}{}", check.activity, if check.close { "c" } else { "r" }),
+        trace: Default::default(),
+    };
     ctx.note(if check.close { "close" } else { "reminder" }, json!({}));
     let after = ctx
         .execute(current, Input::Inactive { close: check.close })
@@ -527,26 +533,7 @@ struct RunContext<'a> {
     trace: std::sync::Mutex<(Vec<String>, Vec<Value>)>,
 }
 
-impl<'a> RunContext<'a> {
-    fn new(
-        state: &'a AppState,
-        loaded: &'a Loaded,
-        bot: &'a Bot,
-        conversation: ConversationId,
-        for_send: &'a ConversationForSend,
-        key: String,
-    ) -> Self {
-        Self {
-            state,
-            loaded,
-            bot,
-            conversation,
-            for_send,
-            key,
-            trace: Default::default(),
-        }
-    }
-
+impl RunContext<'_> {
     fn note(&self, kind: &str, detail: Value) {
         if let Ok(mut t) = self.trace.lock() {
             t.0.push(kind.to_owned());
@@ -571,22 +558,26 @@ impl<'a> RunContext<'a> {
         let mut replies = Vec::new();
         while let Some(effect) = queue.pop_front() {
             n += 1;
-            if let Effect::Send { content } = effect {
-                let outbound = adapt(&content, self.for_send.kind);
-                replies.push((format!("bot:{}:{n}", self.key), outbound));
-                continue;
-            }
-            self.say(std::mem::take(&mut replies)).await;
             match effect {
-                Effect::Send { .. } => unreachable!("replies are gathered above"),
+                Effect::Send { content } => {
+                    let outbound = adapt(&content, self.for_send.kind);
+                    replies.push((format!("bot:{}:{n}", self.key), outbound));
+                }
                 Effect::Call { call, request } => {
+                    self.say(std::mem::take(&mut replies)).await;
                     let outcome = self.call(&request, &format!("{}:{n}", self.key)).await;
                     let (next, more) = step(self.bot, now, Input::Outcome { call, outcome });
                     now = next;
                     queue.extend(more);
                 }
-                Effect::Handoff { team } => self.hand_off(team.as_deref()).await?,
-                Effect::End => self.end().await?,
+                Effect::Handoff { team } => {
+                    self.say(std::mem::take(&mut replies)).await;
+                    self.hand_off(team.as_deref()).await?
+                }
+                Effect::End => {
+                    self.say(std::mem::take(&mut replies)).await;
+                    self.end().await?
+                }
             }
         }
         self.say(replies).await;
@@ -618,9 +609,9 @@ impl<'a> RunContext<'a> {
         .await
         {
             Ok(refused) => refused,
-            Err(e) => vec![("*".to_owned(), e)],
+            Err(e) => vec![e],
         };
-        for (_, e) in refused {
+        for e in refused {
             tracing::warn!(error = ?e, conversation = %self.conversation, "bot message not sent");
             self.note(
                 "error",
