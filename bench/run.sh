@@ -11,8 +11,7 @@ PORT="${BENCH_PORT:-3300}"
 DB="postgres://postgres@127.0.0.1:5432/plataforma_bench"
 psql "postgres://postgres@127.0.0.1:5432/postgres" -q -c "drop database if exists plataforma_bench with (force)"
 
-say "Compilando (release) o servidor e o gerador de carga"
-cargo build --release -p server -p bench
+bench_prepare
 
 say "Subindo o servidor em :$PORT"
 DATABASE_URL="$DB" REDIS_NAMESPACE="bench-$$" BIND_ADDR="127.0.0.1:$PORT" \
@@ -28,4 +27,4 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 
-DATABASE_URL="$DB" target/release/webhooks --url "http://127.0.0.1:$PORT" "$@"
+DATABASE_URL="$DB" "$BENCH_BIN/webhooks" --url "http://127.0.0.1:$PORT" "$@"

@@ -146,3 +146,21 @@ ensure_services() {
   ensure_postgres
   ensure_redis
 }
+
+# For the load tools under bench/: the release server and site exactly as scripts/run.sh builds
+# them (cargo-leptos, in target/), the load generators in their own target directory (a plain
+# `cargo build` beside cargo-leptos' would rebuild the server's dependencies with other flags),
+# and fresh keys, since a production-mode server refuses the public development ones.
+bench_prepare() {
+  ensure_rust_tools
+  ensure_npm_packages "$ROOT"
+  say "Compilando (release) o servidor e o site"
+  cargo leptos build --release
+  say "Compilando (release) os geradores de carga"
+  CARGO_TARGET_DIR="$ROOT/target/bench-tools" cargo build --release -p bench
+  BENCH_BIN="$ROOT/target/bench-tools/release"
+  export SESSION_SECRET ENCRYPTION_KEY
+  SESSION_SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+  ENCRYPTION_KEY="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+  export LEPTOS_OUTPUT_NAME=plataforma LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
+}

@@ -35,7 +35,11 @@ drop_test_databases
 cargo test
 
 say "Compilando a aplicação para os testes de ponta a ponta"
-cargo leptos build
+# The debug site goes to its own directory: target/site is what a release server started by
+# scripts/run.sh serves, and a debug wasm under it would break every page it serves.
+TEST_SITE_ROOT=target/site-test
+LEPTOS_SITE_ROOT="$TEST_SITE_ROOT" cargo leptos build
+[ -f "$TEST_SITE_ROOT/pkg/plataforma.wasm" ] || { warn "o site de teste não foi gerado em $TEST_SITE_ROOT"; exit 1; }
 
 say "Testes de ponta a ponta (Chromium)"
 mkdir -p target/e2e-screenshots
@@ -58,7 +62,7 @@ e2e_env=(
   WHATSAPP_ACCESS_TOKEN=token-e2e
   META_APP_SECRET=segredo-e2e
   META_VERIFY_TOKEN=verificacao-e2e
-  LEPTOS_OUTPUT_NAME=plataforma LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
+  LEPTOS_OUTPUT_NAME=plataforma LEPTOS_SITE_ROOT="$TEST_SITE_ROOT" LEPTOS_SITE_PKG_DIR=pkg
 )
 env "${e2e_env[@]}" BIND_ADDR="127.0.0.1:$E2E_PORT" PUBLIC_URL="http://127.0.0.1:$E2E_PORT" \
   target/debug/server >"$server_log" 2>&1 &

@@ -11,10 +11,7 @@ use leptos::server_fn::response::browser::BrowserResponse;
 use leptos::server_fn::Bytes;
 use std::future::Future;
 
-/// Name of the cookie that carries the anti-CSRF token.
-pub const CSRF_COOKIE: &str = "omni_csrf";
-/// Name of the header the browser echoes it in.
-pub const CSRF_HEADER: &str = "x-csrf-token";
+pub use shared::auth::{CSRF_COOKIE, CSRF_HEADER};
 
 pub struct CsrfClient;
 
@@ -69,4 +66,28 @@ pub(crate) fn read_cookie(name: &str) -> Option<String> {
             .and_then(|rest| rest.strip_prefix('='))
             .map(str::to_owned)
     })
+}
+
+/// A random id for a send's idempotency key (a retried click sends once) or a demo session.
+/// `getRandomValues`, not `randomUUID`: the latter exists only in secure contexts, and an
+/// agent or a phone reaching the server by its LAN address over plain http is not one.
+pub fn random_id() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let mut bytes = [0u8; 16];
+        if let Ok(c) = leptos::prelude::window().crypto() {
+            if c.get_random_values_with_u8_array(&mut bytes).is_ok() {
+                return uuid::Builder::from_random_bytes(bytes)
+                    .into_uuid()
+                    .to_string();
+            }
+        }
+        let now = leptos::prelude::window()
+            .performance()
+            .map(|p| p.now())
+            .unwrap_or_default();
+        format!("t{}", now.to_bits())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    String::new()
 }

@@ -1,8 +1,8 @@
 #![recursion_limit = "256"]
 //! The Leptos application: routes, pages, components and server functions.
 //!
-//! With `hydrate` it compiles to wasm for the browser; with `ssr` it also carries the server-side
-//! use cases in [`backend`], which the server functions call.
+//! With `hydrate` it compiles to wasm for the browser; with `ssr` its server functions call the
+//! `backend` crate (through [`guard`] for who is acting).
 
 pub mod api;
 pub mod client;
@@ -11,7 +11,7 @@ pub mod error;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
-pub mod backend;
+pub mod guard;
 
 use components::layout::AppLayout;
 use leptos::prelude::*;

@@ -14,8 +14,7 @@ ADMIN="postgres://postgres@127.0.0.1:5432"
 DB="$ADMIN/plataforma_bench_bot"
 psql "$ADMIN/postgres" -q -c "drop database if exists plataforma_bench_bot with (force)"
 
-say "Compilando (release) o servidor e o gerador de carga"
-cargo build --release -p server -p bench
+bench_prepare
 
 say "Subindo o servidor em :$PORT (modo demonstração)"
 DATABASE_URL="$DB" REDIS_NAMESPACE="bench-bot-$$" BIND_ADDR="127.0.0.1:$PORT" \
@@ -34,4 +33,4 @@ psql "$DB" -q -c "update channels set bot_flow = 'principal' where external_id =
 # The channel directory is cached for 5 s.
 sleep 6
 
-target/release/bot --url "http://127.0.0.1:$PORT" --graph-port "$GRAPH_PORT" "$@"
+"$BENCH_BIN/bot" --url "http://127.0.0.1:$PORT" --graph-port "$GRAPH_PORT" "$@"

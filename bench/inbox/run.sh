@@ -20,8 +20,7 @@ say "Recriando o banco $DB_NAME"
 psql "$ADMIN_DB" -q -c "drop database if exists $DB_NAME with (force)"
 psql "$ADMIN_DB" -q -c "create database $DB_NAME"
 
-say "Compilando (release) o servidor e as ferramentas de carga"
-cargo build --release -p server -p bench
+bench_prepare
 
 say "Subindo o servidor em :$PORT (migrações e dados de demonstração)"
 DATABASE_URL="$DB" REDIS_NAMESPACE=bench-inbox BIND_ADDR="127.0.0.1:$PORT" \
@@ -46,4 +45,4 @@ say "Semeando 100 000 conversas e 1 000 000 de mensagens"
 psql "$DB" -v ON_ERROR_STOP=1 -f bench/inbox/seed.sql
 
 say "Medindo"
-DATABASE_URL="$DB" target/release/inbox --url "$URL" "$@"
+DATABASE_URL="$DB" "$BENCH_BIN/inbox" --url "$URL" "$@"

@@ -254,8 +254,8 @@ impl Config {
     }
 
     /// Channels declared by environment variables: each needs its id and token.
-    pub fn env_channels(&self) -> Vec<app::backend::services::channels::EnvChannel> {
-        use app::backend::services::channels::EnvChannel;
+    pub fn env_channels(&self) -> Vec<backend::services::channels::EnvChannel> {
+        use backend::services::channels::EnvChannel;
         use shared::messaging::ChannelKind;
         let pairs = [
             (
@@ -298,8 +298,8 @@ impl Config {
             .collect()
     }
 
-    pub fn graph_settings(&self) -> app::backend::channels::graph::GraphSettings {
-        use app::backend::channels::graph::{GraphSettings, RetryPolicy};
+    pub fn graph_settings(&self) -> backend::channels::graph::GraphSettings {
+        use backend::channels::graph::{GraphSettings, RetryPolicy};
         use std::time::Duration;
         GraphSettings {
             base_url: self.graph_api_base_url.clone(),

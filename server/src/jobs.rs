@@ -29,7 +29,7 @@ pub struct JobDeps {
 
 #[tracing::instrument(skip_all, err)]
 pub async fn expire_sessions(job: ExpireSessions, deps: Data<JobDeps>) -> anyhow::Result<()> {
-    let deleted = app::backend::db::sessions::delete_expired(&deps.pool, job.idle_seconds)
+    let deleted = backend::db::sessions::delete_expired(&deps.pool, job.idle_seconds)
         .await
         .context("Failed to delete expired sessions")?;
     metrics::counter!("sessions_expired_total").increment(deleted);
@@ -72,16 +72,16 @@ pub async fn enqueue_expire_sessions(_tick: Tick, deps: Data<ScheduleDeps>) -> a
 
 #[derive(Clone)]
 pub struct BotDeps {
-    pub state: app::backend::state::AppState,
+    pub state: backend::state::AppState,
 }
 
 /// Reminds a silent customer, or closes the conversation, unless it moved on meanwhile.
 #[tracing::instrument(skip_all, fields(conversation = %job.conversation), err)]
 pub async fn bot_inactivity(
-    job: app::backend::bot::InactivityCheck,
+    job: backend::bot::InactivityCheck,
     deps: Data<BotDeps>,
 ) -> anyhow::Result<()> {
-    app::backend::bot::on_inactivity(&deps.state, job)
+    backend::bot::on_inactivity(&deps.state, job)
         .await
         .map_err(|e| anyhow::anyhow!("inactivity check failed: {e:?}"))
 }
@@ -95,7 +95,7 @@ pub struct WorkerSettings {
 
 /// Runs the workers until `shutdown` is cancelled; jobs in flight are given 30 seconds to end.
 pub async fn run(
-    state: app::backend::state::AppState,
+    state: backend::state::AppState,
     settings: WorkerSettings,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
@@ -103,7 +103,7 @@ pub async fn run(
     let conn = apalis_redis::connect(settings.redis_url.as_str())
         .await
         .context("Failed to connect the job queue to Redis")?;
-    let inactivity = app::backend::bot::inactivity_queue(conn.clone(), &settings.namespace);
+    let inactivity = backend::bot::inactivity_queue(conn.clone(), &settings.namespace);
     let bot_deps = BotDeps { state };
     let storage = expire_sessions_queue(conn, &settings.namespace);
     let schedule = cron::Schedule::from_str(&format!(

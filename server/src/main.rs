@@ -32,9 +32,13 @@ async fn main() -> ExitCode {
 }
 
 async fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
-    use app::backend::services::api_tokens;
+    use backend::services::api_tokens;
     let state = server::startup::build_state(config).await?;
-    let fail = |e: app::error::AppError| anyhow::anyhow!(e.message());
+    // A refusal is told as the user would read it; a failure keeps its source.
+    let fail = |e: backend::error::Error| match e {
+        backend::error::Error::App(refusal) => anyhow::anyhow!(refusal.message()),
+        failure => anyhow::Error::new(failure),
+    };
     match command {
         Command::ApiToken(ApiTokenCommand::Create { name }) => {
             let created = api_tokens::create(&state, &name, None)
@@ -66,9 +70,8 @@ async fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
             println!("Token revogado.");
         }
         Command::Flow(FlowCommand::List) => {
-            for (key, name, version, seeded) in app::backend::bot::library::list(&state)
-                .await
-                .map_err(fail)?
+            for (key, name, version, seeded) in
+                backend::bot::library::list(&state).await.map_err(fail)?
             {
                 let origin = if seeded { "padrão" } else { "editado" };
                 println!("{key}\tv{version}\t{origin}\t{name}");
@@ -77,7 +80,7 @@ async fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
         Command::Flow(FlowCommand::Export { key }) => {
             println!(
                 "{}",
-                app::backend::bot::library::export(&state, &key)
+                backend::bot::library::export(&state, &key)
                     .await
                     .map_err(fail)?
             );
@@ -85,7 +88,7 @@ async fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
         Command::Flow(FlowCommand::Import { file }) => {
             let json = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("não foi possível ler {}: {e}", file.display()))?;
-            let flow = app::backend::bot::library::import(&state, &json, None)
+            let flow = backend::bot::library::import(&state, &json, None)
                 .await
                 .map_err(fail)?;
             println!("Fluxo \"{}\" ({}) importado.", flow.name, flow.key);

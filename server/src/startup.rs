@@ -4,18 +4,18 @@ use crate::config::Config;
 use crate::http;
 use crate::jobs;
 use anyhow::Context;
-use app::backend::channels::graph::GraphClient;
-use app::backend::channels::ChannelDirectory;
-use app::backend::crypto::Secrets;
-use app::backend::live::LiveBus;
-use app::backend::messaging::Wakers;
-use app::backend::{AppState, AuthSettings};
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use axum::Router;
+use backend::channels::graph::GraphClient;
+use backend::channels::ChannelDirectory;
+use backend::crypto::Secrets;
+use backend::live::LiveBus;
+use backend::wakers::Wakers;
+use backend::{AppState, AuthSettings};
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -34,7 +34,16 @@ use tower_http::trace::TraceLayer;
 pub struct Application {
     config: Config,
     state: AppState,
+    leptos_options: LeptosOptions,
     listener: TcpListener,
+}
+
+/// The pages' router state: the backend's state plus what Leptos needs to render and serve the
+/// site. Handlers extract either part.
+#[derive(Clone, axum::extract::FromRef)]
+pub struct WebState {
+    pub app: AppState,
+    pub leptos_options: LeptosOptions,
 }
 
 /// Cancelled on SIGINT or SIGTERM.
@@ -126,7 +135,6 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         .context("Failed to connect to Redis")?;
     let secrets = Secrets::new(&config.encryption_key()?, &config.session_secret())?;
     let state = AppState {
-        leptos_options: leptos_options(config.bind_addr),
         pool,
         redis,
         secrets: Arc::new(secrets),
@@ -149,15 +157,15 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         webhook_lanes: config
             .roles
             .runs_workers()
-            .then(|| Arc::new(app::backend::webhooks::lanes())),
-        bot: Arc::new(app::backend::bot::BotRuntime::default()),
+            .then(|| Arc::new(backend::webhooks::lanes())),
+        bot: Arc::new(backend::bot::BotRuntime::default()),
     };
     if config.demo {
-        app::backend::seed::seed_demo(&state)
+        backend::seed::seed_demo(&state)
             .await
             .context("Failed to seed the demo data")?;
     }
-    app::backend::services::channels::bootstrap(&state, &config.env_channels())
+    backend::services::channels::bootstrap(&state, &config.env_channels())
         .await
         .context("Failed to create the channels declared in the environment")?;
     Ok(state)
@@ -166,11 +174,11 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
 impl Application {
     /// Builds the state and binds the listener. Port 0 picks a free port (tests).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let mut state = build_state(&config).await?;
+        let state = build_state(&config).await?;
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .with_context(|| format!("Failed to listen on {}", config.bind_addr))?;
-        state.leptos_options = leptos_options(listener.local_addr()?);
+        let leptos_options = leptos_options(listener.local_addr()?);
         state.bot.set_own_base(format!(
             "http://127.0.0.1:{}",
             listener.local_addr()?.port()
@@ -178,6 +186,7 @@ impl Application {
         Ok(Self {
             config,
             state,
+            leptos_options,
             listener,
         })
     }
@@ -195,6 +204,7 @@ impl Application {
         let Application {
             config,
             state,
+            leptos_options,
             listener,
         } = self;
         let workers = config.roles.runs_workers().then(|| {
@@ -223,28 +233,27 @@ impl Application {
                     .run(config.redis_url.clone(), shutdown.clone()),
             );
         }
-        // Every instance distributes: assignments are serialised in PostgreSQL.
-        tokio::spawn(app::backend::distribution::run(
+        // Every instance runs the bot for the messages it stores, and distributes: assignments
+        // are serialised in PostgreSQL.
+        tokio::spawn(backend::bot::run_dispatcher(
             state.clone(),
             shutdown.clone(),
         ));
+        tokio::spawn(backend::distribution::run(state.clone(), shutdown.clone()));
         let background = config.roles.runs_workers().then(|| {
             (
-                tokio::spawn(app::backend::webhooks::run_processor(
+                tokio::spawn(backend::webhooks::run_processor(
                     state.clone(),
                     shutdown.clone(),
                 )),
-                tokio::spawn(app::backend::messaging::run_outbox(
+                tokio::spawn(backend::messaging::run_outbox(
                     state.clone(),
                     shutdown.clone(),
                 )),
-                tokio::spawn(app::backend::bot::run_sweeper(
-                    state.clone(),
-                    shutdown.clone(),
-                )),
+                tokio::spawn(backend::bot::run_sweeper(state.clone(), shutdown.clone())),
             )
         });
-        let router = router(state, &config, shutdown.clone());
+        let router = router(state, leptos_options, &config, shutdown.clone());
         tracing::info!(
             address = %listener.local_addr()?,
             roles = ?config.roles,
@@ -273,7 +282,12 @@ impl Application {
 }
 
 /// The whole HTTP surface. Worker-only instances still answer the probes and metrics.
-pub fn router(state: AppState, config: &Config, shutdown: CancellationToken) -> Router {
+pub fn router(
+    state: AppState,
+    leptos_options: LeptosOptions,
+    config: &Config,
+    shutdown: CancellationToken,
+) -> Router {
     let ops = Router::new()
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
@@ -283,21 +297,24 @@ pub fn router(state: AppState, config: &Config, shutdown: CancellationToken) -> 
 
     let router = if config.roles.serves_web() {
         let routes = generate_route_list(App);
-        let ui = Router::new()
+        let web = WebState {
+            app: state.clone(),
+            leptos_options: leptos_options.clone(),
+        };
+        let pages: Router<AppState> = Router::<WebState>::new()
             .leptos_routes_with_context(
-                &state,
+                &web,
                 routes,
                 {
                     let state = state.clone();
                     move || provide_context(state.clone())
                 },
-                {
-                    let options = state.leptos_options.clone();
-                    move || shell(options.clone())
-                },
+                move || shell(leptos_options.clone()),
             )
+            .fallback(leptos_axum::file_and_error_handler::<WebState, _>(shell))
+            .with_state(web);
+        let ui = pages
             .merge(http::live::router(shutdown.clone()))
-            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .layer(from_fn_with_state(
                 state.clone(),
                 http::session::resolve_session,

@@ -235,6 +235,12 @@ impl Availability {
     }
 }
 
+/// Name of the cookie that carries the anti-CSRF token (readable by script on purpose: the
+/// browser echoes it in [`CSRF_HEADER`]; the session cookie itself is HttpOnly).
+pub const CSRF_COOKIE: &str = "omni_csrf";
+/// Name of the header the browser echoes the anti-CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
 #[cfg(test)]
 mod tests {
     use super::*;

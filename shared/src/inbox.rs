@@ -336,9 +336,44 @@ pub fn format_cpf(digits: &str) -> String {
     )
 }
 
+/// Who may see a conversation, the one rule the list, the live feed and every action's check
+/// share: a viewer with "see all"; the assignee; a member of the conversation's team; and, for
+/// a conversation with neither team nor assignee, anyone who sees conversations at all (see
+/// docs/permissions.md). SQL that filters by visibility is tested against this function.
+pub fn visible(
+    can_see_all: bool,
+    user: UserId,
+    teams: &[TeamId],
+    team: Option<TeamId>,
+    assignee: Option<UserId>,
+) -> bool {
+    can_see_all
+        || assignee == Some(user)
+        || match team {
+            Some(t) => teams.contains(&t),
+            None => assignee.is_none(),
+        }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn visibility_follows_assignment_and_teams() {
+        let me = UserId(Uuid::from_u128(1));
+        let other = UserId(Uuid::from_u128(2));
+        let mine = TeamId(Uuid::from_u128(3));
+        let theirs = TeamId(Uuid::from_u128(4));
+        assert!(visible(false, me, &[mine], Some(theirs), Some(me)));
+        assert!(visible(false, me, &[mine], Some(mine), Some(other)));
+        assert!(!visible(false, me, &[mine], Some(theirs), Some(other)));
+        assert!(!visible(false, me, &[mine], Some(theirs), None));
+        assert!(visible(false, me, &[], None, None));
+        assert!(!visible(false, me, &[], None, Some(other)));
+        assert!(visible(true, me, &[], Some(theirs), Some(other)));
+    }
 
     #[test]
     fn cpf_is_masked_except_the_middle() {

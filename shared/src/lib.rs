@@ -6,14 +6,19 @@
 pub mod auth;
 pub mod dto;
 pub mod erp;
+pub mod error;
 pub mod flow;
 pub mod ids;
 pub mod inbox;
 pub mod messaging;
 pub mod payment;
+pub mod refusal;
+pub mod timeline;
 pub mod totp;
 pub mod values;
 
 pub use auth::{Availability, Permission, Role};
+pub use error::AppError;
 pub use ids::{ApiTokenId, ChannelId, ContactId, ConversationId, MessageId, TeamId, UserId};
+pub use refusal::Refusal;
 pub use values::{Cpf, Email, PersonName, Phone, TeamName, ValueError};

@@ -6,7 +6,8 @@ use shared::dto::{AuditEntry, SecuritySettings};
 /// Audit entries, newest first, 50 at a time; `before` is the last id already shown.
 #[server(client = CsrfClient, endpoint = "audit/list")]
 pub async fn audit_log(before: Option<i64>) -> Result<Vec<AuditEntry>, AppError> {
-    use crate::backend::{db, guard};
+    use crate::guard;
+    use backend::db;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ViewAuditLog)?;
@@ -17,7 +18,8 @@ pub async fn audit_log(before: Option<i64>) -> Result<Vec<AuditEntry>, AppError>
 
 #[server(client = CsrfClient, endpoint = "settings/security")]
 pub async fn fetch_security_settings() -> Result<SecuritySettings, AppError> {
-    use crate::backend::{guard, services::settings};
+    use crate::guard;
+    use backend::services::settings;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ManageSettings)?;
@@ -32,7 +34,8 @@ pub async fn save_security_settings(
     require_totp_supervisor: bool,
     require_totp_agent: bool,
 ) -> Result<(), AppError> {
-    use crate::backend::{guard, services::settings};
+    use crate::guard;
+    use backend::services::settings;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageSettings)?;

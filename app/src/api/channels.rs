@@ -9,7 +9,8 @@ use shared::{ApiTokenId, ChannelId};
 
 #[server(client = CsrfClient, endpoint = "channels/list")]
 pub async fn list_channels() -> Result<Vec<ChannelDetail>, AppError> {
-    use crate::backend::{guard, services::channels};
+    use crate::guard;
+    use backend::services::channels;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ManageSettings)?;
@@ -21,7 +22,8 @@ pub async fn list_channels() -> Result<Vec<ChannelDetail>, AppError> {
 /// Teams a channel can hand its new conversations to.
 #[server(client = CsrfClient, endpoint = "channels/teams")]
 pub async fn channel_teams() -> Result<Vec<TeamRef>, AppError> {
-    use crate::backend::{db, guard};
+    use crate::guard;
+    use backend::db;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ManageSettings)?;
@@ -33,7 +35,8 @@ pub async fn channel_teams() -> Result<Vec<TeamRef>, AppError> {
 /// The bot flows a channel can answer with: key and name.
 #[server(client = CsrfClient, endpoint = "channels/flows")]
 pub async fn channel_flows() -> Result<Vec<(String, String)>, AppError> {
-    use crate::backend::{bot::library, guard};
+    use crate::guard;
+    use backend::bot::library;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ManageSettings)?;
@@ -52,7 +55,8 @@ pub async fn save_channel(
     id: Option<ChannelId>,
     input: ChannelInput,
 ) -> Result<ChannelDetail, AppError> {
-    use crate::backend::{guard, services::channels};
+    use crate::guard;
+    use backend::services::channels;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageSettings)?;
@@ -64,7 +68,8 @@ pub async fn save_channel(
 /// "Testar conexão": the Graph API's answer in pt-BR.
 #[server(client = CsrfClient, endpoint = "channels/test")]
 pub async fn test_channel(id: ChannelId) -> Result<String, AppError> {
-    use crate::backend::{guard, services::channels};
+    use crate::guard;
+    use backend::services::channels;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ManageSettings)?;
@@ -75,7 +80,8 @@ pub async fn test_channel(id: ChannelId) -> Result<String, AppError> {
 
 #[server(client = CsrfClient, endpoint = "api-tokens/list")]
 pub async fn list_api_tokens() -> Result<Vec<ApiTokenView>, AppError> {
-    use crate::backend::{guard, services::api_tokens};
+    use crate::guard;
+    use backend::services::api_tokens;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ManageSettings)?;
@@ -86,7 +92,8 @@ pub async fn list_api_tokens() -> Result<Vec<ApiTokenView>, AppError> {
 
 #[server(client = CsrfClient, endpoint = "api-tokens/create")]
 pub async fn create_api_token(name: String) -> Result<CreatedApiToken, AppError> {
-    use crate::backend::{guard, services::api_tokens};
+    use crate::guard;
+    use backend::services::api_tokens;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageSettings)?;
@@ -98,7 +105,8 @@ pub async fn create_api_token(name: String) -> Result<CreatedApiToken, AppError>
 
 #[server(client = CsrfClient, endpoint = "api-tokens/revoke")]
 pub async fn revoke_api_token(id: ApiTokenId) -> Result<(), AppError> {
-    use crate::backend::{guard, services::api_tokens};
+    use crate::guard;
+    use backend::services::api_tokens;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageSettings)?;

@@ -15,7 +15,8 @@ pub async fn demo_send(
     text: String,
     option: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::backend::{guard, services::demo};
+    use crate::guard;
+    use backend::services::demo;
     guard::run(
         |call| async move { demo::send(&call.state, channel, &session, &text, option).await },
     )
@@ -29,7 +30,8 @@ pub async fn demo_poll(
     session: String,
     after: i64,
 ) -> Result<DemoSnapshot, AppError> {
-    use crate::backend::{guard, services::demo};
+    use crate::guard;
+    use backend::services::demo;
     guard::run(|call| async move { demo::snapshot(&call.state, channel, &session, after).await })
         .await
 }
@@ -37,13 +39,14 @@ pub async fn demo_poll(
 /// "Reiniciar conversa".
 #[server(client = CsrfClient, endpoint = "demo/restart", input = Json)]
 pub async fn demo_restart(channel: ChannelKind, session: String) -> Result<(), AppError> {
-    use crate::backend::{guard, services::demo};
+    use crate::guard;
+    use backend::services::demo;
     guard::run(|call| async move { demo::restart(&call.state, channel, &session).await }).await
 }
 
 /// Whether this server runs the demo (the page says so instead of failing).
 #[server(client = CsrfClient, endpoint = "demo/enabled")]
 pub async fn demo_enabled() -> Result<bool, AppError> {
-    use crate::backend::guard;
+    use crate::guard;
     guard::run(|call| async move { Ok(call.state.demo) }).await
 }

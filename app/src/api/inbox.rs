@@ -14,7 +14,8 @@ use shared::{ChannelId, ConversationId, TeamId, UserId};
 
 #[server(client = CsrfClient, endpoint = "inbox/list", input = Json)]
 pub async fn inbox_list(query: InboxQuery) -> Result<InboxPage, AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ViewOwnConversations)?;
@@ -25,7 +26,8 @@ pub async fn inbox_list(query: InboxQuery) -> Result<InboxPage, AppError> {
 
 #[server(client = CsrfClient, endpoint = "inbox/conversation", input = Json)]
 pub async fn open_conversation(id: ConversationId) -> Result<ConversationDetail, AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ViewOwnConversations)?;
@@ -40,7 +42,8 @@ pub async fn earlier_messages(
     id: ConversationId,
     before: i64,
 ) -> Result<(Vec<MessageView>, bool), AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ViewOwnConversations)?;
@@ -52,7 +55,8 @@ pub async fn earlier_messages(
 /// Messages of the contact after the `after` cursor (live updates and catch-up).
 #[server(client = CsrfClient, endpoint = "inbox/after", input = Json)]
 pub async fn messages_after(id: ConversationId, after: i64) -> Result<Vec<MessageView>, AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ViewOwnConversations)?;
@@ -69,7 +73,8 @@ pub async fn send_reply(
     note: bool,
     client_id: Option<String>,
 ) -> Result<MessageView, AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::messaging::Outbound;
     use shared::Permission;
     guard::run(|call| async move {
@@ -92,7 +97,8 @@ pub async fn send_attachment(
     caption: Option<String>,
     client_id: Option<String>,
 ) -> Result<MessageView, AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::messaging::Outbound;
     use shared::Permission;
     guard::run(|call| async move {
@@ -110,7 +116,8 @@ pub async fn send_template(
     language: String,
     values: Vec<String>,
 ) -> Result<MessageView, AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ReplyToConversations)?;
@@ -122,7 +129,8 @@ pub async fn send_template(
 /// "Assumir": assigns the conversation to the viewer.
 #[server(client = CsrfClient, endpoint = "inbox/take", input = Json)]
 pub async fn take_conversation(conversation: ConversationId) -> Result<(), AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ReplyToConversations)?;
@@ -136,7 +144,8 @@ pub async fn assign_conversation(
     conversation: ConversationId,
     agent: UserId,
 ) -> Result<(), AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::AssignConversations)?;
@@ -147,7 +156,8 @@ pub async fn assign_conversation(
 
 #[server(client = CsrfClient, endpoint = "inbox/transfer", input = Json)]
 pub async fn transfer_conversation(input: TransferInput) -> Result<(), AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::TransferConversations)?;
@@ -158,7 +168,8 @@ pub async fn transfer_conversation(input: TransferInput) -> Result<(), AppError>
 
 #[server(client = CsrfClient, endpoint = "inbox/resolve", input = Json)]
 pub async fn resolve_conversation(conversation: ConversationId) -> Result<(), AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ReplyToConversations)?;
@@ -169,7 +180,8 @@ pub async fn resolve_conversation(conversation: ConversationId) -> Result<(), Ap
 
 #[server(client = CsrfClient, endpoint = "inbox/reopen", input = Json)]
 pub async fn reopen_conversation(conversation: ConversationId) -> Result<(), AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ReplyToConversations)?;
@@ -184,7 +196,8 @@ pub async fn continue_on_channel(
     conversation: ConversationId,
     channel: ChannelId,
 ) -> Result<ConversationId, AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ReplyToConversations)?;
@@ -196,7 +209,8 @@ pub async fn continue_on_channel(
 /// The contact's CPF in full; the reveal is written to the audit log.
 #[server(client = CsrfClient, endpoint = "inbox/reveal-cpf", input = Json)]
 pub async fn reveal_cpf(conversation: ConversationId) -> Result<String, AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::RevealCpf)?;
@@ -210,7 +224,8 @@ pub async fn update_contact(
     conversation: ConversationId,
     input: ContactInput,
 ) -> Result<ContactPanel, AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ReplyToConversations)?;
@@ -222,7 +237,8 @@ pub async fn update_contact(
 /// Agents to transfer or assign to, with their load.
 #[server(client = CsrfClient, endpoint = "inbox/agents", input = Json)]
 pub async fn inbox_agents() -> Result<Vec<AgentOption>, AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::TransferConversations)?;
@@ -233,7 +249,8 @@ pub async fn inbox_agents() -> Result<Vec<AgentOption>, AppError> {
 
 #[server(client = CsrfClient, endpoint = "inbox/teams", input = Json)]
 pub async fn inbox_teams() -> Result<Vec<TeamOption>, AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::TransferConversations)?;
@@ -244,7 +261,8 @@ pub async fn inbox_teams() -> Result<Vec<TeamOption>, AppError> {
 
 #[server(client = CsrfClient, endpoint = "inbox/auto-assign", input = Json)]
 pub async fn set_auto_assign(team: TeamId, on: bool) -> Result<(), AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageQueues)?;
@@ -255,7 +273,8 @@ pub async fn set_auto_assign(team: TeamId, on: bool) -> Result<(), AppError> {
 
 #[server(client = CsrfClient, endpoint = "inbox/canned", input = Json)]
 pub async fn canned_responses() -> Result<Vec<CannedResponse>, AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ReplyToConversations)?;
@@ -266,7 +285,8 @@ pub async fn canned_responses() -> Result<Vec<CannedResponse>, AppError> {
 
 #[server(client = CsrfClient, endpoint = "inbox/canned-save", input = Json)]
 pub async fn save_canned_response(input: CannedResponse) -> Result<(), AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageCannedResponses)?;
@@ -277,7 +297,8 @@ pub async fn save_canned_response(input: CannedResponse) -> Result<(), AppError>
 
 #[server(client = CsrfClient, endpoint = "inbox/canned-delete", input = Json)]
 pub async fn delete_canned_response(id: uuid::Uuid) -> Result<(), AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageCannedResponses)?;
@@ -288,7 +309,8 @@ pub async fn delete_canned_response(id: uuid::Uuid) -> Result<(), AppError> {
 
 #[server(client = CsrfClient, endpoint = "inbox/settings", input = Json)]
 pub async fn get_inbox_settings() -> Result<InboxSettings, AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ManageSettings)?;
@@ -299,7 +321,8 @@ pub async fn get_inbox_settings() -> Result<InboxSettings, AppError> {
 
 #[server(client = CsrfClient, endpoint = "inbox/settings-save", input = Json)]
 pub async fn save_inbox_settings(settings: InboxSettings) -> Result<(), AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageSettings)?;
@@ -311,7 +334,8 @@ pub async fn save_inbox_settings(settings: InboxSettings) -> Result<(), AppError
 /// Reads the WhatsApp channel's templates from Meta.
 #[server(client = CsrfClient, endpoint = "channels/sync-templates", input = Json)]
 pub async fn sync_templates(channel: ChannelId) -> Result<usize, AppError> {
-    use crate::backend::{guard, services::inbox};
+    use crate::guard;
+    use backend::services::inbox;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ManageSettings)?;

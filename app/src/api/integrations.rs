@@ -8,7 +8,8 @@ use shared::dto::IntegrationSettings;
 
 #[server(client = CsrfClient, endpoint = "integrations/get")]
 pub async fn get_integrations() -> Result<IntegrationSettings, AppError> {
-    use crate::backend::{guard, services::integrations};
+    use crate::guard;
+    use backend::services::integrations;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ManageSettings)?;
@@ -19,7 +20,8 @@ pub async fn get_integrations() -> Result<IntegrationSettings, AppError> {
 
 #[server(client = CsrfClient, endpoint = "integrations/save", input = Json)]
 pub async fn save_integrations(input: IntegrationSettings) -> Result<(), AppError> {
-    use crate::backend::{guard, services::integrations};
+    use crate::guard;
+    use backend::services::integrations;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageSettings)?;
@@ -31,7 +33,8 @@ pub async fn save_integrations(input: IntegrationSettings) -> Result<(), AppErro
 /// "Testar": looks one CPF up in the ERP with the settings as the page has them.
 #[server(client = CsrfClient, endpoint = "integrations/test", input = Json)]
 pub async fn test_erp(input: IntegrationSettings, cpf: String) -> Result<String, AppError> {
-    use crate::backend::{guard, services::integrations};
+    use crate::guard;
+    use backend::services::integrations;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ManageSettings)?;

@@ -9,7 +9,8 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{guard, services::profile};
+    use crate::guard;
+    use backend::services::profile;
     guard::run(|call| async move {
         let who = call.signed_in()?;
         profile::change_password(&call.state, &who, &current_password, &new_password).await
@@ -19,7 +20,8 @@ pub async fn change_password(
 
 #[server(client = CsrfClient, endpoint = "profile/totp/start")]
 pub async fn start_totp_enrolment() -> Result<TotpEnrolment, AppError> {
-    use crate::backend::{guard, services::profile};
+    use crate::guard;
+    use backend::services::profile;
     guard::run(|call| async move {
         let who = call.signed_in()?;
         profile::start_totp_enrolment(&call.state, &who).await
@@ -30,7 +32,8 @@ pub async fn start_totp_enrolment() -> Result<TotpEnrolment, AppError> {
 /// Returns the ten recovery codes, which are shown only this once.
 #[server(client = CsrfClient, endpoint = "profile/totp/confirm")]
 pub async fn confirm_totp_enrolment(code: String) -> Result<Vec<String>, AppError> {
-    use crate::backend::{guard, services::profile};
+    use crate::guard;
+    use backend::services::profile;
     guard::run(|call| async move {
         let who = call.signed_in()?;
         profile::confirm_totp_enrolment(&call.state, &who, &code).await
@@ -40,7 +43,8 @@ pub async fn confirm_totp_enrolment(code: String) -> Result<Vec<String>, AppErro
 
 #[server(client = CsrfClient, endpoint = "profile/totp/disable")]
 pub async fn disable_totp(password: String) -> Result<(), AppError> {
-    use crate::backend::{guard, services::profile};
+    use crate::guard;
+    use backend::services::profile;
     guard::run(|call| async move {
         let who = call.signed_in()?;
         profile::disable_totp(&call.state, &who, &password).await
@@ -50,7 +54,8 @@ pub async fn disable_totp(password: String) -> Result<(), AppError> {
 
 #[server(client = CsrfClient, endpoint = "profile/availability")]
 pub async fn set_availability(availability: Availability) -> Result<(), AppError> {
-    use crate::backend::{guard, services::profile};
+    use crate::guard;
+    use backend::services::profile;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::SetOwnAvailability)?;

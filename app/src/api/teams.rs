@@ -6,7 +6,8 @@ use shared::{TeamId, UserId};
 
 #[server(client = CsrfClient, endpoint = "teams/list")]
 pub async fn list_teams() -> Result<Vec<TeamSummary>, AppError> {
-    use crate::backend::{guard, services::teams};
+    use crate::guard;
+    use backend::services::teams;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ViewTeams)?;
@@ -18,7 +19,8 @@ pub async fn list_teams() -> Result<Vec<TeamSummary>, AppError> {
 /// Team names for the user form's checkboxes.
 #[server(client = CsrfClient, endpoint = "teams/names")]
 pub async fn team_names() -> Result<Vec<TeamRef>, AppError> {
-    use crate::backend::{db, guard};
+    use crate::guard;
+    use backend::db;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ViewTeams)?;
@@ -30,7 +32,8 @@ pub async fn team_names() -> Result<Vec<TeamRef>, AppError> {
 /// Active users who can be added to a team, as (id, name, role label).
 #[server(client = CsrfClient, endpoint = "teams/candidates")]
 pub async fn team_candidates() -> Result<Vec<(UserId, String, String)>, AppError> {
-    use crate::backend::{db, guard};
+    use crate::guard;
+    use backend::db;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ManageSupervisedTeams)?;
@@ -46,7 +49,8 @@ pub async fn team_candidates() -> Result<Vec<(UserId, String, String)>, AppError
 
 #[server(client = CsrfClient, endpoint = "teams/create")]
 pub async fn create_team(name: String) -> Result<TeamId, AppError> {
-    use crate::backend::{guard, services::teams};
+    use crate::guard;
+    use backend::services::teams;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageAllTeams)?;
@@ -57,7 +61,8 @@ pub async fn create_team(name: String) -> Result<TeamId, AppError> {
 
 #[server(client = CsrfClient, endpoint = "teams/rename")]
 pub async fn rename_team(id: TeamId, name: String) -> Result<(), AppError> {
-    use crate::backend::{guard, services::teams};
+    use crate::guard;
+    use backend::services::teams;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageAllTeams)?;
@@ -72,7 +77,8 @@ pub async fn add_team_member(
     user: UserId,
     as_supervisor: bool,
 ) -> Result<(), AppError> {
-    use crate::backend::{guard, services::teams};
+    use crate::guard;
+    use backend::services::teams;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageSupervisedTeams)?;
@@ -83,7 +89,8 @@ pub async fn add_team_member(
 
 #[server(client = CsrfClient, endpoint = "teams/remove-member")]
 pub async fn remove_team_member(team: TeamId, user: UserId) -> Result<(), AppError> {
-    use crate::backend::{guard, services::teams};
+    use crate::guard;
+    use backend::services::teams;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageSupervisedTeams)?;

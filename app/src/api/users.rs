@@ -16,7 +16,7 @@ pub struct UserForm {
 }
 
 #[cfg(feature = "ssr")]
-impl From<UserForm> for crate::backend::services::users::UserInput {
+impl From<UserForm> for backend::services::users::UserInput {
     fn from(f: UserForm) -> Self {
         Self {
             name: f.name,
@@ -29,7 +29,8 @@ impl From<UserForm> for crate::backend::services::users::UserInput {
 
 #[server(client = CsrfClient, endpoint = "users/list")]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
-    use crate::backend::{db, guard};
+    use crate::guard;
+    use backend::db;
     use shared::Permission;
     guard::run(|call| async move {
         call.require(Permission::ManageUsers)?;
@@ -44,7 +45,8 @@ pub async fn create_user(
     email: String,
     password: String,
 ) -> Result<UserId, AppError> {
-    use crate::backend::{guard, services::users};
+    use crate::guard;
+    use backend::services::users;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageUsers)?;
@@ -55,7 +57,8 @@ pub async fn create_user(
 
 #[server(client = CsrfClient, endpoint = "users/update", input = Json)]
 pub async fn update_user(id: UserId, form: UserForm) -> Result<(), AppError> {
-    use crate::backend::{guard, services::users};
+    use crate::guard;
+    use backend::services::users;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageUsers)?;
@@ -66,7 +69,8 @@ pub async fn update_user(id: UserId, form: UserForm) -> Result<(), AppError> {
 
 #[server(client = CsrfClient, endpoint = "users/set-active")]
 pub async fn set_user_active(id: UserId, active: bool) -> Result<(), AppError> {
-    use crate::backend::{guard, services::users};
+    use crate::guard;
+    use backend::services::users;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageUsers)?;
@@ -78,7 +82,8 @@ pub async fn set_user_active(id: UserId, active: bool) -> Result<(), AppError> {
 /// Returns the temporary password, shown once to the administrator.
 #[server(client = CsrfClient, endpoint = "users/reset-password")]
 pub async fn reset_user_password(id: UserId) -> Result<String, AppError> {
-    use crate::backend::{guard, services::users};
+    use crate::guard;
+    use backend::services::users;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageUsers)?;

@@ -32,11 +32,11 @@ pub fn request_state() -> InitialState {
     let user = use_context::<axum::http::request::Parts>()
         .and_then(|p| {
             p.extensions
-                .get::<crate::backend::session::RequestContext>()
+                .get::<backend::session::RequestContext>()
                 .cloned()
         })
         .and_then(|ctx| ctx.user);
-    let demo = use_context::<crate::backend::AppState>().is_some_and(|s| s.demo);
+    let demo = use_context::<backend::AppState>().is_some_and(|s| s.demo);
     InitialState { user, demo }
 }
 

@@ -84,20 +84,7 @@ fn time_of(m: &MessageView) -> String {
 }
 
 fn new_session() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        // getRandomValues, not randomUUID: the latter exists only in secure contexts, and a
-        // phone opening the demo over plain http on the office network is not one.
-        let mut bytes = [0u8; 16];
-        if let Ok(c) = window().crypto() {
-            if c.get_random_values_with_u8_array(&mut bytes).is_ok() {
-                return uuid::Builder::from_random_bytes(bytes)
-                    .into_uuid()
-                    .to_string();
-            }
-        }
-    }
-    String::new()
+    crate::client::random_id()
 }
 
 #[component]

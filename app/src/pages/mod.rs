@@ -1,7 +1,6 @@
 pub mod audit;
 pub mod canned;
 pub mod channels;
-pub mod conversation;
 pub mod dashboard;
 pub mod demo;
 pub mod inbox;

@@ -11,7 +11,6 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use clap::Parser;
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -66,9 +65,7 @@ async fn graph_send(State(waiters): State<Waiters>, Json(body): Json<Value>) -> 
 }
 
 fn sign(body: &str, secret: &str) -> String {
-    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("any key");
-    mac.update(body.as_bytes());
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    backend::channels::sign(body.as_bytes(), secret)
 }
 
 fn envelope(phone_number_id: &str, wa_id: &str, message: Value) -> String {

@@ -5,7 +5,6 @@
 //! See bench/README.md for how to run it and the figures measured.
 
 use clap::Parser;
-use hmac::{Hmac, Mac};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -51,9 +50,7 @@ fn body(phone_number_id: &str, wa_id: u64, id: &str, text: &str) -> String {
 }
 
 fn sign(body: &str, secret: &str) -> String {
-    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("any key");
-    mac.update(body.as_bytes());
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    backend::channels::sign(body.as_bytes(), secret)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

@@ -6,8 +6,6 @@
 // would only add an allocation to the failure path.
 #![allow(clippy::result_large_err)]
 use super::json::{self, ErrorBody};
-use app::backend::services::{api_tokens, channels, contacts};
-use app::backend::{messaging, AppState};
 use app::error::AppError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
@@ -16,6 +14,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use backend::services::{api_tokens, channels, contacts};
+use backend::{messaging, AppState};
 use serde::{Deserialize, Serialize};
 use shared::dto::{
     ApiTokenView, ChannelView, ContactInput, ContactView, ConversationView, MessageView,
@@ -118,20 +118,20 @@ impl FromRequestParts<AppState> for Caller {
         match api_tokens::authenticate(state, secret).await {
             Ok(Some(token)) => Ok(Caller(token)),
             Ok(None) => Err(refuse()),
-            Err(e) => Err(fail(&e)),
+            Err(e) => Err(fail(e)),
         }
     }
 }
 
-fn fail(e: &AppError) -> Response {
-    json::app_error(e)
+fn fail(e: impl Into<AppError>) -> Response {
+    json::failure(e)
 }
 
 /// The result of a use case as the answer: `status` with the JSON body, or the error.
-fn reply<T: Serialize>(status: StatusCode, result: Result<T, AppError>) -> Response {
+fn reply<T: Serialize, E: Into<AppError>>(status: StatusCode, result: Result<T, E>) -> Response {
     match result {
         Ok(body) => (status, Json(body)).into_response(),
-        Err(e) => fail(&e),
+        Err(e) => fail(e),
     }
 }
 
@@ -446,7 +446,7 @@ async fn mark_read(
     .await;
     match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => fail(&e),
+        Err(e) => fail(e),
     }
 }
 
@@ -463,7 +463,7 @@ async fn media(State(state): State<AppState>, _caller: Caller, Id(id): Id<Messag
             bytes,
         )
             .into_response(),
-        Err(e) => fail(&e),
+        Err(e) => fail(e),
     }
 }
 
@@ -484,7 +484,7 @@ async fn get_channel(
     let result = channels::list_views(&state).await.and_then(|all| {
         all.into_iter()
             .find(|c| c.id == id)
-            .ok_or(AppError::NotFound)
+            .ok_or(AppError::NotFound.into())
     });
     reply(StatusCode::OK, result)
 }

@@ -3,10 +3,6 @@
 //! with a signed, expiring link, for Meta's servers and the webchat visitor.
 
 use super::json;
-use app::backend::guard;
-use app::backend::services::attachments;
-use app::backend::session::RequestContext;
-use app::backend::AppState;
 use app::error::AppError;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -14,6 +10,11 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use backend::error::Error;
+use backend::guard;
+use backend::session::RequestContext;
+use backend::AppState;
+use backend::{attachments, services::attachments as uploads};
 use serde::Deserialize;
 use shared::messaging::{MessageKind, OutboundError};
 use shared::{ConversationId, Permission};
@@ -73,15 +74,15 @@ async fn upload(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream");
-    match attachments::store(&state, &who, conversation, &query.nome, mime, body).await {
+    match uploads::store(&state, &who, conversation, &query.nome, mime, body).await {
         Ok(stored) => (StatusCode::CREATED, Json(stored)).into_response(),
-        Err(AppError::Outbound(e @ OutboundError::AttachmentTooLarge { .. })) => {
+        Err(Error::App(AppError::Outbound(e @ OutboundError::AttachmentTooLarge { .. }))) => {
             json::error(413, "attachment_too_large", e.message())
         }
-        Err(e @ AppError::Outbound(OutboundError::AttachmentType { .. })) => {
+        Err(Error::App(e @ AppError::Outbound(OutboundError::AttachmentType { .. }))) => {
             json::error(415, "attachment_type", e.message())
         }
-        Err(e) => json::app_error(&e),
+        Err(e) => json::failure(e),
     }
 }
 
@@ -132,7 +133,7 @@ async fn download(
             )
                 .into_response()
         }
-        Err(e) => json::app_error(&e),
+        Err(e) => json::failure(e),
     }
 }
 

@@ -1,7 +1,7 @@
-use app::backend::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use backend::AppState;
 use serde_json::{json, Value};
 use std::time::Duration;
 

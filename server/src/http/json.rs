@@ -32,6 +32,12 @@ pub fn app_error(e: &app::error::AppError) -> Response {
     error(e.status(), e.code(), e.message())
 }
 
+/// The answer to a use case's error: refusals as they are, failures (logged here, once, with
+/// their source) as the opaque internal error.
+pub fn failure(e: impl Into<app::error::AppError>) -> Response {
+    app_error(&e.into())
+}
+
 pub fn too_large() -> Response {
     error(
         413,

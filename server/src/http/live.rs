@@ -1,5 +1,5 @@
 //! The inbox's live feed: one websocket per open browser tab, authenticated by the session
-//! cookie. Events come from the Redis-backed [`LiveBus`](app::backend::live::LiveBus), so a
+//! cookie. Events come from the Redis-backed [`LiveBus`](backend::live::LiveBus), so a
 //! change made through any instance reaches browsers connected to every instance. Each
 //! connection forwards only what its user may see.
 //!
@@ -7,10 +7,6 @@
 //! feed first replays, from PostgreSQL, the messages and conversation events it missed.
 
 use super::json;
-use app::backend::live::LiveEvent;
-use app::backend::services::inbox;
-use app::backend::session::RequestContext;
-use app::backend::AppState;
 use app::error::AppError;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
@@ -18,6 +14,10 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
+use backend::live::LiveEvent;
+use backend::services::inbox;
+use backend::session::RequestContext;
+use backend::AppState;
 use serde::Deserialize;
 use shared::dto::CurrentUser;
 use shared::inbox::{InboxClientMessage, InboxEvent};
@@ -136,7 +136,7 @@ impl Feed {
     }
 
     fn sees(&self, team: Option<TeamId>, assignee: Option<UserId>) -> bool {
-        inbox::visible(self.see_all, self.user.id, &self.teams, team, assignee)
+        shared::inbox::visible(self.see_all, self.user.id, &self.teams, team, assignee)
     }
 
     /// What this user may see of a bus event.
@@ -325,7 +325,7 @@ impl Feed {
     async fn still_signed_in(&self) -> bool {
         let idle = self.state.auth.session_idle.as_secs() as i64;
         matches!(
-            app::backend::db::sessions::find_live(&self.state.pool, &self.session_hash, idle).await,
+            backend::db::sessions::find_live(&self.state.pool, &self.session_hash, idle).await,
             Ok(Some(_))
         )
     }
@@ -406,7 +406,7 @@ async fn media(
     ) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match app::backend::messaging::fetch_media(&state, id).await {
+    match backend::messaging::fetch_media(&state, id).await {
         Ok((content_type, bytes)) => (
             [
                 (header::CONTENT_TYPE, content_type),
@@ -415,6 +415,6 @@ async fn media(
             bytes,
         )
             .into_response(),
-        Err(e) => json::app_error(&e),
+        Err(e) => json::failure(e),
     }
 }

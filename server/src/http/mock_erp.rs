@@ -4,14 +4,14 @@
 //! must answer. Latency and a failure rate can be injected in the `mock_erp` setting.
 
 use super::json;
-use app::backend::erp::mock::{self, DEMO_API_KEY};
-use app::backend::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use backend::erp::mock::{self, DEMO_API_KEY};
+use backend::AppState;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -53,7 +53,7 @@ async fn gate(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
             "Chave de API ausente ou inválida: envie o cabeçalho X-Api-Key.",
         ));
     }
-    let injection = state.bot.mock_injection(state).await;
+    let injection = backend::bot::mock_injection(state).await;
     if injection.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(injection.latency_ms.min(60_000))).await;
     }

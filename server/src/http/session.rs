@@ -2,14 +2,14 @@
 //! state-changing request.
 
 use super::limits::error_response;
-use app::backend::session::{self, cookie_value, RequestContext, SESSION_COOKIE};
-use app::backend::AppState;
 use app::client::{CSRF_COOKIE, CSRF_HEADER};
 use app::error::AppError;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
+use backend::session::{self, cookie_value, RequestContext, SESSION_COOKIE};
+use backend::AppState;
 use std::net::SocketAddr;
 
 fn client_ip(state: &AppState, request: &Request) -> Option<String> {
@@ -117,7 +117,7 @@ pub async fn resolve_session(
         Some(s) if ctx.csrf_cookie.as_deref() != Some(s.row.csrf_token.as_str()) => {
             Some(s.row.csrf_token.clone())
         }
-        None if ctx.csrf_cookie.is_none() => Some(app::backend::crypto::random_token()),
+        None if ctx.csrf_cookie.is_none() => Some(backend::crypto::random_token()),
         _ => None,
     };
     request.extensions_mut().insert(ctx);

@@ -6,15 +6,15 @@
 // would only add an allocation to the failure path.
 #![allow(clippy::result_large_err)]
 use super::json;
-use app::backend::live::LiveEvent;
-use app::backend::services::webchat::{self, Visitor, WebchatError};
-use app::backend::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use backend::live::LiveEvent;
+use backend::services::webchat::{self, Visitor, WebchatError};
+use backend::AppState;
 use futures::StreamExt as _;
 use serde::Deserialize;
 use shared::dto::MessageView;
@@ -104,7 +104,7 @@ async fn gate(
     channel: &str,
     headers: &HeaderMap,
     token: Option<&str>,
-) -> Result<(app::backend::channels::Channel, Option<Visitor>), Response> {
+) -> Result<(backend::channels::Channel, Option<Visitor>), Response> {
     let id = parse_channel(channel)?;
     // The refusal itself is readable by the page (CORS on the error only), so the widget can
     // say why it stays hidden; it grants nothing.
@@ -128,7 +128,7 @@ async fn visitor_gate(
     channel: &str,
     headers: &HeaderMap,
     token: Option<&str>,
-) -> Result<(app::backend::channels::Channel, Visitor), Response> {
+) -> Result<(backend::channels::Channel, Visitor), Response> {
     let token = token.or_else(|| bearer(headers)).unwrap_or_default();
     match gate(state, channel, headers, Some(token)).await? {
         (c, Some(v)) => Ok((c, v)),
@@ -310,7 +310,7 @@ async fn profile(
 /// What the event stream is waiting on.
 struct Stream {
     state: AppState,
-    channel: app::backend::channels::Channel,
+    channel: backend::channels::Channel,
     visitor: Visitor,
     last_seq: i64,
     pending: VecDeque<MessageView>,

@@ -3,14 +3,14 @@
 //! <https://developers.facebook.com/docs/graph-api/webhooks/getting-started>.
 
 use super::json;
-use app::backend::webhooks::{self, WebhookRejection};
-use app::backend::AppState;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use axum::Router;
+use backend::webhooks::{self, WebhookRejection};
+use backend::AppState;
 use shared::messaging::ChannelKind;
 use std::collections::HashMap;
 
@@ -50,7 +50,7 @@ async fn verify(state: AppState, kind: ChannelKind, query: HashMap<String, Strin
             challenge.clone(),
         )
             .into_response(),
-        (Err(e), _) => json::app_error(&e),
+        (Err(e), _) => json::failure(e),
         _ => {
             tracing::warn!(?kind, "webhook verification refused");
             json::error(

@@ -254,7 +254,7 @@ async fn demo_accounts_do_not_work_outside_demo_mode() {
     config.demo = false;
     let app = spawn_app_with(config).await;
     // The database still holds the demo users from an earlier demo run.
-    app::backend::seed::seed_demo(&app.state).await.unwrap();
+    backend::seed::seed_demo(&app.state).await.unwrap();
 
     let (status, body) = error_of(app.browser().await.login(DEMO_EMAIL, DEMO_PASSWORD).await).await;
 

@@ -3,7 +3,7 @@
 
 use crate::common::fake_graph::{FakeGraph, PHONE_NUMBER_ID};
 use crate::common::*;
-use app::backend::bot::BotConfig;
+use backend::bot::BotConfig;
 use serde_json::{json, Value};
 use shared::payment::{digitable_valid, pix_valid};
 use shared::{ChannelId, UserId};
@@ -193,17 +193,17 @@ async fn bot_app(config: BotConfig) -> (TestApp, FakeGraph) {
             .fetch_one(&app.state.pool)
             .await
             .unwrap();
-    app::backend::channels::set_bot_flow(&app.state.pool, channel, Some("principal"))
+    backend::channels::set_bot_flow(&app.state.pool, channel, Some("principal"))
         .await
         .unwrap();
     app.state.channels.invalidate().await;
-    put_setting(&app, app::backend::bot::SETTINGS_KEY, &config).await;
+    put_setting(&app, &config).await;
     (app, graph)
 }
 
-async fn put_setting<T: serde::Serialize>(app: &TestApp, key: &str, value: &T) {
+async fn put_setting<T: backend::db::settings::Setting>(app: &TestApp, value: &T) {
     let admin = UserId(user_id(app, DEMO_EMAIL).await.parse().unwrap());
-    app::backend::db::settings::put(&app.state.pool, key, value, admin)
+    backend::db::settings::put(&app.state.pool, value, admin)
         .await
         .unwrap();
     app.state.bot.invalidate().await;
@@ -402,8 +402,7 @@ async fn declining_the_offers_or_asking_for_help_hands_joao_to_the_negotiation_t
         assert_eq!(team, "Negociação", "{answer}");
         // From now on a human answers: the bot stays quiet.
         joao.say("alô?").await;
-        app.settle().await;
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.settle_bot().await;
         assert_eq!(joao.all().len(), joao.read, "the bot said nothing more");
     }
     app.stop().await;
@@ -522,13 +521,12 @@ async fn an_erp_down_or_slow_gets_a_polite_answer_and_the_offer_of_a_person() {
     let (app, graph) = bot_app(BotConfig::default()).await;
     // Slow: the mock answers after 3 s, the connector waits 300 ms.
     let own = app.state.bot.own_base().unwrap().to_owned();
-    let mut settings = app::backend::erp::demo_settings(&own);
+    let mut settings = backend::erp::demo_settings(&own);
     settings.timeout_ms = 300;
-    put_setting(&app, app::backend::erp::SETTINGS_KEY, &settings).await;
+    put_setting(&app, &settings).await;
     put_setting(
         &app,
-        app::backend::erp::mock::INJECTION_KEY,
-        &app::backend::erp::mock::Injection {
+        &backend::erp::mock::Injection {
             latency_ms: 3000,
             failure_percent: 0,
         },
@@ -564,7 +562,7 @@ async fn an_erp_down_or_slow_gets_a_polite_answer_and_the_offer_of_a_person() {
 
     // Down: nothing listens there.
     settings.base_url = "http://127.0.0.1:9".into();
-    put_setting(&app, app::backend::erp::SETTINGS_KEY, &settings).await;
+    put_setting(&app, &settings).await;
     let mut down = Customer::new(&app, &graph, "5511955555555");
     down.pick_from_menu("oi", "leituras").await;
     down.say("22222222222").await;
@@ -593,8 +591,7 @@ async fn a_redelivered_webhook_does_not_advance_the_flow_twice() {
         .await;
     // Meta retries: the same notifications again, and both at once.
     tokio::join!(c.deliver(&cpf), c.deliver(&cpf), c.deliver(&hello));
-    app.settle().await;
-    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    app.settle_bot().await;
     assert_eq!(c.all().len(), c.read, "nothing was said twice");
     let (seq, inbound): (i64, i64) = sqlx::query_as(
         "select s.last_seq, (select count(*) from messages m where m.conversation_id = s.conversation_id
@@ -717,7 +714,7 @@ async fn the_erp_connector_is_configured_and_tested_from_integrations() {
 
 #[tokio::test]
 async fn flows_export_and_import_as_json_and_seeding_never_overwrites_an_edit() {
-    use app::backend::bot::library;
+    use backend::bot::library;
     let app = spawn_app().await;
     let exported = library::export(&app.state, "principal").await.unwrap();
     let mut flow: Value = serde_json::from_str(&exported).unwrap();
@@ -746,9 +743,7 @@ async fn flows_export_and_import_as_json_and_seeding_never_overwrites_an_edit() 
     library::import(&app.state, &flow.to_string(), None)
         .await
         .unwrap();
-    app::backend::bot::seed::seed_flows(&app.state)
-        .await
-        .unwrap();
+    backend::bot::seed::seed_flows(&app.state).await.unwrap();
     let (name, version, seeded): (String, i32, bool) =
         sqlx::query_as("select name, version, seeded from bot_flows where key = 'principal'")
             .fetch_one(&app.state.pool)
@@ -842,7 +837,7 @@ async fn the_mock_erp_checks_its_key_and_bodies_and_numbers_service_requests() {
     let app = spawn_app().await;
     let http = reqwest::Client::new();
     let url = |path: &str| format!("{}/mock-erp{path}", app.address);
-    let key = app::backend::erp::mock::DEMO_API_KEY;
+    let key = backend::erp::mock::DEMO_API_KEY;
 
     let r = http
         .get(url("/clientes?cpf=11111111111"))

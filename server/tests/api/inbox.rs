@@ -3,7 +3,7 @@
 //! live feed's catch-up after a reconnect.
 
 use crate::common::*;
-use app::backend::distribution;
+use backend::distribution;
 use futures::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{json, Value};

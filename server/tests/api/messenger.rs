@@ -30,7 +30,7 @@ async fn both_webhooks_answer_the_handshake_and_check_signatures() {
         .unwrap();
         assert_eq!(r.text().await.unwrap(), "42");
         let body = fixture(&format!("{kind}/text.json"));
-        let forged = app::backend::channels::sign(body.as_bytes(), "outro");
+        let forged = backend::channels::sign(body.as_bytes(), "outro");
         assert_eq!(
             app.webhook(kind, &body, Some(&forged)).await.status(),
             StatusCode::UNAUTHORIZED

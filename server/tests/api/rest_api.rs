@@ -27,7 +27,7 @@ async fn requests_without_a_live_token_are_refused_in_json() {
         .fetch_one(&app.state.pool)
         .await
         .unwrap();
-    app::backend::services::api_tokens::revoke_by_command(&app.state, shared::ApiTokenId(id))
+    backend::services::api_tokens::revoke_by_command(&app.state, shared::ApiTokenId(id))
         .await
         .unwrap();
     assert_eq!(

@@ -233,8 +233,8 @@ async fn availability_is_saved_and_counted_on_the_dashboard() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_seed_is_idempotent() {
     let app = spawn_app().await;
-    app::backend::seed::seed_demo(&app.state).await.unwrap();
-    app::backend::seed::seed_demo(&app.state).await.unwrap();
+    backend::seed::seed_demo(&app.state).await.unwrap();
+    backend::seed::seed_demo(&app.state).await.unwrap();
     let (users, teams, members): (i64, i64, i64) = sqlx::query_as(
         "select (select count(*) from users), (select count(*) from teams), (select count(*) from team_members)",
     )

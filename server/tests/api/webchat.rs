@@ -1,7 +1,7 @@
 //! The website chat API: origins, visitors, messages both ways, live events, no private notes.
 
 use crate::common::{spawn_channel_app, Api, TestApp};
-use app::backend::channels::{Channel, ChannelSecrets, ChannelSettings};
+use backend::channels::{Channel, ChannelSecrets, ChannelSettings};
 use futures::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -32,7 +32,7 @@ async fn webchat_channel(app: &TestApp) -> ChannelId {
         created_at: chrono::Utc::now(),
         bot_flow: None,
     };
-    app::backend::channels::save(&app.state.pool, &app.state.secrets, &channel)
+    backend::channels::save(&app.state.pool, &app.state.secrets, &channel)
         .await
         .unwrap();
     app.state.channels.invalidate().await;

@@ -175,7 +175,7 @@ async fn several_entries_and_changes_in_one_post_are_all_processed() {
 async fn bad_or_missing_signatures_are_refused_and_nothing_is_stored() {
     let (app, _graph) = spawn_channel_app().await;
     let body = fixture("whatsapp/text.json");
-    let wrong = app::backend::channels::sign(body.as_bytes(), "outro-segredo");
+    let wrong = backend::channels::sign(body.as_bytes(), "outro-segredo");
     let tampered = signature(&body.replace("4521", "9999"));
     for sig in [
         Some(wrong.as_str()),

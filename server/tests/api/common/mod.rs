@@ -21,7 +21,7 @@ pub const DEMO_PASSWORD: &str = "demo123";
 
 pub struct TestApp {
     pub address: String,
-    pub state: app::backend::AppState,
+    pub state: backend::AppState,
     pub database_url: String,
     shutdown: CancellationToken,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -293,7 +293,7 @@ fn regex_lite_replace(body: &str, len: usize, with: &str) -> String {
 
 /// `sha256=<hex>` of `body` under the test app secret, as Meta signs.
 pub fn signature(body: &str) -> String {
-    app::backend::channels::sign(body.as_bytes(), APP_SECRET)
+    backend::channels::sign(body.as_bytes(), APP_SECRET)
 }
 
 impl TestApp {
@@ -315,7 +315,7 @@ impl TestApp {
 
     /// A REST API token, created as the command line does.
     pub async fn api_token(&self) -> String {
-        app::backend::services::api_tokens::create(&self.state, "testes", None)
+        backend::services::api_tokens::create(&self.state, "testes", None)
             .await
             .unwrap()
             .secret
@@ -336,6 +336,18 @@ impl TestApp {
                 == 0
         })
         .await;
+    }
+
+    /// Waits until every webhook is processed and the bot has finished every run they asked
+    /// for: after this, whatever the bot was going to say has been said.
+    pub async fn settle_bot(&self) {
+        self.settle().await;
+        tokio::time::timeout(
+            std::time::Duration::from_secs(15),
+            self.state.wakers.bot_idle(),
+        )
+        .await
+        .expect("the bot finished its runs within 15 s");
     }
 }
 

@@ -1,0 +1,454 @@
+//! Conversas: the list (tabs, filters, search, live). The open conversation is [`pane`], drawn
+//! from its parts: [`header`] (actions, transfer, who else is looking), [`timeline`] (messages
+//! and events), [`composer`] (replies, notes, saved replies, templates) and [`contact`].
+
+pub mod composer;
+pub mod contact;
+pub mod dom;
+pub mod format;
+pub mod header;
+pub mod pane;
+pub mod timeline;
+
+use crate::api::inbox::{inbox_list, inbox_teams, set_auto_assign};
+use crate::components::live::{announce, ask_notification_permission, provide_live_feed};
+use crate::components::session::{use_session, RequirePermission};
+use chrono::{DateTime, Utc};
+use format::{channel_badge, elapsed, status_class};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use pane::ConversationPane;
+use shared::inbox::{
+    InboxCursor, InboxEvent, InboxQuery, InboxRow, InboxTab, TabCounts, TeamOption,
+};
+use shared::messaging::{ChannelKind, ConversationStatus};
+use shared::{ConversationId, Permission, TeamId};
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    view! {
+        <Title text="Conversas" />
+        <RequirePermission permission=Permission::ViewOwnConversations>
+            <Inbox />
+        </RequirePermission>
+    }
+}
+
+#[component]
+fn Inbox() -> impl IntoView {
+    let session = use_session();
+    let feed = provide_live_feed();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let selected = Memo::new(move |_| {
+        query
+            .get()
+            .get("c")
+            .and_then(|c| c.parse::<uuid::Uuid>().ok())
+            .map(ConversationId)
+    });
+    let tab = RwSignal::new(InboxTab::Mine);
+    let status = RwSignal::new(String::new());
+    let channel = RwSignal::new(String::new());
+    let team = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let rows = RwSignal::new(Vec::<InboxRow>::new());
+    let next = RwSignal::new(None::<InboxCursor>);
+    let counts = RwSignal::new(TabCounts::default());
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let teams = RwSignal::new(Vec::<TeamOption>::new());
+    let now = RwSignal::new(Utc::now());
+    // Bumped to refetch the list; a fetch in flight refetches once more when it ends.
+    let version = RwSignal::new(0u64);
+    let in_flight = StoredValue::new(false);
+    let dirty = StoredValue::new(false);
+
+    let build_query = move |after: Option<InboxCursor>| InboxQuery {
+        tab: tab.get_untracked(),
+        status: ConversationStatus::from_code(&status.get_untracked()),
+        channel: ChannelKind::from_code(&channel.get_untracked()),
+        team: team.get_untracked().parse::<uuid::Uuid>().ok().map(TeamId),
+        search: Some(search.get_untracked()).filter(|s| !s.trim().is_empty()),
+        after,
+        limit: Some(40),
+    };
+
+    fn fetch(
+        q: InboxQuery,
+        append: bool,
+        rows: RwSignal<Vec<InboxRow>>,
+        next: RwSignal<Option<InboxCursor>>,
+        counts: RwSignal<TabCounts>,
+        loading: RwSignal<bool>,
+        error: RwSignal<Option<String>>,
+        in_flight: StoredValue<bool>,
+        dirty: StoredValue<bool>,
+        version: RwSignal<u64>,
+    ) {
+        if in_flight.get_value() && !append {
+            dirty.set_value(true);
+            return;
+        }
+        in_flight.set_value(true);
+        loading.set(true);
+        spawn_local(async move {
+            match inbox_list(q).await {
+                Ok(page) => {
+                    if append {
+                        rows.update(|r| r.extend(page.rows));
+                    } else {
+                        rows.set(page.rows);
+                    }
+                    next.set(page.next);
+                    counts.set(page.counts);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+            loading.set(false);
+            in_flight.set_value(false);
+            if dirty.get_value() {
+                dirty.set_value(false);
+                version.update(|v| *v += 1);
+            }
+        });
+    }
+
+    // Refetch on every filter change and live event.
+    Effect::new(move |_| {
+        version.track();
+        tab.track();
+        status.track();
+        channel.track();
+        team.track();
+        fetch(
+            build_query(None),
+            false,
+            rows,
+            next,
+            counts,
+            loading,
+            error,
+            in_flight,
+            dirty,
+            version,
+        );
+    });
+    Effect::new(move |_| {
+        if tab.get() == InboxTab::Queue && session.can(Permission::ManageQueues) {
+            spawn_local(async move {
+                if let Ok(t) = inbox_teams().await {
+                    teams.set(t);
+                }
+            });
+        }
+    });
+    // Live: any message or conversation change may move rows; notify mine.
+    let me = session.user().map(|u| u.id);
+    Effect::new(move |_| {
+        let Some((_, event)) = feed.last.get() else {
+            return;
+        };
+        match event {
+            InboxEvent::Message {
+                conversation_id,
+                inbound,
+                assignee_id,
+                ..
+            } => {
+                if inbound && assignee_id.is_some() && assignee_id == me {
+                    let hidden = document().hidden();
+                    if hidden || selected.get_untracked() != Some(conversation_id) {
+                        let name = rows
+                            .get_untracked()
+                            .iter()
+                            .find(|r| r.id == conversation_id)
+                            .map(|r| r.display_name())
+                            .unwrap_or_else(|| "Cliente".into());
+                        announce("Nova mensagem", &format!("{name} enviou uma mensagem"));
+                    }
+                }
+                version.update(|v| *v += 1);
+            }
+            InboxEvent::Conversation { .. } | InboxEvent::Resync => {
+                version.update(|v| *v += 1);
+            }
+            InboxEvent::Hello { .. } | InboxEvent::Status { .. } | InboxEvent::Presence { .. } => {}
+        }
+    });
+    // The tab title shows my unread count.
+    Effect::new(move |_| {
+        let unread = counts.get().unread_mine;
+        let title = if unread > 0 {
+            format!("({unread}) Conversas · Plataforma Omnichannel")
+        } else {
+            "Conversas · Plataforma Omnichannel".into()
+        };
+        document().set_title(&title);
+    });
+    // Waiting times tick.
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(
+            move || now.set(Utc::now()),
+            std::time::Duration::from_secs(30),
+        );
+        on_cleanup(move || {
+            if let Ok(h) = handle {
+                h.clear();
+            }
+        });
+    });
+
+    let open = {
+        let navigate = navigate.clone();
+        move |id: ConversationId| {
+            ask_notification_permission();
+            navigate(&format!("/conversas?c={id}"), Default::default());
+        }
+    };
+    let submit_search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        version.update(|v| *v += 1);
+    };
+    let load_more = move |_| {
+        if let Some(after) = next.get_untracked() {
+            fetch(
+                build_query(Some(after)),
+                true,
+                rows,
+                next,
+                counts,
+                loading,
+                error,
+                in_flight,
+                dirty,
+                version,
+            );
+        }
+    };
+    let tabs = move || {
+        InboxTab::ALL
+            .into_iter()
+            .filter(|t| *t != InboxTab::All || session.can(Permission::ViewAllConversations))
+            .map(|t| {
+                let count = move || match t {
+                    InboxTab::Mine => Some(counts.get().mine),
+                    InboxTab::Queue => Some(counts.get().queue),
+                    _ => None,
+                };
+                view! {
+                    <button
+                        type="button"
+                        class="aba"
+                        data-testid=format!("aba-{}", t.code())
+                        aria-current=move || (tab.get() == t).then_some("page")
+                        on:click=move |_| tab.set(t)
+                    >
+                        {t.label()}
+                        {move || count().map(|c| view! { <span class="contador">{c}</span> })}
+                    </button>
+                }
+            })
+            .collect_view()
+    };
+
+    view! {
+        <div class="caixa-entrada">
+            <section class="coluna-lista" aria-label="Lista de conversas">
+                <div class="flex items-center justify-between px-3 pt-3">
+                    <h1 class="text-lg font-semibold">"Conversas"</h1>
+                    <span
+                        class="text-xs"
+                        class:text-green-700=move || feed.connected.get()
+                        class:text-amber-700=move || !feed.connected.get()
+                        data-testid="status-ao-vivo"
+                    >
+                        {move || if feed.connected.get() { "● ao vivo" } else { "○ reconectando…" }}
+                    </span>
+                </div>
+                <nav class="flex gap-1 border-b border-borda px-2" aria-label="Abas">
+                    {tabs}
+                </nav>
+                <form class="flex flex-col gap-2 p-3" on:submit=submit_search role="search">
+                    <input
+                        class="entrada"
+                        type="search"
+                        placeholder="Buscar por nome, telefone, CPF ou mensagem"
+                        aria-label="Buscar conversas"
+                        data-testid="busca"
+                        bind:value=search
+                    />
+                    <div class="grid grid-cols-3 gap-2">
+                        <select class="entrada" aria-label="Situação" bind:value=status>
+                            <option value="">"Abertas"</option>
+                            {ConversationStatus::ALL
+                                .iter()
+                                .map(|s| view! { <option value=s.code()>{s.label()}</option> })
+                                .collect_view()}
+                        </select>
+                        <select class="entrada" aria-label="Canal" bind:value=channel>
+                            <option value="">"Todos os canais"</option>
+                            {ChannelKind::ALL
+                                .iter()
+                                .map(|c| view! { <option value=c.code()>{c.label()}</option> })
+                                .collect_view()}
+                        </select>
+                        <TeamFilter team />
+                    </div>
+                </form>
+                <Show when=move || tab.get() == InboxTab::Queue && !teams.get().is_empty()>
+                    <QueueControls teams version />
+                </Show>
+                {move || error.get().map(|e| view! { <p class="alerta-erro mx-3">{e}</p> })}
+                <ul class="lista-conversas" data-testid="lista-conversas">
+                    <For each=move || rows.get() key=|r| (r.id, r.last_message_at, r.unread, r.status, r.assignee_id) let:row>
+                        <ConversationRow row selected now open=open.clone() />
+                    </For>
+                </ul>
+                <Show when=move || rows.get().is_empty() && !loading.get()>
+                    <p class="p-6 text-center text-sm text-tinta-suave">
+                        "Nenhuma conversa aqui."
+                    </p>
+                </Show>
+                <Show when=move || next.get().is_some()>
+                    <button type="button" class="botao-link m-3" on:click=load_more>
+                        "Carregar mais"
+                    </button>
+                </Show>
+            </section>
+            {move || match selected.get() {
+                Some(id) => view! { <ConversationPane id /> }.into_any(),
+                None => {
+                    view! {
+                        <section class="coluna-conversa items-center justify-center text-tinta-suave">
+                            <p>"Escolha uma conversa na lista."</p>
+                        </section>
+                    }
+                        .into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn TeamFilter(team: RwSignal<String>) -> impl IntoView {
+    let names = Resource::new(|| (), |_| crate::api::inbox::inbox_teams());
+    view! {
+        <select class="entrada" aria-label="Equipe" bind:value=team>
+            <option value="">"Todas as equipes"</option>
+            <Transition>
+                {move || Suspend::new(async move {
+                    names
+                        .await
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|t| view! { <option value=t.id.to_string()>{t.name}</option> })
+                        .collect_view()
+                })}
+            </Transition>
+        </select>
+    }
+}
+
+/// Supervisors turn each team's automatic distribution on or off.
+#[component]
+fn QueueControls(teams: RwSignal<Vec<TeamOption>>, version: RwSignal<u64>) -> impl IntoView {
+    let toggle = move |id: TeamId, on: bool| {
+        spawn_local(async move {
+            if set_auto_assign(id, on).await.is_ok() {
+                teams.update(|ts| {
+                    if let Some(t) = ts.iter_mut().find(|t| t.id == id) {
+                        t.auto_assign = on;
+                    }
+                });
+                version.update(|v| *v += 1);
+            }
+        });
+    };
+    view! {
+        <div class="mx-3 mb-2 rounded-lg border border-borda bg-fundo p-2 text-xs">
+            <p class="mb-1 font-semibold">"Distribuição automática"</p>
+            <For each=move || teams.get() key=|t| (t.id, t.auto_assign, t.waiting) let:t>
+                <label class="flex items-center justify-between gap-2 py-0.5">
+                    <span>{t.name.clone()} " · " {t.waiting} " na fila"</span>
+                    <input
+                        type="checkbox"
+                        class="caixa"
+                        checked=t.auto_assign
+                        data-testid=format!("auto-{}", t.id)
+                        on:change=move |ev| toggle(t.id, event_target_checked(&ev))
+                    />
+                </label>
+            </For>
+        </div>
+    }
+}
+
+#[component]
+fn ConversationRow(
+    row: InboxRow,
+    selected: Memo<Option<ConversationId>>,
+    now: RwSignal<DateTime<Utc>>,
+    open: impl Fn(ConversationId) + Clone + 'static,
+) -> impl IntoView {
+    let id = row.id;
+    let (badge, label) = channel_badge(row.channel_kind);
+    let name = row.display_name();
+    let preview = row.preview.clone().unwrap_or_default();
+    let waiting = row.waiting_since;
+    let last = row.last_message_at;
+    view! {
+        <li>
+            <button
+                type="button"
+                class="linha-conversa"
+                data-testid="linha-conversa"
+                data-conversa=id.to_string()
+                aria-current=move || (selected.get() == Some(id)).then_some("true")
+                on:click=move |_| open(id)
+            >
+                <div class="flex items-center justify-between gap-2">
+                    <span class="truncate font-semibold">{name}</span>
+                    <span class="shrink-0 text-xs text-tinta-suave">
+                        {move || elapsed(last, now.get())}
+                    </span>
+                </div>
+                <div class="flex items-center gap-2">
+                    <span class=badge>{label}</span>
+                    <span class=format!("{} text-xs", status_class(row.status))>
+                        {row.status.label()}
+                    </span>
+                    {row
+                        .assignee_name
+                        .clone()
+                        .map(|a| view! { <span class="truncate text-xs text-tinta-suave">{a}</span> })}
+                </div>
+                <div class="flex items-center justify-between gap-2">
+                    <span class="truncate text-sm text-tinta-suave" data-testid="previa">
+                        {preview}
+                    </span>
+                    {(row.unread > 0)
+                        .then(|| {
+                            view! {
+                                <span class="nao-lidas" data-testid="nao-lidas" aria-label="mensagens não lidas">
+                                    {row.unread}
+                                </span>
+                            }
+                        })}
+                </div>
+                {waiting
+                    .map(|w| {
+                        view! {
+                            <span class="text-xs font-medium text-amber-700">
+                                {move || format!("Aguardando há {}", elapsed(w, now.get()))}
+                            </span>
+                        }
+                    })}
+            </button>
+        </li>
+    }
+}

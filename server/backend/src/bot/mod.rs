@@ -1,0 +1,646 @@
+//! Runs the flow engine for conversations with the bot.
+//!
+//! Exactly once: each conversation has a `bot_sessions` row that keeps the last message fed to
+//! the engine (`last_seq`). A run reads it, feeds the next message, carries out the effects and
+//! stores the new state only if `last_seq` is still what it read (optimistic concurrency), so a
+//! redelivered webhook, a second wake-up or another instance never advances the flow twice.
+//! No database connection is held while effects run (sends, ERP calls): a slow ERP cannot starve
+//! the pool. Within one instance, runs of a conversation are serialised by an in-memory lock;
+//! across instances the conditional update decides. Sends carry a client id made of the
+//! message and effect numbers, and ERP writes an idempotency key of the same kind, so a run
+//! repeated by another instance or after a crash says and does nothing twice.
+//!
+//! Inactivity: after a step that waits for the customer, an apalis job is scheduled (Redis,
+//! `run_at`) with the session's `activity` counter; if the conversation moved on, the job
+//! finds a different counter and does nothing.
+
+pub mod library;
+pub mod runtime;
+pub mod seed;
+
+use runtime::Loaded;
+pub use runtime::{BotConfig, BotRuntime, Storage};
+
+use super::erp::{self, ErpError, HttpErp};
+use super::messaging::{self, ConversationForSend, CONVERSATION_FOR_SEND};
+use super::state::AppState;
+use crate::db::conversations::record_event;
+use crate::error::Error;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use shared::flow::channel::adapt;
+use shared::flow::engine::{step, Bot, BotState, CallRequest, Effect, Input, Outcome, Status};
+use shared::flow::text::Vars;
+use shared::messaging::{Author, ConversationEventKind, ConversationStatus};
+use shared::{ConversationId, TeamId};
+use std::collections::VecDeque;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+/// What the bot's runtime reads from the state.
+pub fn storage(state: &AppState) -> Storage<'_> {
+    Storage {
+        pool: &state.pool,
+        secrets: &state.secrets,
+        demo: state.demo,
+    }
+}
+
+/// The mock ERP's injected latency and failures (cached with the flows).
+pub async fn mock_injection(state: &AppState) -> erp::mock::Injection {
+    state.bot.mock_injection(storage(state)).await
+}
+
+/// An inactivity check, run by an apalis worker at `run_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InactivityCheck {
+    pub conversation: ConversationId,
+    /// The session's `activity` when scheduled.
+    pub activity: i64,
+    /// false: remind; true: close.
+    pub close: bool,
+}
+
+/// The Redis queue of inactivity checks, shared by whoever schedules and the workers.
+pub fn inactivity_queue(
+    conn: redis::aio::ConnectionManager,
+    namespace: &str,
+) -> apalis_redis::RedisStorage<InactivityCheck> {
+    apalis_redis::RedisStorage::new(conn).with_config(
+        apalis_redis::Config::default()
+            .queue(format!("{namespace}:jobs:bot-inactivity"))
+            .heartbeat_interval(Duration::from_secs(1)),
+    )
+}
+
+async fn schedule(state: &AppState, check: InactivityCheck, after: Duration) {
+    use apalis::prelude::{TaskBuilder, TaskSink};
+    let mut queue = inactivity_queue(state.redis.clone(), &state.auth.redis_namespace);
+    let task = TaskBuilder::new(check).run_after(after).build();
+    if let Err(e) = queue.push_task(task).await {
+        tracing::warn!(error = %e, "could not schedule the inactivity check");
+    }
+}
+
+/// Runs the bot for every conversation [`crate::wakers::Wakers::wake_bot`] names, until
+/// shutdown. Every instance runs it: a webchat or simulator message is stored by the web
+/// instance that received it.
+pub async fn run_dispatcher(state: AppState, shutdown: tokio_util::sync::CancellationToken) {
+    let Some(mut inbox) = state.wakers.take_bot_inbox() else {
+        tracing::error!("the bot's wake-up signal is already taken");
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            next = inbox.recv() => match next {
+                Some(conversation) => wake(&state, conversation),
+                None => break,
+            },
+        }
+    }
+}
+
+/// Feeds the conversation's new inbound messages to the bot, in the background.
+fn wake(state: &AppState, conversation: ConversationId) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = run(&state, conversation).await {
+            tracing::error!(error = ?e, %conversation, "bot run failed");
+        }
+        state.wakers.bot_run_finished();
+    });
+}
+
+#[derive(sqlx::FromRow)]
+struct Session {
+    /// `null` before the bot's first word in this conversation.
+    state: Value,
+    last_seq: i64,
+    activity: i64,
+    bot_flow: Option<String>,
+    contact_name: Option<String>,
+    contact_phone: Option<String>,
+    /// What the bot's replies need; its `status` says whether the bot still has the chat.
+    #[sqlx(flatten)]
+    conversation: ConversationForSend,
+}
+
+/// The session (or where a new one starts) with the conversation, its channel and contact.
+static SESSION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "select coalesce(s.state, 'null') as state,
+            coalesce(s.last_seq, 0) as last_seq, coalesce(s.activity, 0) as activity,
+            ch.bot_flow, ct.name as contact_name, ct.phone as contact_phone,
+            {CONVERSATION_FOR_SEND}
+        from conversations c
+        join channels ch on ch.id = c.channel_id
+        join contacts ct on ct.id = c.contact_id
+        left join bot_sessions s on s.conversation_id = c.id
+        where c.id = $1"
+    )
+});
+
+/// The session with the first inbound message not yet fed, if any.
+static PENDING: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "select p.*, m.seq, m.body, m.content from ({}) p
+         left join lateral (
+             select seq, body, content from messages
+             where conversation_id = $1 and direction = 'inbound' and seq > p.last_seq
+             order by seq limit 1) m on true",
+        *SESSION
+    )
+});
+
+#[derive(sqlx::FromRow)]
+struct Pending {
+    #[sqlx(flatten)]
+    session: Session,
+    /// The first inbound message not yet fed, if any.
+    seq: Option<i64>,
+    body: Option<String>,
+    content: Option<Value>,
+}
+
+/// Stores a step's new state only if nobody fed the message first, with the step's trace in
+/// the same statement; returns the new `activity` (none: another run got there first) and
+/// whether a later inbound message waits to be fed.
+const STORE_STEP: &str = "with stored as (
+        insert into bot_sessions (conversation_id, state, last_seq, activity)
+        values ($1, $2, $3, 1)
+        on conflict (conversation_id) do update
+            set state = excluded.state, last_seq = excluded.last_seq,
+                activity = bot_sessions.activity + 1, updated_at = now()
+            where bot_sessions.last_seq = $4
+        returning activity),
+    traced as (
+        insert into bot_trace (conversation_id, kind, detail)
+        select $1, t.kind, t.detail from unnest($5::text[], $6::jsonb[]) as t(kind, detail)
+        where exists (select 1 from stored))
+    select activity, exists (select 1 from messages
+                             where conversation_id = $1 and direction = 'inbound' and seq > $3)
+    from stored";
+
+/// Feeds every inbound message not yet fed, one at a time, under the session's lock.
+pub async fn run(state: &AppState, conversation: ConversationId) -> Result<(), Error> {
+    // The conversation's turn first: a customer writing fast queues there, not on the slots.
+    let _turn = state.bot.runs.enter(conversation).await;
+    loop {
+        let pending: Option<Pending> = sqlx::query_as(&PENDING)
+            .bind(conversation)
+            .fetch_optional(&state.pool)
+            .await?;
+        let Some(Pending {
+            session,
+            seq: Some(seq),
+            body,
+            content,
+        }) = pending
+        else {
+            return Ok(());
+        };
+        let Some(main_flow) = session.bot_flow.clone() else {
+            return Ok(());
+        };
+        if session.conversation.status != ConversationStatus::Bot {
+            return Ok(());
+        }
+        let loaded = state.bot.loaded(storage(state)).await?;
+        let bot = loaded.bot(&main_flow);
+        let current = current_state(&bot, &session, conversation);
+        let choice = content
+            .as_ref()
+            .and_then(|c| c.pointer("/reply/id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let input = Input::Message {
+            text: body.unwrap_or_default(),
+            choice,
+        };
+        let ctx = RunContext {
+            state,
+            loaded: &loaded,
+            bot: &bot,
+            conversation,
+            for_send: &session.conversation,
+            key: format!("m{seq}"),
+            trace: Default::default(),
+        };
+        let after = ctx.execute(current, input).await?;
+        let (kinds, details) = ctx.take_trace();
+        let stored: Option<(i64, bool)> = sqlx::query_as(STORE_STEP)
+            .bind(conversation)
+            .bind(serde_json::to_value(&after).map_err(anyhow::Error::from)?)
+            .bind(seq)
+            .bind(session.last_seq)
+            .bind(kinds)
+            .bind(details)
+            .fetch_optional(&state.pool)
+            .await?;
+        let Some((activity, more)) = stored else {
+            // Another instance fed this message first (and said the same): read again.
+            continue;
+        };
+        if waits_for_customer(&after) {
+            schedule(
+                state,
+                InactivityCheck {
+                    conversation,
+                    activity,
+                    close: false,
+                },
+                Duration::from_secs(loaded.config.reminder_seconds.max(1)),
+            )
+            .await;
+        }
+        if !more {
+            return Ok(());
+        }
+    }
+}
+
+/// Wakes the bot where a message was stored but not fed: its run failed (the database was
+/// unreachable a moment) or the instance stopped before it ran. Every few seconds, on the
+/// instances that run background work.
+pub async fn run_sweeper(state: AppState, shutdown: tokio_util::sync::CancellationToken) {
+    const EVERY: Duration = Duration::from_secs(10);
+    while !shutdown.is_cancelled() {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(EVERY) => {}
+        }
+        // Settled for a few seconds, so a run under way is not woken twice (which would be
+        // harmless, only wasted).
+        let stranded: Result<Vec<ConversationId>, sqlx::Error> = sqlx::query_scalar(
+            "select c.id from conversations c
+             join channels ch on ch.id = c.channel_id and ch.bot_flow is not null
+             left join bot_sessions s on s.conversation_id = c.id
+             where c.status = 'bot' and c.last_message_at > now() - interval '1 day'
+               and c.last_customer_message_at < now() - interval '5 seconds'
+               and exists (select 1 from messages m where m.conversation_id = c.id
+                           and m.direction = 'inbound' and m.seq > coalesce(s.last_seq, 0))
+             limit 200",
+        )
+        .fetch_all(&state.pool)
+        .await;
+        match stranded {
+            Ok(ids) => {
+                for id in ids {
+                    tracing::info!(conversation = %id, "bot woken for a message it had not read");
+                    state.wakers.wake_bot(id);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "bot sweep failed"),
+        }
+    }
+}
+
+fn waits_for_customer(s: &BotState) -> bool {
+    matches!(s.status, Status::AwaitingInput | Status::Recovering)
+}
+
+fn current_state(bot: &Bot, session: &Session, conversation: ConversationId) -> BotState {
+    serde_json::from_value(session.state.clone()).unwrap_or_else(|_| {
+        let mut vars = Vars::new();
+        vars.insert(
+            "contato".into(),
+            json!({
+                "nome": session.contact_name.clone().unwrap_or_default(),
+                "primeiro_nome": session.contact_name.as_deref().unwrap_or_default()
+                    .split_whitespace().next().unwrap_or_default(),
+                "telefone": session.contact_phone.clone().unwrap_or_default(),
+            }),
+        );
+        vars.insert("canal".into(), json!(session.conversation.kind.label()));
+        let id = conversation.0.simple().to_string();
+        vars.insert(
+            "protocolo".into(),
+            json!(format!(
+                "{}{}",
+                chrono::Utc::now().format("%Y%m%d"),
+                &id[..6].to_uppercase()
+            )),
+        );
+        BotState::new(bot, vars)
+    })
+}
+
+/// Runs an inactivity check: reminds, or closes, when nothing happened since it was scheduled.
+pub async fn on_inactivity(state: &AppState, check: InactivityCheck) -> Result<(), Error> {
+    let _turn = state.bot.runs.turn(check.conversation).await;
+    let Some(session): Option<Session> = sqlx::query_as(&SESSION)
+        .bind(check.conversation)
+        .fetch_optional(&state.pool)
+        .await?
+    else {
+        return Ok(());
+    };
+    if session.activity != check.activity || session.conversation.status != ConversationStatus::Bot
+    {
+        return Ok(());
+    }
+    let Some(main_flow) = session.bot_flow.clone() else {
+        return Ok(());
+    };
+    let Ok(current) = serde_json::from_value::<BotState>(session.state.clone()) else {
+        return Ok(());
+    };
+    if !waits_for_customer(&current) {
+        return Ok(());
+    }
+    let loaded = state.bot.loaded(storage(state)).await?;
+    let bot = loaded.bot(&main_flow);
+    let ctx = RunContext {
+        state,
+        loaded: &loaded,
+        bot: &bot,
+        conversation: check.conversation,
+        for_send: &session.conversation,
+        key: format!("i{}{}", check.activity, if check.close { "c" } else { "r" }),
+        trace: Default::default(),
+    };
+    ctx.note(if check.close { "close" } else { "reminder" }, json!({}));
+    let after = ctx
+        .execute(current, Input::Inactive { close: check.close })
+        .await?;
+    let (kinds, details) = ctx.take_trace();
+    sqlx::query(
+        "with stored as (
+             update bot_sessions set state = $2, updated_at = now()
+             where conversation_id = $1 and activity = $3 returning 1)
+         insert into bot_trace (conversation_id, kind, detail)
+         select $1, t.kind, t.detail from unnest($4::text[], $5::jsonb[]) as t(kind, detail)
+         where exists (select 1 from stored)",
+    )
+    .bind(check.conversation)
+    .bind(serde_json::to_value(&after).map_err(anyhow::Error::from)?)
+    .bind(check.activity)
+    .bind(kinds)
+    .bind(details)
+    .execute(&state.pool)
+    .await?;
+    if !check.close && waits_for_customer(&after) {
+        schedule(
+            state,
+            InactivityCheck {
+                close: true,
+                ..check
+            },
+            Duration::from_secs(loaded.config.close_seconds.max(1)),
+        )
+        .await;
+    }
+    Ok(())
+}
+
+struct RunContext<'a> {
+    state: &'a AppState,
+    loaded: &'a Loaded,
+    bot: &'a Bot,
+    conversation: ConversationId,
+    /// Read with the session: the replies' channel, recipient and window.
+    for_send: &'a ConversationForSend,
+    /// Unique per input: makes sends and ERP writes idempotent.
+    key: String,
+    /// What the step did, for the presenter panel: stored with the step's new state.
+    trace: std::sync::Mutex<(Vec<String>, Vec<Value>)>,
+}
+
+impl RunContext<'_> {
+    fn note(&self, kind: &str, detail: Value) {
+        if let Ok(mut t) = self.trace.lock() {
+            t.0.push(kind.to_owned());
+            t.1.push(detail);
+        }
+    }
+
+    fn take_trace(&self) -> (Vec<String>, Vec<Value>) {
+        self.trace
+            .lock()
+            .map(|mut t| std::mem::take(&mut *t))
+            .unwrap_or_default()
+    }
+
+    /// One input through the engine, carrying out its effects (and the calls' outcomes).
+    async fn execute(&self, current: BotState, input: Input) -> Result<BotState, Error> {
+        let (mut now, effects) = step(self.bot, current, input);
+        let mut queue: VecDeque<Effect> = effects.into();
+        let mut n = 0u32;
+        // Consecutive replies go out together: one statement stores them, then they are
+        // delivered in order. A call, a hand-off or the end says them first.
+        let mut replies = Vec::new();
+        while let Some(effect) = queue.pop_front() {
+            n += 1;
+            match effect {
+                Effect::Send { content } => {
+                    let outbound = adapt(&content, self.for_send.kind);
+                    replies.push((format!("bot:{}:{n}", self.key), outbound));
+                }
+                Effect::Call { call, request } => {
+                    self.say(std::mem::take(&mut replies)).await;
+                    let outcome = self.call(&request, &format!("{}:{n}", self.key)).await;
+                    let (next, more) = step(self.bot, now, Input::Outcome { call, outcome });
+                    now = next;
+                    queue.extend(more);
+                }
+                Effect::Handoff { team } => {
+                    self.say(std::mem::take(&mut replies)).await;
+                    self.hand_off(team.as_deref()).await?
+                }
+                Effect::End => {
+                    self.say(std::mem::take(&mut replies)).await;
+                    self.end().await?
+                }
+            }
+        }
+        self.say(replies).await;
+        self.note(
+            "node",
+            json!({
+                "flow": now.flow,
+                "node": now.node,
+                "label": self.bot.flows.get(&now.flow)
+                    .and_then(|f| f.node(&now.node))
+                    .map(|n| n.label.clone().unwrap_or_else(|| n.kind.label().to_owned())),
+                "status": now.status,
+            }),
+        );
+        Ok(now)
+    }
+
+    /// Sends the bot's replies; what could not go out is noted for the presenter panel.
+    async fn say(&self, replies: Vec<(String, shared::messaging::Outbound)>) {
+        if replies.is_empty() {
+            return;
+        }
+        let refused = match messaging::send_bot_replies(
+            self.state,
+            self.for_send,
+            self.conversation,
+            replies,
+        )
+        .await
+        {
+            Ok(refused) => refused,
+            Err(e) => vec![e],
+        };
+        for e in refused {
+            tracing::warn!(error = ?e, conversation = %self.conversation, "bot message not sent");
+            self.note(
+                "error",
+                json!({"message": format!("Mensagem não enviada: {e:?}")}),
+            );
+        }
+    }
+
+    async fn call(&self, request: &CallRequest, key: &str) -> Outcome {
+        let started = Instant::now();
+        let (what, result) = match request {
+            CallRequest::Erp { operation, args } => {
+                let connector = HttpErp {
+                    client: &self.state.bot.http,
+                    settings: self.loaded.erp.clone(),
+                };
+                (
+                    json!({"type": "erp", "operation": operation, "label": operation.label()}),
+                    erp::run_operation(
+                        &connector,
+                        *operation,
+                        args,
+                        &format!("{}:{key}", self.conversation.0.simple()),
+                    )
+                    .await,
+                )
+            }
+            CallRequest::Http {
+                method,
+                url,
+                headers,
+                body,
+                timeout_ms,
+            } => (
+                json!({"type": "http", "method": method, "url": url}),
+                http_call(
+                    &self.state.bot.http,
+                    method,
+                    url,
+                    headers,
+                    body.as_deref(),
+                    *timeout_ms,
+                )
+                .await,
+            ),
+        };
+        let ms = started.elapsed().as_millis() as u64;
+        let mut detail = what;
+        detail["ms"] = json!(ms);
+        match &result {
+            Ok(_) => detail["ok"] = json!(true),
+            Err(e) => {
+                detail["ok"] = json!(false);
+                detail["error"] = json!(e.message());
+            }
+        }
+        self.note("call", detail);
+        match result {
+            Ok(value) => Outcome::Ok { value },
+            Err(e) => Outcome::Failed {
+                reason: e.message(),
+            },
+        }
+    }
+
+    /// To the team's queue (by name; else the channel's team), where distribution picks an agent.
+    async fn hand_off(&self, team: Option<&str>) -> Result<(), Error> {
+        let team_id: Option<TeamId> = match team {
+            Some(name) => {
+                sqlx::query_scalar("select id from teams where lower(name) = lower($1)")
+                    .bind(name)
+                    .fetch_optional(&self.state.pool)
+                    .await?
+            }
+            None => None,
+        };
+        let mut tx = self.state.pool.begin().await?;
+        let moved = sqlx::query(
+            "update conversations c set status = 'waiting', queued_at = now(), updated_at = now(),
+                 team_id = coalesce($2, c.team_id, ch.default_team_id)
+             from channels ch
+             where c.id = $1 and ch.id = c.channel_id and c.status = 'bot'",
+        )
+        .bind(self.conversation)
+        .bind(team_id)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() == 0 {
+            return Ok(());
+        }
+        record_event(
+            &mut tx,
+            self.conversation,
+            ConversationEventKind::Transferred,
+            Author::Bot,
+            None,
+            json!({"team_id": team_id, "reason": "bot_handoff", "team": team}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.note("handoff", json!({"team": team}));
+        crate::publish::conversation_changed(self.state, self.conversation, None).await;
+        self.state.wakers.distribute_soon();
+        Ok(())
+    }
+
+    async fn end(&self) -> Result<(), Error> {
+        let mut tx = self.state.pool.begin().await?;
+        let resolved = messaging::resolve_in(
+            &mut tx,
+            self.conversation,
+            Some(ConversationStatus::Bot),
+            Author::Bot,
+            None,
+            json!({"reason": "bot_end"}),
+        )
+        .await?;
+        if resolved.is_none() {
+            return Ok(());
+        }
+        tx.commit().await?;
+        self.note("end", json!({}));
+        crate::publish::conversation_changed(self.state, self.conversation, None).await;
+        Ok(())
+    }
+}
+
+/// A flow's HTTP block: templated request, bounded by its timeout; the answer as JSON (or
+/// its text under `texto`).
+async fn http_call(
+    client: &reqwest::Client,
+    method: &shared::flow::HttpMethod,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<&str>,
+    timeout_ms: u32,
+) -> Result<Value, ErpError> {
+    let method = reqwest::Method::from_bytes(format!("{method:?}").to_uppercase().as_bytes())
+        .unwrap_or(reqwest::Method::GET);
+    let timeout = Duration::from_millis(u64::from(timeout_ms).clamp(100, 60_000));
+    let mut request = client.request(method, url);
+    for (k, v) in headers {
+        request = request.header(k.as_str(), v.as_str());
+    }
+    if let Some(b) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(b.to_owned());
+    }
+    let (status, text) = erp::send_bounded(request, timeout).await?;
+    if !status.is_success() {
+        return Err(ErpError::Status {
+            status: status.as_u16(),
+            body: text,
+        });
+    }
+    Ok(serde_json::from_str(&text).unwrap_or_else(|_| json!({"texto": text})))
+}

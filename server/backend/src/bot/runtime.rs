@@ -1,0 +1,180 @@
+//! The bot's shared parts, held by the application state: the HTTP client of ERP and HTTP
+//! blocks, the per-conversation run lanes, and the flows and settings cached for a few seconds.
+//! It reads storage through [`Storage`], not the application state, so the state can hold it.
+
+use crate::crypto::Secrets;
+use crate::erp;
+use crate::error::Error;
+use serde::{Deserialize, Serialize};
+use shared::flow::engine::{Bot, BotSettings};
+use shared::flow::Flow;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+use tokio::sync::RwLock;
+
+/// What loading the flows and settings reads.
+#[derive(Clone, Copy)]
+pub struct Storage<'a> {
+    pub pool: &'a sqlx::PgPool,
+    pub secrets: &'a Secrets,
+    pub demo: bool,
+}
+
+/// What an administrator tunes: the bot's own words and the inactivity timers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BotConfig {
+    #[serde(flatten)]
+    pub texts: BotSettings,
+    /// Silence before the reminder.
+    #[serde(default = "default_reminder")]
+    pub reminder_seconds: u64,
+    /// Silence after the reminder before the conversation is closed.
+    #[serde(default = "default_close")]
+    pub close_seconds: u64,
+}
+
+fn default_reminder() -> u64 {
+    5 * 60
+}
+
+fn default_close() -> u64 {
+    10 * 60
+}
+
+impl crate::db::settings::Setting for BotConfig {
+    const KEY: &'static str = "bot";
+}
+
+impl Default for BotConfig {
+    fn default() -> Self {
+        Self {
+            texts: BotSettings::default(),
+            reminder_seconds: default_reminder(),
+            close_seconds: default_close(),
+        }
+    }
+}
+
+pub(super) struct Loaded {
+    /// One engine per flow that can be a channel's main flow (all of them), built once.
+    pub(super) bots: std::collections::HashMap<String, Arc<Bot>>,
+    pub(super) flows: Vec<Flow>,
+    pub(super) config: BotConfig,
+    pub(super) erp: erp::ErpSettings,
+    /// The demo's mock ERP latency and failures (demo mode only).
+    pub(super) injection: erp::mock::Injection,
+}
+
+impl Loaded {
+    pub(super) fn bot(&self, main_flow: &str) -> Arc<Bot> {
+        self.bots.get(main_flow).cloned().unwrap_or_else(|| {
+            // A channel pointing at a flow that is gone: the engine says so politely.
+            Arc::new(Bot::new(
+                self.flows.clone(),
+                main_flow,
+                self.config.texts.clone(),
+            ))
+        })
+    }
+}
+
+/// The bot's shared parts: the HTTP client for ERP and HTTP blocks, and the flows and settings
+/// cached for a few seconds (every inbound message needs them).
+pub struct BotRuntime {
+    pub http: reqwest::Client,
+    /// Serialises the runs of one conversation on this instance, and bounds concurrent runs
+    /// so they leave database connections for the rest.
+    pub(super) runs: crate::lanes::Lanes,
+    cache: RwLock<Option<(Instant, Arc<Loaded>)>>,
+    /// This server's own address, where the demo's mock ERP answers.
+    own_base: OnceLock<String>,
+}
+
+const CACHE_TTL: Duration = Duration::from_secs(5);
+/// Runs hold no database connection while they wait on the ERP or the provider, so this
+/// bounds their statements' share of the pool, not their waiting.
+const RUN_CONCURRENCY: usize = 32;
+
+impl Default for BotRuntime {
+    fn default() -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .pool_max_idle_per_host(64)
+                .build()
+                .unwrap_or_default(),
+            cache: RwLock::new(None),
+            own_base: OnceLock::new(),
+            runs: crate::lanes::Lanes::new(RUN_CONCURRENCY),
+        }
+    }
+}
+
+impl BotRuntime {
+    /// Called once the listener is bound: `http://127.0.0.1:<port>`.
+    pub fn set_own_base(&self, base: String) {
+        let _ = self.own_base.set(base);
+    }
+
+    pub fn own_base(&self) -> Option<&str> {
+        self.own_base.get().map(String::as_str)
+    }
+
+    /// The mock ERP's injected latency and failures, cached with the flows: every call of the
+    /// demo's ERP needs them.
+    pub async fn mock_injection(&self, db: Storage<'_>) -> erp::mock::Injection {
+        match self.loaded(db).await {
+            Ok(l) => l.injection.clone(),
+            Err(_) => Default::default(),
+        }
+    }
+
+    /// Drops the cached flows and settings (after an edit on this instance).
+    pub async fn invalidate(&self) {
+        *self.cache.write().await = None;
+    }
+
+    pub(super) async fn loaded(&self, db: Storage<'_>) -> Result<Arc<Loaded>, Error> {
+        let state = db;
+        if let Some((at, l)) = &*self.cache.read().await {
+            if at.elapsed() < CACHE_TTL {
+                return Ok(l.clone());
+            }
+        }
+        let definitions: Vec<sqlx::types::Json<Flow>> =
+            sqlx::query_scalar("select definition from bot_flows order by key")
+                .fetch_all(state.pool)
+                .await?;
+        let mut config: BotConfig = crate::db::settings::get(state.pool).await?;
+        if state.demo {
+            for cpf in erp::mock::FIXTURE_CPFS {
+                if !config.texts.fixture_cpfs.iter().any(|c| c == cpf) {
+                    config.texts.fixture_cpfs.push(cpf.to_owned());
+                }
+            }
+        }
+        let demo_base = state.demo.then(|| self.own_base()).flatten();
+        let erp = erp::settings(state.pool, state.secrets, demo_base).await?;
+        let injection = match state.demo {
+            true => crate::db::settings::get(state.pool).await?,
+            false => Default::default(),
+        };
+        let flows: Vec<Flow> = definitions.into_iter().map(|d| d.0).collect();
+        let bots = flows
+            .iter()
+            .map(|f| {
+                let bot = Bot::new(flows.clone(), f.key.clone(), config.texts.clone());
+                (f.key.clone(), Arc::new(bot))
+            })
+            .collect();
+        let loaded = Arc::new(Loaded {
+            bots,
+            flows,
+            config,
+            erp,
+            injection,
+        });
+        *self.cache.write().await = Some((Instant::now(), loaded.clone()));
+        Ok(loaded)
+    }
+}

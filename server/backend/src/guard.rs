@@ -1,0 +1,56 @@
+//! Authorisation: every server function and REST handler starts with one of these; the returned
+//! handle is the only way to learn who is acting, so code that skipped the check has no user to
+//! act as. The Leptos side (reading the request from its context) is `app::guard`.
+
+use super::session::{LoadedSession, RequestContext};
+use crate::error::AppError;
+use shared::dto::CurrentUser;
+use shared::Permission;
+
+/// A signed-in user whose role has been checked.
+#[derive(Debug, Clone)]
+pub struct Authorised {
+    pub user: CurrentUser,
+    pub session: LoadedSession,
+    pub ctx: RequestContext,
+}
+
+impl Authorised {
+    pub fn ip(&self) -> Option<&str> {
+        self.ctx.ip.as_deref()
+    }
+
+    /// "Name <email>", the label kept in audit entries.
+    pub fn label(&self) -> String {
+        format!("{} <{}>", self.user.name, self.user.email)
+    }
+}
+
+/// Any signed-in user of this request, even one who still has to enrol in 2FA.
+pub fn signed_in(ctx: &RequestContext) -> Result<Authorised, AppError> {
+    let session = ctx
+        .session
+        .clone()
+        .filter(LoadedSession::is_active)
+        .ok_or(AppError::Unauthenticated)?;
+    let user = ctx.user.clone().ok_or(AppError::Unauthenticated)?;
+    Ok(Authorised {
+        user,
+        session,
+        ctx: ctx.clone(),
+    })
+}
+
+/// A signed-in user of this request whose role has `permission` (plain axum handlers use it
+/// as server functions use [`Call::require`]).
+pub fn require(ctx: &RequestContext, permission: Permission) -> Result<Authorised, AppError> {
+    let who = signed_in(ctx)?;
+    if who.user.must_enrol_totp {
+        return Err(AppError::TotpEnrolmentRequired);
+    }
+    if !who.user.can(permission) {
+        tracing::info!(user = %who.user.id, ?permission, "permission denied");
+        return Err(AppError::Forbidden);
+    }
+    Ok(who)
+}

@@ -1,0 +1,88 @@
+//! Uploads from the composer: checked against the conversation's channel and the sender's
+//! access, then stored.
+
+use crate::db::{self, attachments::NewAttachment};
+use crate::error::{AppError, Error};
+use crate::guard::Authorised;
+use crate::services::inbox;
+use crate::state::AppState;
+use shared::messaging::{attachment_kind, mime_essence, Attachment, ChannelKind};
+use shared::{ConversationId, Permission, Refusal};
+use uuid::Uuid;
+
+/// A file's name as stored: no directories, no control characters, at most 255 characters.
+pub fn clean_filename(name: &str) -> Option<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim().to_owned();
+    (!cleaned.is_empty()).then_some(cleaned)
+}
+
+/// Stores an upload for `conversation` after checking the channel accepts it.
+pub async fn store(
+    state: &AppState,
+    who: &Authorised,
+    conversation: ConversationId,
+    filename: &str,
+    mime: &str,
+    data: bytes::Bytes,
+) -> Result<Attachment, Error> {
+    if !who.user.can(Permission::ReplyToConversations) {
+        return Err(AppError::Forbidden.into());
+    }
+    let access = inbox::access(state, who, conversation).await?;
+    let kind: ChannelKind = sqlx::query_scalar("select kind from channels where id = $1")
+        .bind(access.channel_id)
+        .fetch_one(&state.pool)
+        .await?;
+    let filename =
+        clean_filename(filename).ok_or(AppError::Refused(Refusal::AttachmentNameMissing))?;
+    let mime = mime_essence(mime);
+    let media_kind = attachment_kind(kind, &mime, data.len() as u64).map_err(AppError::Outbound)?;
+    let id = Uuid::new_v4();
+    db::attachments::insert(
+        &state.pool,
+        NewAttachment {
+            id,
+            uploaded_by: who.user.id,
+            conversation,
+            kind: media_kind,
+            filename: &filename,
+            mime: &mime,
+            data: data.as_ref(),
+        },
+    )
+    .await?;
+    Ok(Attachment {
+        id,
+        kind: media_kind,
+        filename,
+        mime,
+        size: data.len() as u64,
+        link: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_filename;
+
+    #[test]
+    fn filenames_lose_directories_and_control_characters() {
+        assert_eq!(
+            clean_filename("C:\\Users\\ana\\fatura.pdf").as_deref(),
+            Some("fatura.pdf")
+        );
+        assert_eq!(
+            clean_filename("../../etc/passwd").as_deref(),
+            Some("passwd")
+        );
+        assert_eq!(
+            clean_filename("nota\u{0}\n fiscal.pdf").as_deref(),
+            Some("nota fiscal.pdf")
+        );
+        assert_eq!(clean_filename("..."), None);
+        assert_eq!(clean_filename("  "), None);
+        assert_eq!(clean_filename(&"a".repeat(300)).map(|s| s.len()), Some(255));
+    }
+}

@@ -1,0 +1,318 @@
+//! What agents and supervisors do to a conversation: reply, take, assign, transfer,
+//! resolve and reopen. Each records a conversation event and is published live.
+
+use super::list::optional_text;
+use super::visibility::access;
+use crate::db::conversations::record_event;
+use crate::db::{self};
+use crate::error::{AppError, Error};
+use crate::guard::Authorised;
+use crate::messaging::{self, SendRequest};
+use crate::state::AppState;
+use shared::dto::MessageView;
+use shared::inbox::TransferInput;
+use shared::messaging::{Author, ConversationEventKind, ConversationStatus, Outbound};
+use shared::Refusal;
+use shared::{ConversationId, TeamId, UserId};
+use sqlx::PgConnection;
+
+pub(crate) async fn changed(
+    state: &AppState,
+    conversation: ConversationId,
+    event: i64,
+    kind: ConversationEventKind,
+    previous: Option<UserId>,
+) {
+    crate::publish::publish(state, conversation, event, kind, previous).await;
+}
+
+/// Sends a reply or a private note. Replying to an unassigned conversation takes it.
+pub async fn send(
+    state: &AppState,
+    who: &Authorised,
+    conversation: ConversationId,
+    outbound: Outbound,
+    client_id: Option<String>,
+) -> Result<MessageView, Error> {
+    let access = access(state, who, conversation).await?;
+    // Resolved here too, so a wrong upload is refused before the conversation is taken.
+    let outbound = crate::attachments::resolve(state, conversation, outbound).await?;
+    let is_note = matches!(outbound, Outbound::Note { .. });
+    if !is_note && access.assignee_id.is_none() && access.status != ConversationStatus::Resolved {
+        take(state, who, conversation, false).await?;
+    }
+    let sent = messaging::send(
+        state,
+        SendRequest {
+            conversation,
+            outbound,
+            author: Author::Agent,
+            author_user: Some(who.user.id),
+            client_id,
+        },
+    )
+    .await?;
+    if !is_note {
+        sqlx::query("update conversations set unread_count = 0 where id = $1")
+            .bind(conversation)
+            .execute(&state.pool)
+            .await?;
+    }
+    Ok(sent)
+}
+
+/// Assigns to `agent` inside `tx`, recording `kind`. Returns the event id and who had it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn set_assignee(
+    tx: &mut PgConnection,
+    who: &Authorised,
+    conversation: ConversationId,
+    team: Option<TeamId>,
+    agent: Option<UserId>,
+    kind: ConversationEventKind,
+    note: Option<&str>,
+) -> Result<(i64, Option<UserId>), Error> {
+    let previous: Option<(Option<UserId>, Option<TeamId>, ConversationStatus)> = sqlx::query_as(
+        "select assignee_id, team_id, status from conversations where id = $1 for update",
+    )
+    .bind(conversation)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (previous, previous_team, status) = previous.ok_or(AppError::NotFound)?;
+    if status == ConversationStatus::Resolved {
+        return Err(AppError::ConversationResolved.into());
+    }
+    let team = team.or(previous_team);
+    sqlx::query(
+        "update conversations set assignee_id = $2, team_id = $3,
+             status = case when $2::uuid is null then 'waiting'::conversation_status
+                           else 'open'::conversation_status end,
+             queued_at = case when $2::uuid is null then now() end,
+             assigned_at = case when $2::uuid is null then null else now() end,
+             updated_at = now()
+         where id = $1",
+    )
+    .bind(conversation)
+    .bind(agent)
+    .bind(team)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(agent) = agent {
+        sqlx::query("update users set last_assigned_at = now() where id = $1")
+            .bind(agent)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let event = record_event(
+        tx,
+        conversation,
+        kind,
+        Author::Agent,
+        Some(who.user.id),
+        serde_json::json!({
+            "assignee_id": agent,
+            "team_id": team,
+            "previous_assignee_id": previous,
+            "note": note,
+        }),
+    )
+    .await?;
+    Ok((event, previous))
+}
+
+/// Sets the assignee and team in one transaction, then tells the browsers concerned.
+pub(crate) async fn reassign(
+    state: &AppState,
+    who: &Authorised,
+    conversation: ConversationId,
+    team: Option<TeamId>,
+    agent: Option<UserId>,
+    kind: ConversationEventKind,
+    note: Option<&str>,
+) -> Result<(), Error> {
+    let mut tx = state.pool.begin().await?;
+    let (event, previous) =
+        set_assignee(&mut tx, who, conversation, team, agent, kind, note).await?;
+    tx.commit().await?;
+    changed(state, conversation, event, kind, previous).await;
+    Ok(())
+}
+
+/// "Assumir": the viewer takes the conversation.
+pub async fn take(
+    state: &AppState,
+    who: &Authorised,
+    conversation: ConversationId,
+    check_access: bool,
+) -> Result<(), Error> {
+    if check_access {
+        access(state, who, conversation).await?;
+    }
+    reassign(
+        state,
+        who,
+        conversation,
+        None,
+        Some(who.user.id),
+        ConversationEventKind::Assigned,
+        None,
+    )
+    .await
+}
+
+pub(crate) async fn active_user(state: &AppState, id: UserId) -> Result<(), Error> {
+    let ok: bool =
+        sqlx::query_scalar("select exists (select 1 from users where id = $1 and active)")
+            .bind(id)
+            .fetch_one(&state.pool)
+            .await?;
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::Refused(Refusal::AgentInactive).into())
+    }
+}
+
+/// Assigns to another agent (supervisors and administrators).
+pub async fn assign(
+    state: &AppState,
+    who: &Authorised,
+    conversation: ConversationId,
+    agent: UserId,
+) -> Result<(), Error> {
+    access(state, who, conversation).await?;
+    active_user(state, agent).await?;
+    reassign(
+        state,
+        who,
+        conversation,
+        None,
+        Some(agent),
+        ConversationEventKind::Assigned,
+        None,
+    )
+    .await
+}
+
+/// Transfers to a team's queue (auto-assigned if the team distributes) or to an agent, with an
+/// optional note for whoever receives it.
+pub async fn transfer(
+    state: &AppState,
+    who: &Authorised,
+    input: &TransferInput,
+) -> Result<(), Error> {
+    access(state, who, input.conversation).await?;
+    let note = optional_text(
+        input.note.as_deref(),
+        1000,
+        Refusal::TransferNoteTooLong { max: 1000 },
+    )?;
+    if input.team.is_none() && input.agent.is_none() {
+        return Err(AppError::Refused(Refusal::TransferTargetMissing).into());
+    }
+    if let Some(team) = input.team {
+        db::teams::find_name(&state.pool, team)
+            .await?
+            .ok_or(AppError::Refused(Refusal::TeamNotFound))?;
+    }
+    if let Some(agent) = input.agent {
+        active_user(state, agent).await?;
+    }
+    reassign(
+        state,
+        who,
+        input.conversation,
+        input.team,
+        input.agent,
+        ConversationEventKind::Transferred,
+        note,
+    )
+    .await?;
+    if input.agent.is_none() {
+        state.wakers.distribute_soon();
+    }
+    Ok(())
+}
+
+pub async fn resolve(
+    state: &AppState,
+    who: &Authorised,
+    conversation: ConversationId,
+) -> Result<(), Error> {
+    let a = access(state, who, conversation).await?;
+    if a.status == ConversationStatus::Resolved {
+        return Ok(());
+    }
+    let mut tx = state.pool.begin().await?;
+    let Some(event) = messaging::resolve_in(
+        &mut tx,
+        conversation,
+        None,
+        Author::Agent,
+        Some(who.user.id),
+        serde_json::json!({"assignee_id": a.assignee_id}),
+    )
+    .await?
+    else {
+        return Ok(());
+    };
+    tx.commit().await?;
+    changed(
+        state,
+        conversation,
+        event,
+        ConversationEventKind::Resolved,
+        None,
+    )
+    .await;
+    // A seat freed up.
+    state.wakers.distribute_soon();
+    Ok(())
+}
+
+pub async fn reopen(
+    state: &AppState,
+    who: &Authorised,
+    conversation: ConversationId,
+) -> Result<(), Error> {
+    let a = access(state, who, conversation).await?;
+    if a.status != ConversationStatus::Resolved {
+        return Ok(());
+    }
+    let mut tx = state.pool.begin().await?;
+    let reopened = sqlx::query(
+        "update conversations set status = 'open', assignee_id = $2, resolved_at = null,
+             assigned_at = now(), updated_at = now()
+         where id = $1 and status = 'resolved'
+           and not exists (select 1 from conversations o where o.contact_id = $3
+                           and o.channel_id = $4 and o.status <> 'resolved')",
+    )
+    .bind(conversation)
+    .bind(who.user.id)
+    .bind(a.contact_id)
+    .bind(a.channel_id)
+    .execute(&mut *tx)
+    .await?;
+    if reopened.rows_affected() == 0 {
+        return Err(AppError::Refused(Refusal::OtherConversationOpenOnChannel).into());
+    }
+    let event = record_event(
+        &mut tx,
+        conversation,
+        ConversationEventKind::Reopened,
+        Author::Agent,
+        Some(who.user.id),
+        serde_json::json!({"assignee_id": who.user.id}),
+    )
+    .await?;
+    tx.commit().await?;
+    changed(
+        state,
+        conversation,
+        event,
+        ConversationEventKind::Reopened,
+        a.assignee_id,
+    )
+    .await;
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! Equipes: administrators manage every team; supervisors manage the members of the teams they
+//! supervise.
+
+use crate::db::audit::NewAuditEntry;
+use crate::db::{is_unique_violation, teams, users};
+use crate::error::{AppError, Error};
+use crate::guard::Authorised;
+use crate::state::AppState;
+use shared::dto::{AuditAction, TeamSummary};
+use shared::{Permission, Role, TeamId, TeamName, UserId};
+
+pub async fn list(state: &AppState, who: &Authorised) -> Result<Vec<TeamSummary>, Error> {
+    let all = teams::list(&state.pool).await?;
+    let members = teams::members(&state.pool).await?;
+    let supervised = teams::supervised_by(&state.pool, who.user.id).await?;
+    let manages_all = who.user.can(Permission::ManageAllTeams);
+    let mut out: Vec<TeamSummary> = all
+        .into_iter()
+        .map(|t| TeamSummary {
+            can_manage: manages_all || supervised.contains(&t.id),
+            id: t.id,
+            name: t.name,
+            members: Vec::new(),
+        })
+        .collect();
+    for m in members {
+        if let Some(team) = out.iter_mut().find(|t| t.id == m.team_id) {
+            team.members.push(m.into());
+        }
+    }
+    Ok(out)
+}
+
+fn parse_name(raw: &str) -> Result<TeamName, Error> {
+    Ok(TeamName::parse(raw).map_err(|e| AppError::invalid("name", e))?)
+}
+
+fn map_unique(e: sqlx::Error) -> Error {
+    if is_unique_violation(&e, "teams_name_key") {
+        AppError::TeamNameTaken.into()
+    } else {
+        e.into()
+    }
+}
+
+async fn audit_team(
+    db: impl sqlx::PgExecutor<'_>,
+    who: &Authorised,
+    detail: &str,
+    subject: Option<(UserId, &str)>,
+) -> Result<(), Error> {
+    let actor = who.label();
+    let mut entry = NewAuditEntry::new(AuditAction::TeamChanged)
+        .by(Some(who.user.id), &actor)
+        .from_ip(who.ip())
+        .detail(detail);
+    if let Some((id, label)) = subject {
+        entry = entry.on(id, label);
+    }
+    entry.record(db).await?;
+    Ok(())
+}
+
+pub async fn create(state: &AppState, who: &Authorised, name: &str) -> Result<TeamId, Error> {
+    let name = parse_name(name)?;
+    let id = TeamId(uuid::Uuid::new_v4());
+    let mut tx = state.pool.begin().await?;
+    teams::insert(&mut *tx, id, name.as_str())
+        .await
+        .map_err(map_unique)?;
+    audit_team(&mut *tx, who, &format!("equipe criada: {name}"), None).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn rename(
+    state: &AppState,
+    who: &Authorised,
+    id: TeamId,
+    name: &str,
+) -> Result<(), Error> {
+    let name = parse_name(name)?;
+    let mut tx = state.pool.begin().await?;
+    if !teams::rename(&mut *tx, id, name.as_str())
+        .await
+        .map_err(map_unique)?
+    {
+        return Err(AppError::NotFound.into());
+    }
+    audit_team(&mut *tx, who, &format!("equipe renomeada: {name}"), None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Checks that `who` may change `team`'s members: any team for administrators, supervised ones
+/// for supervisors.
+async fn ensure_manages(state: &AppState, who: &Authorised, team: TeamId) -> Result<(), Error> {
+    if who.user.can(Permission::ManageAllTeams) {
+        return Ok(());
+    }
+    if who.user.can(Permission::ManageSupervisedTeams)
+        && teams::supervised_by(&state.pool, who.user.id)
+            .await?
+            .contains(&team)
+    {
+        return Ok(());
+    }
+    Err(AppError::Forbidden.into())
+}
+
+pub async fn add_member(
+    state: &AppState,
+    who: &Authorised,
+    team: TeamId,
+    user: UserId,
+    as_supervisor: bool,
+) -> Result<(), Error> {
+    ensure_manages(state, who, team).await?;
+    // Only administrators appoint (or unappoint) supervisors; a supervisor adding a member
+    // leaves an existing membership as it is.
+    let is_admin = who.user.can(Permission::ManageAllTeams);
+    if as_supervisor && !is_admin {
+        return Err(AppError::Forbidden.into());
+    }
+    let team_name = teams::find_name(&state.pool, team)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let member = users::find(&state.pool, user)
+        .await?
+        .filter(|u| u.active)
+        .ok_or(AppError::NotFound)?;
+    // Agents supervise no team.
+    let as_supervisor = as_supervisor && member.role != Role::Agent;
+    let mut tx = state.pool.begin().await?;
+    teams::add_member(&mut *tx, team, user, is_admin.then_some(as_supervisor)).await?;
+    let label = format!("{} <{}>", member.name, member.email);
+    audit_team(
+        &mut *tx,
+        who,
+        &format!(
+            "adicionado à equipe {team_name}{}",
+            if as_supervisor {
+                " como supervisor"
+            } else {
+                ""
+            }
+        ),
+        Some((user, &label)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn remove_member(
+    state: &AppState,
+    who: &Authorised,
+    team: TeamId,
+    user: UserId,
+) -> Result<(), Error> {
+    ensure_manages(state, who, team).await?;
+    if !who.user.can(Permission::ManageAllTeams)
+        && teams::is_supervisor_of(&state.pool, team, user).await?
+    {
+        // A supervisor cannot remove a fellow supervisor; administrators decide that.
+        return Err(AppError::Forbidden.into());
+    }
+    let team_name = teams::find_name(&state.pool, team)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let label = users::find(&state.pool, user)
+        .await?
+        .map(|u| format!("{} <{}>", u.name, u.email))
+        .unwrap_or_default();
+    let mut tx = state.pool.begin().await?;
+    if !teams::remove_member(&mut *tx, team, user).await? {
+        return Err(AppError::NotFound.into());
+    }
+    audit_team(
+        &mut *tx,
+        who,
+        &format!("removido da equipe {team_name}"),
+        Some((user, &label)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! Why an action was refused: one typed reason per rule, with its pt-BR sentence here and
+//! nowhere else. Carried by [`crate::error::AppError::Refused`] (HTTP 409, code `action_refused`).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Refusal {
+    // Demo simulator.
+    DemoSessionInvalid,
+    DemoMessageEmpty,
+    DemoMessageTooLong { max: usize },
+    // Inbox.
+    InboxWindowsOutOfRange,
+    SearchTooLong { max: usize },
+    TransferNoteTooLong { max: usize },
+    AgentInactive,
+    TransferTargetMissing,
+    TeamNotFound,
+    OtherConversationOpenOnChannel,
+    ChannelUnavailable,
+    IdentityBelongsToOtherContact,
+    ContactHasNoIdentityOnChannel,
+    // Saved replies.
+    CannedShortcutInvalid,
+    CannedTitleInvalid,
+    CannedTextInvalid,
+    CannedShortcutTaken { shortcut: String },
+    // Templates.
+    WabaIdMissing,
+    ChannelTokenMissing,
+    MetaRefused { status: String },
+    TemplateParametersMissing { count: usize },
+    TemplateNotApproved,
+    // Attachments.
+    AttachmentNameMissing,
+    AttachmentNotFound,
+    // Channels and flows.
+    FlowMissing { key: String },
+    FlowFileInvalid { detail: String },
+    FlowKeyInvalid,
+    FlowHasProblems { problems: Vec<String> },
+    // ERP connector and bot settings.
+    ErpUrlInvalid,
+    ErpTimeoutOutOfRange,
+    ErpAuthHeaderInvalid,
+    ErpPathInvalid { operation: String },
+    ErpMappingInvalid { operation: String },
+    BotInactivityOutOfRange,
+    MockErpInjectionOutOfRange,
+    ErpTestCpfMissing,
+}
+
+impl Refusal {
+    /// The pt-BR sentence shown to the person who tried.
+    pub fn message(&self) -> String {
+        use Refusal::*;
+        match self {
+            DemoSessionInvalid => "Sessão de demonstração inválida: recarregue a página.".into(),
+            DemoMessageEmpty => "Escreva uma mensagem.".into(),
+            DemoMessageTooLong { max } => {
+                format!("Mensagem longa demais para a demonstração (até {max} caracteres).")
+            }
+            InboxWindowsOutOfRange => {
+                "Use até 30 dias para reabrir e até 24 horas de tolerância offline.".into()
+            }
+            SearchTooLong { max } => format!("A busca aceita até {max} caracteres."),
+            TransferNoteTooLong { max } => {
+                format!("A nota de transferência aceita até {max} caracteres.")
+            }
+            AgentInactive => "Este atendente não está ativo.".into(),
+            TransferTargetMissing => "Escolha uma equipe ou um atendente.".into(),
+            TeamNotFound => "Equipe não encontrada.".into(),
+            OtherConversationOpenOnChannel => {
+                "O cliente já tem outra conversa aberta neste canal: continue por ela.".into()
+            }
+            ChannelUnavailable => "Canal indisponível.".into(),
+            IdentityBelongsToOtherContact => {
+                "Este número de WhatsApp pertence a outro contato: mescle os contatos antes.".into()
+            }
+            ContactHasNoIdentityOnChannel => "O contato não tem identificação neste canal.".into(),
+            CannedShortcutInvalid => {
+                "O atalho deve ter de 1 a 32 letras sem acento, números, - ou _.".into()
+            }
+            CannedTitleInvalid => "Informe um título de até 80 caracteres.".into(),
+            CannedTextInvalid => "Informe um texto de até 4096 caracteres.".into(),
+            CannedShortcutTaken { shortcut } => {
+                format!("Já existe uma resposta com o atalho /{shortcut}.")
+            }
+            WabaIdMissing => "Informe o ID da conta do WhatsApp Business no canal.".into(),
+            ChannelTokenMissing => "Canal sem token de acesso configurado.".into(),
+            MetaRefused { status } => format!("A Meta recusou a consulta: {status}"),
+            TemplateParametersMissing { count } => {
+                format!("Preencha os {count} parâmetros do modelo.")
+            }
+            TemplateNotApproved => "Modelo não encontrado ou não aprovado.".into(),
+            AttachmentNameMissing => "Informe o nome do arquivo.".into(),
+            AttachmentNotFound => "O anexo não foi encontrado: envie o arquivo de novo.".into(),
+            FlowMissing { key } => format!("O fluxo \"{key}\" não existe."),
+            FlowFileInvalid { detail } => format!("O arquivo não é um fluxo válido: {detail}"),
+            FlowKeyInvalid => {
+                "A chave do fluxo deve ter de 1 a 64 letras minúsculas, números, - ou _.".into()
+            }
+            FlowHasProblems { problems } => {
+                format!("O fluxo tem problemas: {}", problems.join(" "))
+            }
+            ErpUrlInvalid => "A URL do ERP deve começar com http:// ou https://.".into(),
+            ErpTimeoutOutOfRange => "O tempo limite deve ficar entre 100 e 60000 ms.".into(),
+            ErpAuthHeaderInvalid => {
+                "O nome do cabeçalho de autenticação só pode ter letras, números e hífens.".into()
+            }
+            ErpPathInvalid { operation } => {
+                format!("O caminho de \"{operation}\" deve começar com /.")
+            }
+            ErpMappingInvalid { operation } => format!(
+                "O mapeamento de \"{operation}\" deve ser um objeto JSON de textos, como {{\"nome\": \"dados.nome\"}}."
+            ),
+            BotInactivityOutOfRange => {
+                "Os tempos de inatividade devem ficar entre 1 e 1440 minutos.".into()
+            }
+            MockErpInjectionOutOfRange => "Falhas de 0 a 100% e latência de até 60000 ms.".into(),
+            ErpTestCpfMissing => "Informe um CPF com 11 dígitos para o teste.".into(),
+        }
+    }
+}
+
+/// On the wire a refusal carries its reason, its parameters and its pt-BR sentence
+/// (`{"reason": "flow_missing", "key": "x", "message": "O fluxo \"x\" não existe."}`), so a
+/// client that does not know the reason still has the sentence to show.
+pub mod wire {
+    use super::Refusal;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(refusal: &Refusal, s: S) -> Result<S::Ok, S::Error> {
+        let mut value = serde_json::to_value(refusal).map_err(serde::ser::Error::custom)?;
+        if let Some(map) = value.as_object_mut() {
+            map.insert("message".into(), refusal.message().into());
+        }
+        value.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Refusal, D::Error> {
+        let mut value = serde_json::Value::deserialize(d)?;
+        if let Some(map) = value.as_object_mut() {
+            map.remove("message");
+        }
+        serde_json::from_value(value).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_appear_in_the_sentence() {
+        assert_eq!(
+            Refusal::CannedShortcutTaken {
+                shortcut: "boleto".into()
+            }
+            .message(),
+            "Já existe uma resposta com o atalho /boleto."
+        );
+        assert!(Refusal::ErpMappingInvalid {
+            operation: "Cliente por CPF".into()
+        }
+        .message()
+        .contains("{\"nome\": \"dados.nome\"}"));
+    }
+
+    #[test]
+    fn the_wire_form_carries_the_sentence_and_reads_back() {
+        let error = crate::error::AppError::Refused(Refusal::FlowMissing { key: "x".into() });
+        let json = serde_json::to_value(&error).unwrap();
+        assert_eq!(json["Refused"]["reason"], "flow_missing");
+        assert_eq!(json["Refused"]["message"], "O fluxo \"x\" não existe.");
+        let back: crate::error::AppError = serde_json::from_value(json).unwrap();
+        assert_eq!(back, error);
+        let unit = crate::error::AppError::Refused(Refusal::TeamNotFound);
+        let back: crate::error::AppError =
+            serde_json::from_value(serde_json::to_value(&unit).unwrap()).unwrap();
+        assert_eq!(back, unit);
+    }
+
+    #[test]
+    fn reasons_travel_as_tagged_json() {
+        let json = serde_json::to_value(Refusal::SearchTooLong { max: 200 }).unwrap();
+        assert_eq!(json["reason"], "search_too_long");
+        let back: Refusal = serde_json::from_value(json).unwrap();
+        assert_eq!(back.message(), "A busca aceita até 200 caracteres.");
+    }
+}
