@@ -246,10 +246,7 @@ impl Application {
                     state.clone(),
                     shutdown.clone(),
                 )),
-                tokio::spawn(backend::messaging::run_outbox(
-                    state.clone(),
-                    shutdown.clone(),
-                )),
+                tokio::spawn(backend::outbox::run_outbox(state.clone(), shutdown.clone())),
                 tokio::spawn(backend::bot::run_sweeper(state.clone(), shutdown.clone())),
             )
         });

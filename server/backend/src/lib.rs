@@ -17,6 +17,7 @@ pub mod guard;
 pub mod lanes;
 pub mod live;
 pub mod messaging;
+pub mod outbox;
 pub mod password;
 pub mod publish;
 pub mod seed;

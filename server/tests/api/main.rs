@@ -8,6 +8,7 @@ mod bot;
 mod common;
 mod health;
 mod inbox;
+mod inbox_actions;
 mod jobs;
 mod messenger;
 mod rbac;

@@ -1,0 +1,119 @@
+//! Provider calls outside the queue: read receipts and media downloads.
+
+use crate::channels::{graph::GraphError, whatsapp};
+use crate::error::{AppError, Error};
+use crate::state::AppState;
+use shared::messaging::{ChannelKind, MessageKind};
+use shared::{ChannelId, ConversationId, MessageId};
+use uuid::Uuid;
+
+/// Tells the provider the customer's latest message was read (WhatsApp blue ticks, Messenger
+/// `mark_seen`). Best effort.
+pub async fn mark_read(state: &AppState, conversation: ConversationId) -> Result<(), Error> {
+    let row: Option<(ChannelId, Option<String>, Option<String>)> = sqlx::query_as(
+        "select m.channel_id, m.provider_message_id,
+             (select ci.external_id from contact_identities ci
+              where ci.contact_id = c.contact_id and ci.channel_id = c.channel_id
+              order by ci.created_at limit 1)
+         from messages m join conversations c on c.id = m.conversation_id
+         where m.conversation_id = $1 and m.direction = 'inbound'
+         order by m.seq desc limit 1",
+    )
+    .bind(conversation)
+    .fetch_optional(&state.pool)
+    .await?;
+    let Some((channel_id, Some(provider_id), Some(recipient))) = row else {
+        return Ok(());
+    };
+    let channels = state.channels.all(&state.pool, &state.secrets).await?;
+    let Some(channel) = channels.iter().find(|c| c.id == channel_id) else {
+        return Ok(());
+    };
+    let (Some(token), Some(external)) = (channel.access_token(), channel.external_id.as_deref())
+    else {
+        return Ok(());
+    };
+    let (path, body) = match channel.kind {
+        ChannelKind::Whatsapp => (
+            format!("{external}/messages"),
+            whatsapp::read_body(&provider_id),
+        ),
+        ChannelKind::Messenger | ChannelKind::Instagram => (
+            "me/messages".to_owned(),
+            serde_json::json!({"recipient": {"id": recipient}, "sender_action": "mark_seen"}),
+        ),
+        ChannelKind::Webchat => return Ok(()),
+    };
+    if let Err(e) = state.graph.post(&path, token, &body).await {
+        tracing::info!(error = ?e, "read receipt not sent");
+    }
+    Ok(())
+}
+
+/// The largest media file relayed to a browser.
+pub const MAX_MEDIA_BYTES: usize = 100 * 1024 * 1024;
+
+/// Fetches an inbound message's media from the provider (WhatsApp: the media endpoint gives a
+/// short-lived URL that needs the token; Messenger/Instagram: the attachment URL).
+pub async fn fetch_media(state: &AppState, id: MessageId) -> Result<(String, bytes::Bytes), Error> {
+    let row: Option<(ChannelId, serde_json::Value, MessageKind)> =
+        sqlx::query_as("select channel_id, content, kind from messages where id = $1")
+            .bind(id)
+            .fetch_optional(&state.pool)
+            .await?;
+    let (channel_id, content, kind) = row.ok_or(AppError::NotFound)?;
+    if !kind.is_media() {
+        return Err(AppError::NotFound.into());
+    }
+    // A file an agent attached: ours, not the provider's.
+    if content.get("type").and_then(|t| t.as_str()) == Some("media") {
+        let id = content
+            .pointer("/media/id")
+            .and_then(|v| v.as_str())
+            .and_then(|v| v.parse::<Uuid>().ok())
+            .ok_or(AppError::NotFound)?;
+        let (mime, _, _, data) = crate::attachments::load(state, id).await?;
+        return Ok((mime, bytes::Bytes::from(data)));
+    }
+    let channels = state.channels.all(&state.pool, &state.secrets).await?;
+    let channel = channels
+        .iter()
+        .find(|c| c.id == channel_id)
+        .ok_or(AppError::NotFound)?;
+    let token = channel.access_token();
+    let fail = |e: GraphError| {
+        tracing::warn!(error = ?e, "media fetch failed");
+        Error::from(AppError::Internal)
+    };
+    let url = match channel.kind {
+        ChannelKind::Whatsapp => {
+            let media_id = content
+                .pointer("/media/id")
+                .and_then(|v| v.as_str())
+                .ok_or(AppError::NotFound)?;
+            let info = state
+                .graph
+                .get(media_id, token.ok_or(AppError::NotFound)?)
+                .await
+                .map_err(fail)?;
+            info.get("url")
+                .and_then(|v| v.as_str())
+                .ok_or(AppError::NotFound)?
+                .to_owned()
+        }
+        _ => content
+            .pointer("/attachments/0/payload/url")
+            .and_then(|v| v.as_str())
+            .ok_or(AppError::NotFound)?
+            .to_owned(),
+    };
+    let bearer = match channel.kind {
+        ChannelKind::Whatsapp => token,
+        _ => None,
+    };
+    state
+        .graph
+        .download(&url, bearer, MAX_MEDIA_BYTES)
+        .await
+        .map_err(fail)
+}
