@@ -147,6 +147,12 @@ ensure_services() {
   ensure_redis
 }
 
+# The release server and site: the wasm split by page (each page loads its own code), file names
+# with content hashes, and every asset precompressed with brotli and gzip.
+build_release_site() {
+  cargo leptos build --release --split --precompress
+}
+
 # For the load tools under bench/: the release server and site exactly as scripts/run.sh builds
 # them (cargo-leptos, in target/), the load generators in their own target directory (a plain
 # `cargo build` beside cargo-leptos' would rebuild the server's dependencies with other flags),
@@ -155,7 +161,7 @@ bench_prepare() {
   ensure_rust_tools
   ensure_npm_packages "$ROOT"
   say "Compilando (release) o servidor e o site"
-  cargo leptos build --release
+  build_release_site
   say "Compilando (release) os geradores de carga"
   CARGO_TARGET_DIR="$ROOT/target/bench-tools" cargo build --release -p bench
   BENCH_BIN="$ROOT/target/bench-tools/release"

@@ -17,18 +17,18 @@ say "Preparando o banco de dados"
 sqlx database create
 sqlx migrate run --source migrations >/dev/null
 
-# Rebuild only when a source changed since the last release build. The test command's debug
-# build writes the same site files, so those must not be newer than the stamp either.
+# Rebuild only when a source changed since the last release build (the test command builds its
+# own site, in target/site-test, and never touches this one).
 stamp=target/.release-build-stamp
 needs_build=1
-if [ -f "$stamp" ] && [ -x target/release/server ] && [ -f target/site/pkg/plataforma.wasm ]; then
+if [ -f "$stamp" ] && [ -x target/release/server ] && compgen -G "target/site/pkg/plataforma*.wasm" >/dev/null; then
   changed=$(find app frontend server shared style migrations public Cargo.toml Cargo.lock \
-    tailwind.config.js package-lock.json target/site -newer "$stamp" -type f -print -quit)
+    tailwind.config.js package-lock.json -newer "$stamp" -type f -print -quit)
   [ -z "$changed" ] && needs_build=0
 fi
 if [ "$needs_build" -eq 1 ]; then
   say "Compilando (release)"
-  cargo leptos build --release
+  build_release_site
   touch "$stamp"
 else
   say "Compilação em dia"

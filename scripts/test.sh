@@ -38,8 +38,9 @@ say "Compilando a aplicação para os testes de ponta a ponta"
 # The debug site goes to its own directory: target/site is what a release server started by
 # scripts/run.sh serves, and a debug wasm under it would break every page it serves.
 TEST_SITE_ROOT=target/site-test
-LEPTOS_SITE_ROOT="$TEST_SITE_ROOT" cargo leptos build
-[ -f "$TEST_SITE_ROOT/pkg/plataforma.wasm" ] || { warn "o site de teste não foi gerado em $TEST_SITE_ROOT"; exit 1; }
+LEPTOS_SITE_ROOT="$TEST_SITE_ROOT" cargo leptos build --split
+compgen -G "$TEST_SITE_ROOT/pkg/plataforma*.wasm" >/dev/null ||
+  { warn "o site de teste não foi gerado em $TEST_SITE_ROOT"; exit 1; }
 
 say "Testes de ponta a ponta (Chromium)"
 mkdir -p target/e2e-screenshots

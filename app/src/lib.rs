@@ -9,28 +9,17 @@ pub mod client;
 pub mod components;
 pub mod error;
 pub mod pages;
+pub mod routes;
 
 #[cfg(feature = "ssr")]
 pub mod guard;
 
-use components::layout::AppLayout;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
-use pages::{
-    audit::AuditPage,
-    canned::CannedPage,
-    channels::{ApiTokensPage, ChannelsPage},
-    dashboard::DashboardPage,
-    inbox::InboxPage,
-    login::LoginPage,
-    not_found::NotFound,
-    profile::ProfilePage,
-    settings::SettingsPage,
-    teams::TeamsPage,
-    users::UsersPage,
-};
+use leptos_router::{path, Lazy};
+use pages::{login::LoginPage, not_found::NotFound};
+use routes::*;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -47,6 +36,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                     content=initial_state_json()
                 />
                 <AutoReload options=options.clone() />
+                // The stylesheet's name carries its content hash when the build hashes files.
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -79,7 +70,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/plataforma.css" />
         <Title formatter=|page: String| {
             if page.is_empty() {
                 "Plataforma Omnichannel".to_owned()
@@ -90,19 +80,22 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/entrar") view=LoginPage />
-                <Route path=path!("/demonstracao") view=pages::demo::DemoPage />
-                <ParentRoute path=path!("") view=AppLayout>
-                    <Route path=path!("") view=DashboardPage />
-                    <Route path=path!("conversas") view=InboxPage />
-                    <Route path=path!("respostas-prontas") view=CannedPage />
-                    <Route path=path!("usuarios") view=UsersPage />
-                    <Route path=path!("equipes") view=TeamsPage />
-                    <Route path=path!("perfil") view=ProfilePage />
-                    <Route path=path!("auditoria") view=AuditPage />
-                    <Route path=path!("configuracoes") view=SettingsPage />
-                    <Route path=path!("configuracoes/canais") view=ChannelsPage />
-                    <Route path=path!("configuracoes/tokens") view=ApiTokensPage />
-                    <Route path=path!("configuracoes/integracoes") view=pages::integrations::IntegrationsPage />
+                <Route path=path!("/demonstracao") view={Lazy::<DemoRoute>::new()} />
+                <ParentRoute path=path!("") view={Lazy::<LayoutRoute>::new()}>
+                    <Route path=path!("") view={Lazy::<DashboardRoute>::new()} />
+                    <Route path=path!("conversas") view={Lazy::<InboxRoute>::new()} />
+                    <Route path=path!("respostas-prontas") view={Lazy::<CannedRoute>::new()} />
+                    <Route path=path!("usuarios") view={Lazy::<UsersRoute>::new()} />
+                    <Route path=path!("equipes") view={Lazy::<TeamsRoute>::new()} />
+                    <Route path=path!("perfil") view={Lazy::<ProfileRoute>::new()} />
+                    <Route path=path!("auditoria") view={Lazy::<AuditRoute>::new()} />
+                    <Route path=path!("configuracoes") view={Lazy::<SettingsRoute>::new()} />
+                    <Route path=path!("configuracoes/canais") view={Lazy::<ChannelsRoute>::new()} />
+                    <Route path=path!("configuracoes/tokens") view={Lazy::<ApiTokensRoute>::new()} />
+                    <Route
+                        path=path!("configuracoes/integracoes")
+                        view={Lazy::<IntegrationsRoute>::new()}
+                    />
                 </ParentRoute>
             </Routes>
         </Router>

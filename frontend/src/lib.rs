@@ -4,5 +4,7 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // The pages are lazy routes (app/src/routes.rs): hydration waits for the current page's
+    // split module, which `hydrate_body` cannot do.
+    leptos::mount::hydrate_lazy(app::App);
 }

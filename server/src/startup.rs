@@ -80,6 +80,7 @@ fn leptos_options(bind: SocketAddr) -> LeptosOptions {
         _ => Env::DEV,
     };
     LeptosOptions::builder()
+        .hash_files(hash_files())
         .output_name(env_or("LEPTOS_OUTPUT_NAME", "plataforma"))
         .site_root(env_or("LEPTOS_SITE_ROOT", "target/site"))
         .site_pkg_dir(env_or("LEPTOS_SITE_PKG_DIR", "pkg"))
@@ -91,6 +92,19 @@ fn leptos_options(bind: SocketAddr) -> LeptosOptions {
                 .unwrap_or(3001),
         )
         .build()
+}
+
+/// Whether the site's files carry content hashes in their names: `LEPTOS_HASH_FILES` when set,
+/// else whether cargo-leptos left its `hash.txt` beside this binary (it does for every build of
+/// the site, with `hash-files` in the workspace metadata).
+fn hash_files() -> bool {
+    match std::env::var("LEPTOS_HASH_FILES") {
+        Ok(v) => v == "true",
+        Err(_) => std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+            .is_some_and(|p| p.is_file()),
+    }
 }
 
 /// Creates the database when it does not exist yet, then applies the migrations.
@@ -294,6 +308,7 @@ pub fn router(
 
     let router = if config.roles.serves_web() {
         let routes = generate_route_list(App);
+        let leptos_options_for_assets = leptos_options.clone();
         let web = WebState {
             app: state.clone(),
             leptos_options: leptos_options.clone(),
@@ -311,6 +326,7 @@ pub fn router(
             .fallback(leptos_axum::file_and_error_handler::<WebState, _>(shell))
             .with_state(web);
         let ui = pages
+            .merge(http::assets::router(&leptos_options_for_assets))
             .merge(http::live::router(shutdown.clone()))
             .layer(from_fn_with_state(
                 state.clone(),

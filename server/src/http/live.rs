@@ -214,13 +214,21 @@ impl Feed {
 
     /// What happened after the browser's cursors, that it may see; `None` if too much.
     async fn missed(&self, seq: i64, ev: i64) -> sqlx::Result<Option<Vec<InboxEvent>>> {
-        let visible = "($3 or c.assignee_id = $4 or c.team_id = any($5)
-                        or (c.team_id is null and c.assignee_id is null))";
-        let messages: Vec<MissedMessage> = sqlx::query_as(&format!(
+        // `shared::inbox::visible` in SQL, for the viewer bound as $3 (sees all), $4 (user)
+        // and $5 (teams).
+        macro_rules! visible {
+            () => {
+                "($3 or c.assignee_id = $4 or c.team_id = any($5)
+                  or (c.team_id is null and c.assignee_id is null))"
+            };
+        }
+        let messages: Vec<MissedMessage> = sqlx::query_as(concat!(
             "select m.conversation_id, m.id, m.seq, m.direction = 'inbound' as inbound,
                  c.assignee_id
              from messages m join conversations c on c.id = m.conversation_id
-             where m.seq > $1 and {visible} order by m.seq limit $2"
+             where m.seq > $1 and ",
+            visible!(),
+            " order by m.seq limit $2"
         ))
         .bind(seq)
         .bind(REPLAY_LIMIT + 1)
@@ -229,11 +237,12 @@ impl Feed {
         .bind(&self.teams)
         .fetch_all(&self.state.pool)
         .await?;
-        let events: Vec<MissedEvent> = sqlx::query_as(&format!(
+        let events: Vec<MissedEvent> = sqlx::query_as(concat!(
             "select e.id, e.conversation_id, e.kind, c.assignee_id
              from conversation_events e join conversations c on c.id = e.conversation_id
-             where e.id > $1 and ({visible}
-                   or e.details->>'previous_assignee_id' = $4::text)
+             where e.id > $1 and (",
+            visible!(),
+            " or e.details->>'previous_assignee_id' = $4::text)
              order by e.id limit $2"
         ))
         .bind(ev)

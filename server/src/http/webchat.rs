@@ -24,7 +24,14 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-const SCRIPT: &str = include_str!("../../assets/webchat.js");
+/// The widget as `build.rs` joined it from `assets/webchat/`, with the limits the server
+/// enforces filled in (so the widget never repeats them).
+static SCRIPT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    include_str!(concat!(env!("OUT_DIR"), "/webchat.js")).replace(
+        "__WEBCHAT_MAX_TEXT__",
+        &shared::messaging::limits::WEBCHAT_TEXT_CHARS.to_string(),
+    )
+});
 
 pub fn router(shutdown: CancellationToken) -> Router<AppState> {
     Router::new()
@@ -61,7 +68,7 @@ async fn script() -> Response {
             ),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
-        SCRIPT,
+        SCRIPT.as_str(),
     )
         .into_response()
 }

@@ -324,23 +324,7 @@ async fn an_agent_offline_past_the_grace_period_returns_unanswered_conversations
 
 /// A WhatsApp customer writes; returns the conversation id (in the demo team's queue).
 async fn whatsapp_customer(app: &TestApp) -> String {
-    sqlx::query(
-        "update channels set default_team_id = (select id from teams where name = 'Atendimento Geral')",
-    )
-    .execute(&app.state.pool)
-    .await
-    .unwrap();
-    app.state.channels.invalidate().await;
-    let r = app
-        .signed_webhook("whatsapp", &fixture("whatsapp/text.json"))
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    app.settle().await;
-    let id: Uuid = sqlx::query_scalar("select id from conversations limit 1")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
-    id.to_string()
+    customer_writes_on(app, "whatsapp").await
 }
 
 async fn json_of(r: reqwest::Response) -> Value {

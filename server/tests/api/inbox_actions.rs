@@ -13,31 +13,6 @@ async fn ok(r: reqwest::Response) -> Value {
     body
 }
 
-/// A customer writes on `kind` (fixture `<kind>/text.json`), in Atendimento Geral's queue.
-async fn customer_on(app: &TestApp, kind: &str) -> String {
-    sqlx::query(
-        "update channels set default_team_id = (select id from teams where name = 'Atendimento Geral')",
-    )
-    .execute(&app.state.pool)
-    .await
-    .unwrap();
-    app.state.channels.invalidate().await;
-    let r = app
-        .signed_webhook(kind, &fixture(&format!("{kind}/text.json")))
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    app.settle().await;
-    let id: Uuid = sqlx::query_scalar(
-        "select c.id from conversations c join channels ch on ch.id = c.channel_id
-         where ch.kind::text = $1",
-    )
-    .bind(kind)
-    .fetch_one(&app.state.pool)
-    .await
-    .unwrap();
-    id.to_string()
-}
-
 async fn channel_id(app: &TestApp, kind: &str) -> String {
     let id: Uuid = sqlx::query_scalar("select id from channels where kind::text = $1")
         .bind(kind)
@@ -198,7 +173,7 @@ async fn contact_row(
 async fn agents_and_supervisors_edit_the_contact_from_the_conversation_and_bad_values_change_nothing(
 ) {
     let (app, _graph) = spawn_channel_app().await;
-    let conversation = customer_on(&app, "whatsapp").await;
+    let conversation = customer_writes_on(&app, "whatsapp").await;
     let rafael = app.signed_in(AGENT_EMAIL).await;
     let carla = app.signed_in(SUPERVISOR_EMAIL).await;
 
@@ -299,7 +274,7 @@ async fn agents_and_supervisors_edit_the_contact_from_the_conversation_and_bad_v
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn continuing_on_whatsapp_opens_the_conversation_there_assigned_to_the_same_agent() {
     let (app, _graph) = spawn_channel_app().await;
-    let messenger = customer_on(&app, "messenger").await;
+    let messenger = customer_writes_on(&app, "messenger").await;
     let whatsapp = channel_id(&app, "whatsapp").await;
     let rafael = app.signed_in(AGENT_EMAIL).await;
     let rafael_id = user_id(&app, AGENT_EMAIL).await;

@@ -2,21 +2,9 @@
 //! HUMAN_AGENT (7-day) rules.
 
 use crate::common::fake_graph::{PAGE_TOKEN, VERSION};
-use crate::common::{fixture, spawn_channel_app, wait_until, Api, TestApp, VERIFY_TOKEN};
+use crate::common::{conversation_on, fixture, spawn_channel_app, wait_until, Api, VERIFY_TOKEN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-async fn conversation_of(app: &TestApp, kind: &str) -> String {
-    let id: uuid::Uuid = sqlx::query_scalar(
-        "select c.id from conversations c join channels ch on ch.id = c.channel_id
-         where ch.kind = $1::channel_kind",
-    )
-    .bind(kind)
-    .fetch_one(&app.state.pool)
-    .await
-    .unwrap();
-    id.to_string()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_webhooks_answer_the_handshake_and_check_signatures() {
@@ -93,7 +81,7 @@ async fn replies_use_the_send_api_with_response_then_human_agent_then_are_refuse
     app.signed_webhook("messenger", &fixture("messenger/text.json"))
         .await;
     app.settle().await;
-    let conversation = conversation_of(&app, "messenger").await;
+    let conversation = conversation_on(&app, "messenger").await;
     let api = Api::new(&app).await;
     let path = format!("/api/v1/conversations/{conversation}/messages");
     let set_age = |hours: i64| {
@@ -165,7 +153,7 @@ async fn instagram_replies_go_through_the_same_send_api() {
     app.signed_webhook("instagram", &fixture("instagram/text.json"))
         .await;
     app.settle().await;
-    let conversation = conversation_of(&app, "instagram").await;
+    let conversation = conversation_on(&app, "instagram").await;
     let api = Api::new(&app).await;
     let buttons = json!({"message": {"type": "buttons", "text": "Como podemos ajudar?",
         "buttons": [{"id": "FATURA", "title": "Segunda via"}]}});

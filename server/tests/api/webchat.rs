@@ -286,5 +286,14 @@ async fn the_embeddable_script_is_served() {
         .to_str()
         .unwrap()
         .starts_with("application/javascript"));
-    assert!(r.text().await.unwrap().contains("data-channel"));
+    let script = r.text().await.unwrap();
+    assert!(script.contains("data-channel"));
+    // Joined from its parts with the stylesheet inside, and the server's own limit filled in.
+    assert!(script.contains(":host { all: initial; }"));
+    assert!(!script.contains("/*@STYLE@*/"));
+    assert!(script.contains(&format!(
+        "const MAX_TEXT = {};",
+        shared::messaging::limits::WEBCHAT_TEXT_CHARS
+    )));
+    assert!(!script.contains("__WEBCHAT_MAX_TEXT__"));
 }

@@ -22,10 +22,11 @@ use runtime::Loaded;
 pub use runtime::{BotConfig, BotRuntime, Storage};
 
 use super::erp::{self, ErpError, HttpErp};
-use super::messaging::{self, ConversationForSend, CONVERSATION_FOR_SEND};
+use super::messaging::{self, ConversationForSend};
 use super::state::AppState;
 use crate::db::conversations::record_event;
 use crate::error::Error;
+use crate::messaging::send::conversation_for_send;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use shared::flow::channel::adapt;
@@ -34,7 +35,6 @@ use shared::flow::text::Vars;
 use shared::messaging::{Author, ConversationEventKind, ConversationStatus};
 use shared::{ConversationId, TeamId};
 use std::collections::VecDeque;
-use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 /// What the bot's runtime reads from the state.
@@ -127,31 +127,33 @@ struct Session {
 }
 
 /// The session (or where a new one starts) with the conversation, its channel and contact.
-static SESSION: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "select coalesce(s.state, 'null') as state,
-            coalesce(s.last_seq, 0) as last_seq, coalesce(s.activity, 0) as activity,
-            ch.bot_flow, ct.name as contact_name, ct.phone as contact_phone,
-            {CONVERSATION_FOR_SEND}
-        from conversations c
-        join channels ch on ch.id = c.channel_id
-        join contacts ct on ct.id = c.contact_id
-        left join bot_sessions s on s.conversation_id = c.id
-        where c.id = $1"
-    )
-});
+macro_rules! session {
+    () => {
+        concat!(
+            "select coalesce(s.state, 'null') as state,
+                coalesce(s.last_seq, 0) as last_seq, coalesce(s.activity, 0) as activity,
+                ch.bot_flow, ct.name as contact_name, ct.phone as contact_phone, ",
+            conversation_for_send!(),
+            " from conversations c
+            join channels ch on ch.id = c.channel_id
+            join contacts ct on ct.id = c.contact_id
+            left join bot_sessions s on s.conversation_id = c.id
+            where c.id = $1"
+        )
+    };
+}
+const SESSION: &str = session!();
 
 /// The session with the first inbound message not yet fed, if any.
-static PENDING: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "select p.*, m.seq, m.body, m.content from ({}) p
-         left join lateral (
-             select seq, body, content from messages
-             where conversation_id = $1 and direction = 'inbound' and seq > p.last_seq
-             order by seq limit 1) m on true",
-        *SESSION
-    )
-});
+const PENDING: &str = concat!(
+    "select p.*, m.seq, m.body, m.content from (",
+    session!(),
+    ") p
+     left join lateral (
+         select seq, body, content from messages
+         where conversation_id = $1 and direction = 'inbound' and seq > p.last_seq
+         order by seq limit 1) m on true"
+);
 
 #[derive(sqlx::FromRow)]
 struct Pending {
@@ -187,7 +189,7 @@ pub async fn run(state: &AppState, conversation: ConversationId) -> Result<(), E
     // The conversation's turn first: a customer writing fast queues there, not on the slots.
     let _turn = state.bot.runs.enter(conversation).await;
     loop {
-        let pending: Option<Pending> = sqlx::query_as(&PENDING)
+        let pending: Option<Pending> = sqlx::query_as(PENDING)
             .bind(conversation)
             .fetch_optional(&state.pool)
             .await?;
@@ -329,7 +331,7 @@ fn current_state(bot: &Bot, session: &Session, conversation: ConversationId) -> 
 /// Runs an inactivity check: reminds, or closes, when nothing happened since it was scheduled.
 pub async fn on_inactivity(state: &AppState, check: InactivityCheck) -> Result<(), Error> {
     let _turn = state.bot.runs.turn(check.conversation).await;
-    let Some(session): Option<Session> = sqlx::query_as(&SESSION)
+    let Some(session): Option<Session> = sqlx::query_as(SESSION)
         .bind(check.conversation)
         .fetch_optional(&state.pool)
         .await?

@@ -115,12 +115,17 @@ impl ChannelRow {
     }
 }
 
-const COLUMNS: &str =
-    "id, kind, name, external_id, settings, secrets, default_team_id, active, created_at, bot_flow";
+macro_rules! columns {
+    () => {
+        "id, kind, name, external_id, settings, secrets, default_team_id, active, created_at, bot_flow"
+    };
+}
 
 pub async fn list(db: impl PgExecutor<'_>, secrets: &Secrets) -> anyhow::Result<Vec<Channel>> {
-    let rows: Vec<ChannelRow> = sqlx::query_as(&format!(
-        "select {COLUMNS} from channels order by kind, lower(name), id"
+    let rows: Vec<ChannelRow> = sqlx::query_as(concat!(
+        "select ",
+        columns!(),
+        " from channels order by kind, lower(name), id"
     ))
     .fetch_all(db)
     .await?;
@@ -132,11 +137,14 @@ pub async fn find(
     secrets: &Secrets,
     id: ChannelId,
 ) -> anyhow::Result<Option<Channel>> {
-    let row: Option<ChannelRow> =
-        sqlx::query_as(&format!("select {COLUMNS} from channels where id = $1"))
-            .bind(id)
-            .fetch_optional(db)
-            .await?;
+    let row: Option<ChannelRow> = sqlx::query_as(concat!(
+        "select ",
+        columns!(),
+        " from channels where id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
     row.map(|r| r.open(secrets)).transpose()
 }
 

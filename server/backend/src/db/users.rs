@@ -21,15 +21,21 @@ pub struct UserRecord {
     pub created_at: DateTime<Utc>,
 }
 
-const USER_COLUMNS: &str = "id, name, email::text as email, password_hash, role, active, is_demo, \
-     capacity, availability, totp_secret_enc, totp_pending_secret_enc, totp_last_step, created_at";
+macro_rules! user_columns {
+    () => {
+        "id, name, email::text as email, password_hash, role, active, is_demo, \
+     capacity, availability, totp_secret_enc, totp_pending_secret_enc, totp_last_step, created_at"
+    };
+}
 
 pub async fn find_by_email(
     db: impl PgExecutor<'_>,
     email: &str,
 ) -> sqlx::Result<Option<UserRecord>> {
-    sqlx::query_as(&format!(
-        "select {USER_COLUMNS} from users where email = $1"
+    sqlx::query_as(concat!(
+        "select ",
+        user_columns!(),
+        " from users where email = $1"
     ))
     .bind(email)
     .fetch_optional(db)
@@ -37,10 +43,14 @@ pub async fn find_by_email(
 }
 
 pub async fn find(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<Option<UserRecord>> {
-    sqlx::query_as(&format!("select {USER_COLUMNS} from users where id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(concat!(
+        "select ",
+        user_columns!(),
+        " from users where id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
 }
 
 /// Locks the row for a read-then-write.
@@ -48,8 +58,10 @@ pub async fn find_for_update(
     tx: &mut Transaction<'_, Postgres>,
     id: UserId,
 ) -> sqlx::Result<Option<UserRecord>> {
-    sqlx::query_as(&format!(
-        "select {USER_COLUMNS} from users where id = $1 for update"
+    sqlx::query_as(concat!(
+        "select ",
+        user_columns!(),
+        " from users where id = $1 for update"
     ))
     .bind(id)
     .fetch_optional(&mut **tx)

@@ -16,7 +16,6 @@ use shared::inbox::InboxSettings;
 use shared::messaging::{Author, ChannelKind, ConversationEventKind, ConversationStatus};
 use shared::{ContactId, ConversationId, MessageId, Phone, TeamId, UserId};
 use sqlx::PgConnection;
-use std::sync::LazyLock;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -295,15 +294,27 @@ pub enum Stored {
 
 /// Stores a customer's message once, in the contact's active conversation on the channel.
 /// Grows `conversations.search_tsv` (as `column` reads in the statement) with the text bound as
-/// parameter `p` (see the migration
+/// parameter `$p` (see the migration
 /// `attachments_search`); a conversation stops growing at 20 000 distinct words, far below the
 /// 1 MB a tsvector may hold.
-pub(crate) fn search_append(column: &str, p: u8) -> String {
-    format!(
-        "case when ${p}::text is null or length({column}) > 20000 then {column}
-              else {column} || strip(to_tsvector('pt_unaccent'::regconfig, ${p}::text)) end"
-    )
+macro_rules! search_append {
+    ($column:literal, $p:literal) => {
+        concat!(
+            "case when $",
+            $p,
+            "::text is null or length(",
+            $column,
+            ") > 20000 then ",
+            $column,
+            " else ",
+            $column,
+            " || strip(to_tsvector('pt_unaccent'::regconfig, $",
+            $p,
+            "::text)) end"
+        )
+    };
 }
+pub(crate) use search_append;
 
 /// What storing an inbound message answers: the conversation, then (none when the message was
 /// stored before) its `seq`, and the conversation's team, assignee and status.
@@ -315,10 +326,12 @@ type InboundRow = (
     Option<ConversationStatus>,
 );
 
-/// The conversation an inbound message goes to, for [`store_inbound_sql`]: the sender's open
+/// The conversation an inbound message goes to, for `store_inbound!`: the sender's open
 /// one on the channel, through the identity ($9), naming the contact from the profile ($10)
 /// when it had no name.
-pub(crate) const FIND_ACTIVE: &str = "known as (
+macro_rules! find_active {
+    () => {
+        "known as (
         select contact_id from contact_identities where channel_id = $2 and external_id = $9),
     named as (
         update contacts set name = $10, updated_at = now()
@@ -326,22 +339,24 @@ pub(crate) const FIND_ACTIVE: &str = "known as (
           and $10::text is not null),
     target as (
         select c.id from conversations c join known on known.contact_id = c.contact_id
-        where c.channel_id = $2 and c.status <> 'resolved' for update of c)";
+        where c.channel_id = $2 and c.status <> 'resolved' for update of c)"
+    };
+}
 
 /// The conversation an inbound message goes to, given ($9).
-pub(crate) const GIVEN: &str = "target as (select $9::uuid as id)";
+macro_rules! given {
+    () => {
+        "target as (select $9::uuid as id)"
+    };
+}
 
 /// Stores an inbound message ($1 id, $2 channel, $3 kind, $4 text, $5 content, $6 provider id,
 /// $7 time, $8 preview) in the conversation `target` yields, growing the conversation's
 /// summary, in one statement. No row when `target` finds no conversation.
-pub(crate) static STORE_INBOUND_ACTIVE: LazyLock<String> =
-    LazyLock::new(|| store_inbound_sql(FIND_ACTIVE));
-pub(crate) static STORE_INBOUND_GIVEN: LazyLock<String> =
-    LazyLock::new(|| store_inbound_sql(GIVEN));
-
-pub(crate) fn store_inbound_sql(target: &str) -> String {
-    format!(
-        "with {target},
+macro_rules! store_inbound {
+    ($target:expr) => {
+        concat!(
+            "with ", $target, ",
          m as (
              insert into messages (id, conversation_id, channel_id, direction, author, kind,
                  body, content, provider_message_id, provider_timestamp)
@@ -354,13 +369,15 @@ pub(crate) fn store_inbound_sql(target: &str) -> String {
                  last_message_at = greatest(c.last_message_at, now()), updated_at = now(),
                  unread_count = c.unread_count + 1,
                  last_message_preview = left($8, 200), last_message_author = 'customer',
-                 search_tsv = {}
+                 search_tsv = ", search_append!("c.search_tsv", 4), "
              from m where c.id = m.conversation_id
              returning m.seq, c.team_id, c.assignee_id, c.status)
-         select t.id, u.seq, u.team_id, u.assignee_id, u.status from target t left join u on true",
-        search_append("c.search_tsv", 4)
-    )
+         select t.id, u.seq, u.team_id, u.assignee_id, u.status from target t left join u on true"
+        )
+    };
 }
+pub(crate) const STORE_INBOUND_ACTIVE: &str = store_inbound!(find_active!());
+pub(crate) const STORE_INBOUND_GIVEN: &str = store_inbound!(given!());
 
 pub(crate) fn bind_inbound<'q>(
     query: sqlx::query::QueryAs<'q, sqlx::Postgres, InboundRow, sqlx::postgres::PgArguments>,
@@ -425,7 +442,7 @@ pub async fn record_inbound(
     // identity, locks it, stores the message and grows the conversation's summary.
     let id = MessageId(Uuid::new_v4());
     let quick: Option<InboundRow> =
-        bind_inbound(sqlx::query_as(&STORE_INBOUND_ACTIVE), id, msg, channel)
+        bind_inbound(sqlx::query_as(STORE_INBOUND_ACTIVE), id, msg, channel)
             .bind(&msg.contact_external_id)
             .bind(msg.profile_name.as_deref())
             .fetch_optional(&state.pool)
@@ -440,7 +457,7 @@ pub async fn record_inbound(
             let tx = tx.insert(state.pool.begin().await?);
             let (conversation, found) = find_or_open(tx, channel, msg).await?;
             let row: InboundRow =
-                bind_inbound(sqlx::query_as(&STORE_INBOUND_GIVEN), id, msg, channel)
+                bind_inbound(sqlx::query_as(STORE_INBOUND_GIVEN), id, msg, channel)
                     .bind(conversation)
                     .fetch_one(&mut **tx)
                     .await?;

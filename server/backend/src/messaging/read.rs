@@ -6,11 +6,15 @@ use shared::dto::MessageView;
 use shared::messaging::{Author, ChannelKind, DeliveryStatus, Direction, MessageKind};
 use shared::{ContactId, ConversationId, MessageId, UserId};
 
-pub(crate) const MESSAGE_COLUMNS: &str =
-    "m.id, m.seq, m.conversation_id, ch.kind as channel_kind, \
+macro_rules! message_columns {
+    () => {
+        "m.id, m.seq, m.conversation_id, ch.kind as channel_kind, \
      m.direction, m.author, m.author_user_id, m.kind, m.body as text, m.content, \
      m.provider_message_id, m.status, m.error_code, m.error_title, m.created_at, \
-     (select u.name from users u where u.id = m.author_user_id) as author_name";
+     (select u.name from users u where u.id = m.author_user_id) as author_name"
+    };
+}
+pub(crate) use message_columns;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct MessageRow {
@@ -59,8 +63,10 @@ pub async fn message(
     db: impl sqlx::PgExecutor<'_>,
     id: MessageId,
 ) -> Result<Option<MessageView>, Error> {
-    let row: Option<MessageRow> = sqlx::query_as(&format!(
-        "select {MESSAGE_COLUMNS} from messages m join channels ch on ch.id = m.channel_id
+    let row: Option<MessageRow> = sqlx::query_as(concat!(
+        "select ",
+        message_columns!(),
+        " from messages m join channels ch on ch.id = m.channel_id
          where m.id = $1"
     ))
     .bind(id)
@@ -76,8 +82,10 @@ pub async fn list_messages(
     after: i64,
     limit: i64,
 ) -> Result<Vec<MessageView>, Error> {
-    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
-        "select {MESSAGE_COLUMNS} from messages m join channels ch on ch.id = m.channel_id
+    let rows: Vec<MessageRow> = sqlx::query_as(concat!(
+        "select ",
+        message_columns!(),
+        " from messages m join channels ch on ch.id = m.channel_id
          where m.conversation_id = $1 and m.seq > $2 order by m.seq limit $3"
     ))
     .bind(conversation)
@@ -106,23 +114,36 @@ pub async fn contact_messages(
     page: Page,
     limit: i64,
 ) -> Result<Vec<MessageView>, Error> {
-    let (condition, order, cursor) = match page {
-        Page::Before(seq) => ("<", "desc", seq),
-        Page::After(seq) => (">", "asc", seq),
+    // Two statements, one per direction (the comparison and the order are not parameters).
+    macro_rules! page_of_contact {
+        ($condition:literal, $order:literal) => {
+            concat!(
+                "select ",
+                message_columns!(),
+                " from conversations c
+                 cross join lateral (
+                     select * from messages x where x.conversation_id = c.id and x.seq ",
+                $condition,
+                " $2 order by x.seq ",
+                $order,
+                " limit $3) m
+                 join channels ch on ch.id = m.channel_id
+                 where c.contact_id = $1
+                 order by m.seq ",
+                $order,
+                " limit $3"
+            )
+        };
+    }
+    let (sql, cursor) = match page {
+        Page::Before(seq) => (page_of_contact!("<", "desc"), seq),
+        Page::After(seq) => (page_of_contact!(">", "asc"), seq),
     };
-    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
-        "select {MESSAGE_COLUMNS} from conversations c
-         cross join lateral (
-             select * from messages x where x.conversation_id = c.id and x.seq {condition} $2
-             order by x.seq {order} limit $3) m
-         join channels ch on ch.id = m.channel_id
-         where c.contact_id = $1
-         order by m.seq {order} limit $3"
-    ))
-    .bind(contact)
-    .bind(cursor)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
+    let rows: Vec<MessageRow> = sqlx::query_as(sql)
+        .bind(contact)
+        .bind(cursor)
+        .bind(limit)
+        .fetch_all(db)
+        .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }

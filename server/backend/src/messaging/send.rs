@@ -5,7 +5,7 @@
 use crate::error::{AppError, Error};
 use crate::live::LiveEvent;
 use crate::messaging::inbound::search_append;
-use crate::messaging::read::{MessageRow, MESSAGE_COLUMNS};
+use crate::messaging::read::MessageRow;
 use crate::outbox::{attempt, record_failure, record_sent, Due};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
@@ -14,7 +14,6 @@ use shared::messaging::{
     window_check, Author, ChannelKind, ConversationStatus, DeliveryStatus, Outbound, SendPolicy,
 };
 use shared::{ChannelId, ConversationId, MessageId, TeamId, UserId};
-use std::sync::LazyLock;
 use uuid::Uuid;
 
 /// A message the company sends.
@@ -43,17 +42,24 @@ pub struct ConversationForSend {
 
 /// The columns of [`ConversationForSend`], for a query over `conversations c` joined with
 /// `channels ch`.
-pub const CONVERSATION_FOR_SEND: &str = "c.status, c.team_id, c.assignee_id, c.channel_id, \
+macro_rules! conversation_for_send {
+    () => {
+        "c.status, c.team_id, c.assignee_id, c.channel_id, \
     ch.kind, c.last_customer_message_at, \
     (select ci.external_id from contact_identities ci \
      where ci.contact_id = c.contact_id and ci.channel_id = c.channel_id \
-     order by ci.created_at limit 1) as recipient";
+     order by ci.created_at limit 1) as recipient"
+    };
+}
+pub(crate) use conversation_for_send;
 
 /// Checks the provider's limits and the customer-service window, then queues the message for
 /// delivery (webchat and private notes need no provider and are final at once).
 pub async fn send(state: &AppState, request: SendRequest) -> Result<MessageView, Error> {
-    let conv: ConversationForSend = sqlx::query_as(&format!(
-        "select {CONVERSATION_FOR_SEND}
+    let conv: ConversationForSend = sqlx::query_as(concat!(
+        "select ",
+        conversation_for_send!(),
+        "
          from conversations c join channels ch on ch.id = c.channel_id where c.id = $1"
     ))
     .bind(request.conversation)
@@ -146,9 +152,8 @@ pub(crate) struct Outgoing {
 /// [`store_outbound`]'s statement: the messages ($1–$6 per message, in order), their
 /// conversation ($7) and channel ($8), author ($9, $10), status ($11), queued ($12), claimed
 /// ($13), agent ($14), preview ($15), searchable text ($16), note ($17).
-pub(crate) static STORE_OUTBOUND: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "with m as (
+pub(crate) const STORE_OUTBOUND: &str = concat!(
+    "with m as (
              insert into messages (id, conversation_id, channel_id, direction, author,
                  author_user_id, kind, body, content, client_id, status, status_at,
                  next_attempt_at, human_agent_tag, provider_timestamp, attempts)
@@ -168,7 +173,7 @@ pub(crate) static STORE_OUTBOUND: LazyLock<String> = LazyLock::new(|| {
                  last_agent_message_at = case when $14 then now()
                                               else c.last_agent_message_at end,
                  last_message_preview = left($15, 200), last_message_author = $9,
-                 search_tsv = {}
+                 search_tsv = ", search_append!("c.search_tsv", 16), "
              from conversations old
              where c.id = $7 and old.id = c.id and not $17 and exists (select 1 from m)
              returning ($14 and old.first_response_at is null) as first),
@@ -177,10 +182,8 @@ pub(crate) static STORE_OUTBOUND: LazyLock<String> = LazyLock::new(|| {
              select $7, 'first_response'::conversation_event_kind, 'agent'::message_author, $10,
                  jsonb_build_object('message_id', (select id from m order by seq limit 1))
              from c where c.first)
-         select {MESSAGE_COLUMNS} from m join channels ch on ch.id = m.channel_id order by m.seq",
-        search_append("c.search_tsv", 16)
-    )
-});
+         select ", crate::messaging::read::message_columns!(), " from m join channels ch on ch.id = m.channel_id order by m.seq"
+);
 
 /// Stores messages the company sends to one conversation, in order, in one statement (atomic
 /// without a transaction): the messages, the conversation's summary and, for an agent's first
@@ -218,7 +221,7 @@ pub(crate) async fn store_outbound(
         .map(|i| serde_json::to_value(&i.outbound))
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::from)?;
-    let rows: Vec<MessageRow> = sqlx::query_as(&STORE_OUTBOUND)
+    let rows: Vec<MessageRow> = sqlx::query_as(STORE_OUTBOUND)
         .bind(items.iter().map(|i| i.id.0).collect::<Vec<_>>())
         .bind(
             items
@@ -322,8 +325,10 @@ pub(crate) async fn existing_by_client_id(
     conversation: ConversationId,
     client_id: &str,
 ) -> Result<Option<MessageView>, Error> {
-    let row: Option<MessageRow> = sqlx::query_as(&format!(
-        "select {MESSAGE_COLUMNS} from messages m join channels ch on ch.id = m.channel_id
+    let row: Option<MessageRow> = sqlx::query_as(concat!(
+        "select ",
+        crate::messaging::read::message_columns!(),
+        " from messages m join channels ch on ch.id = m.channel_id
          where m.conversation_id = $1 and m.client_id = $2"
     ))
     .bind(conversation)

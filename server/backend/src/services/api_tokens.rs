@@ -36,11 +36,17 @@ impl From<Row> for ApiTokenView {
     }
 }
 
-const COLUMNS: &str = "id, name, prefix, created_at, last_used_at, revoked_at";
+macro_rules! columns {
+    () => {
+        "id, name, prefix, created_at, last_used_at, revoked_at"
+    };
+}
 
 pub async fn list(state: &AppState) -> Result<Vec<ApiTokenView>, Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "select {COLUMNS} from api_tokens order by revoked_at is not null, created_at desc"
+    let rows: Vec<Row> = sqlx::query_as(concat!(
+        "select ",
+        columns!(),
+        " from api_tokens order by revoked_at is not null, created_at desc"
     ))
     .fetch_all(&state.pool)
     .await?;
@@ -58,9 +64,10 @@ pub async fn create(
     let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
     let id = ApiTokenId(Uuid::new_v4());
     let mut tx = state.pool.begin().await?;
-    let row: Row = sqlx::query_as(&format!(
+    let row: Row = sqlx::query_as(concat!(
         "insert into api_tokens (id, name, prefix, token_hash, created_by)
-         values ($1, $2, $3, $4, $5) returning {COLUMNS}"
+         values ($1, $2, $3, $4, $5) returning ",
+        columns!()
     ))
     .bind(id)
     .bind(name.as_str())
@@ -124,11 +131,12 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Option<ApiTo
     if !secret.starts_with(TOKEN_PREFIX) || secret.len() > 200 {
         return Ok(None);
     }
-    let row: Option<Row> = sqlx::query_as(&format!(
+    let row: Option<Row> = sqlx::query_as(concat!(
         "update api_tokens set last_used_at = case
              when last_used_at is null or last_used_at < now() - interval '1 minute' then now()
              else last_used_at end
-         where token_hash = $1 and revoked_at is null returning {COLUMNS}"
+         where token_hash = $1 and revoked_at is null returning ",
+        columns!()
     ))
     .bind(state.secrets.token_hash(secret))
     .fetch_optional(&state.pool)

@@ -24,8 +24,11 @@ struct ContactRow {
     updated_at: DateTime<Utc>,
 }
 
-const CONTACT_COLUMNS: &str =
-    "id, name, phone, email::text as email, cpf, attributes, created_at, updated_at";
+macro_rules! contact_columns {
+    () => {
+        "id, name, phone, email::text as email, cpf, attributes, created_at, updated_at"
+    };
+}
 
 async fn with_identities(
     db: impl PgExecutor<'_>,
@@ -75,13 +78,11 @@ pub async fn list(
     let digits: Option<String> = query
         .map(|q| q.chars().filter(char::is_ascii_digit).collect())
         .filter(|d: &String| d.len() >= 4);
-    let rows: Vec<ContactRow> = sqlx::query_as(&format!(
-        "select {CONTACT_COLUMNS} from contacts
+    let rows: Vec<ContactRow> = sqlx::query_as(concat!("select ", contact_columns!(), " from contacts
          where merged_into is null
            and ($1::text is null or name ilike '%' || $1 || '%' or email::text ilike '%' || $1 || '%'
                 or ($2::text is not null and (phone like '%' || $2 || '%' or cpf like $2 || '%')))
-         order by created_at desc, id limit $3 offset $4"
-    ))
+         order by created_at desc, id limit $3 offset $4"))
     .bind(query)
     .bind(digits)
     .bind(limit.clamp(1, 200))
@@ -92,8 +93,10 @@ pub async fn list(
 }
 
 pub async fn get(state: &AppState, id: ContactId) -> Result<ContactView, Error> {
-    let row: Option<ContactRow> = sqlx::query_as(&format!(
-        "select {CONTACT_COLUMNS} from contacts where id = $1 and merged_into is null"
+    let row: Option<ContactRow> = sqlx::query_as(concat!(
+        "select ",
+        contact_columns!(),
+        " from contacts where id = $1 and merged_into is null"
     ))
     .bind(id)
     .fetch_optional(&state.pool)
@@ -321,12 +324,15 @@ impl From<ConversationRow> for ConversationView {
     }
 }
 
-const CONVERSATION_SELECT: &str =
-    "select c.id, c.contact_id, ct.name as contact_name, c.channel_id,
+macro_rules! conversation_select {
+    () => {
+        "select c.id, c.contact_id, ct.name as contact_name, c.channel_id,
          ch.kind as channel_kind, c.team_id, c.assignee_id, c.status, c.created_at,
          c.first_response_at, c.last_customer_message_at, c.last_message_at, c.resolved_at
      from conversations c join contacts ct on ct.id = c.contact_id
-     join channels ch on ch.id = c.channel_id";
+     join channels ch on ch.id = c.channel_id"
+    };
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct ConversationFilter {
@@ -344,8 +350,9 @@ pub async fn conversations(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<ConversationView>, Error> {
-    let rows: Vec<ConversationRow> = sqlx::query_as(&format!(
-        "{CONVERSATION_SELECT}
+    let rows: Vec<ConversationRow> = sqlx::query_as(concat!(
+        conversation_select!(),
+        "
          where ($1::conversation_status is null or c.status = $1)
            and ($2::uuid is null or c.channel_id = $2)
            and ($3::uuid is null or c.contact_id = $3)
@@ -367,7 +374,7 @@ pub async fn conversations(
 
 pub async fn conversation(state: &AppState, id: ConversationId) -> Result<ConversationView, Error> {
     let row: Option<ConversationRow> =
-        sqlx::query_as(&format!("{CONVERSATION_SELECT} where c.id = $1"))
+        sqlx::query_as(concat!(conversation_select!(), " where c.id = $1"))
             .bind(id)
             .fetch_optional(&state.pool)
             .await?;

@@ -6,7 +6,7 @@
 use crate::bot::seed::MAIN_FLOW;
 use crate::channels::{self, Channel, ChannelSecrets, ChannelSettings, InboundMessage};
 use crate::error::{AppError, Error};
-use crate::messaging::{self, MessageRow, MESSAGE_COLUMNS};
+use crate::messaging::{self, MessageRow};
 use crate::state::AppState;
 use serde_json::{json, Value};
 use shared::dto::{DemoSnapshot, DemoTrace};
@@ -187,8 +187,10 @@ pub async fn snapshot(
     let Some(conv) = current(state, channel.id, session).await? else {
         return Ok(DemoSnapshot::default());
     };
-    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
-        "select {MESSAGE_COLUMNS} from messages m join channels ch on ch.id = m.channel_id
+    let rows: Vec<MessageRow> = sqlx::query_as(concat!(
+        "select ",
+        crate::messaging::read::message_columns!(),
+        " from messages m join channels ch on ch.id = m.channel_id
          where m.conversation_id = $1 and m.seq > $2 and m.kind <> 'note'
          order by m.seq limit 200"
     ))

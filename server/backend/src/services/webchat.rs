@@ -5,7 +5,7 @@
 use crate::channels::{Channel, InboundMessage};
 use crate::crypto::random_token;
 use crate::error::{AppError, Error};
-use crate::messaging::{self, Stored, MESSAGE_COLUMNS};
+use crate::messaging::{self, Stored};
 use crate::state::AppState;
 use shared::dto::MessageView;
 use shared::messaging::{ChannelKind, MessageKind};
@@ -228,8 +228,10 @@ pub async fn post(
     let view: Option<MessageView> = match id {
         Some(id) => messaging::message(&state.pool, id).await?,
         None => {
-            let row: Option<messaging::MessageRow> = sqlx::query_as(&format!(
-                "select {MESSAGE_COLUMNS} from messages m join channels ch on ch.id = m.channel_id
+            let row: Option<messaging::MessageRow> = sqlx::query_as(concat!(
+                "select ",
+                crate::messaging::read::message_columns!(),
+                " from messages m join channels ch on ch.id = m.channel_id
                  where m.channel_id = $1 and m.provider_message_id = $2"
             ))
             .bind(channel.id)
@@ -249,8 +251,10 @@ pub async fn history(
     visitor: Visitor,
     after: i64,
 ) -> Result<Vec<MessageView>, WebchatError> {
-    let rows: Vec<messaging::MessageRow> = sqlx::query_as(&format!(
-        "select {MESSAGE_COLUMNS} from messages m join channels ch on ch.id = m.channel_id
+    let rows: Vec<messaging::MessageRow> = sqlx::query_as(concat!(
+        "select ",
+        crate::messaging::read::message_columns!(),
+        " from messages m join channels ch on ch.id = m.channel_id
          join conversations c on c.id = m.conversation_id
          where c.contact_id = $1 and m.channel_id = $2 and m.seq > $3 and m.kind <> 'note'
          order by m.seq limit 500"

@@ -412,3 +412,34 @@ impl Api {
             .unwrap()
     }
 }
+
+/// The id of the (only) conversation on the channel of this kind.
+pub async fn conversation_on(app: &TestApp, kind: &str) -> String {
+    let id: uuid::Uuid = sqlx::query_scalar(
+        "select c.id from conversations c join channels ch on ch.id = c.channel_id
+         where ch.kind = $1::channel_kind",
+    )
+    .bind(kind)
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    id.to_string()
+}
+
+/// A customer writes on `kind` (the fixture `<kind>/text.json`) to channels whose default team
+/// is Atendimento Geral; answers the conversation's id once the webhook is processed.
+pub async fn customer_writes_on(app: &TestApp, kind: &str) -> String {
+    sqlx::query(
+        "update channels set default_team_id = (select id from teams where name = 'Atendimento Geral')",
+    )
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    app.state.channels.invalidate().await;
+    let r = app
+        .signed_webhook(kind, &fixture(&format!("{kind}/text.json")))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.settle().await;
+    conversation_on(app, kind).await
+}

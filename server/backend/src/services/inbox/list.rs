@@ -11,7 +11,9 @@ use shared::Refusal;
 use shared::{ChannelId, ContactId, ConversationId, Permission, TeamId, UserId};
 use sqlx::{Postgres, QueryBuilder};
 
-pub(crate) const ROW_COLUMNS: &str = "c.id, c.contact_id, ct.name as contact_name, c.channel_id,
+macro_rules! row_columns {
+    () => {
+        "c.id, c.contact_id, ct.name as contact_name, c.channel_id,
      ch.kind as channel_kind, ch.name as channel_name, c.team_id, t.name::text as team_name,
      c.assignee_id, u.name as assignee_name, c.status, c.unread_count as unread,
      c.last_message_preview as preview, c.last_message_author as preview_author,
@@ -24,7 +26,9 @@ pub(crate) const ROW_COLUMNS: &str = "c.id, c.contact_id, ct.name as contact_nam
      join contacts ct on ct.id = c.contact_id
      join channels ch on ch.id = c.channel_id
      left join teams t on t.id = c.team_id
-     left join users u on u.id = c.assignee_id";
+     left join users u on u.id = c.assignee_id"
+    };
+}
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct RowRecord {
@@ -137,7 +141,7 @@ pub async fn list(
         200,
         Refusal::SearchTooLong { max: 200 },
     )?;
-    let mut q = QueryBuilder::<Postgres>::new(format!("select {ROW_COLUMNS} where true"));
+    let mut q = QueryBuilder::<Postgres>::new(concat!("select ", row_columns!(), " where true"));
     push_tab(&mut q, query.tab, who, &teams)?;
     match query.status {
         Some(status) => {
@@ -237,10 +241,11 @@ pub(crate) async fn counts(
 }
 
 pub async fn row(state: &AppState, id: ConversationId) -> Result<InboxRow, Error> {
-    let r: Option<RowRecord> = sqlx::query_as(&format!("select {ROW_COLUMNS} where c.id = $1"))
-        .bind(id)
-        .fetch_optional(&state.pool)
-        .await?;
+    let r: Option<RowRecord> =
+        sqlx::query_as(concat!("select ", row_columns!(), " where c.id = $1"))
+            .bind(id)
+            .fetch_optional(&state.pool)
+            .await?;
     Ok(r.ok_or(AppError::NotFound)?.into())
 }
 
