@@ -14,6 +14,7 @@ pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod guard;
 
+use components::hydration::HydrationMark;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -62,12 +63,6 @@ fn initial_state_json() -> String {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     components::session::provide_session();
-    // Effects run only in the browser, after hydration: tests and scripts wait for this mark.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Title formatter=|page: String| {
@@ -78,8 +73,8 @@ pub fn App() -> impl IntoView {
             }
         } />
         <Router>
-            <Routes fallback=|| view! { <NotFound /> }>
-                <Route path=path!("/entrar") view=LoginPage />
+            <Routes fallback=|| view! { <NotFound /> <HydrationMark /> }>
+                <Route path=path!("/entrar") view=|| view! { <LoginPage /> <HydrationMark /> } />
                 <Route path=path!("/demonstracao") view={Lazy::<DemoRoute>::new()} />
                 <ParentRoute path=path!("") view={Lazy::<LayoutRoute>::new()}>
                     <Route path=path!("") view={Lazy::<DashboardRoute>::new()} />

@@ -7,9 +7,17 @@
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
-/// A page with no route data of its own (each page loads its data itself, in its view).
+/// A page with no route data of its own (each page loads its data itself, in its view). A page
+/// carries the hydration mark; the frame around pages (`frame`) does not, since the page inside
+/// it hydrates after it.
 macro_rules! lazy_page {
     ($(#[$doc:meta])* $route:ident => $page:ident) => {
+        lazy_page!($(#[$doc])* $route => view! { <$page /> <HydrationMark /> });
+    };
+    ($(#[$doc:meta])* $route:ident => $page:ident, frame) => {
+        lazy_page!($(#[$doc])* $route => view! { <$page /> });
+    };
+    ($(#[$doc:meta])* $route:ident => $view:expr) => {
         $(#[$doc])*
         pub struct $route;
 
@@ -20,31 +28,24 @@ macro_rules! lazy_page {
             }
 
             fn view(_this: Self) -> AnyView {
-                view! { <$page /> }.into_any()
+                $view.into_any()
             }
         }
     };
 }
 
+use crate::components::hydration::HydrationMark;
 use crate::components::layout::AppLayout;
 use crate::pages::{
-    audit::AuditPage,
-    canned::CannedPage,
-    channels::{ApiTokensPage, ChannelsPage},
-    dashboard::DashboardPage,
-    demo::DemoPage,
-    inbox::InboxPage,
-    integrations::IntegrationsPage,
-    profile::ProfilePage,
-    settings::SettingsPage,
-    teams::TeamsPage,
-    users::UsersPage,
+    api_tokens::ApiTokensPage, audit::AuditPage, canned::CannedPage, channels::ChannelsPage,
+    dashboard::DashboardPage, demo::DemoPage, inbox::InboxPage, integrations::IntegrationsPage,
+    profile::ProfilePage, settings::SettingsPage, teams::TeamsPage, users::UsersPage,
 };
 
 lazy_page!(
     /// The signed-in frame (sidebar, live feed, notifications): not needed by the login page or
     /// the simulator, so it is not in the main module either.
-    LayoutRoute => AppLayout
+    LayoutRoute => AppLayout, frame
 );
 lazy_page!(DemoRoute => DemoPage);
 lazy_page!(DashboardRoute => DashboardPage);

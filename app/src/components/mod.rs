@@ -1,4 +1,5 @@
 pub mod forms;
+pub mod hydration;
 pub mod layout;
 pub mod live;
 pub mod session;

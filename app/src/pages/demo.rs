@@ -2,6 +2,9 @@
 //! side in the chosen app's skin (WhatsApp, Messenger, Instagram, the platform's webchat); the
 //! messages go through the real pipeline and bot, so the conversation also shows in the inbox.
 //! The presenter panel shows what the platform does meanwhile.
+//!
+//! Why ~540 lines: the four skins share one phone, one message list and one composer, and differ
+//! only in classes and labels (the `SKINS` table); splitting by skin would repeat the phone.
 
 use crate::api::demo::{demo_enabled, demo_poll, demo_restart, demo_send};
 use leptos::prelude::*;

@@ -13,6 +13,10 @@
 //! Inactivity: after a step that waits for the customer, an apalis job is scheduled (Redis,
 //! `run_at`) with the session's `activity` counter; if the conversation moved on, the job
 //! finds a different counter and does nothing.
+//!
+//! Why ~650 lines: the run (read the session, feed one message, carry out its effects in order,
+//! store the state conditionally) is one transaction of thought; the runtime cache
+//! (`runtime.rs`), the flow library (`library.rs`) and the seed (`seed.rs`) are apart.
 
 pub mod library;
 pub mod runtime;

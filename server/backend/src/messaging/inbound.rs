@@ -5,6 +5,10 @@
 //! Exactly-once storage rests on unique constraints, not on checks: a message is identified by
 //! `(channel_id, provider_message_id)`, so a redelivered webhook (Meta retries until it gets a
 //! 200) inserts nothing.
+//!
+//! Why ~520 lines: the fast path (one statement for a message in an ongoing chat) and the slow
+//! path (resolve the contact, open or reopen the conversation) must agree on every column they
+//! write, so they are kept side by side.
 
 use crate::channels::{Channel, InboundMessage};
 use crate::db::conversations::record_event;
