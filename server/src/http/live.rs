@@ -215,19 +215,13 @@ impl Feed {
     /// What happened after the browser's cursors, that it may see; `None` if too much.
     async fn missed(&self, seq: i64, ev: i64) -> sqlx::Result<Option<Vec<InboxEvent>>> {
         // `shared::inbox::visible` in SQL, for the viewer bound as $3 (sees all), $4 (user)
-        // and $5 (teams).
-        macro_rules! visible {
-            () => {
-                "($3 or c.assignee_id = $4 or c.team_id = any($5)
-                  or (c.team_id is null and c.assignee_id is null))"
-            };
-        }
+        // and $5 (teams); held to the rule by `visibility_in_sql_is_the_shared_rule`.
         let messages: Vec<MissedMessage> = sqlx::query_as(concat!(
             "select m.conversation_id, m.id, m.seq, m.direction = 'inbound' as inbound,
                  c.assignee_id
              from messages m join conversations c on c.id = m.conversation_id
              where m.seq > $1 and ",
-            visible!(),
+            backend::visible_sql!("$3", "$4", "$5"),
             " order by m.seq limit $2"
         ))
         .bind(seq)
@@ -241,7 +235,7 @@ impl Feed {
             "select e.id, e.conversation_id, e.kind, c.assignee_id
              from conversation_events e join conversations c on c.id = e.conversation_id
              where e.id > $1 and (",
-            visible!(),
+            backend::visible_sql!("$3", "$4", "$5"),
             " or e.details->>'previous_assignee_id' = $4::text)
              order by e.id limit $2"
         ))

@@ -363,3 +363,71 @@ async fn continuing_on_whatsapp_opens_the_conversation_there_assigned_to_the_sam
     assert_eq!(app.count("select count(*) from conversations").await, 2);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visibility_in_sql_is_the_shared_rule() {
+    use shared::{ConversationId, TeamId, UserId};
+    let app = spawn_app().await;
+    let pool = &app.state.pool;
+    let viewer = UserId(Uuid::parse_str(&user_id(&app, AGENT_EMAIL).await).unwrap());
+    let other = UserId(Uuid::parse_str(&user_id(&app, OTHER_AGENT_EMAIL).await).unwrap());
+    let mine = TeamId(Uuid::parse_str(&demo_team_id(&app).await).unwrap());
+    let theirs = TeamId(Uuid::new_v4());
+    sqlx::query("insert into teams (id, name) values ($1, 'Ouvidoria')")
+        .bind(theirs)
+        .execute(pool)
+        .await
+        .unwrap();
+    let channel: Uuid = sqlx::query_scalar("select id from channels limit 1")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    // Every placement a conversation can have: no team, the viewer's team, another team; no
+    // assignee, the viewer, someone else.
+    let mut placements = Vec::new();
+    for team in [None, Some(mine), Some(theirs)] {
+        for assignee in [None, Some(viewer), Some(other)] {
+            let (contact, id) = (Uuid::new_v4(), ConversationId(Uuid::new_v4()));
+            sqlx::query("insert into contacts (id, name) values ($1, 'Cliente')")
+                .bind(contact)
+                .execute(pool)
+                .await
+                .unwrap();
+            sqlx::query(
+                "insert into conversations (id, contact_id, channel_id, team_id, assignee_id,
+                     status, last_message_at)
+                 values ($1, $2, $3, $4, $5,
+                     case when $5 is null then 'waiting' else 'open' end::conversation_status,
+                     now())",
+            )
+            .bind(id)
+            .bind(contact)
+            .bind(channel)
+            .bind(team)
+            .bind(assignee)
+            .execute(pool)
+            .await
+            .unwrap();
+            placements.push((id, team, assignee));
+        }
+    }
+    let ids: Vec<ConversationId> = placements.iter().map(|p| p.0).collect();
+    for sees_all in [false, true] {
+        for teams in [vec![], vec![mine], vec![mine, theirs]] {
+            let by_sql =
+                backend::db::conversations::visible_among(pool, &ids, sees_all, viewer, &teams)
+                    .await
+                    .unwrap();
+            let mut by_rule: Vec<ConversationId> = placements
+                .iter()
+                .filter(|(_, team, assignee)| {
+                    shared::inbox::visible(sees_all, viewer, &teams, *team, *assignee)
+                })
+                .map(|p| p.0)
+                .collect();
+            by_rule.sort_by_key(|c| c.0);
+            assert_eq!(by_sql, by_rule, "sees all: {sees_all}, teams: {teams:?}");
+        }
+    }
+    app.stop().await;
+}

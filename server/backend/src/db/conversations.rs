@@ -2,7 +2,7 @@
 //! conversation stands. Statements that change a conversation's status live with the use case
 //! that owns the transition for now; see docs/ARCHITECTURE.md for what is still to move here.
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 use shared::messaging::{Author, ConversationEventKind};
 use shared::{ConversationId, TeamId, UserId};
 use sqlx::{PgConnection, PgExecutor};
@@ -53,5 +53,44 @@ pub async fn latest_event(
     )
     .bind(conversation)
     .fetch_optional(db)
+    .await?)
+}
+
+/// `shared::inbox::visible` as SQL over a conversation `c`, for a viewer whose "sees all", user
+/// id and teams are the given parameters (`visible_sql!("$3", "$4", "$5")`). The live feed's
+/// catch-up filters with it; `visible_among` runs it alone so a test can hold it to the rule.
+#[macro_export]
+macro_rules! visible_sql {
+    ($sees_all:literal, $user:literal, $teams:literal) => {
+        concat!(
+            "(",
+            $sees_all,
+            " or c.assignee_id = ",
+            $user,
+            " or c.team_id = any(",
+            $teams,
+            ") or (c.team_id is null and c.assignee_id is null))"
+        )
+    };
+}
+
+/// Which of `ids` the viewer may see, by the SQL form of the rule ([`visible_sql!`]).
+pub async fn visible_among(
+    db: impl PgExecutor<'_>,
+    ids: &[ConversationId],
+    sees_all: bool,
+    user: UserId,
+    teams: &[TeamId],
+) -> Result<Vec<ConversationId>> {
+    Ok(sqlx::query_scalar(concat!(
+        "select c.id from conversations c where c.id = any($1) and ",
+        visible_sql!("$2", "$3", "$4"),
+        " order by c.id"
+    ))
+    .bind(ids)
+    .bind(sees_all)
+    .bind(user)
+    .bind(teams)
+    .fetch_all(db)
     .await?)
 }
