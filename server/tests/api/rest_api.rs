@@ -285,3 +285,71 @@ async fn the_openapi_document_describes_every_route() {
         "bearer"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merge_resolves_the_clashing_conversation_as_any_resolution_does() {
+    let (app, _graph) = spawn_channel_app().await;
+    let api = Api::new(&app).await;
+    let pool = &app.state.pool;
+    let channel: uuid::Uuid = sqlx::query_scalar("select id from channels where kind = 'whatsapp'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    // Two contacts who are the same customer, each with a conversation waiting on WhatsApp, the
+    // source's with two unread messages.
+    let (source, target) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let (clashing, kept) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    for (contact, conversation, unread) in [(source, clashing, 2), (target, kept, 1)] {
+        sqlx::query("insert into contacts (id, name) values ($1, 'Ana Souza')")
+            .bind(contact)
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "insert into conversations (id, contact_id, channel_id, status, queued_at,
+                 unread_count, last_message_at)
+             values ($1, $2, $3, 'waiting', now(), $4, now())",
+        )
+        .bind(conversation)
+        .bind(contact)
+        .bind(channel)
+        .bind(unread)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    let r = api
+        .post(
+            &format!("/api/v1/contacts/{source}/merge"),
+            &json!({"into": target}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // The source's conversation is resolved the way an agent's resolution leaves it: out of the
+    // queue, nothing unread, with its event; the target's stays as it was.
+    let (status, queued, unread): (String, bool, i32) = sqlx::query_as(
+        "select status::text, queued_at is not null, unread_count from conversations where id = $1",
+    )
+    .bind(clashing)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), queued, unread), ("resolved", false, 0));
+    let reason: String = sqlx::query_scalar(
+        "select details->>'reason' from conversation_events
+         where conversation_id = $1 and kind = 'resolved'",
+    )
+    .bind(clashing)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(reason, "contacts_merged");
+    let (status, unread): (String, i32) =
+        sqlx::query_as("select status::text, unread_count from conversations where id = $1")
+            .bind(kept)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), unread), ("waiting", 1));
+    app.stop().await;
+}

@@ -600,7 +600,7 @@ impl RunContext<'_> {
 
     async fn end(&self) -> Result<(), Error> {
         let mut tx = self.state.pool.begin().await?;
-        let resolved = messaging::resolve_in(
+        let resolved = crate::db::conversations::resolve(
             &mut tx,
             self.conversation,
             Some(ConversationStatus::Bot),

@@ -3,7 +3,7 @@
 //! that owns the transition for now; see docs/ARCHITECTURE.md for what is still to move here.
 
 use crate::error::{Error, Result};
-use shared::messaging::{Author, ConversationEventKind};
+use shared::messaging::{Author, ConversationEventKind, ConversationStatus};
 use shared::{ConversationId, TeamId, UserId};
 use sqlx::{PgConnection, PgExecutor};
 
@@ -27,6 +27,44 @@ pub async fn record_event(
     .bind(details)
     .fetch_one(db)
     .await?)
+}
+
+/// Resolves a conversation (only when its status is `only_from`, when given) and records who
+/// did it, inside `tx`: the one statement that resolves, so every path (an agent, the bot, the
+/// simulator's restart, a merge of contacts) leaves the same state (out of the queue, nothing
+/// unread). The event's id, or `None` when it was already resolved (or had moved on).
+pub async fn resolve(
+    tx: &mut PgConnection,
+    conversation: ConversationId,
+    only_from: Option<ConversationStatus>,
+    actor: Author,
+    actor_user: Option<UserId>,
+    details: serde_json::Value,
+) -> Result<Option<i64>> {
+    let done = sqlx::query(
+        "update conversations set status = 'resolved', resolved_at = now(), queued_at = null,
+             unread_count = 0, updated_at = now()
+         where id = $1 and status <> 'resolved'
+           and ($2::conversation_status is null or status = $2)",
+    )
+    .bind(conversation)
+    .bind(only_from)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    Ok(Some(
+        record_event(
+            tx,
+            conversation,
+            ConversationEventKind::Resolved,
+            actor,
+            actor_user,
+            details,
+        )
+        .await?,
+    ))
 }
 
 /// The team and assignee a conversation has now.

@@ -125,42 +125,6 @@ pub(crate) async fn resolve_contact(
     })
 }
 
-/// Resolves a conversation (only when its status is `only_from`, when given) and records who
-/// did it, inside `tx`. The event's id, or `None` when it was already resolved (or had moved on).
-pub(crate) async fn resolve_in(
-    tx: &mut PgConnection,
-    conversation: ConversationId,
-    only_from: Option<ConversationStatus>,
-    actor: Author,
-    actor_user: Option<UserId>,
-    details: serde_json::Value,
-) -> Result<Option<i64>, Error> {
-    let done = sqlx::query(
-        "update conversations set status = 'resolved', resolved_at = now(), queued_at = null,
-             unread_count = 0, updated_at = now()
-         where id = $1 and status <> 'resolved'
-           and ($2::conversation_status is null or status = $2)",
-    )
-    .bind(conversation)
-    .bind(only_from)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Ok(None);
-    }
-    Ok(Some(
-        record_event(
-            tx,
-            conversation,
-            ConversationEventKind::Resolved,
-            actor,
-            actor_user,
-            details,
-        )
-        .await?,
-    ))
-}
-
 /// What finding the customer's conversation did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Found {

@@ -1,12 +1,11 @@
 //! Contacts and conversations as integrations (the REST API) and, later, the inbox read them.
 
 use crate::db::audit::NewAuditEntry;
-use crate::db::conversations::record_event;
 use crate::error::{AppError, Error};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use shared::dto::{AuditAction, ContactIdentityView, ContactInput, ContactView, ConversationView};
-use shared::messaging::{Author, ChannelKind, ConversationEventKind, ConversationStatus};
+use shared::messaging::{Author, ChannelKind, ConversationStatus};
 use shared::{ChannelId, ContactId, ConversationId, Cpf, Email, PersonName, Phone, TeamId, UserId};
 use sqlx::PgExecutor;
 use std::collections::BTreeMap;
@@ -238,21 +237,21 @@ pub async fn merge(
         return Err(AppError::NotFound.into());
     }
     let clashing: Vec<ConversationId> = sqlx::query_scalar(
-        "update conversations s set status = 'resolved', resolved_at = now(), updated_at = now()
+        "select s.id from conversations s
          where s.contact_id = $1 and s.status <> 'resolved'
            and exists (select 1 from conversations t where t.contact_id = $2
                        and t.channel_id = s.channel_id and t.status <> 'resolved')
-         returning s.id",
+         order by s.id for update",
     )
     .bind(source)
     .bind(target)
     .fetch_all(&mut *tx)
     .await?;
     for id in clashing {
-        record_event(
+        crate::db::conversations::resolve(
             &mut tx,
             id,
-            ConversationEventKind::Resolved,
+            None,
             Author::System,
             actor.map(|a| a.0),
             serde_json::json!({"reason": "contacts_merged"}),

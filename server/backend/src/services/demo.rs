@@ -284,7 +284,7 @@ pub async fn restart(state: &AppState, kind: ChannelKind, session: &str) -> Resu
         return Ok(());
     }
     let mut tx = state.pool.begin().await?;
-    messaging::resolve_in(
+    crate::db::conversations::resolve(
         &mut tx,
         conv.id,
         None,

@@ -244,7 +244,7 @@ pub async fn resolve(
         return Ok(());
     }
     let mut tx = state.pool.begin().await?;
-    let Some(event) = messaging::resolve_in(
+    let Some(event) = crate::db::conversations::resolve(
         &mut tx,
         conversation,
         None,
