@@ -364,14 +364,20 @@ async fn continuing_on_whatsapp_opens_the_conversation_there_assigned_to_the_sam
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn visibility_in_sql_is_the_shared_rule() {
+type Placement = (
+    shared::ConversationId,
+    Option<shared::TeamId>,
+    Option<shared::UserId>,
+);
+
+/// One conversation for every placement it can have: no team, Rafael's team, a team he is not
+/// in; no assignee, Rafael, Juliana. Answers Rafael's id, his team, and the placements.
+async fn every_placement(app: &TestApp) -> (shared::UserId, shared::TeamId, Vec<Placement>) {
     use shared::{ConversationId, TeamId, UserId};
-    let app = spawn_app().await;
     let pool = &app.state.pool;
-    let viewer = UserId(Uuid::parse_str(&user_id(&app, AGENT_EMAIL).await).unwrap());
-    let other = UserId(Uuid::parse_str(&user_id(&app, OTHER_AGENT_EMAIL).await).unwrap());
-    let mine = TeamId(Uuid::parse_str(&demo_team_id(&app).await).unwrap());
+    let viewer = UserId(Uuid::parse_str(&user_id(app, AGENT_EMAIL).await).unwrap());
+    let other = UserId(Uuid::parse_str(&user_id(app, OTHER_AGENT_EMAIL).await).unwrap());
+    let mine = TeamId(Uuid::parse_str(&demo_team_id(app).await).unwrap());
     let theirs = TeamId(Uuid::new_v4());
     sqlx::query("insert into teams (id, name) values ($1, 'Ouvidoria')")
         .bind(theirs)
@@ -382,8 +388,6 @@ async fn visibility_in_sql_is_the_shared_rule() {
         .fetch_one(pool)
         .await
         .unwrap();
-    // Every placement a conversation can have: no team, the viewer's team, another team; no
-    // assignee, the viewer, someone else.
     let mut placements = Vec::new();
     for team in [None, Some(mine), Some(theirs)] {
         for assignee in [None, Some(viewer), Some(other)] {
@@ -411,13 +415,27 @@ async fn visibility_in_sql_is_the_shared_rule() {
             placements.push((id, team, assignee));
         }
     }
+    (viewer, mine, placements)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visibility_in_sql_is_the_shared_rule() {
+    use shared::ConversationId;
+    let app = spawn_app().await;
+    let (viewer, mine, placements) = every_placement(&app).await;
+    let theirs = placements[6].1.unwrap();
     let ids: Vec<ConversationId> = placements.iter().map(|p| p.0).collect();
     for sees_all in [false, true] {
         for teams in [vec![], vec![mine], vec![mine, theirs]] {
-            let by_sql =
-                backend::db::conversations::visible_among(pool, &ids, sees_all, viewer, &teams)
-                    .await
-                    .unwrap();
+            let by_sql = backend::db::conversations::visible_among(
+                &app.state.pool,
+                &ids,
+                sees_all,
+                viewer,
+                &teams,
+            )
+            .await
+            .unwrap();
             let mut by_rule: Vec<ConversationId> = placements
                 .iter()
                 .filter(|(_, team, assignee)| {
@@ -429,5 +447,47 @@ async fn visibility_in_sql_is_the_shared_rule() {
             assert_eq!(by_sql, by_rule, "sees all: {sees_all}, teams: {teams:?}");
         }
     }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lists_tabs_show_an_agent_exactly_what_the_shared_rule_lets_them_see() {
+    use std::collections::BTreeSet;
+    let app = spawn_app().await;
+    let (viewer, _, placements) = every_placement(&app).await;
+    let teams: Vec<shared::TeamId> =
+        sqlx::query_scalar("select team_id from team_members where user_id = $1")
+            .bind(viewer)
+            .fetch_all(&app.state.pool)
+            .await
+            .unwrap();
+    let rafael = app.signed_in(AGENT_EMAIL).await;
+    let mut shown = BTreeSet::new();
+    for tab in ["mine", "queue", "team"] {
+        let page = ok(rafael
+            .call_json("inbox/list", &json!({"query": {"tab": tab}}))
+            .await)
+        .await;
+        for row in page["rows"].as_array().unwrap() {
+            let id = Uuid::parse_str(row["id"].as_str().unwrap()).unwrap();
+            let placement = placements.iter().find(|p| p.0 .0 == id).unwrap();
+            assert!(
+                shared::inbox::visible(false, viewer, &teams, placement.1, placement.2),
+                "tab {tab} shows {placement:?}, which the rule hides"
+            );
+            shown.insert(id);
+        }
+    }
+    let visible: BTreeSet<Uuid> = placements
+        .iter()
+        .filter(|(_, team, assignee)| {
+            shared::inbox::visible(false, viewer, &teams, *team, *assignee)
+        })
+        .map(|p| p.0 .0)
+        .collect();
+    assert_eq!(
+        shown, visible,
+        "the tabs together show every visible conversation"
+    );
     app.stop().await;
 }
