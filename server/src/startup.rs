@@ -308,7 +308,7 @@ pub fn router(
 
     let router = if config.roles.serves_web() {
         let routes = generate_route_list(App);
-        let leptos_options_for_assets = leptos_options.clone();
+        let assets = http::assets::router(&leptos_options);
         let web = WebState {
             app: state.clone(),
             leptos_options: leptos_options.clone(),
@@ -326,7 +326,7 @@ pub fn router(
             .fallback(leptos_axum::file_and_error_handler::<WebState, _>(shell))
             .with_state(web);
         let ui = pages
-            .merge(http::assets::router(&leptos_options_for_assets))
+            .merge(assets)
             .merge(http::live::router(shutdown.clone()))
             .layer(from_fn_with_state(
                 state.clone(),

@@ -63,9 +63,3 @@ impl From<Error> for AppError {
         }
     }
 }
-
-impl PartialEq<AppError> for Error {
-    fn eq(&self, other: &AppError) -> bool {
-        self.app() == Some(other)
-    }
-}

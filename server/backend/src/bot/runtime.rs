@@ -134,8 +134,7 @@ impl BotRuntime {
         *self.cache.write().await = None;
     }
 
-    pub(super) async fn loaded(&self, db: Storage<'_>) -> Result<Arc<Loaded>, Error> {
-        let state = db;
+    pub(super) async fn loaded(&self, state: Storage<'_>) -> Result<Arc<Loaded>, Error> {
         if let Some((at, l)) = &*self.cache.read().await {
             if at.elapsed() < CACHE_TTL {
                 return Ok(l.clone());

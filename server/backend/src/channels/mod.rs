@@ -177,7 +177,7 @@ pub async fn save(
     .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) if super::db::is_unique_violation(&e, "channels_kind_external_id_key") => {
+        Err(e) if crate::error::on_constraint(&e, "channels_kind_external_id_key") => {
             Err(SaveError::Taken)
         }
         Err(e) => Err(SaveError::Other(e.into())),

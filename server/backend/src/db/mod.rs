@@ -14,5 +14,3 @@ pub mod sessions;
 pub mod settings;
 pub mod teams;
 pub mod users;
-
-pub use crate::error::on_constraint as is_unique_violation;

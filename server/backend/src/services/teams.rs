@@ -2,7 +2,8 @@
 //! supervise.
 
 use crate::db::audit::NewAuditEntry;
-use crate::db::{is_unique_violation, teams, users};
+use crate::db::{teams, users};
+use crate::error::on_constraint;
 use crate::error::{AppError, Error};
 use crate::guard::Authorised;
 use crate::state::AppState;
@@ -36,7 +37,7 @@ fn parse_name(raw: &str) -> Result<TeamName, Error> {
 }
 
 fn map_unique(e: sqlx::Error) -> Error {
-    if is_unique_violation(&e, "teams_name_key") {
+    if on_constraint(&e, "teams_name_key") {
         AppError::TeamNameTaken.into()
     } else {
         e.into()

@@ -1,7 +1,8 @@
 //! Usuários: administrators manage accounts.
 
 use crate::db::audit::NewAuditEntry;
-use crate::db::{is_unique_violation, sessions, teams, users};
+use crate::db::{sessions, teams, users};
+use crate::error::on_constraint;
 use crate::error::{AppError, Error};
 use crate::guard::Authorised;
 use crate::password;
@@ -71,9 +72,7 @@ pub async fn create(
     )
     .await;
     match inserted {
-        Err(e) if is_unique_violation(&e, "users_email_key") => {
-            return Err(AppError::EmailTaken.into())
-        }
+        Err(e) if on_constraint(&e, "users_email_key") => return Err(AppError::EmailTaken.into()),
         other => other?,
     }
     teams::set_user_teams(&mut tx, id, &input.teams).await?;
