@@ -32,7 +32,14 @@ cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 say "Testes de unidade e de integração (PostgreSQL e Redis reais)"
 drop_test_databases
+# The suite writes down each SQL statement it executed (backend feature sql-coverage, on for
+# tests); afterwards every registered statement must have run with real rows (backend::db::sql).
+export SQL_COVERAGE_FILE="$ROOT/target/sql-coverage.txt"
+rm -f "$SQL_COVERAGE_FILE"
 cargo test
+say "Cobertura do SQL: cada instrução registrada foi executada pelos testes"
+cargo test -p server --test api -- --ignored --exact sql::every_registered_statement_was_executed_by_the_suite
+unset SQL_COVERAGE_FILE
 
 say "Compilando a aplicação para os testes de ponta a ponta"
 # The debug site goes to its own directory: target/site is what a release server started by

@@ -4,47 +4,23 @@
 //! [`run_outbox`] decides when to look again.
 
 use crate::channels::{graph::GraphError, meta, whatsapp, Channel};
+use crate::db::messages::{self, AttemptError};
 use crate::error::Error;
 use crate::live::LiveEvent;
 use crate::messaging::receipts::advance_status;
 use crate::state::AppState;
-use chrono::{DateTime, Utc};
 use shared::messaging::{ChannelKind, DeliveryStatus, Outbound, SendPolicy};
-use shared::{ChannelId, ConversationId, MessageId};
+use shared::ChannelId;
 use std::time::Duration;
 use uuid::Uuid;
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct Due {
-    pub(crate) id: MessageId,
-    pub(crate) conversation_id: ConversationId,
-    pub(crate) channel_id: ChannelId,
-    pub(crate) content: serde_json::Value,
-    pub(crate) attempts: i32,
-    pub(crate) human_agent_tag: bool,
-    pub(crate) recipient: Option<String>,
-}
+/// A message claimed for delivery.
+pub(crate) use crate::db::messages::Due;
 
 /// Claims up to `limit` messages due for delivery. The claim pushes `next_attempt_at` ahead, so
 /// another instance (or this one after a crash) retries a message whose attempt never finished.
 pub(crate) async fn claim_due(state: &AppState, limit: i64) -> Result<Vec<Due>, Error> {
-    Ok(sqlx::query_as(
-        "with due as (
-             select id from messages
-             where direction = 'outbound' and status = 'queued' and next_attempt_at <= now()
-             order by next_attempt_at limit $1 for update skip locked)
-         update messages m set attempts = m.attempts + 1,
-             next_attempt_at = now() + interval '2 minutes'
-         from due where m.id = due.id
-         returning m.id, m.conversation_id, m.channel_id, m.content, m.attempts, m.human_agent_tag,
-             (select ci.external_id from conversations c
-                join contact_identities ci on ci.contact_id = c.contact_id
-                                          and ci.channel_id = c.channel_id
-              where c.id = m.conversation_id order by ci.created_at limit 1) as recipient",
-    )
-    .bind(limit)
-    .fetch_all(&state.pool)
-    .await?)
+    messages::claim_due(&state.pool, limit).await
 }
 
 /// Sends one message to its provider; returns the provider's message id.
@@ -156,19 +132,8 @@ pub(crate) async fn record_sent(state: &AppState, sent: &[(Due, String)]) -> Res
     if sent.is_empty() {
         return Ok(());
     }
-    let updated: Vec<(MessageId, bool)> = sqlx::query_as(
-        "update messages m set status = 'sent', status_at = now(), provider_message_id = s.pid,
-             provider_timestamp = now(), next_attempt_at = null
-         from unnest($1::uuid[], $2::text[]) as s(id, pid)
-         where m.id = s.id and m.status = 'queued'
-         returning m.id, exists (select 1 from message_receipts r
-                                 where r.channel_id = m.channel_id
-                                   and r.provider_message_id = s.pid)",
-    )
-    .bind(sent.iter().map(|(d, _)| d.id.0).collect::<Vec<_>>())
-    .bind(sent.iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>())
-    .fetch_all(&state.pool)
-    .await?;
+    let ids: Vec<_> = sent.iter().map(|(d, p)| (d.id, p.as_str())).collect();
+    let updated = messages::mark_sent(&state.pool, &ids).await?;
     for (due, provider_id) in sent {
         let done = updated.iter().find(|(id, _)| *id == due.id).map(|u| u.1);
         if done.is_some() {
@@ -189,34 +154,20 @@ pub(crate) async fn record_failure(
     e: GraphError,
 ) -> Result<(), Error> {
     let policy = &state.graph.settings.retry;
+    let error = AttemptError {
+        code: e.code.map(|c| c as i32),
+        title: &e.title,
+        detail: e.detail.as_deref(),
+    };
     if e.retryable && due.attempts < policy.max_attempts {
         // PostgreSQL intervals hold microseconds at most.
         let delay = Duration::from_millis(policy.delay(due.attempts - 1, &e).as_millis() as u64);
         tracing::info!(message = %due.id, attempt = due.attempts, code = ?e.code, ?delay, "send failed; retrying");
-        sqlx::query(
-            "update messages set next_attempt_at = now() + $2, error_code = $3, error_title = $4
-             where id = $1 and status = 'queued'",
-        )
-        .bind(due.id)
-        .bind(delay)
-        .bind(e.code.map(|c| c as i32))
-        .bind(&e.title)
-        .execute(&state.pool)
-        .await?;
+        messages::reschedule(&state.pool, due.id, delay, &error).await?;
         return Ok(());
     }
     tracing::warn!(message = %due.id, code = ?e.code, title = %e.title, "send failed for good");
-    sqlx::query(
-        "update messages set status = 'failed', status_at = now(), next_attempt_at = null,
-             error_code = $2, error_title = $3, error_detail = $4
-         where id = $1 and status = 'queued'",
-    )
-    .bind(due.id)
-    .bind(e.code.map(|c| c as i32))
-    .bind(&e.title)
-    .bind(&e.detail)
-    .execute(&state.pool)
-    .await?;
+    messages::mark_failed(&state.pool, due.id, &error).await?;
     publish_status(state, due, DeliveryStatus::Failed).await;
     Ok(())
 }
@@ -241,21 +192,7 @@ pub(crate) async fn apply_pending_receipts(
     channel: ChannelId,
     provider_id: &str,
 ) -> Result<(), Error> {
-    type Row = (
-        DeliveryStatus,
-        DateTime<Utc>,
-        Option<i32>,
-        Option<String>,
-        Option<String>,
-    );
-    let best: Option<Row> = sqlx::query_as(
-        "select status, occurred_at, error_code, error_title, error_detail from message_receipts
-         where channel_id = $1 and provider_message_id = $2 order by status desc limit 1",
-    )
-    .bind(channel)
-    .bind(provider_id)
-    .fetch_optional(&state.pool)
-    .await?;
+    let best = messages::best_receipt(&state.pool, channel, provider_id).await?;
     if let Some((status, at, code, title, detail)) = best {
         advance_status(
             state,

@@ -1,6 +1,6 @@
 //! The demo data: idempotent, so it runs at every start in demo mode.
 
-use super::db::users;
+use super::db::{demo, users};
 use super::password;
 use super::state::AppState;
 use anyhow::Context;
@@ -59,38 +59,28 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
             continue;
         }
         let hash = password::hash(DEMO_PASSWORD.to_owned()).await?;
-        sqlx::query(
-            "insert into users (id, name, email, password_hash, role, is_demo) \
-             values ($1, $2, $3, $4, $5, true) on conflict do nothing",
+        demo::insert_user_if_absent(
+            &state.pool,
+            demo::DemoUser {
+                id,
+                name: u.name,
+                email: u.email,
+                password_hash: &hash,
+                role: u.role,
+            },
         )
-        .bind(id)
-        .bind(u.name)
-        .bind(u.email)
-        .bind(&hash)
-        .bind(u.role)
-        .execute(&state.pool)
         .await
         .with_context(|| format!("Failed to seed demo user {}", u.email))?;
     }
     let team = TeamId(Uuid::from_u128(DEMO_TEAM.0));
-    sqlx::query("insert into teams (id, name) values ($1, $2) on conflict do nothing")
-        .bind(team)
-        .bind(DEMO_TEAM.1)
-        .execute(&state.pool)
+    demo::insert_team_if_absent(&state.pool, team, DEMO_TEAM.1)
         .await
         .context("Failed to seed the demo team")?;
     for u in DEMO_USERS.iter().filter(|u| u.role != Role::Admin) {
         let id = UserId(Uuid::from_u128(u.id));
-        sqlx::query(
-            "insert into team_members (team_id, user_id, is_supervisor) values ($1, $2, $3) \
-             on conflict do nothing",
-        )
-        .bind(team)
-        .bind(id)
-        .bind(u.role == Role::Supervisor)
-        .execute(&state.pool)
-        .await
-        .context("Failed to seed demo team membership")?;
+        demo::add_member_if_absent(&state.pool, team, id, u.role == Role::Supervisor)
+            .await
+            .context("Failed to seed demo team membership")?;
     }
     seed_negotiation_team(state).await?;
     crate::bot::seed::seed_flows(state).await?;
@@ -102,27 +92,25 @@ const NEGOTIATION_TEAM: (u128, &str) = (0x0000_0000_0000_4000_8000_0000_0001_000
 
 /// The team the negotiation flow hands over to, with the demo's agents in it.
 async fn seed_negotiation_team(state: &AppState) -> anyhow::Result<()> {
-    sqlx::query("insert into teams (id, name) values ($1, $2) on conflict do nothing")
-        .bind(TeamId(Uuid::from_u128(NEGOTIATION_TEAM.0)))
-        .bind(NEGOTIATION_TEAM.1)
-        .execute(&state.pool)
-        .await
-        .context("Failed to seed the negotiation team")?;
+    demo::insert_team_if_absent(
+        &state.pool,
+        TeamId(Uuid::from_u128(NEGOTIATION_TEAM.0)),
+        NEGOTIATION_TEAM.1,
+    )
+    .await
+    .context("Failed to seed the negotiation team")?;
     // An administrator may have created it before, under another id.
-    let team: TeamId = sqlx::query_scalar("select id from teams where name = $1")
-        .bind(NEGOTIATION_TEAM.1)
-        .fetch_one(&state.pool)
+    let team = crate::db::teams::find_by_name(&state.pool, NEGOTIATION_TEAM.1)
         .await
-        .context("Failed to find the negotiation team")?;
+        .context("Failed to find the negotiation team")?
+        .context("The negotiation team is missing")?;
     for u in DEMO_USERS.iter().filter(|u| u.role != Role::Admin) {
-        sqlx::query(
-            "insert into team_members (team_id, user_id, is_supervisor) values ($1, $2, $3) \
-             on conflict do nothing",
+        demo::add_member_if_absent(
+            &state.pool,
+            team,
+            UserId(Uuid::from_u128(u.id)),
+            u.role == Role::Supervisor,
         )
-        .bind(team)
-        .bind(UserId(Uuid::from_u128(u.id)))
-        .bind(u.role == Role::Supervisor)
-        .execute(&state.pool)
         .await
         .context("Failed to seed the negotiation team's members")?;
     }

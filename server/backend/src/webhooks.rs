@@ -11,6 +11,7 @@ use super::channels::{self, meta, whatsapp, ProviderEvent};
 use super::lanes::Lanes;
 use super::messaging;
 use super::state::AppState;
+use crate::db::webhook_events;
 use crate::error::Error;
 use serde_json::Value;
 use shared::messaging::ChannelKind;
@@ -124,19 +125,12 @@ pub async fn accept(
     // processor's claim would leave it) and processed right away by this instance; should it
     // stop halfway, the claim expires and any processor takes the stored copy.
     let inline = state.webhook_lanes.clone();
-    let id: i64 = sqlx::query_scalar(
-        "insert into webhook_events (provider, payload, attempts, next_attempt_at)
-         values ($1, $2::jsonb, $3, now() + $3 * interval '1 minute') returning id",
-    )
-    .bind(kind)
-    .bind(text)
-    .bind(i32::from(inline.is_some()))
-    .fetch_one(&state.pool)
-    .await
-    .map_err(|e| {
-        tracing::error!(error = ?e, "webhook not stored");
-        WebhookRejection::Internal
-    })?;
+    let id = webhook_events::insert(&state.pool, kind, text, inline.is_some())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = ?e, "webhook not stored");
+            WebhookRejection::Internal
+        })?;
     match inline {
         Some(lanes) => {
             let state = state.clone();
@@ -247,37 +241,14 @@ async fn process_one(
             Some(Duration::from_secs(2u64.pow(attempts.clamp(0, 9) as u32))),
         ),
     };
-    sqlx::query(
-        "update webhook_events set outcome = $2,
-             processed_at = case when $3 then now() else null end,
-             next_attempt_at = now() + coalesce($4, interval '0')
-         where id = $1",
-    )
-    .bind(id)
-    .bind(note)
-    .bind(done)
-    .bind(retry_in)
-    .execute(&state.pool)
-    .await?;
+    webhook_events::record_outcome(&state.pool, id, &note, done, retry_in).await?;
     Ok(())
 }
 
 /// Processes a batch; returns how many events it claimed.
 pub async fn process_pending(state: &AppState, limit: i64) -> Result<usize, Error> {
     use futures::StreamExt;
-    let batch: Vec<(i64, ChannelKind, Value, i32)> = sqlx::query_as(
-        "with due as (
-             select id from webhook_events
-             where processed_at is null and next_attempt_at <= now()
-             order by id limit $1 for update skip locked)
-         update webhook_events w set attempts = w.attempts + 1,
-             next_attempt_at = now() + interval '1 minute'
-         from due where w.id = due.id
-         returning w.id, w.provider, w.payload, w.attempts",
-    )
-    .bind(limit)
-    .fetch_all(&state.pool)
-    .await?;
+    let batch = webhook_events::claim_due(&state.pool, limit).await?;
     let claimed = batch.len();
     // Deliveries about one contact keep their order; different contacts run side by side.
     let mut groups: Vec<Vec<(i64, ChannelKind, Value, i32)>> = Vec::new();

@@ -13,13 +13,9 @@ pub async fn healthz() -> &'static str {
 /// PostgreSQL and Redis both answer within two seconds.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let timeout = Duration::from_secs(2);
-    let postgres = tokio::time::timeout(
-        timeout,
-        sqlx::query_scalar::<_, i32>("select 1").fetch_one(&state.pool),
-    )
-    .await
-    .map(|r| r.is_ok())
-    .unwrap_or(false);
+    let postgres = tokio::time::timeout(timeout, backend::db::ping(&state.pool))
+        .await
+        .unwrap_or(false);
     let mut conn = state.redis.clone();
     let redis = tokio::time::timeout(timeout, redis::cmd("PING").query_async::<String>(&mut conn))
         .await

@@ -105,23 +105,6 @@ struct Feed {
     watching: HashSet<ConversationId>,
 }
 
-#[derive(sqlx::FromRow)]
-struct MissedMessage {
-    conversation_id: ConversationId,
-    id: MessageId,
-    seq: i64,
-    inbound: bool,
-    assignee_id: Option<UserId>,
-}
-
-#[derive(sqlx::FromRow)]
-struct MissedEvent {
-    id: i64,
-    conversation_id: ConversationId,
-    kind: ConversationEventKind,
-    assignee_id: Option<UserId>,
-}
-
 impl Feed {
     async fn new(state: AppState, user: CurrentUser, session_hash: Vec<u8>) -> Self {
         let teams = inbox::teams_of(&state, user.id).await.unwrap_or_default();
@@ -203,69 +186,22 @@ impl Feed {
     }
 
     /// The cursors to hand the browser: everything up to them is in PostgreSQL.
-    async fn cursors(&self) -> sqlx::Result<(i64, i64)> {
-        sqlx::query_as(
-            "select coalesce((select max(seq) from messages), 0),
-                    coalesce((select max(id) from conversation_events), 0)",
-        )
-        .fetch_one(&self.state.pool)
-        .await
+    async fn cursors(&self) -> Result<(i64, i64), backend::error::Error> {
+        backend::db::feed::cursors(&self.state.pool).await
     }
 
     /// What happened after the browser's cursors, that it may see; `None` if too much.
-    async fn missed(&self, seq: i64, ev: i64) -> sqlx::Result<Option<Vec<InboxEvent>>> {
-        // `shared::inbox::visible` in SQL, for the viewer bound as $3 (sees all), $4 (user)
-        // and $5 (teams); held to the rule by `visibility_in_sql_is_the_shared_rule`.
-        let messages: Vec<MissedMessage> = sqlx::query_as(concat!(
-            "select m.conversation_id, m.id, m.seq, m.direction = 'inbound' as inbound,
-                 c.assignee_id
-             from messages m join conversations c on c.id = m.conversation_id
-             where m.seq > $1 and ",
-            backend::visible_sql!("$3", "$4", "$5"),
-            " order by m.seq limit $2"
-        ))
-        .bind(seq)
-        .bind(REPLAY_LIMIT + 1)
-        .bind(self.see_all)
-        .bind(self.user.id)
-        .bind(&self.teams)
-        .fetch_all(&self.state.pool)
-        .await?;
-        let events: Vec<MissedEvent> = sqlx::query_as(concat!(
-            "select e.id, e.conversation_id, e.kind, c.assignee_id
-             from conversation_events e join conversations c on c.id = e.conversation_id
-             where e.id > $1 and (",
-            backend::visible_sql!("$3", "$4", "$5"),
-            " or e.details->>'previous_assignee_id' = $4::text)
-             order by e.id limit $2"
-        ))
-        .bind(ev)
-        .bind(REPLAY_LIMIT + 1)
-        .bind(self.see_all)
-        .bind(self.user.id)
-        .bind(&self.teams)
-        .fetch_all(&self.state.pool)
-        .await?;
-        if messages.len() as i64 > REPLAY_LIMIT || events.len() as i64 > REPLAY_LIMIT {
-            return Ok(None);
-        }
-        let mut out: Vec<InboxEvent> = events
-            .into_iter()
-            .map(|e| InboxEvent::Conversation {
-                conversation_id: e.conversation_id,
-                event_id: e.id,
-                kind: e.kind,
-                assignee_id: e.assignee_id,
-            })
-            .collect();
-        out.extend(messages.into_iter().map(|m| InboxEvent::Message {
-            conversation_id: m.conversation_id,
-            message_id: m.id,
-            seq: m.seq,
-            inbound: m.inbound,
-            assignee_id: m.assignee_id,
-        }));
-        Ok(Some(out))
+    async fn missed(
+        &self,
+        seq: i64,
+        ev: i64,
+    ) -> Result<Option<Vec<InboxEvent>>, backend::error::Error> {
+        let viewer = backend::db::inbox::Viewer {
+            user: self.user.id,
+            sees_all: self.see_all,
+            teams: &self.teams,
+        };
+        backend::db::feed::missed(&self.state.pool, &viewer, seq, ev, REPLAY_LIMIT).await
     }
 
     async fn serve(
@@ -350,14 +286,10 @@ impl Feed {
                 return;
             }
             // The view shows the contact's whole history: watch all their conversations.
-            let ids: Vec<ConversationId> = sqlx::query_scalar(
-                "select id from conversations where contact_id =
-                     (select contact_id from conversations where id = $1)",
-            )
-            .bind(conversation_id)
-            .fetch_all(&self.state.pool)
-            .await
-            .unwrap_or_default();
+            let ids =
+                backend::db::conversations::of_same_contact(&self.state.pool, conversation_id)
+                    .await
+                    .unwrap_or_default();
             self.watching = ids.into_iter().collect();
         }
         self.state
@@ -393,13 +325,10 @@ async fn media(
     let Ok(id) = message.parse::<uuid::Uuid>().map(MessageId) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let conversation: Option<ConversationId> =
-        sqlx::query_scalar("select conversation_id from messages where id = $1")
-            .bind(id)
-            .fetch_optional(&state.pool)
-            .await
-            .ok()
-            .flatten();
+    let conversation = backend::db::messages::conversation_of(&state.pool, id)
+        .await
+        .ok()
+        .flatten();
     let Some(conversation) = conversation else {
         return StatusCode::NOT_FOUND.into_response();
     };

@@ -13,6 +13,7 @@ mod jobs;
 mod messenger;
 mod rbac;
 mod rest_api;
+mod sql;
 mod totp;
 mod users;
 mod webchat;

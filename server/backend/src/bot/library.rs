@@ -1,6 +1,7 @@
 //! The stored flows as files: export one as the JSON a visual editor reads, import one after
 //! validating it against the others (so "go to flow" targets exist).
 
+use crate::db;
 use crate::error::{AppError, Error};
 use crate::state::AppState;
 use shared::flow::{validate_library, Flow};
@@ -9,21 +10,14 @@ use shared::UserId;
 
 /// key, name, version, whether it is still the seeded version.
 pub async fn list(state: &AppState) -> Result<Vec<(String, String, i32, bool)>, Error> {
-    Ok(
-        sqlx::query_as("select key, name, version, seeded from bot_flows order by key")
-            .fetch_all(&state.pool)
-            .await?,
-    )
+    db::bot_flows::list(&state.pool).await
 }
 
 /// The flow as pretty JSON.
 pub async fn export(state: &AppState, key: &str) -> Result<String, Error> {
-    let definition: Option<sqlx::types::Json<Flow>> =
-        sqlx::query_scalar("select definition from bot_flows where key = $1")
-            .bind(key)
-            .fetch_optional(&state.pool)
-            .await?;
-    let flow = definition.ok_or(AppError::NotFound)?.0;
+    let flow = db::bot_flows::definition(&state.pool, key)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(serde_json::to_string_pretty(&flow).map_err(anyhow::Error::from)?)
 }
 
@@ -44,15 +38,7 @@ pub async fn import(state: &AppState, json: &str, by: Option<UserId>) -> Result<
     {
         return Err(AppError::Refused(Refusal::FlowKeyInvalid).into());
     }
-    let mut library: Vec<Flow> = sqlx::query_scalar::<_, sqlx::types::Json<Flow>>(
-        "select definition from bot_flows where key <> $1",
-    )
-    .bind(&flow.key)
-    .fetch_all(&state.pool)
-    .await?
-    .into_iter()
-    .map(|j| j.0)
-    .collect();
+    let mut library = db::bot_flows::all_except(&state.pool, &flow.key).await?;
     library.push(flow.clone());
     let errors: Vec<String> = validate_library(&library)
         .into_iter()
@@ -62,18 +48,8 @@ pub async fn import(state: &AppState, json: &str, by: Option<UserId>) -> Result<
     if !errors.is_empty() {
         return Err(AppError::Refused(Refusal::FlowHasProblems { problems: errors }).into());
     }
-    sqlx::query(
-        "insert into bot_flows (key, name, definition, seeded, updated_by) values ($1, $2, $3, false, $4)
-         on conflict (key) do update set name = excluded.name, definition = excluded.definition,
-             seeded = false, version = bot_flows.version + 1, updated_at = now(),
-             updated_by = excluded.updated_by",
-    )
-    .bind(&flow.key)
-    .bind(&flow.name)
-    .bind(serde_json::to_value(&flow).map_err(anyhow::Error::from)?)
-    .bind(by)
-    .execute(&state.pool)
-    .await?;
+    let definition = serde_json::to_value(&flow).map_err(anyhow::Error::from)?;
+    db::bot_flows::save_imported(&state.pool, &flow.key, &flow.name, &definition, by).await?;
     state.bot.invalidate().await;
     Ok(flow)
 }

@@ -28,9 +28,9 @@ pub use runtime::{BotConfig, BotRuntime, Storage};
 use super::erp::{self, ErpError, HttpErp};
 use super::messaging::{self, ConversationForSend};
 use super::state::AppState;
+use crate::db::bot_sessions::{self, Pending, Session, Step, Trace};
 use crate::db::conversations::record_event;
 use crate::error::Error;
-use crate::messaging::send::conversation_for_send;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use shared::flow::channel::adapt;
@@ -116,87 +116,12 @@ fn wake(state: &AppState, conversation: ConversationId) {
     });
 }
 
-#[derive(sqlx::FromRow)]
-struct Session {
-    /// `null` before the bot's first word in this conversation.
-    state: Value,
-    last_seq: i64,
-    activity: i64,
-    bot_flow: Option<String>,
-    contact_name: Option<String>,
-    contact_phone: Option<String>,
-    /// What the bot's replies need; its `status` says whether the bot still has the chat.
-    #[sqlx(flatten)]
-    conversation: ConversationForSend,
-}
-
-/// The session (or where a new one starts) with the conversation, its channel and contact.
-macro_rules! session {
-    () => {
-        concat!(
-            "select coalesce(s.state, 'null') as state,
-                coalesce(s.last_seq, 0) as last_seq, coalesce(s.activity, 0) as activity,
-                ch.bot_flow, ct.name as contact_name, ct.phone as contact_phone, ",
-            conversation_for_send!(),
-            " from conversations c
-            join channels ch on ch.id = c.channel_id
-            join contacts ct on ct.id = c.contact_id
-            left join bot_sessions s on s.conversation_id = c.id
-            where c.id = $1"
-        )
-    };
-}
-const SESSION: &str = session!();
-
-/// The session with the first inbound message not yet fed, if any.
-const PENDING: &str = concat!(
-    "select p.*, m.seq, m.body, m.content from (",
-    session!(),
-    ") p
-     left join lateral (
-         select seq, body, content from messages
-         where conversation_id = $1 and direction = 'inbound' and seq > p.last_seq
-         order by seq limit 1) m on true"
-);
-
-#[derive(sqlx::FromRow)]
-struct Pending {
-    #[sqlx(flatten)]
-    session: Session,
-    /// The first inbound message not yet fed, if any.
-    seq: Option<i64>,
-    body: Option<String>,
-    content: Option<Value>,
-}
-
-/// Stores a step's new state only if nobody fed the message first, with the step's trace in
-/// the same statement; returns the new `activity` (none: another run got there first) and
-/// whether a later inbound message waits to be fed.
-const STORE_STEP: &str = "with stored as (
-        insert into bot_sessions (conversation_id, state, last_seq, activity)
-        values ($1, $2, $3, 1)
-        on conflict (conversation_id) do update
-            set state = excluded.state, last_seq = excluded.last_seq,
-                activity = bot_sessions.activity + 1, updated_at = now()
-            where bot_sessions.last_seq = $4
-        returning activity),
-    traced as (
-        insert into bot_trace (conversation_id, kind, detail)
-        select $1, t.kind, t.detail from unnest($5::text[], $6::jsonb[]) as t(kind, detail)
-        where exists (select 1 from stored))
-    select activity, exists (select 1 from messages
-                             where conversation_id = $1 and direction = 'inbound' and seq > $3)
-    from stored";
-
 /// Feeds every inbound message not yet fed, one at a time, under the session's lock.
 pub async fn run(state: &AppState, conversation: ConversationId) -> Result<(), Error> {
     // The conversation's turn first: a customer writing fast queues there, not on the slots.
     let _turn = state.bot.runs.enter(conversation).await;
     loop {
-        let pending: Option<Pending> = sqlx::query_as(PENDING)
-            .bind(conversation)
-            .fetch_optional(&state.pool)
-            .await?;
+        let pending = bot_sessions::pending(&state.pool, conversation).await?;
         let Some(Pending {
             session,
             seq: Some(seq),
@@ -234,16 +159,17 @@ pub async fn run(state: &AppState, conversation: ConversationId) -> Result<(), E
             trace: Default::default(),
         };
         let after = ctx.execute(current, input).await?;
-        let (kinds, details) = ctx.take_trace();
-        let stored: Option<(i64, bool)> = sqlx::query_as(STORE_STEP)
-            .bind(conversation)
-            .bind(serde_json::to_value(&after).map_err(anyhow::Error::from)?)
-            .bind(seq)
-            .bind(session.last_seq)
-            .bind(kinds)
-            .bind(details)
-            .fetch_optional(&state.pool)
-            .await?;
+        let stored = bot_sessions::store_step(
+            &state.pool,
+            Step {
+                conversation,
+                state: serde_json::to_value(&after).map_err(anyhow::Error::from)?,
+                seq,
+                read_last_seq: session.last_seq,
+                trace: ctx.take_trace(),
+            },
+        )
+        .await?;
         let Some((activity, more)) = stored else {
             // Another instance fed this message first (and said the same): read again.
             continue;
@@ -278,18 +204,7 @@ pub async fn run_sweeper(state: AppState, shutdown: tokio_util::sync::Cancellati
         }
         // Settled for a few seconds, so a run under way is not woken twice (which would be
         // harmless, only wasted).
-        let stranded: Result<Vec<ConversationId>, sqlx::Error> = sqlx::query_scalar(
-            "select c.id from conversations c
-             join channels ch on ch.id = c.channel_id and ch.bot_flow is not null
-             left join bot_sessions s on s.conversation_id = c.id
-             where c.status = 'bot' and c.last_message_at > now() - interval '1 day'
-               and c.last_customer_message_at < now() - interval '5 seconds'
-               and exists (select 1 from messages m where m.conversation_id = c.id
-                           and m.direction = 'inbound' and m.seq > coalesce(s.last_seq, 0))
-             limit 200",
-        )
-        .fetch_all(&state.pool)
-        .await;
+        let stranded = bot_sessions::stranded(&state.pool).await;
         match stranded {
             Ok(ids) => {
                 for id in ids {
@@ -297,7 +212,7 @@ pub async fn run_sweeper(state: AppState, shutdown: tokio_util::sync::Cancellati
                     state.wakers.wake_bot(id);
                 }
             }
-            Err(e) => tracing::warn!(error = %e, "bot sweep failed"),
+            Err(e) => tracing::warn!(error = ?e, "bot sweep failed"),
         }
     }
 }
@@ -335,11 +250,7 @@ fn current_state(bot: &Bot, session: &Session, conversation: ConversationId) -> 
 /// Runs an inactivity check: reminds, or closes, when nothing happened since it was scheduled.
 pub async fn on_inactivity(state: &AppState, check: InactivityCheck) -> Result<(), Error> {
     let _turn = state.bot.runs.turn(check.conversation).await;
-    let Some(session): Option<Session> = sqlx::query_as(SESSION)
-        .bind(check.conversation)
-        .fetch_optional(&state.pool)
-        .await?
-    else {
+    let Some(session) = bot_sessions::find(&state.pool, check.conversation).await? else {
         return Ok(());
     };
     if session.activity != check.activity || session.conversation.status != ConversationStatus::Bot
@@ -370,21 +281,13 @@ pub async fn on_inactivity(state: &AppState, check: InactivityCheck) -> Result<(
     let after = ctx
         .execute(current, Input::Inactive { close: check.close })
         .await?;
-    let (kinds, details) = ctx.take_trace();
-    sqlx::query(
-        "with stored as (
-             update bot_sessions set state = $2, updated_at = now()
-             where conversation_id = $1 and activity = $3 returning 1)
-         insert into bot_trace (conversation_id, kind, detail)
-         select $1, t.kind, t.detail from unnest($4::text[], $5::jsonb[]) as t(kind, detail)
-         where exists (select 1 from stored)",
+    bot_sessions::store_after_inactivity(
+        &state.pool,
+        check.conversation,
+        check.activity,
+        serde_json::to_value(&after).map_err(anyhow::Error::from)?,
+        ctx.take_trace(),
     )
-    .bind(check.conversation)
-    .bind(serde_json::to_value(&after).map_err(anyhow::Error::from)?)
-    .bind(check.activity)
-    .bind(kinds)
-    .bind(details)
-    .execute(&state.pool)
     .await?;
     if !check.close && waits_for_customer(&after) {
         schedule(
@@ -421,11 +324,13 @@ impl RunContext<'_> {
         }
     }
 
-    fn take_trace(&self) -> (Vec<String>, Vec<Value>) {
-        self.trace
+    fn take_trace(&self) -> Trace {
+        let (kinds, details) = self
+            .trace
             .lock()
             .map(|mut t| std::mem::take(&mut *t))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        Trace { kinds, details }
     }
 
     /// One input through the engine, carrying out its effects (and the calls' outcomes).
@@ -560,26 +465,11 @@ impl RunContext<'_> {
     /// To the team's queue (by name; else the channel's team), where distribution picks an agent.
     async fn hand_off(&self, team: Option<&str>) -> Result<(), Error> {
         let team_id: Option<TeamId> = match team {
-            Some(name) => {
-                sqlx::query_scalar("select id from teams where lower(name) = lower($1)")
-                    .bind(name)
-                    .fetch_optional(&self.state.pool)
-                    .await?
-            }
+            Some(name) => crate::db::teams::find_by_name(&self.state.pool, name).await?,
             None => None,
         };
         let mut tx = self.state.pool.begin().await?;
-        let moved = sqlx::query(
-            "update conversations c set status = 'waiting', queued_at = now(), updated_at = now(),
-                 team_id = coalesce($2, c.team_id, ch.default_team_id)
-             from channels ch
-             where c.id = $1 and ch.id = c.channel_id and c.status = 'bot'",
-        )
-        .bind(self.conversation)
-        .bind(team_id)
-        .execute(&mut *tx)
-        .await?;
-        if moved.rows_affected() == 0 {
+        if !crate::db::conversations::queue_from_bot(&mut tx, self.conversation, team_id).await? {
             return Ok(());
         }
         record_event(

@@ -140,10 +140,7 @@ impl BotRuntime {
                 return Ok(l.clone());
             }
         }
-        let definitions: Vec<sqlx::types::Json<Flow>> =
-            sqlx::query_scalar("select definition from bot_flows order by key")
-                .fetch_all(state.pool)
-                .await?;
+        let flows = crate::db::bot_flows::all(state.pool).await?;
         let mut config: BotConfig = crate::db::settings::get(state.pool).await?;
         if state.demo {
             for cpf in erp::mock::FIXTURE_CPFS {
@@ -158,7 +155,6 @@ impl BotRuntime {
             true => crate::db::settings::get(state.pool).await?,
             false => Default::default(),
         };
-        let flows: Vec<Flow> = definitions.into_iter().map(|d| d.0).collect();
         let bots = flows
             .iter()
             .map(|f| {

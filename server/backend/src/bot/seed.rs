@@ -32,19 +32,10 @@ pub fn demo_flows() -> anyhow::Result<Vec<Flow>> {
 
 pub async fn seed_flows(state: &AppState) -> anyhow::Result<()> {
     for flow in demo_flows()? {
-        sqlx::query(
-            "insert into bot_flows (key, name, definition, seeded) values ($1, $2, $3, true)
-             on conflict (key) do update set name = excluded.name,
-                 definition = excluded.definition, updated_at = now(),
-                 version = bot_flows.version + 1
-             where bot_flows.seeded and bot_flows.definition <> excluded.definition",
-        )
-        .bind(&flow.key)
-        .bind(&flow.name)
-        .bind(serde_json::to_value(&flow)?)
-        .execute(&state.pool)
-        .await
-        .with_context(|| format!("Failed to seed flow {}", flow.key))?;
+        let definition = serde_json::to_value(&flow)?;
+        crate::db::bot_flows::seed(&state.pool, &flow.key, &flow.name, &definition)
+            .await
+            .with_context(|| format!("Failed to seed flow {}", flow.key))?;
     }
     state.bot.invalidate().await;
     Ok(())

@@ -6,6 +6,7 @@ pub mod meta;
 pub mod whatsapp;
 
 use super::crypto::{constant_time_eq, Secrets};
+use crate::db::{self, channels::ChannelRow};
 use serde::{Deserialize, Serialize};
 use shared::dto::{ChannelView, WebchatSettings};
 use shared::messaging::ChannelKind;
@@ -80,56 +81,28 @@ impl Channel {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct ChannelRow {
-    id: ChannelId,
-    kind: ChannelKind,
-    name: String,
-    external_id: Option<String>,
-    settings: sqlx::types::Json<ChannelSettings>,
-    secrets: Option<Vec<u8>>,
-    default_team_id: Option<TeamId>,
-    active: bool,
-    created_at: chrono::DateTime<chrono::Utc>,
-    bot_flow: Option<String>,
-}
-
-impl ChannelRow {
-    fn open(self, secrets: &Secrets) -> anyhow::Result<Channel> {
-        let opened = match &self.secrets {
-            Some(sealed) => serde_json::from_slice(&secrets.open(sealed)?)?,
-            None => ChannelSecrets::default(),
-        };
-        Ok(Channel {
-            id: self.id,
-            kind: self.kind,
-            name: self.name,
-            external_id: self.external_id,
-            settings: self.settings.0,
-            secrets: opened,
-            default_team_id: self.default_team_id,
-            active: self.active,
-            created_at: self.created_at,
-            bot_flow: self.bot_flow,
-        })
-    }
-}
-
-macro_rules! columns {
-    () => {
-        "id, kind, name, external_id, settings, secrets, default_team_id, active, created_at, bot_flow"
+fn open(row: ChannelRow, secrets: &Secrets) -> anyhow::Result<Channel> {
+    let opened = match &row.secrets {
+        Some(sealed) => serde_json::from_slice(&secrets.open(sealed)?)?,
+        None => ChannelSecrets::default(),
     };
+    Ok(Channel {
+        id: row.id,
+        kind: row.kind,
+        name: row.name,
+        external_id: row.external_id,
+        settings: row.settings.0,
+        secrets: opened,
+        default_team_id: row.default_team_id,
+        active: row.active,
+        created_at: row.created_at,
+        bot_flow: row.bot_flow,
+    })
 }
 
 pub async fn list(db: impl PgExecutor<'_>, secrets: &Secrets) -> anyhow::Result<Vec<Channel>> {
-    let rows: Vec<ChannelRow> = sqlx::query_as(concat!(
-        "select ",
-        columns!(),
-        " from channels order by kind, lower(name), id"
-    ))
-    .fetch_all(db)
-    .await?;
-    rows.into_iter().map(|r| r.open(secrets)).collect()
+    let rows = db::channels::list(db).await?;
+    rows.into_iter().map(|r| open(r, secrets)).collect()
 }
 
 pub async fn find(
@@ -137,15 +110,8 @@ pub async fn find(
     secrets: &Secrets,
     id: ChannelId,
 ) -> anyhow::Result<Option<Channel>> {
-    let row: Option<ChannelRow> = sqlx::query_as(concat!(
-        "select ",
-        columns!(),
-        " from channels where id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(db)
-    .await?;
-    row.map(|r| r.open(secrets)).transpose()
+    let row = db::channels::find(db, id).await?;
+    row.map(|r| open(r, secrets)).transpose()
 }
 
 /// Inserts or replaces a channel (all columns).
@@ -157,27 +123,23 @@ pub async fn save(
     let sealed = secrets
         .seal(&serde_json::to_vec(&channel.secrets).map_err(anyhow::Error::from)?)
         .map_err(SaveError::Other)?;
-    let result = sqlx::query(
-        "insert into channels (id, kind, name, external_id, settings, secrets, default_team_id, active)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)
-         on conflict (id) do update set name = excluded.name, external_id = excluded.external_id,
-             settings = excluded.settings, secrets = excluded.secrets,
-             default_team_id = excluded.default_team_id, active = excluded.active,
-             updated_at = now()",
+    let result = db::channels::save(
+        db,
+        db::channels::Stored {
+            id: channel.id,
+            kind: channel.kind,
+            name: &channel.name,
+            external_id: channel.external_id.as_deref(),
+            settings: &channel.settings,
+            sealed_secrets: &sealed,
+            default_team_id: channel.default_team_id,
+            active: channel.active,
+        },
     )
-    .bind(channel.id)
-    .bind(channel.kind)
-    .bind(&channel.name)
-    .bind(&channel.external_id)
-    .bind(sqlx::types::Json(&channel.settings))
-    .bind(sealed)
-    .bind(channel.default_team_id)
-    .bind(channel.active)
-    .execute(db)
     .await;
     match result {
-        Ok(_) => Ok(()),
-        Err(e) if crate::error::on_constraint(&e, "channels_kind_external_id_key") => {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_unique_violation(db::channels::KIND_EXTERNAL_ID_UNIQUE) => {
             Err(SaveError::Taken)
         }
         Err(e) => Err(SaveError::Other(e.into())),
@@ -190,11 +152,7 @@ pub async fn set_bot_flow(
     channel: ChannelId,
     flow: Option<&str>,
 ) -> anyhow::Result<()> {
-    sqlx::query("update channels set bot_flow = $2, updated_at = now() where id = $1")
-        .bind(channel)
-        .bind(flow)
-        .execute(db)
-        .await?;
+    db::channels::set_bot_flow(db, channel, flow).await?;
     Ok(())
 }
 

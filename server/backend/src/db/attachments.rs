@@ -1,6 +1,7 @@
 //! The attachments repository: uploaded files, kept in PostgreSQL with what was checked about
 //! them when they arrived.
 
+use super::sql::{query, query_as};
 use crate::error::Error;
 use shared::messaging::MessageKind;
 use shared::{ConversationId, UserId};
@@ -27,20 +28,17 @@ pub struct NewAttachment<'a> {
 }
 
 pub async fn insert(db: impl PgExecutor<'_>, new: NewAttachment<'_>) -> Result<(), Error> {
-    sqlx::query(
-        "insert into attachments (id, uploaded_by, conversation_id, kind, filename, mime, size, data)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(new.id)
-    .bind(new.uploaded_by)
-    .bind(new.conversation)
-    .bind(new.kind)
-    .bind(new.filename)
-    .bind(new.mime)
-    .bind(new.data.len() as i64)
-    .bind(new.data)
-    .execute(db)
-    .await?;
+    query(INSERT)
+        .bind(new.id)
+        .bind(new.uploaded_by)
+        .bind(new.conversation)
+        .bind(new.kind)
+        .bind(new.filename)
+        .bind(new.mime)
+        .bind(new.data.len() as i64)
+        .bind(new.data)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -50,14 +48,11 @@ pub async fn facts_in(
     id: Uuid,
     conversation: ConversationId,
 ) -> Result<Option<Facts>, Error> {
-    Ok(sqlx::query_as(
-        "select kind, filename, mime, size from attachments
-         where id = $1 and conversation_id = $2",
-    )
-    .bind(id)
-    .bind(conversation)
-    .fetch_optional(db)
-    .await?)
+    Ok(query_as(FACTS_IN)
+        .bind(id)
+        .bind(conversation)
+        .fetch_optional(db)
+        .await?)
 }
 
 /// The stored file: (mime, filename, kind, bytes).
@@ -65,10 +60,13 @@ pub async fn load(
     db: impl PgExecutor<'_>,
     id: Uuid,
 ) -> Result<Option<(String, String, MessageKind, Vec<u8>)>, Error> {
-    Ok(
-        sqlx::query_as("select mime, filename, kind, data from attachments where id = $1")
-            .bind(id)
-            .fetch_optional(db)
-            .await?,
-    )
+    Ok(query_as(LOAD).bind(id).fetch_optional(db).await?)
+}
+
+super::sql::statements! {
+    INSERT = "insert into attachments (id, uploaded_by, conversation_id, kind, filename, mime, size, data)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)";
+    FACTS_IN = "select kind, filename, mime, size from attachments
+         where id = $1 and conversation_id = $2";
+    LOAD = "select mime, filename, kind, data from attachments where id = $1";
 }

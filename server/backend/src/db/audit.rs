@@ -1,3 +1,4 @@
+use super::sql::{query, query_as};
 use chrono::{DateTime, Utc};
 use shared::dto::{AuditAction, AuditEntry};
 use shared::UserId;
@@ -14,19 +15,16 @@ pub struct NewAuditEntry<'a> {
 }
 
 pub async fn insert(db: impl PgExecutor<'_>, e: &NewAuditEntry<'_>) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into audit_log (action, actor_id, actor_label, subject_id, subject_label, ip, detail) \
-         values ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(e.action.code())
-    .bind(e.actor_id)
-    .bind(e.actor_label)
-    .bind(e.subject_id)
-    .bind(e.subject_label)
-    .bind(e.ip)
-    .bind(e.detail)
-    .execute(db)
-    .await?;
+    query(INSERT)
+        .bind(e.action.code())
+        .bind(e.actor_id)
+        .bind(e.actor_label)
+        .bind(e.subject_id)
+        .bind(e.subject_label)
+        .bind(e.ip)
+        .bind(e.detail)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -47,21 +45,11 @@ pub async fn page(
     before: Option<i64>,
     limit: i64,
 ) -> sqlx::Result<Vec<AuditEntry>> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "select a.id, a.at, a.action, \
-                coalesce(actor.name || ' <' || actor.email || '>', a.actor_label) as actor, \
-                coalesce(subject.name || ' <' || subject.email || '>', a.subject_label) as subject, \
-                a.ip, a.detail \
-         from audit_log a \
-         left join users actor on actor.id = a.actor_id \
-         left join users subject on subject.id = a.subject_id \
-         where ($1::bigint is null or a.id < $1) \
-         order by a.id desc limit $2",
-    )
-    .bind(before)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
+    let rows: Vec<Row> = query_as(PAGE)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(db)
+        .await?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
@@ -118,4 +106,18 @@ impl<'a> NewAuditEntry<'a> {
     pub async fn record(self, db: impl PgExecutor<'_>) -> sqlx::Result<()> {
         insert(db, &self).await
     }
+}
+
+super::sql::statements! {
+    INSERT = "insert into audit_log (action, actor_id, actor_label, subject_id, subject_label, ip, detail) \
+         values ($1, $2, $3, $4, $5, $6, $7)";
+    PAGE = "select a.id, a.at, a.action, \
+                coalesce(actor.name || ' <' || actor.email || '>', a.actor_label) as actor, \
+                coalesce(subject.name || ' <' || subject.email || '>', a.subject_label) as subject, \
+                a.ip, a.detail \
+         from audit_log a \
+         left join users actor on actor.id = a.actor_id \
+         left join users subject on subject.id = a.subject_id \
+         where ($1::bigint is null or a.id < $1) \
+         order by a.id desc limit $2";
 }

@@ -1,5 +1,6 @@
 //! The saved replies repository.
 
+use super::sql::{query, query_as, query_scalar};
 use crate::error::{Error, Result};
 use shared::inbox::CannedResponse;
 use shared::UserId;
@@ -9,16 +10,8 @@ use uuid::Uuid;
 /// The unique index on a saved reply's shortcut.
 pub const SHORTCUT_UNIQUE: &str = "canned_responses_shortcut_key";
 
-const LIST: &str = "select id, shortcut, title, body from canned_responses order by shortcut";
-const INSERT: &str = "insert into canned_responses (id, shortcut, title, body, created_by)
-     values ($1, $2, $3, $4, $5)";
-const UPDATE: &str = "update canned_responses
-     set shortcut = $2, title = $3, body = $4, updated_at = now()
-     where id = $1";
-const DELETE: &str = "delete from canned_responses where id = $1 returning shortcut";
-
 pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<CannedResponse>> {
-    let rows: Vec<(Uuid, String, String, String)> = sqlx::query_as(LIST).fetch_all(db).await?;
+    let rows: Vec<(Uuid, String, String, String)> = query_as(LIST).fetch_all(db).await?;
     Ok(rows
         .into_iter()
         .map(|(id, shortcut, title, body)| CannedResponse {
@@ -40,7 +33,7 @@ pub struct Text<'a> {
 /// A new saved reply; a taken shortcut is [`Error::is_unique_violation`] of [`SHORTCUT_UNIQUE`].
 pub async fn insert(db: impl PgExecutor<'_>, text: Text<'_>, by: UserId) -> Result<Uuid> {
     let id = Uuid::new_v4();
-    sqlx::query(INSERT)
+    query(INSERT)
         .bind(id)
         .bind(text.shortcut)
         .bind(text.title)
@@ -53,7 +46,7 @@ pub async fn insert(db: impl PgExecutor<'_>, text: Text<'_>, by: UserId) -> Resu
 
 /// Changes a saved reply; false when there is none with this id (deleted meanwhile).
 pub async fn update(db: impl PgExecutor<'_>, id: Uuid, text: Text<'_>) -> Result<bool> {
-    let done = sqlx::query(UPDATE)
+    let done = query(UPDATE)
         .bind(id)
         .bind(text.shortcut)
         .bind(text.title)
@@ -65,8 +58,15 @@ pub async fn update(db: impl PgExecutor<'_>, id: Uuid, text: Text<'_>) -> Result
 
 /// Deletes a saved reply, answering its shortcut (none when it did not exist).
 pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<String>, Error> {
-    Ok(sqlx::query_scalar(DELETE)
-        .bind(id)
-        .fetch_optional(db)
-        .await?)
+    Ok(query_scalar(DELETE).bind(id).fetch_optional(db).await?)
+}
+
+super::sql::statements! {
+    LIST = "select id, shortcut, title, body from canned_responses order by shortcut";
+    INSERT = "insert into canned_responses (id, shortcut, title, body, created_by)
+     values ($1, $2, $3, $4, $5)";
+    UPDATE = "update canned_responses
+     set shortcut = $2, title = $3, body = $4, updated_at = now()
+     where id = $1";
+    DELETE = "delete from canned_responses where id = $1 returning shortcut";
 }

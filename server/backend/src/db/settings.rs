@@ -1,6 +1,7 @@
 //! The settings repository: one JSON row per setting. A setting is a type that names its key
 //! ([`Setting::KEY`]), so a key can never be paired with the wrong type.
 
+use super::sql::{query, query_scalar};
 use serde::{de::DeserializeOwned, Serialize};
 use shared::UserId;
 use sqlx::PgExecutor;
@@ -21,10 +22,7 @@ impl Setting for shared::inbox::InboxSettings {
 /// Reads a setting; `None` when never set.
 pub async fn find<T: Setting>(db: impl PgExecutor<'_>) -> anyhow::Result<Option<T>> {
     let value: Option<serde_json::Value> =
-        sqlx::query_scalar("select value from settings where key = $1")
-            .bind(T::KEY)
-            .fetch_optional(db)
-            .await?;
+        query_scalar(FIND).bind(T::KEY).fetch_optional(db).await?;
     Ok(value.map(serde_json::from_value).transpose()?)
 }
 
@@ -34,15 +32,18 @@ pub async fn get<T: Setting + Default>(db: impl PgExecutor<'_>) -> anyhow::Resul
 }
 
 pub async fn put<T: Setting>(db: impl PgExecutor<'_>, value: &T, by: UserId) -> anyhow::Result<()> {
-    sqlx::query(
-        "insert into settings (key, value, updated_by) values ($1, $2, $3) \
-         on conflict (key) do update set value = excluded.value, updated_by = excluded.updated_by, \
-         updated_at = now()",
-    )
-    .bind(T::KEY)
-    .bind(serde_json::to_value(value)?)
-    .bind(by)
-    .execute(db)
-    .await?;
+    query(PUT)
+        .bind(T::KEY)
+        .bind(serde_json::to_value(value)?)
+        .bind(by)
+        .execute(db)
+        .await?;
     Ok(())
+}
+
+super::sql::statements! {
+    FIND = "select value from settings where key = $1";
+    PUT = "insert into settings (key, value, updated_by) values ($1, $2, $3) \
+         on conflict (key) do update set value = excluded.value, updated_by = excluded.updated_by, \
+         updated_at = now()";
 }

@@ -1,37 +1,24 @@
+use super::sql::{query, query_as, query_scalar};
 use shared::dto::{TeamMember, TeamRef};
 use shared::{Availability, Role, TeamId, UserId};
 use sqlx::{PgExecutor, Postgres, Transaction};
 
 pub async fn insert(db: impl PgExecutor<'_>, id: TeamId, name: &str) -> sqlx::Result<()> {
-    sqlx::query("insert into teams (id, name) values ($1, $2)")
-        .bind(id)
-        .bind(name)
-        .execute(db)
-        .await?;
+    query(INSERT).bind(id).bind(name).execute(db).await?;
     Ok(())
 }
 
 pub async fn rename(db: impl PgExecutor<'_>, id: TeamId, name: &str) -> sqlx::Result<bool> {
-    let r = sqlx::query("update teams set name = $2, updated_at = now() where id = $1")
-        .bind(id)
-        .bind(name)
-        .execute(db)
-        .await?;
+    let r = query(RENAME).bind(id).bind(name).execute(db).await?;
     Ok(r.rows_affected() == 1)
 }
 
 pub async fn find_name(db: impl PgExecutor<'_>, id: TeamId) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("select name::text from teams where id = $1")
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    query_scalar(FIND_NAME).bind(id).fetch_optional(db).await
 }
 
 pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<TeamRef>> {
-    let rows: Vec<(TeamId, String)> =
-        sqlx::query_as("select id, name::text from teams order by lower(name), id")
-            .fetch_all(db)
-            .await?;
+    let rows: Vec<(TeamId, String)> = query_as(LIST).fetch_all(db).await?;
     Ok(rows
         .into_iter()
         .map(|(id, name)| TeamRef { id, name })
@@ -39,9 +26,7 @@ pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<TeamRef>> {
 }
 
 pub async fn count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
-    sqlx::query_scalar("select count(*) from teams")
-        .fetch_one(db)
-        .await
+    query_scalar(COUNT).fetch_one(db).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -56,14 +41,7 @@ pub struct MemberRow {
 
 /// Active members of every team, ordered for display.
 pub async fn members(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<MemberRow>> {
-    sqlx::query_as(
-        "select m.team_id, u.id as user_id, u.name, u.role, m.is_supervisor, u.availability \
-         from team_members m join users u on u.id = m.user_id \
-         where u.active \
-         order by m.is_supervisor desc, lower(u.name), u.id",
-    )
-    .fetch_all(db)
-    .await
+    query_as(MEMBERS).fetch_all(db).await
 }
 
 impl From<MemberRow> for TeamMember {
@@ -80,10 +58,7 @@ impl From<MemberRow> for TeamMember {
 
 /// Teams the user supervises.
 pub async fn supervised_by(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<TeamId>> {
-    sqlx::query_scalar("select team_id from team_members where user_id = $1 and is_supervisor")
-        .bind(user)
-        .fetch_all(db)
-        .await
+    query_scalar(SUPERVISED_BY).bind(user).fetch_all(db).await
 }
 
 /// Adds a member. With `Some(flag)` the supervisor flag is set (also for an existing member);
@@ -94,16 +69,12 @@ pub async fn add_member(
     user: UserId,
     is_supervisor: Option<bool>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into team_members (team_id, user_id, is_supervisor) values ($1, $2, coalesce($3, false)) \
-         on conflict (team_id, user_id) do update \
-         set is_supervisor = coalesce($3, team_members.is_supervisor)",
-    )
-    .bind(team)
-    .bind(user)
-    .bind(is_supervisor)
-    .execute(db)
-    .await?;
+    query(ADD_MEMBER)
+        .bind(team)
+        .bind(user)
+        .bind(is_supervisor)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -113,22 +84,17 @@ pub async fn is_supervisor_of(
     team: TeamId,
     user: UserId,
 ) -> sqlx::Result<bool> {
-    Ok(sqlx::query_scalar(
-        "select is_supervisor from team_members where team_id = $1 and user_id = $2",
-    )
-    .bind(team)
-    .bind(user)
-    .fetch_optional(db)
-    .await?
-    .unwrap_or(false))
+    Ok(query_scalar(IS_SUPERVISOR_OF)
+        .bind(team)
+        .bind(user)
+        .fetch_optional(db)
+        .await?
+        .unwrap_or(false))
 }
 
 /// Agents supervise no team: clears the flag when someone is demoted.
 pub async fn clear_supervision(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<()> {
-    sqlx::query("update team_members set is_supervisor = false where user_id = $1")
-        .bind(user)
-        .execute(db)
-        .await?;
+    query(CLEAR_SUPERVISION).bind(user).execute(db).await?;
     Ok(())
 }
 
@@ -137,7 +103,7 @@ pub async fn remove_member(
     team: TeamId,
     user: UserId,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query("delete from team_members where team_id = $1 and user_id = $2")
+    let r = query(REMOVE_MEMBER)
         .bind(team)
         .bind(user)
         .execute(db)
@@ -151,26 +117,77 @@ pub async fn set_user_teams(
     user: UserId,
     teams: &[TeamId],
 ) -> sqlx::Result<()> {
-    sqlx::query("delete from team_members where user_id = $1 and not (team_id = any($2))")
+    query(SET_USER_TEAMS)
         .bind(user)
         .bind(teams)
         .execute(&mut **tx)
         .await?;
-    sqlx::query(
-        "insert into team_members (team_id, user_id) select unnest($2::uuid[]), $1 \
-         on conflict (team_id, user_id) do nothing",
-    )
-    .bind(user)
-    .bind(teams)
-    .execute(&mut **tx)
-    .await?;
+    query(SET_USER_TEAMS_2)
+        .bind(user)
+        .bind(teams)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
 /// How many of `teams` exist (to refuse unknown ids before writing).
 pub async fn count_existing(db: impl PgExecutor<'_>, teams: &[TeamId]) -> sqlx::Result<i64> {
-    sqlx::query_scalar("select count(*) from teams where id = any($1)")
-        .bind(teams)
-        .fetch_one(db)
+    query_scalar(COUNT_EXISTING).bind(teams).fetch_one(db).await
+}
+
+/// The teams a user belongs to.
+pub async fn of_user(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<TeamId>> {
+    query_scalar(OF_USER).bind(user).fetch_all(db).await
+}
+
+pub async fn set_auto_assign(db: impl PgExecutor<'_>, team: TeamId, on: bool) -> sqlx::Result<()> {
+    query(SET_AUTO_ASSIGN)
+        .bind(team)
+        .bind(on)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Every team with whether it distributes and how many conversations wait in its queue.
+pub async fn queues(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(TeamId, String, bool, i64)>> {
+    query_as(QUEUES).fetch_all(db).await
+}
+
+/// The team with this name (names are case-insensitive: `citext`).
+pub async fn find_by_name(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Option<TeamId>> {
+    query_scalar(FIND_BY_NAME)
+        .bind(name)
+        .fetch_optional(db)
         .await
+}
+
+super::sql::statements! {
+    FIND_BY_NAME = "select id from teams where name = $1";
+    OF_USER = "select team_id from team_members where user_id = $1";
+    SET_AUTO_ASSIGN = "update teams set auto_assign = $2, updated_at = now() where id = $1";
+    QUEUES = "select t.id, t.name::text, t.auto_assign,
+             (select count(*) from conversations c where c.team_id = t.id
+                and c.status = 'waiting' and c.assignee_id is null)
+         from teams t order by t.name";
+    INSERT = "insert into teams (id, name) values ($1, $2)";
+    RENAME = "update teams set name = $2, updated_at = now() where id = $1";
+    FIND_NAME = "select name::text from teams where id = $1";
+    LIST = "select id, name::text from teams order by lower(name), id";
+    COUNT = "select count(*) from teams";
+    MEMBERS = "select m.team_id, u.id as user_id, u.name, u.role, m.is_supervisor, u.availability \
+         from team_members m join users u on u.id = m.user_id \
+         where u.active \
+         order by m.is_supervisor desc, lower(u.name), u.id";
+    SUPERVISED_BY = "select team_id from team_members where user_id = $1 and is_supervisor";
+    ADD_MEMBER = "insert into team_members (team_id, user_id, is_supervisor) values ($1, $2, coalesce($3, false)) \
+         on conflict (team_id, user_id) do update \
+         set is_supervisor = coalesce($3, team_members.is_supervisor)";
+    IS_SUPERVISOR_OF = "select is_supervisor from team_members where team_id = $1 and user_id = $2";
+    CLEAR_SUPERVISION = "update team_members set is_supervisor = false where user_id = $1";
+    REMOVE_MEMBER = "delete from team_members where team_id = $1 and user_id = $2";
+    SET_USER_TEAMS = "delete from team_members where user_id = $1 and not (team_id = any($2))";
+    SET_USER_TEAMS_2 = "insert into team_members (team_id, user_id) select unnest($2::uuid[]), $1 \
+         on conflict (team_id, user_id) do nothing";
+    COUNT_EXISTING = "select count(*) from teams where id = any($1)";
 }

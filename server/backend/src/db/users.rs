@@ -1,3 +1,4 @@
+use super::sql::{query, query_as, query_scalar};
 use chrono::{DateTime, Utc};
 use shared::dto::{TeamRef, UserSummary};
 use shared::{Availability, Role, TeamId, UserId};
@@ -32,25 +33,11 @@ pub async fn find_by_email(
     db: impl PgExecutor<'_>,
     email: &str,
 ) -> sqlx::Result<Option<UserRecord>> {
-    sqlx::query_as(concat!(
-        "select ",
-        user_columns!(),
-        " from users where email = $1"
-    ))
-    .bind(email)
-    .fetch_optional(db)
-    .await
+    query_as(FIND_BY_EMAIL).bind(email).fetch_optional(db).await
 }
 
 pub async fn find(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<Option<UserRecord>> {
-    sqlx::query_as(concat!(
-        "select ",
-        user_columns!(),
-        " from users where id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(db)
-    .await
+    query_as(FIND).bind(id).fetch_optional(db).await
 }
 
 /// Locks the row for a read-then-write.
@@ -58,14 +45,10 @@ pub async fn find_for_update(
     tx: &mut Transaction<'_, Postgres>,
     id: UserId,
 ) -> sqlx::Result<Option<UserRecord>> {
-    sqlx::query_as(concat!(
-        "select ",
-        user_columns!(),
-        " from users where id = $1 for update"
-    ))
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await
+    query_as(FIND_FOR_UPDATE)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
 }
 
 pub struct NewUser<'a> {
@@ -79,19 +62,16 @@ pub struct NewUser<'a> {
 }
 
 pub async fn insert(db: impl PgExecutor<'_>, user: &NewUser<'_>) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into users (id, name, email, password_hash, role, capacity, is_demo) \
-         values ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(user.id)
-    .bind(user.name)
-    .bind(user.email)
-    .bind(user.password_hash)
-    .bind(user.role)
-    .bind(user.capacity)
-    .bind(user.is_demo)
-    .execute(db)
-    .await?;
+    query(INSERT)
+        .bind(user.id)
+        .bind(user.name)
+        .bind(user.email)
+        .bind(user.password_hash)
+        .bind(user.role)
+        .bind(user.capacity)
+        .bind(user.is_demo)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -102,28 +82,18 @@ pub async fn update_profile(
     role: Role,
     capacity: i32,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "update users set name = $2, role = $3, capacity = $4, updated_at = now() where id = $1",
-    )
-    .bind(id)
-    .bind(name)
-    .bind(role)
-    .bind(capacity)
-    .execute(db)
-    .await?;
+    query(UPDATE_PROFILE)
+        .bind(id)
+        .bind(name)
+        .bind(role)
+        .bind(capacity)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
 pub async fn set_active(db: impl PgExecutor<'_>, id: UserId, active: bool) -> sqlx::Result<()> {
-    sqlx::query(
-        "update users set active = $2, \
-         availability = case when $2 then availability else 'offline'::availability end, \
-         updated_at = now() where id = $1",
-    )
-    .bind(id)
-    .bind(active)
-    .execute(db)
-    .await?;
+    query(SET_ACTIVE).bind(id).bind(active).execute(db).await?;
     Ok(())
 }
 
@@ -132,7 +102,7 @@ pub async fn set_password_hash(
     id: UserId,
     hash: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query("update users set password_hash = $2, updated_at = now() where id = $1")
+    query(SET_PASSWORD_HASH)
         .bind(id)
         .bind(hash)
         .execute(db)
@@ -145,26 +115,18 @@ pub async fn set_availability(
     id: UserId,
     availability: Availability,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "update users set availability_changed_at = case when availability <> $2 then now() \
-             else availability_changed_at end, availability = $2, updated_at = now() \
-         where id = $1",
-    )
-    .bind(id)
-    .bind(availability)
-    .execute(db)
-    .await?;
+    query(SET_AVAILABILITY)
+        .bind(id)
+        .bind(availability)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
 /// Active administrators, locked, so two concurrent demotions cannot both pass the
 /// "not the last administrator" check.
 pub async fn lock_active_admins(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<Vec<UserId>> {
-    sqlx::query_scalar(
-        "select id from users where role = 'admin' and active order by id for update",
-    )
-    .fetch_all(&mut **tx)
-    .await
+    query_scalar(LOCK_ACTIVE_ADMINS).fetch_all(&mut **tx).await
 }
 
 pub async fn set_pending_totp_secret(
@@ -172,7 +134,7 @@ pub async fn set_pending_totp_secret(
     id: UserId,
     sealed: Option<&[u8]>,
 ) -> sqlx::Result<()> {
-    sqlx::query("update users set totp_pending_secret_enc = $2, updated_at = now() where id = $1")
+    query(SET_PENDING_TOTP_SECRET)
         .bind(id)
         .bind(sealed)
         .execute(db)
@@ -187,16 +149,12 @@ pub async fn set_totp_secret(
     sealed: Option<&[u8]>,
     last_step: Option<i64>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "update users set totp_secret_enc = $2, totp_pending_secret_enc = null, \
-         totp_last_step = $3, totp_enabled_at = case when $2 is null then null else now() end, \
-         updated_at = now() where id = $1",
-    )
-    .bind(id)
-    .bind(sealed)
-    .bind(last_step)
-    .execute(db)
-    .await?;
+    query(SET_TOTP_SECRET)
+        .bind(id)
+        .bind(sealed)
+        .bind(last_step)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -207,14 +165,11 @@ pub async fn advance_totp_step(
     id: UserId,
     step: i64,
 ) -> sqlx::Result<bool> {
-    let updated = sqlx::query(
-        "update users set totp_last_step = $2 \
-         where id = $1 and (totp_last_step is null or totp_last_step < $2)",
-    )
-    .bind(id)
-    .bind(step)
-    .execute(db)
-    .await?;
+    let updated = query(ADVANCE_TOTP_STEP)
+        .bind(id)
+        .bind(step)
+        .execute(db)
+        .await?;
     Ok(updated.rows_affected() == 1)
 }
 
@@ -223,17 +178,15 @@ pub async fn replace_recovery_codes(
     id: UserId,
     hashes: &[Vec<u8>],
 ) -> sqlx::Result<()> {
-    sqlx::query("delete from totp_recovery_codes where user_id = $1")
+    query(REPLACE_RECOVERY_CODES)
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    sqlx::query(
-        "insert into totp_recovery_codes (user_id, code_hash) select $1, unnest($2::bytea[])",
-    )
-    .bind(id)
-    .bind(hashes)
-    .execute(&mut **tx)
-    .await?;
+    query(REPLACE_RECOVERY_CODES_2)
+        .bind(id)
+        .bind(hashes)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -243,24 +196,19 @@ pub async fn consume_recovery_code(
     id: UserId,
     hash: &[u8],
 ) -> sqlx::Result<bool> {
-    let updated = sqlx::query(
-        "update totp_recovery_codes set used_at = now() \
-         where user_id = $1 and code_hash = $2 and used_at is null",
-    )
-    .bind(id)
-    .bind(hash)
-    .execute(db)
-    .await?;
+    let updated = query(CONSUME_RECOVERY_CODE)
+        .bind(id)
+        .bind(hash)
+        .execute(db)
+        .await?;
     Ok(updated.rows_affected() == 1)
 }
 
 pub async fn remaining_recovery_codes(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "select count(*) from totp_recovery_codes where user_id = $1 and used_at is null",
-    )
-    .bind(id)
-    .fetch_one(db)
-    .await
+    query_scalar(REMAINING_RECOVERY_CODES)
+        .bind(id)
+        .fetch_one(db)
+        .await
 }
 
 #[derive(sqlx::FromRow)]
@@ -281,20 +229,7 @@ struct SummaryRow {
 
 /// Every user with their teams, for the Usuários page: active first, then by name.
 pub async fn list_summaries(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<UserSummary>> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(
-        "select u.id, u.name, u.email::text as email, u.role, u.active, u.is_demo, u.capacity, \
-                u.availability, u.totp_secret_enc is not null as totp_enabled, \
-                coalesce(array_agg(t.id order by t.name) filter (where t.id is not null), '{}') as team_ids, \
-                coalesce(array_agg(t.name::text order by t.name) filter (where t.id is not null), '{}') as team_names, \
-                u.created_at \
-         from users u \
-         left join team_members m on m.user_id = u.id \
-         left join teams t on t.id = m.team_id \
-         group by u.id \
-         order by u.active desc, lower(u.name), u.id",
-    )
-    .fetch_all(db)
-    .await?;
+    let rows: Vec<SummaryRow> = query_as(LIST_SUMMARIES).fetch_all(db).await?;
     Ok(rows
         .into_iter()
         .map(|r| UserSummary {
@@ -326,12 +261,109 @@ pub struct Counts {
 }
 
 pub async fn counts(db: impl PgExecutor<'_>) -> sqlx::Result<Counts> {
-    sqlx::query_as(
-        "select count(*) filter (where active) as active_users, \
+    query_as(COUNTS).fetch_one(db).await
+}
+
+/// Remembers when an agent last received a conversation (distribution's tie-break).
+pub async fn touch_last_assigned(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<()> {
+    query(TOUCH_LAST_ASSIGNED).bind(id).execute(db).await?;
+    Ok(())
+}
+
+pub async fn is_active(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<bool> {
+    query_scalar(IS_ACTIVE).bind(id).fetch_one(db).await
+}
+
+/// The member of `team` who should take its next conversation: online, active, under capacity,
+/// least loaded, then the one who waited longest since their last assignment.
+pub async fn next_agent_for(db: impl PgExecutor<'_>, team: TeamId) -> sqlx::Result<Option<UserId>> {
+    query_scalar(NEXT_AGENT_FOR)
+        .bind(team)
+        .fetch_optional(db)
+        .await
+}
+
+/// An agent option for assignment and transfer: who is online and how loaded.
+#[derive(sqlx::FromRow)]
+pub struct Load {
+    pub id: UserId,
+    pub name: String,
+    pub availability: Availability,
+    pub load: i64,
+    pub capacity: i32,
+    pub teams: Vec<TeamId>,
+}
+
+/// Every active user with their open conversations and teams, by name.
+pub async fn loads(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Load>> {
+    query_as(LOADS).fetch_all(db).await
+}
+
+super::sql::statements! {
+    TOUCH_LAST_ASSIGNED = "update users set last_assigned_at = now() where id = $1";
+    IS_ACTIVE = "select exists (select 1 from users where id = $1 and active)";
+    NEXT_AGENT_FOR = "select u.id from team_members m join users u on u.id = m.user_id
+         cross join lateral (select count(*) as load from conversations l
+                             where l.assignee_id = u.id and l.status = 'open') l
+         where m.team_id = $1 and u.active and u.availability = 'online' and l.load < u.capacity
+         order by l.load, u.last_assigned_at nulls first, u.availability_changed_at, u.id
+         limit 1";
+    LOADS = "select u.id, u.name, u.availability,
+             (select count(*) from conversations c where c.assignee_id = u.id
+                and c.status = 'open') as load,
+             u.capacity,
+             coalesce(array_agg(m.team_id) filter (where m.team_id is not null), '{}') as teams
+         from users u left join team_members m on m.user_id = u.id
+         where u.active group by u.id order by u.name";
+    FIND_BY_EMAIL = concat!(
+        "select ",
+        user_columns!(),
+        " from users where email = $1"
+    );
+    FIND = concat!(
+        "select ",
+        user_columns!(),
+        " from users where id = $1"
+    );
+    FIND_FOR_UPDATE = concat!(
+        "select ",
+        user_columns!(),
+        " from users where id = $1 for update"
+    );
+    INSERT = "insert into users (id, name, email, password_hash, role, capacity, is_demo) \
+         values ($1, $2, $3, $4, $5, $6, $7)";
+    UPDATE_PROFILE = "update users set name = $2, role = $3, capacity = $4, updated_at = now() where id = $1";
+    SET_ACTIVE = "update users set active = $2, \
+         availability = case when $2 then availability else 'offline'::availability end, \
+         updated_at = now() where id = $1";
+    SET_PASSWORD_HASH = "update users set password_hash = $2, updated_at = now() where id = $1";
+    SET_AVAILABILITY = "update users set availability_changed_at = case when availability <> $2 then now() \
+             else availability_changed_at end, availability = $2, updated_at = now() \
+         where id = $1";
+    LOCK_ACTIVE_ADMINS = "select id from users where role = 'admin' and active order by id for update";
+    SET_PENDING_TOTP_SECRET = "update users set totp_pending_secret_enc = $2, updated_at = now() where id = $1";
+    SET_TOTP_SECRET = "update users set totp_secret_enc = $2, totp_pending_secret_enc = null, \
+         totp_last_step = $3, totp_enabled_at = case when $2 is null then null else now() end, \
+         updated_at = now() where id = $1";
+    ADVANCE_TOTP_STEP = "update users set totp_last_step = $2 \
+         where id = $1 and (totp_last_step is null or totp_last_step < $2)";
+    REPLACE_RECOVERY_CODES = "delete from totp_recovery_codes where user_id = $1";
+    REPLACE_RECOVERY_CODES_2 = "insert into totp_recovery_codes (user_id, code_hash) select $1, unnest($2::bytea[])";
+    CONSUME_RECOVERY_CODE = "update totp_recovery_codes set used_at = now() \
+         where user_id = $1 and code_hash = $2 and used_at is null";
+    REMAINING_RECOVERY_CODES = "select count(*) from totp_recovery_codes where user_id = $1 and used_at is null";
+    LIST_SUMMARIES = "select u.id, u.name, u.email::text as email, u.role, u.active, u.is_demo, u.capacity, \
+                u.availability, u.totp_secret_enc is not null as totp_enabled, \
+                coalesce(array_agg(t.id order by t.name) filter (where t.id is not null), '{}') as team_ids, \
+                coalesce(array_agg(t.name::text order by t.name) filter (where t.id is not null), '{}') as team_names, \
+                u.created_at \
+         from users u \
+         left join team_members m on m.user_id = u.id \
+         left join teams t on t.id = m.team_id \
+         group by u.id \
+         order by u.active desc, lower(u.name), u.id";
+    COUNTS = "select count(*) filter (where active) as active_users, \
                 count(*) filter (where active and role = 'agent') as agents_total, \
                 count(*) filter (where active and role = 'agent' and availability = 'online') as agents_online \
-         from users",
-    )
-    .fetch_one(db)
-    .await
+         from users";
 }

@@ -1,27 +1,17 @@
 //! Provider calls outside the queue: read receipts and media downloads.
 
 use crate::channels::{graph::GraphError, whatsapp};
+use crate::db::messages;
 use crate::error::{AppError, Error};
 use crate::state::AppState;
-use shared::messaging::{ChannelKind, MessageKind};
-use shared::{ChannelId, ConversationId, MessageId};
+use shared::messaging::ChannelKind;
+use shared::{ConversationId, MessageId};
 use uuid::Uuid;
 
 /// Tells the provider the customer's latest message was read (WhatsApp blue ticks, Messenger
 /// `mark_seen`). Best effort.
 pub async fn mark_read(state: &AppState, conversation: ConversationId) -> Result<(), Error> {
-    let row: Option<(ChannelId, Option<String>, Option<String>)> = sqlx::query_as(
-        "select m.channel_id, m.provider_message_id,
-             (select ci.external_id from contact_identities ci
-              where ci.contact_id = c.contact_id and ci.channel_id = c.channel_id
-              order by ci.created_at limit 1)
-         from messages m join conversations c on c.id = m.conversation_id
-         where m.conversation_id = $1 and m.direction = 'inbound'
-         order by m.seq desc limit 1",
-    )
-    .bind(conversation)
-    .fetch_optional(&state.pool)
-    .await?;
+    let row = messages::latest_inbound(&state.pool, conversation).await?;
     let Some((channel_id, Some(provider_id), Some(recipient))) = row else {
         return Ok(());
     };
@@ -56,11 +46,7 @@ pub const MAX_MEDIA_BYTES: usize = 100 * 1024 * 1024;
 /// Fetches an inbound message's media from the provider (WhatsApp: the media endpoint gives a
 /// short-lived URL that needs the token; Messenger/Instagram: the attachment URL).
 pub async fn fetch_media(state: &AppState, id: MessageId) -> Result<(String, bytes::Bytes), Error> {
-    let row: Option<(ChannelId, serde_json::Value, MessageKind)> =
-        sqlx::query_as("select channel_id, content, kind from messages where id = $1")
-            .bind(id)
-            .fetch_optional(&state.pool)
-            .await?;
+    let row = messages::media_of(&state.pool, id).await?;
     let (channel_id, content, kind) = row.ok_or(AppError::NotFound)?;
     if !kind.is_media() {
         return Err(AppError::NotFound.into());

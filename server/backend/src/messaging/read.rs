@@ -1,77 +1,17 @@
 //! Reading messages: one, a conversation's page, and a contact's history across channels.
 
+use crate::db::messages;
 use crate::error::Error;
-use chrono::{DateTime, Utc};
 use shared::dto::MessageView;
-use shared::messaging::{Author, ChannelKind, DeliveryStatus, Direction, MessageKind};
-use shared::{ContactId, ConversationId, MessageId, UserId};
+use shared::{ContactId, ConversationId, MessageId};
 
-macro_rules! message_columns {
-    () => {
-        "m.id, m.seq, m.conversation_id, ch.kind as channel_kind, \
-     m.direction, m.author, m.author_user_id, m.kind, m.body as text, m.content, \
-     m.provider_message_id, m.status, m.error_code, m.error_title, m.created_at, \
-     (select u.name from users u where u.id = m.author_user_id) as author_name"
-    };
-}
-pub(crate) use message_columns;
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct MessageRow {
-    pub(crate) id: MessageId,
-    pub(crate) seq: i64,
-    pub(crate) conversation_id: ConversationId,
-    pub(crate) channel_kind: ChannelKind,
-    pub(crate) direction: Direction,
-    pub(crate) author: Author,
-    pub(crate) author_user_id: Option<UserId>,
-    pub(crate) kind: MessageKind,
-    pub(crate) text: Option<String>,
-    pub(crate) content: serde_json::Value,
-    pub(crate) provider_message_id: Option<String>,
-    pub(crate) status: Option<DeliveryStatus>,
-    pub(crate) error_code: Option<i32>,
-    pub(crate) error_title: Option<String>,
-    pub(crate) created_at: DateTime<Utc>,
-    pub(crate) author_name: Option<String>,
-}
-
-impl From<MessageRow> for MessageView {
-    fn from(r: MessageRow) -> Self {
-        MessageView {
-            id: r.id,
-            seq: r.seq,
-            conversation_id: r.conversation_id,
-            channel_kind: r.channel_kind,
-            direction: r.direction,
-            author: r.author,
-            author_user_id: r.author_user_id,
-            kind: r.kind,
-            text: r.text,
-            content: r.content,
-            provider_message_id: r.provider_message_id,
-            status: r.status,
-            error_code: r.error_code,
-            error_title: r.error_title,
-            author_name: r.author_name,
-            created_at: r.created_at,
-        }
-    }
-}
+pub use crate::db::messages::MessageRow;
 
 pub async fn message(
     db: impl sqlx::PgExecutor<'_>,
     id: MessageId,
 ) -> Result<Option<MessageView>, Error> {
-    let row: Option<MessageRow> = sqlx::query_as(concat!(
-        "select ",
-        message_columns!(),
-        " from messages m join channels ch on ch.id = m.channel_id
-         where m.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(db)
-    .await?;
+    let row = messages::find(db, id).await?;
     Ok(row.map(Into::into))
 }
 
@@ -82,17 +22,7 @@ pub async fn list_messages(
     after: i64,
     limit: i64,
 ) -> Result<Vec<MessageView>, Error> {
-    let rows: Vec<MessageRow> = sqlx::query_as(concat!(
-        "select ",
-        message_columns!(),
-        " from messages m join channels ch on ch.id = m.channel_id
-         where m.conversation_id = $1 and m.seq > $2 order by m.seq limit $3"
-    ))
-    .bind(conversation)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
+    let rows = messages::list_after(db, conversation, after, limit).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -114,36 +44,10 @@ pub async fn contact_messages(
     page: Page,
     limit: i64,
 ) -> Result<Vec<MessageView>, Error> {
-    // Two statements, one per direction (the comparison and the order are not parameters).
-    macro_rules! page_of_contact {
-        ($condition:literal, $order:literal) => {
-            concat!(
-                "select ",
-                message_columns!(),
-                " from conversations c
-                 cross join lateral (
-                     select * from messages x where x.conversation_id = c.id and x.seq ",
-                $condition,
-                " $2 order by x.seq ",
-                $order,
-                " limit $3) m
-                 join channels ch on ch.id = m.channel_id
-                 where c.contact_id = $1
-                 order by m.seq ",
-                $order,
-                " limit $3"
-            )
-        };
-    }
-    let (sql, cursor) = match page {
-        Page::Before(seq) => (page_of_contact!("<", "desc"), seq),
-        Page::After(seq) => (page_of_contact!(">", "asc"), seq),
+    let (before, cursor) = match page {
+        Page::Before(seq) => (true, seq),
+        Page::After(seq) => (false, seq),
     };
-    let rows: Vec<MessageRow> = sqlx::query_as(sql)
-        .bind(contact)
-        .bind(cursor)
-        .bind(limit)
-        .fetch_all(db)
-        .await?;
+    let rows = messages::of_contact(db, contact, before, cursor, limit).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }

@@ -2,12 +2,14 @@
 //! provider_message_id, status)`; statuses only move forward.
 
 use crate::channels::{self, Channel, Receipt};
+use crate::db::channel_errors::{self, ChannelError};
+use crate::db::messages::{self, StatusReport};
 use crate::error::Error;
 use crate::live::LiveEvent;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use shared::messaging::DeliveryStatus;
-use shared::{ChannelId, ConversationId, MessageId};
+use shared::ChannelId;
 
 /// Records a delivery receipt and moves the message's status forward if it is newer.
 pub async fn apply_receipt(
@@ -15,19 +17,18 @@ pub async fn apply_receipt(
     channel: &Channel,
     receipt: &Receipt,
 ) -> Result<(), Error> {
-    sqlx::query(
-        "insert into message_receipts (channel_id, provider_message_id, status, occurred_at,
-             error_code, error_title, error_detail)
-         values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing",
+    messages::insert_receipt(
+        &state.pool,
+        &StatusReport {
+            channel: channel.id,
+            provider_message_id: &receipt.provider_message_id,
+            status: receipt.status,
+            at: receipt.timestamp,
+            error_code: receipt.error_code,
+            error_title: receipt.error_title.as_deref(),
+            error_detail: receipt.error_detail.as_deref(),
+        },
     )
-    .bind(channel.id)
-    .bind(&receipt.provider_message_id)
-    .bind(receipt.status)
-    .bind(receipt.timestamp)
-    .bind(receipt.error_code)
-    .bind(&receipt.error_title)
-    .bind(&receipt.error_detail)
-    .execute(&state.pool)
     .await?;
     advance_status(
         state,
@@ -54,22 +55,18 @@ pub(crate) async fn advance_status(
     at: DateTime<Utc>,
     error: (Option<i32>, Option<&str>, Option<&str>),
 ) -> Result<(), Error> {
-    let updated: Option<(MessageId, ConversationId)> = sqlx::query_as(
-        "update messages set status = $3, status_at = $4,
-             error_code = coalesce($5, error_code), error_title = coalesce($6, error_title),
-             error_detail = coalesce($7, error_detail)
-         where channel_id = $1 and provider_message_id = $2 and direction = 'outbound'
-           and status < $3
-         returning id, conversation_id",
+    let updated = messages::advance_status(
+        &state.pool,
+        &StatusReport {
+            channel,
+            provider_message_id,
+            status,
+            at,
+            error_code: error.0,
+            error_title: error.1,
+            error_detail: error.2,
+        },
     )
-    .bind(channel)
-    .bind(provider_message_id)
-    .bind(status)
-    .bind(at)
-    .bind(error.0)
-    .bind(error.1)
-    .bind(error.2)
-    .fetch_optional(&state.pool)
     .await?;
     if let Some((message_id, conversation_id)) = updated {
         state
@@ -94,20 +91,8 @@ pub async fn apply_read_watermark(
     contact_external_id: &str,
     watermark: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let rows: Vec<(MessageId, ConversationId)> = sqlx::query_as(
-        "update messages m set status = 'read', status_at = $3
-         from conversations c, contact_identities ci
-         where m.conversation_id = c.id and ci.contact_id = c.contact_id
-           and ci.channel_id = $1 and ci.external_id = $2 and m.channel_id = $1
-           and m.direction = 'outbound' and m.status in ('sent', 'delivered')
-           and m.provider_timestamp <= $3
-         returning m.id, m.conversation_id",
-    )
-    .bind(channel.id)
-    .bind(contact_external_id)
-    .bind(watermark)
-    .fetch_all(&state.pool)
-    .await?;
+    let rows =
+        messages::mark_read_until(&state.pool, channel.id, contact_external_id, watermark).await?;
     for (message_id, conversation_id) in rows {
         state
             .live
@@ -130,16 +115,16 @@ pub async fn record_channel_error(
     error: &channels::ProviderError,
 ) -> Result<(), Error> {
     tracing::warn!(channel = %channel.id, code = ?error.code, title = ?error.title, "provider reported an error");
-    sqlx::query(
-        "insert into channel_errors (channel_id, code, title, message, details)
-         values ($1, $2, $3, $4, $5)",
+    channel_errors::insert(
+        &state.pool,
+        ChannelError {
+            channel: channel.id,
+            code: error.code,
+            title: error.title.as_deref(),
+            message: error.message.as_deref(),
+            details: error.details.as_deref(),
+        },
     )
-    .bind(channel.id)
-    .bind(error.code)
-    .bind(&error.title)
-    .bind(&error.message)
-    .bind(&error.details)
-    .execute(&state.pool)
     .await?;
     Ok(())
 }

@@ -2,18 +2,17 @@
 //! checks the channel's limits and the customer-service window, resolves attachments to what was
 //! stored, stores the message as queued (idempotent by client id), and wakes the outbox.
 
+use crate::db::messages::{self, MessageRow, OutboundBatch, OutboundItem};
 use crate::error::{AppError, Error};
 use crate::live::LiveEvent;
-use crate::messaging::inbound::search_append;
-use crate::messaging::read::MessageRow;
 use crate::outbox::{attempt, record_failure, record_sent, Due};
 use crate::state::AppState;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use shared::dto::MessageView;
 use shared::messaging::{
     window_check, Author, ChannelKind, ConversationStatus, DeliveryStatus, Outbound, SendPolicy,
 };
-use shared::{ChannelId, ConversationId, MessageId, TeamId, UserId};
+use shared::{ConversationId, MessageId, UserId};
 use uuid::Uuid;
 
 /// A message the company sends.
@@ -27,45 +26,16 @@ pub struct SendRequest {
     pub client_id: Option<String>,
 }
 
-/// What sending needs to know of a conversation.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ConversationForSend {
-    pub status: ConversationStatus,
-    team_id: Option<TeamId>,
-    assignee_id: Option<UserId>,
-    channel_id: ChannelId,
-    pub kind: ChannelKind,
-    last_customer_message_at: Option<DateTime<Utc>>,
-    /// The contact's identity on the channel.
-    recipient: Option<String>,
-}
-
 /// The columns of [`ConversationForSend`], for a query over `conversations c` joined with
 /// `channels ch`.
-macro_rules! conversation_for_send {
-    () => {
-        "c.status, c.team_id, c.assignee_id, c.channel_id, \
-    ch.kind, c.last_customer_message_at, \
-    (select ci.external_id from contact_identities ci \
-     where ci.contact_id = c.contact_id and ci.channel_id = c.channel_id \
-     order by ci.created_at limit 1) as recipient"
-    };
-}
-pub(crate) use conversation_for_send;
+pub use crate::db::messages::ConversationForSend;
 
 /// Checks the provider's limits and the customer-service window, then queues the message for
 /// delivery (webchat and private notes need no provider and are final at once).
 pub async fn send(state: &AppState, request: SendRequest) -> Result<MessageView, Error> {
-    let conv: ConversationForSend = sqlx::query_as(concat!(
-        "select ",
-        conversation_for_send!(),
-        "
-         from conversations c join channels ch on ch.id = c.channel_id where c.id = $1"
-    ))
-    .bind(request.conversation)
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let conv = messages::for_send(&state.pool, request.conversation)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if let Some(client_id) = &request.client_id {
         if client_id.is_empty() || client_id.len() > 100 {
             return Err(AppError::BadRequest.into());
@@ -149,42 +119,6 @@ pub(crate) struct Outgoing {
     human_agent_tag: bool,
 }
 
-/// [`store_outbound`]'s statement: the messages ($1–$6 per message, in order), their
-/// conversation ($7) and channel ($8), author ($9, $10), status ($11), queued ($12), claimed
-/// ($13), agent ($14), preview ($15), searchable text ($16), note ($17).
-pub(crate) const STORE_OUTBOUND: &str = concat!(
-    "with m as (
-             insert into messages (id, conversation_id, channel_id, direction, author,
-                 author_user_id, kind, body, content, client_id, status, status_at,
-                 next_attempt_at, human_agent_tag, provider_timestamp, attempts)
-             select i.id, $7, $8, 'outbound', $9, $10, i.kind::message_kind, i.body, i.content,
-                 i.client_id, $11, case when $11 is null then null else now() end,
-                 case when $13 then now() + interval '2 minutes' when $12 then now() end,
-                 i.hat, case when $12 then null else now() end, case when $13 then 1 else 0 end
-             from unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[],
-                         $6::bool[]) with ordinality as i(id, kind, body, content, client_id, hat, n)
-             order by i.n
-             on conflict (conversation_id, client_id) do nothing
-             returning *),
-         c as (
-             update conversations c set last_message_at = now(), updated_at = now(),
-                 first_response_at = case when $14 and c.first_response_at is null then now()
-                                          else c.first_response_at end,
-                 last_agent_message_at = case when $14 then now()
-                                              else c.last_agent_message_at end,
-                 last_message_preview = left($15, 200), last_message_author = $9,
-                 search_tsv = ", search_append!("c.search_tsv", 16), "
-             from conversations old
-             where c.id = $7 and old.id = c.id and not $17 and exists (select 1 from m)
-             returning ($14 and old.first_response_at is null) as first),
-         e as (
-             insert into conversation_events (conversation_id, kind, actor, actor_user_id, details)
-             select $7, 'first_response'::conversation_event_kind, 'agent'::message_author, $10,
-                 jsonb_build_object('message_id', (select id from m order by seq limit 1))
-             from c where c.first)
-         select ", crate::messaging::read::message_columns!(), " from m join channels ch on ch.id = m.channel_id order by m.seq"
-);
-
 /// Stores messages the company sends to one conversation, in order, in one statement (atomic
 /// without a transaction): the messages, the conversation's summary and, for an agent's first
 /// reply, the timeline event. `claimed`: stored as the outbox's claim would leave them, for
@@ -216,41 +150,43 @@ pub(crate) async fn store_outbound(
         Author::Bot => Vec::new(),
         _ => bodies.iter().flatten().map(String::as_str).collect(),
     };
+    let search_text = (!texts.is_empty()).then(|| texts.join("\n"));
     let contents = items
         .iter()
         .map(|i| serde_json::to_value(&i.outbound))
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::from)?;
-    let rows: Vec<MessageRow> = sqlx::query_as(STORE_OUTBOUND)
-        .bind(items.iter().map(|i| i.id.0).collect::<Vec<_>>())
-        .bind(
-            items
-                .iter()
-                .map(|i| i.outbound.kind().code())
-                .collect::<Vec<_>>(),
-        )
-        .bind(&bodies)
-        .bind(contents)
-        .bind(
-            items
-                .iter()
-                .map(|i| i.client_id.as_deref())
-                .collect::<Vec<_>>(),
-        )
-        .bind(items.iter().map(|i| i.human_agent_tag).collect::<Vec<_>>())
-        .bind(conversation)
-        .bind(conv.channel_id)
-        .bind(author)
-        .bind(author_user)
-        .bind(status)
-        .bind(queued)
-        .bind(claimed)
-        .bind(author == Author::Agent)
-        .bind(last.outbound.preview())
-        .bind((!texts.is_empty()).then(|| texts.join("\n")))
-        .bind(is_note)
-        .fetch_all(&state.pool)
-        .await?;
+    let stored: Vec<OutboundItem> = items
+        .iter()
+        .zip(bodies)
+        .zip(contents)
+        .map(|((i, body), content)| OutboundItem {
+            id: i.id,
+            kind: i.outbound.kind().code(),
+            body,
+            content,
+            client_id: i.client_id.as_deref(),
+            human_agent_tag: i.human_agent_tag,
+        })
+        .collect();
+    let rows: Vec<MessageRow> = messages::insert_outbound(
+        &state.pool,
+        stored,
+        OutboundBatch {
+            conversation,
+            channel: conv.channel_id,
+            author,
+            author_user,
+            status,
+            queued,
+            claimed,
+            by_agent: author == Author::Agent,
+            preview: last.outbound.preview(),
+            search_text,
+            note: is_note,
+        },
+    )
+    .await?;
     // Announced before they are delivered, so browsers learn of a message before its ticks.
     for row in &rows {
         state
@@ -325,15 +261,6 @@ pub(crate) async fn existing_by_client_id(
     conversation: ConversationId,
     client_id: &str,
 ) -> Result<Option<MessageView>, Error> {
-    let row: Option<MessageRow> = sqlx::query_as(concat!(
-        "select ",
-        crate::messaging::read::message_columns!(),
-        " from messages m join channels ch on ch.id = m.channel_id
-         where m.conversation_id = $1 and m.client_id = $2"
-    ))
-    .bind(conversation)
-    .bind(client_id)
-    .fetch_optional(&state.pool)
-    .await?;
+    let row = messages::find_by_client_id(&state.pool, conversation, client_id).await?;
     Ok(row.map(Into::into))
 }

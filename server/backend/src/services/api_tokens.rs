@@ -2,10 +2,9 @@
 //! stored as an HMAC, revocable.
 
 use crate::crypto::random_token;
-use crate::db::audit::NewAuditEntry;
+use crate::db::{self, api_tokens::NewToken, audit::NewAuditEntry};
 use crate::error::{AppError, Error};
 use crate::state::AppState;
-use chrono::{DateTime, Utc};
 use shared::dto::{ApiTokenView, AuditAction, CreatedApiToken};
 use shared::{ApiTokenId, PersonName, UserId};
 use uuid::Uuid;
@@ -13,44 +12,8 @@ use uuid::Uuid;
 /// Every token starts with this, so leaked ones are easy to recognise (and to scan for).
 pub const TOKEN_PREFIX: &str = "omni_";
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: ApiTokenId,
-    name: String,
-    prefix: String,
-    created_at: DateTime<Utc>,
-    last_used_at: Option<DateTime<Utc>>,
-    revoked_at: Option<DateTime<Utc>>,
-}
-
-impl From<Row> for ApiTokenView {
-    fn from(r: Row) -> Self {
-        ApiTokenView {
-            id: r.id,
-            name: r.name,
-            prefix: r.prefix,
-            created_at: r.created_at,
-            last_used_at: r.last_used_at,
-            revoked_at: r.revoked_at,
-        }
-    }
-}
-
-macro_rules! columns {
-    () => {
-        "id, name, prefix, created_at, last_used_at, revoked_at"
-    };
-}
-
 pub async fn list(state: &AppState) -> Result<Vec<ApiTokenView>, Error> {
-    let rows: Vec<Row> = sqlx::query_as(concat!(
-        "select ",
-        columns!(),
-        " from api_tokens order by revoked_at is not null, created_at desc"
-    ))
-    .fetch_all(&state.pool)
-    .await?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    db::api_tokens::list(&state.pool).await
 }
 
 /// Creates a token; `actor` is None on the command line.
@@ -64,17 +27,16 @@ pub async fn create(
     let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
     let id = ApiTokenId(Uuid::new_v4());
     let mut tx = state.pool.begin().await?;
-    let row: Row = sqlx::query_as(concat!(
-        "insert into api_tokens (id, name, prefix, token_hash, created_by)
-         values ($1, $2, $3, $4, $5) returning ",
-        columns!()
-    ))
-    .bind(id)
-    .bind(name.as_str())
-    .bind(&prefix)
-    .bind(state.secrets.token_hash(&secret))
-    .bind(actor.map(|a| a.0))
-    .fetch_one(&mut *tx)
+    let token = db::api_tokens::insert(
+        &mut *tx,
+        NewToken {
+            id,
+            name: name.as_str(),
+            prefix: &prefix,
+            token_hash: &state.secrets.token_hash(&secret),
+            created_by: actor.map(|a| a.0),
+        },
+    )
     .await?;
     let detail = format!("token \"{}\" ({prefix}…)", name.as_str());
     NewAuditEntry::new(AuditAction::ApiTokenCreated)
@@ -86,10 +48,7 @@ pub async fn create(
         .record(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(CreatedApiToken {
-        token: row.into(),
-        secret,
-    })
+    Ok(CreatedApiToken { token, secret })
 }
 
 pub async fn revoke(state: &AppState, id: ApiTokenId, actor: (UserId, &str)) -> Result<(), Error> {
@@ -108,14 +67,9 @@ async fn revoke_as(
     actor_label: &str,
 ) -> Result<(), Error> {
     let mut tx = state.pool.begin().await?;
-    let name: Option<String> = sqlx::query_scalar(
-        "update api_tokens set revoked_at = coalesce(revoked_at, now()) where id = $1
-         returning name",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let name = name.ok_or(AppError::NotFound)?;
+    let name = db::api_tokens::revoke(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let detail = format!("token \"{name}\"");
     NewAuditEntry::new(AuditAction::ApiTokenRevoked)
         .by(actor_id, actor_label)
@@ -131,15 +85,5 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Option<ApiTo
     if !secret.starts_with(TOKEN_PREFIX) || secret.len() > 200 {
         return Ok(None);
     }
-    let row: Option<Row> = sqlx::query_as(concat!(
-        "update api_tokens set last_used_at = case
-             when last_used_at is null or last_used_at < now() - interval '1 minute' then now()
-             else last_used_at end
-         where token_hash = $1 and revoked_at is null returning ",
-        columns!()
-    ))
-    .bind(state.secrets.token_hash(secret))
-    .fetch_optional(&state.pool)
-    .await?;
-    Ok(row.map(Into::into))
+    db::api_tokens::use_live(&state.pool, &state.secrets.token_hash(secret)).await
 }

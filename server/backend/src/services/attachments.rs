@@ -6,7 +6,7 @@ use crate::error::{AppError, Error};
 use crate::guard::Authorised;
 use crate::services::inbox;
 use crate::state::AppState;
-use shared::messaging::{attachment_kind, mime_essence, Attachment, ChannelKind};
+use shared::messaging::{attachment_kind, mime_essence, Attachment};
 use shared::{ConversationId, Permission, Refusal};
 use uuid::Uuid;
 
@@ -31,10 +31,7 @@ pub async fn store(
         return Err(AppError::Forbidden.into());
     }
     let access = inbox::access(state, who, conversation).await?;
-    let kind: ChannelKind = sqlx::query_scalar("select kind from channels where id = $1")
-        .bind(access.channel_id)
-        .fetch_one(&state.pool)
-        .await?;
+    let kind = db::channels::kind_of(&state.pool, access.channel_id).await?;
     let filename =
         clean_filename(filename).ok_or(AppError::Refused(Refusal::AttachmentNameMissing))?;
     let mime = mime_essence(mime);

@@ -4,7 +4,7 @@
 
 use crate::channels::{self, Channel, ChannelSecrets, ChannelSettings, SaveError};
 use crate::crypto::random_token;
-use crate::db::audit::NewAuditEntry;
+use crate::db::{self, audit::NewAuditEntry};
 use crate::error::{AppError, Error};
 use crate::guard::Authorised;
 use crate::state::AppState;
@@ -198,11 +198,7 @@ pub async fn save(
             .map(str::to_owned),
     };
     if let Some(key) = &channel.bot_flow {
-        let known: bool =
-            sqlx::query_scalar("select exists (select 1 from bot_flows where key = $1)")
-                .bind(key)
-                .fetch_one(&state.pool)
-                .await?;
+        let known = db::bot_flows::exists(&state.pool, key).await?;
         if !known {
             return Err(AppError::Refused(Refusal::FlowMissing { key: key.clone() }).into());
         }
@@ -291,12 +287,8 @@ pub struct EnvChannel {
 /// Creates or refreshes each channel from the environment; the environment wins on every boot.
 pub async fn bootstrap(state: &AppState, declared: &[EnvChannel]) -> anyhow::Result<()> {
     for d in declared {
-        let existing: Option<ChannelId> =
-            sqlx::query_scalar("select id from channels where kind = $1 and external_id = $2")
-                .bind(d.kind)
-                .bind(&d.external_id)
-                .fetch_optional(&state.pool)
-                .await?;
+        let existing =
+            db::channels::find_by_external_id(&state.pool, d.kind, &d.external_id).await?;
         let channel = Channel {
             id: existing.unwrap_or(ChannelId(Uuid::new_v4())),
             kind: d.kind,

@@ -5,14 +5,15 @@
 
 use crate::bot::seed::MAIN_FLOW;
 use crate::channels::{self, Channel, ChannelSecrets, ChannelSettings, InboundMessage};
+use crate::db::{self, demo::VisitorConversation};
 use crate::error::{AppError, Error};
-use crate::messaging::{self, MessageRow};
+use crate::messaging;
 use crate::state::AppState;
 use serde_json::{json, Value};
 use shared::dto::{DemoSnapshot, DemoTrace};
 use shared::messaging::{Author, ChannelKind, ConversationStatus, MessageKind};
 use shared::Refusal;
-use shared::{ChannelId, ConversationId, TeamId};
+use shared::{ChannelId, TeamId};
 use uuid::Uuid;
 
 /// The simulated channels: kind, fixed id, name, external id.
@@ -145,34 +146,12 @@ pub async fn send(
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
-struct Current {
-    id: ConversationId,
-    status: ConversationStatus,
-    team: Option<String>,
-    agent: Option<String>,
-    state: Option<Value>,
-}
-
 async fn current(
     state: &AppState,
     channel: ChannelId,
     session: &str,
-) -> Result<Option<Current>, Error> {
-    Ok(sqlx::query_as(
-        "select c.id, c.status, t.name as team, u.name as agent, s.state
-         from contact_identities ci
-         join conversations c on c.contact_id = ci.contact_id and c.channel_id = ci.channel_id
-         left join teams t on t.id = c.team_id
-         left join users u on u.id = c.assignee_id
-         left join bot_sessions s on s.conversation_id = c.id
-         where ci.channel_id = $1 and ci.external_id = $2
-         order by c.created_at desc limit 1",
-    )
-    .bind(channel)
-    .bind(visitor(session))
-    .fetch_optional(&state.pool)
-    .await?)
+) -> Result<Option<VisitorConversation>, Error> {
+    db::demo::visitor_conversation(&state.pool, channel, &visitor(session)).await
 }
 
 /// The visitor's conversation: messages after `after`, and the presenter's view.
@@ -187,25 +166,8 @@ pub async fn snapshot(
     let Some(conv) = current(state, channel.id, session).await? else {
         return Ok(DemoSnapshot::default());
     };
-    let rows: Vec<MessageRow> = sqlx::query_as(concat!(
-        "select ",
-        crate::messaging::read::message_columns!(),
-        " from messages m join channels ch on ch.id = m.channel_id
-         where m.conversation_id = $1 and m.seq > $2 and m.kind <> 'note'
-         order by m.seq limit 200"
-    ))
-    .bind(conv.id)
-    .bind(after)
-    .fetch_all(&state.pool)
-    .await?;
-    let trace: Vec<(i64, chrono::DateTime<chrono::Utc>, String, Value)> = sqlx::query_as(
-        "select id, at, kind, detail from (
-             select id, at, kind, detail from bot_trace where conversation_id = $1
-             order by id desc limit 40) t order by id",
-    )
-    .bind(conv.id)
-    .fetch_all(&state.pool)
-    .await?;
+    let rows = db::demo::visitor_messages(&state.pool, conv.id, after).await?;
+    let trace = db::bot_sessions::recent_trace(&state.pool, conv.id).await?;
     let bot_state: Option<shared::flow::engine::BotState> =
         conv.state.and_then(|v| serde_json::from_value(v).ok());
     let node = trace

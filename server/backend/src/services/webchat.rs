@@ -4,6 +4,7 @@
 
 use crate::channels::{Channel, InboundMessage};
 use crate::crypto::random_token;
+use crate::db::{contacts, messages, webchat_visitors};
 use crate::error::{AppError, Error};
 use crate::messaging::{self, Stored};
 use crate::state::AppState;
@@ -121,29 +122,15 @@ pub async fn create_visitor(
     let contact = ContactId(Uuid::new_v4());
     let token = random_token();
     let mut tx = state.pool.begin().await?;
-    sqlx::query("insert into contacts (id) values ($1)")
-        .bind(contact)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "insert into contact_identities (id, contact_id, channel_id, external_id)
-         values ($1, $2, $3, $4)",
+    contacts::insert_for_sender(&mut *tx, contact, None, None).await?;
+    contacts::insert_identity(&mut *tx, contact, channel.id, &visitor.to_string()).await?;
+    webchat_visitors::insert(
+        &mut *tx,
+        visitor,
+        channel.id,
+        contact,
+        &state.secrets.token_hash(&token),
     )
-    .bind(Uuid::new_v4())
-    .bind(contact)
-    .bind(channel.id)
-    .bind(visitor.to_string())
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "insert into webchat_visitors (id, channel_id, contact_id, token_hash)
-         values ($1, $2, $3, $4)",
-    )
-    .bind(visitor)
-    .bind(channel.id)
-    .bind(contact)
-    .bind(state.secrets.token_hash(&token))
-    .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok((visitor, token))
@@ -164,14 +151,9 @@ pub async fn visitor(
     if token.is_empty() || token.len() > 100 {
         return Err(WebchatError::InvalidVisitor);
     }
-    let row: Option<(Uuid, ContactId)> = sqlx::query_as(
-        "update webchat_visitors set last_seen_at = now()
-         where token_hash = $1 and channel_id = $2 returning id, contact_id",
-    )
-    .bind(state.secrets.token_hash(token))
-    .bind(channel.id)
-    .fetch_optional(&state.pool)
-    .await?;
+    let row =
+        webchat_visitors::seen_by_token(&state.pool, &state.secrets.token_hash(token), channel.id)
+            .await?;
     row.map(|(id, contact)| Visitor { id, contact })
         .ok_or(WebchatError::InvalidVisitor)
 }
@@ -228,16 +210,7 @@ pub async fn post(
     let view: Option<MessageView> = match id {
         Some(id) => messaging::message(&state.pool, id).await?,
         None => {
-            let row: Option<messaging::MessageRow> = sqlx::query_as(concat!(
-                "select ",
-                crate::messaging::read::message_columns!(),
-                " from messages m join channels ch on ch.id = m.channel_id
-                 where m.channel_id = $1 and m.provider_message_id = $2"
-            ))
-            .bind(channel.id)
-            .bind(&provider_id)
-            .fetch_optional(&state.pool)
-            .await?;
+            let row = messages::find_by_provider_id(&state.pool, channel.id, &provider_id).await?;
             row.map(Into::into)
         }
     };
@@ -251,19 +224,7 @@ pub async fn history(
     visitor: Visitor,
     after: i64,
 ) -> Result<Vec<MessageView>, WebchatError> {
-    let rows: Vec<messaging::MessageRow> = sqlx::query_as(concat!(
-        "select ",
-        crate::messaging::read::message_columns!(),
-        " from messages m join channels ch on ch.id = m.channel_id
-         join conversations c on c.id = m.conversation_id
-         where c.contact_id = $1 and m.channel_id = $2 and m.seq > $3 and m.kind <> 'note'
-         order by m.seq limit 500"
-    ))
-    .bind(visitor.contact)
-    .bind(channel.id)
-    .bind(after)
-    .fetch_all(&state.pool)
-    .await?;
+    let rows = messages::visitor_history(&state.pool, visitor.contact, channel.id, after).await?;
     Ok(rows
         .into_iter()
         .map(|row| for_visitor(state, row.into()))
@@ -292,13 +253,7 @@ pub async fn owns_conversation(
     visitor: Visitor,
     conversation: shared::ConversationId,
 ) -> Result<bool, WebchatError> {
-    Ok(sqlx::query_scalar(
-        "select exists (select 1 from conversations where id = $1 and contact_id = $2)",
-    )
-    .bind(conversation)
-    .bind(visitor.contact)
-    .fetch_one(&state.pool)
-    .await?)
+    Ok(contacts::owns_conversation(&state.pool, visitor.contact, conversation).await?)
 }
 
 /// The visitor leaves a name and e-mail.
@@ -320,14 +275,12 @@ pub async fn update_profile(
         })?),
         None => None,
     };
-    sqlx::query(
-        "update contacts set name = coalesce($2, name), email = coalesce($3, email),
-             updated_at = now() where id = $1",
+    contacts::set_profile(
+        &state.pool,
+        visitor.contact,
+        name.as_ref().map(PersonName::as_str),
+        email.as_ref().map(Email::as_str),
     )
-    .bind(visitor.contact)
-    .bind(name.as_ref().map(PersonName::as_str))
-    .bind(email.as_ref().map(Email::as_str))
-    .execute(&state.pool)
     .await?;
     Ok(())
 }

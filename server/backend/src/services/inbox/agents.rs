@@ -6,43 +6,25 @@ use crate::guard::Authorised;
 use crate::state::AppState;
 use shared::dto::AuditAction;
 use shared::inbox::{AgentOption, TeamOption};
-use shared::{Availability, Permission, TeamId, UserId};
+use shared::{Permission, TeamId};
 
 pub async fn agents(state: &AppState) -> Result<Vec<AgentOption>, Error> {
-    let rows: Vec<(UserId, String, Availability, i64, i32, Vec<TeamId>)> = sqlx::query_as(
-        "select u.id, u.name, u.availability,
-             (select count(*) from conversations c where c.assignee_id = u.id and c.status = 'open'),
-             u.capacity,
-             coalesce(array_agg(m.team_id) filter (where m.team_id is not null), '{}')
-         from users u left join team_members m on m.user_id = u.id
-         where u.active group by u.id order by u.name",
-    )
-    .fetch_all(&state.pool)
-    .await?;
-    Ok(rows
+    Ok(crate::db::users::loads(&state.pool)
+        .await?
         .into_iter()
-        .map(
-            |(id, name, availability, load, capacity, teams)| AgentOption {
-                id,
-                name,
-                availability,
-                load,
-                capacity,
-                teams,
-            },
-        )
+        .map(|l| AgentOption {
+            id: l.id,
+            name: l.name,
+            availability: l.availability,
+            load: l.load,
+            capacity: l.capacity,
+            teams: l.teams,
+        })
         .collect())
 }
 
 pub async fn teams(state: &AppState) -> Result<Vec<TeamOption>, Error> {
-    let rows: Vec<(TeamId, String, bool, i64)> = sqlx::query_as(
-        "select t.id, t.name::text, t.auto_assign,
-             (select count(*) from conversations c where c.team_id = t.id
-                and c.status = 'waiting' and c.assignee_id is null)
-         from teams t order by t.name",
-    )
-    .fetch_all(&state.pool)
-    .await?;
+    let rows = crate::db::teams::queues(&state.pool).await?;
     Ok(rows
         .into_iter()
         .map(|(id, name, auto_assign, waiting)| TeamOption {
@@ -70,11 +52,7 @@ pub async fn set_auto_assign(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut tx = state.pool.begin().await?;
-    sqlx::query("update teams set auto_assign = $2, updated_at = now() where id = $1")
-        .bind(team)
-        .bind(on)
-        .execute(&mut *tx)
-        .await?;
+    crate::db::teams::set_auto_assign(&mut *tx, team, on).await?;
     NewAuditEntry::new(AuditAction::TeamChanged)
         .by(Some(who.user.id), &who.label())
         .from_ip(who.ip())

@@ -17,11 +17,7 @@ pub async fn reveal_cpf(
     conversation: ConversationId,
 ) -> Result<String, Error> {
     let a = access(state, who, conversation).await?;
-    let (name, cpf): (Option<String>, Option<String>) =
-        sqlx::query_as("select name, cpf from contacts where id = $1")
-            .bind(a.contact_id)
-            .fetch_one(&state.pool)
-            .await?;
+    let (name, cpf) = crate::db::contacts::name_and_cpf(&state.pool, a.contact_id).await?;
     let cpf = cpf.ok_or(AppError::NotFound)?;
     NewAuditEntry::new(AuditAction::CpfRevealed)
         .by(Some(who.user.id), &who.label())

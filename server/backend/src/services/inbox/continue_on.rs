@@ -2,13 +2,14 @@
 
 use super::lifecycle::changed;
 use super::visibility::access;
-use crate::db::conversations::record_event;
+use crate::db::contacts;
+use crate::db::conversations::{self, record_event};
 use crate::error::{AppError, Error};
 use crate::guard::Authorised;
 use crate::state::AppState;
 use shared::messaging::{Author, ChannelKind, ConversationEventKind};
 use shared::Refusal;
-use shared::{ChannelId, ContactId, ConversationId};
+use shared::{ChannelId, ConversationId};
 use uuid::Uuid;
 
 /// Continues the conversation on another of the contact's channels: finds or opens the
@@ -27,70 +28,35 @@ pub async fn continue_on(
         .find(|c| c.id == channel && c.active)
         .ok_or(AppError::Refused(Refusal::ChannelUnavailable))?;
     let mut tx = state.pool.begin().await?;
-    let identity: Option<String> = sqlx::query_scalar(
-        "select external_id from contact_identities where contact_id = $1 and channel_id = $2
-         limit 1",
-    )
-    .bind(a.contact_id)
-    .bind(channel)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if identity.is_none() {
-        let phone: Option<String> = sqlx::query_scalar("select phone from contacts where id = $1")
-            .bind(a.contact_id)
-            .fetch_one(&mut *tx)
-            .await?;
+    if contacts::identity_on(&mut *tx, a.contact_id, channel)
+        .await?
+        .is_none()
+    {
+        let phone = contacts::phone(&mut *tx, a.contact_id).await?;
         match (target.kind, phone) {
             (ChannelKind::Whatsapp, Some(phone)) => {
                 let wa_id = phone.trim_start_matches('+').to_owned();
-                sqlx::query(
-                    "insert into contact_identities (id, contact_id, channel_id, external_id)
-                     values ($1, $2, $3, $4) on conflict (channel_id, external_id) do nothing",
-                )
-                .bind(Uuid::new_v4())
-                .bind(a.contact_id)
-                .bind(channel)
-                .bind(&wa_id)
-                .execute(&mut *tx)
-                .await?;
-                let owner: ContactId = sqlx::query_scalar(
-                    "select contact_id from contact_identities
-                     where channel_id = $1 and external_id = $2",
-                )
-                .bind(channel)
-                .bind(&wa_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                if owner != a.contact_id {
+                contacts::add_identity(&mut *tx, a.contact_id, channel, &wa_id).await?;
+                if contacts::identity_owner(&mut *tx, channel, &wa_id).await? != a.contact_id {
                     return Err(AppError::Refused(Refusal::IdentityBelongsToOtherContact).into());
                 }
             }
             _ => return Err(AppError::Refused(Refusal::ContactHasNoIdentityOnChannel).into()),
         }
     }
-    let existing: Option<ConversationId> = sqlx::query_scalar(
-        "select id from conversations where contact_id = $1 and channel_id = $2
-         and status <> 'resolved' for update",
-    )
-    .bind(a.contact_id)
-    .bind(channel)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let existing = contacts::locked_active_conversation(&mut *tx, a.contact_id, channel).await?;
     let target_conversation = match existing {
         Some(id) => id,
         None => {
             let id = ConversationId(Uuid::new_v4());
-            sqlx::query(
-                "insert into conversations (id, contact_id, channel_id, team_id, assignee_id,
-                     status, assigned_at, last_message_at)
-                 values ($1, $2, $3, $4, $5, 'open', now(), now())",
+            conversations::open_for_agent(
+                &mut tx,
+                id,
+                a.contact_id,
+                channel,
+                a.team_id,
+                who.user.id,
             )
-            .bind(id)
-            .bind(a.contact_id)
-            .bind(channel)
-            .bind(a.team_id)
-            .bind(who.user.id)
-            .execute(&mut *tx)
             .await?;
             record_event(
                 &mut tx,

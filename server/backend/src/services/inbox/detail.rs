@@ -3,19 +3,18 @@
 
 use super::list::row;
 use super::visibility::access;
+use crate::db::{self, conversations::EventRecord};
 use crate::error::Error;
 use crate::guard::Authorised;
 use crate::messaging::{self};
 use crate::state::AppState;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use shared::dto::MessageView;
 use shared::inbox::{
     format_cpf, mask_cpf, ChannelOption, ComposerState, ContactPanel, ConversationDetail,
     ConversationEventView, InboxRow, PastConversation, TemplateView,
 };
-use shared::messaging::{
-    window_check, Author, ChannelKind, ConversationEventKind, ConversationStatus, Outbound,
-};
+use shared::messaging::{window_check, Author, ChannelKind, ConversationEventKind, Outbound};
 use shared::{ChannelId, ContactId, ConversationId, Permission};
 
 /// How many messages the view loads at a time.
@@ -68,19 +67,6 @@ pub async fn messages_after(
     .await
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct EventRecord {
-    id: i64,
-    conversation_id: ConversationId,
-    kind: ConversationEventKind,
-    actor: Author,
-    actor_name: Option<String>,
-    details: serde_json::Value,
-    occurred_at: DateTime<Utc>,
-    team_name: Option<String>,
-    assignee_name: Option<String>,
-}
-
 pub(crate) fn describe(e: &EventRecord) -> String {
     let by = e
         .actor_name
@@ -129,20 +115,7 @@ pub(crate) async fn contact_events(
     state: &AppState,
     contact: ContactId,
 ) -> Result<Vec<ConversationEventView>, Error> {
-    let rows: Vec<EventRecord> = sqlx::query_as(
-        "select e.id, e.conversation_id, e.kind, e.actor, au.name as actor_name, e.details,
-             e.occurred_at, t.name::text as team_name, u.name as assignee_name
-         from conversation_events e
-         join conversations c on c.id = e.conversation_id
-         left join users au on au.id = e.actor_user_id
-         left join teams t on t.id = (e.details->>'team_id')::uuid
-         left join users u on u.id = (e.details->>'assignee_id')::uuid
-         where c.contact_id = $1 and e.kind <> 'first_response'
-         order by e.id desc limit 200",
-    )
-    .bind(contact)
-    .fetch_all(&state.pool)
-    .await?;
+    let rows = db::conversations::events_of_contact(&state.pool, contact, 200).await?;
     let mut out: Vec<ConversationEventView> = rows
         .iter()
         .map(|e| ConversationEventView {
@@ -208,13 +181,7 @@ pub async fn approved_templates(
     state: &AppState,
     channel: ChannelId,
 ) -> Result<Vec<TemplateView>, Error> {
-    let rows: Vec<(String, String, String, String, i32)> = sqlx::query_as(
-        "select name, language, category, body, parameter_count from message_templates
-         where channel_id = $1 and status = 'APPROVED' order by name, language",
-    )
-    .bind(channel)
-    .fetch_all(&state.pool)
-    .await?;
+    let rows = crate::db::message_templates::approved(&state.pool, channel).await?;
     Ok(rows
         .into_iter()
         .map(|(name, language, category, body, n)| TemplateView {
@@ -227,15 +194,6 @@ pub async fn approved_templates(
         .collect())
 }
 
-/// A previous conversation: id, channel, status, opened, resolved.
-type PastRow = (
-    ConversationId,
-    ChannelKind,
-    ConversationStatus,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-);
-
 pub(crate) async fn contact_panel(
     state: &AppState,
     who: &Authorised,
@@ -243,14 +201,7 @@ pub(crate) async fn contact_panel(
 ) -> Result<ContactPanel, Error> {
     let c = crate::services::contacts::get(state, contact).await?;
     let full = who.user.can(Permission::ViewFullCpf);
-    let conversations: Vec<PastRow> = sqlx::query_as(
-        "select c.id, ch.kind, c.status, c.created_at, c.resolved_at from conversations c
-             join channels ch on ch.id = c.channel_id
-             where c.contact_id = $1 order by c.created_at desc limit 30",
-    )
-    .bind(contact)
-    .fetch_all(&state.pool)
-    .await?;
+    let conversations = db::conversations::of_contact(&state.pool, contact, 30).await?;
     Ok(ContactPanel {
         id: c.id,
         name: c.name,
@@ -309,10 +260,7 @@ pub async fn detail(
     let access = access(state, who, id).await?;
     // Opening a conversation you handle reads it.
     if access.assignee_id == Some(who.user.id) || access.assignee_id.is_none() {
-        sqlx::query("update conversations set unread_count = 0 where id = $1 and unread_count > 0")
-            .bind(id)
-            .execute(&state.pool)
-            .await?;
+        db::conversations::mark_read(&state.pool, id).await?;
     }
     let row = row(state, id).await?;
     let (messages, has_earlier) = history_of(state, access.contact_id, None).await?;

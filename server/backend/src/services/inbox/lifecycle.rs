@@ -3,8 +3,8 @@
 
 use super::list::optional_text;
 use super::visibility::access;
+use crate::db;
 use crate::db::conversations::record_event;
-use crate::db::{self};
 use crate::error::{AppError, Error};
 use crate::guard::Authorised;
 use crate::messaging::{self, SendRequest};
@@ -53,10 +53,7 @@ pub async fn send(
     )
     .await?;
     if !is_note {
-        sqlx::query("update conversations set unread_count = 0 where id = $1")
-            .bind(conversation)
-            .execute(&state.pool)
-            .await?;
+        db::conversations::mark_read(&state.pool, conversation).await?;
     }
     Ok(sent)
 }
@@ -72,37 +69,15 @@ pub(crate) async fn set_assignee(
     kind: ConversationEventKind,
     note: Option<&str>,
 ) -> Result<(i64, Option<UserId>), Error> {
-    let previous: Option<(Option<UserId>, Option<TeamId>, ConversationStatus)> = sqlx::query_as(
-        "select assignee_id, team_id, status from conversations where id = $1 for update",
-    )
-    .bind(conversation)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let (previous, previous_team, status) = previous.ok_or(AppError::NotFound)?;
-    if status == ConversationStatus::Resolved {
+    let standing = db::conversations::lock_standing(tx, conversation)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if standing.status == ConversationStatus::Resolved {
         return Err(AppError::ConversationResolved.into());
     }
-    let team = team.or(previous_team);
-    sqlx::query(
-        "update conversations set assignee_id = $2, team_id = $3,
-             status = case when $2::uuid is null then 'waiting'::conversation_status
-                           else 'open'::conversation_status end,
-             queued_at = case when $2::uuid is null then now() end,
-             assigned_at = case when $2::uuid is null then null else now() end,
-             updated_at = now()
-         where id = $1",
-    )
-    .bind(conversation)
-    .bind(agent)
-    .bind(team)
-    .execute(&mut *tx)
-    .await?;
-    if let Some(agent) = agent {
-        sqlx::query("update users set last_assigned_at = now() where id = $1")
-            .bind(agent)
-            .execute(&mut *tx)
-            .await?;
-    }
+    let previous = standing.assignee_id;
+    let team = team.or(standing.team_id);
+    db::conversations::place(tx, conversation, team, agent).await?;
     let event = record_event(
         tx,
         conversation,
@@ -161,12 +136,7 @@ pub async fn take(
 }
 
 pub(crate) async fn active_user(state: &AppState, id: UserId) -> Result<(), Error> {
-    let ok: bool =
-        sqlx::query_scalar("select exists (select 1 from users where id = $1 and active)")
-            .bind(id)
-            .fetch_one(&state.pool)
-            .await?;
-    if ok {
+    if db::users::is_active(&state.pool, id).await? {
         Ok(())
     } else {
         Err(AppError::Refused(Refusal::AgentInactive).into())
@@ -280,20 +250,7 @@ pub async fn reopen(
         return Ok(());
     }
     let mut tx = state.pool.begin().await?;
-    let reopened = sqlx::query(
-        "update conversations set status = 'open', assignee_id = $2, resolved_at = null,
-             assigned_at = now(), updated_at = now()
-         where id = $1 and status = 'resolved'
-           and not exists (select 1 from conversations o where o.contact_id = $3
-                           and o.channel_id = $4 and o.status <> 'resolved')",
-    )
-    .bind(conversation)
-    .bind(who.user.id)
-    .bind(a.contact_id)
-    .bind(a.channel_id)
-    .execute(&mut *tx)
-    .await?;
-    if reopened.rows_affected() == 0 {
+    if !db::conversations::reopen(&mut tx, conversation, who.user.id).await? {
         return Err(AppError::Refused(Refusal::OtherConversationOpenOnChannel).into());
     }
     let event = record_event(

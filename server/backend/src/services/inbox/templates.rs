@@ -3,6 +3,7 @@
 use super::detail::approved_templates;
 use super::lifecycle::send;
 use super::visibility::access;
+use crate::db::{self, message_templates::Synced};
 use crate::error::{AppError, Error};
 use crate::guard::Authorised;
 use crate::state::AppState;
@@ -11,7 +12,6 @@ use shared::inbox::TemplateView;
 use shared::messaging::{ChannelKind, Outbound};
 use shared::Refusal;
 use shared::{ChannelId, ConversationId};
-use uuid::Uuid;
 
 /// Reads the channel's templates from Meta (`GET /{waba-id}/message_templates`) and stores them.
 pub async fn sync_templates(state: &AppState, channel: ChannelId) -> Result<usize, Error> {
@@ -65,33 +65,25 @@ pub async fn sync_templates(state: &AppState, channel: ChannelId) -> Result<usiz
             .unwrap_or_default()
             .to_owned();
         let parameter_count = placeholder_count(&body);
-        sqlx::query(
-            "insert into message_templates (id, channel_id, name, language, category, status, body,
-                 parameter_count, components)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             on conflict (channel_id, name, language) do update set category = excluded.category,
-                 status = excluded.status, body = excluded.body,
-                 parameter_count = excluded.parameter_count, components = excluded.components,
-                 synced_at = now()",
+        db::message_templates::upsert(
+            &mut *tx,
+            Synced {
+                channel,
+                name,
+                language,
+                category: t
+                    .get("category")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("UTILITY"),
+                status: t
+                    .get("status")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("PENDING"),
+                body: &body,
+                parameter_count: parameter_count as i32,
+                components: &components,
+            },
         )
-        .bind(Uuid::new_v4())
-        .bind(channel)
-        .bind(name)
-        .bind(language)
-        .bind(
-            t.get("category")
-                .and_then(|v| v.as_str())
-                .unwrap_or("UTILITY"),
-        )
-        .bind(
-            t.get("status")
-                .and_then(|v| v.as_str())
-                .unwrap_or("PENDING"),
-        )
-        .bind(&body)
-        .bind(parameter_count as i32)
-        .bind(&components)
-        .execute(&mut *tx)
         .await?;
         stored += 1;
     }

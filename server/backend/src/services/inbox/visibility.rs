@@ -5,30 +5,17 @@ use crate::error::{AppError, Error};
 use crate::guard::Authorised;
 use crate::state::AppState;
 pub use shared::inbox::visible;
-use shared::messaging::ConversationStatus;
-use shared::{ChannelId, ContactId, ConversationId, Permission, TeamId, UserId};
+use shared::{ConversationId, Permission, TeamId, UserId};
 
 /// The viewer's teams, for the list's tabs and visibility.
 pub(crate) async fn my_teams(
     db: impl sqlx::PgExecutor<'_>,
     user: UserId,
 ) -> Result<Vec<TeamId>, Error> {
-    Ok(
-        sqlx::query_scalar("select team_id from team_members where user_id = $1")
-            .bind(user)
-            .fetch_all(db)
-            .await?,
-    )
+    Ok(crate::db::teams::of_user(db, user).await?)
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub(crate) struct Access {
-    pub(crate) status: ConversationStatus,
-    pub(crate) team_id: Option<TeamId>,
-    pub(crate) assignee_id: Option<UserId>,
-    pub(crate) contact_id: ContactId,
-    pub(crate) channel_id: ChannelId,
-}
+pub(crate) use crate::db::conversations::Access;
 
 /// The conversation, if `who` may see it; `NotFound` otherwise (its existence is not revealed).
 pub(crate) async fn access(
@@ -36,14 +23,9 @@ pub(crate) async fn access(
     who: &Authorised,
     id: ConversationId,
 ) -> Result<Access, Error> {
-    let row: Option<Access> = sqlx::query_as(
-        "select status, team_id, assignee_id, contact_id, channel_id from conversations
-         where id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&state.pool)
-    .await?;
-    let row = row.ok_or(AppError::NotFound)?;
+    let row = crate::db::conversations::access(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let teams = my_teams(&state.pool, who.user.id).await?;
     if visible(
         who.user.can(Permission::ViewAllConversations),
@@ -64,12 +46,7 @@ pub async fn user_can_see(
     user: &shared::dto::CurrentUser,
     id: ConversationId,
 ) -> Result<bool, Error> {
-    let row: Option<(Option<TeamId>, Option<UserId>)> =
-        sqlx::query_as("select team_id, assignee_id from conversations where id = $1")
-            .bind(id)
-            .fetch_optional(&state.pool)
-            .await?;
-    let Some((team, assignee)) = row else {
+    let Some((team, assignee)) = crate::db::conversations::placement(&state.pool, id).await? else {
         return Ok(false);
     };
     let teams = my_teams(&state.pool, user.id).await?;
