@@ -4,7 +4,7 @@
 //! [`run_outbox`] decides when to look again.
 
 use crate::channels::{graph::GraphError, meta, whatsapp, Channel};
-use crate::db::messages::{self, AttemptError};
+use crate::db::deliveries::{self, AttemptError};
 use crate::error::Error;
 use crate::live::LiveEvent;
 use crate::messaging::receipts::advance_status;
@@ -15,12 +15,12 @@ use std::time::Duration;
 use uuid::Uuid;
 
 /// A message claimed for delivery.
-pub(crate) use crate::db::messages::Due;
+pub(crate) use crate::db::deliveries::Due;
 
 /// Claims up to `limit` messages due for delivery. The claim pushes `next_attempt_at` ahead, so
 /// another instance (or this one after a crash) retries a message whose attempt never finished.
 pub(crate) async fn claim_due(state: &AppState, limit: i64) -> Result<Vec<Due>, Error> {
-    messages::claim_due(&state.pool, limit).await
+    deliveries::claim_due(&state.pool, limit).await
 }
 
 /// Sends one message to its provider; returns the provider's message id.
@@ -133,7 +133,7 @@ pub(crate) async fn record_sent(state: &AppState, sent: &[(Due, String)]) -> Res
         return Ok(());
     }
     let ids: Vec<_> = sent.iter().map(|(d, p)| (d.id, p.as_str())).collect();
-    let updated = messages::mark_sent(&state.pool, &ids).await?;
+    let updated = deliveries::mark_sent(&state.pool, &ids).await?;
     for (due, provider_id) in sent {
         let done = updated.iter().find(|(id, _)| *id == due.id).map(|u| u.1);
         if done.is_some() {
@@ -163,11 +163,11 @@ pub(crate) async fn record_failure(
         // PostgreSQL intervals hold microseconds at most.
         let delay = Duration::from_millis(policy.delay(due.attempts - 1, &e).as_millis() as u64);
         tracing::info!(message = %due.id, attempt = due.attempts, code = ?e.code, ?delay, "send failed; retrying");
-        messages::reschedule(&state.pool, due.id, delay, &error).await?;
+        deliveries::reschedule(&state.pool, due.id, delay, &error).await?;
         return Ok(());
     }
     tracing::warn!(message = %due.id, code = ?e.code, title = %e.title, "send failed for good");
-    messages::mark_failed(&state.pool, due.id, &error).await?;
+    deliveries::mark_failed(&state.pool, due.id, &error).await?;
     publish_status(state, due, DeliveryStatus::Failed).await;
     Ok(())
 }
@@ -192,7 +192,7 @@ pub(crate) async fn apply_pending_receipts(
     channel: ChannelId,
     provider_id: &str,
 ) -> Result<(), Error> {
-    let best = messages::best_receipt(&state.pool, channel, provider_id).await?;
+    let best = deliveries::best_receipt(&state.pool, channel, provider_id).await?;
     if let Some((status, at, code, title, detail)) = best {
         advance_status(
             state,

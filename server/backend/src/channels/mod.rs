@@ -27,18 +27,7 @@ pub struct ChannelSecrets {
     pub verify_token: Option<String>,
 }
 
-/// Non-secret settings, stored as JSON.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ChannelSettings {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub business_account_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub webchat: Option<WebchatSettings>,
-    /// The demo simulator's channels (`/demonstracao`): the same pipeline, but replies are
-    /// shown in the simulator instead of going to Meta.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub simulated: bool,
-}
+pub use crate::db::channels::ChannelSettings;
 
 /// A channel with its secrets opened: server-side only, never serialized to a browser.
 #[derive(Debug, Clone)]

@@ -2,11 +2,25 @@
 //! caller, stored as bytes) and the flow that answers it.
 
 use super::sql::{query, query_as, query_scalar};
-use crate::channels::ChannelSettings;
 use crate::error::Result;
+use serde::{Deserialize, Serialize};
+use shared::dto::WebchatSettings;
 use shared::messaging::ChannelKind;
 use shared::{ChannelId, TeamId};
 use sqlx::PgExecutor;
+
+/// Non-secret settings, stored as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChannelSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_account_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webchat: Option<WebchatSettings>,
+    /// The demo simulator's channels (`/demonstracao`): the same pipeline, but replies are
+    /// shown in the simulator instead of going to Meta.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub simulated: bool,
+}
 
 /// The unique index on a channel's kind and external id.
 pub const KIND_EXTERNAL_ID_UNIQUE: &str = "channels_kind_external_id_key";

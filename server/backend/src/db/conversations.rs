@@ -5,6 +5,9 @@
 //! assignee (or the bot) holds it with `queued_at` null; resolved ⇔ out of every queue with
 //! nothing unread. The use case that calls a transition records its event in the same
 //! transaction ([`record_event`]).
+//!
+//! Over 500 lines on purpose: the lifecycle is kept in one file so that every status change can
+//! be read, and held to the invariants above, side by side.
 
 use super::sql::{query, query_as, query_scalar};
 use crate::error::{Error, Result};

@@ -20,6 +20,7 @@ pub mod channels;
 pub mod contacts;
 pub mod conversation_views;
 pub mod conversations;
+pub mod deliveries;
 pub mod demo;
 pub mod feed;
 pub mod inbox;

@@ -36,6 +36,7 @@ pub fn registry() -> Vec<(&'static str, &'static str, &'static str)> {
         ("bot_flows", bot_flows::STATEMENTS),
         ("bot_sessions", bot_sessions::STATEMENTS),
         ("channels", channels::STATEMENTS),
+        ("deliveries", deliveries::STATEMENTS),
         ("demo", demo::STATEMENTS),
         ("message_templates", message_templates::STATEMENTS),
         ("webhook_events", webhook_events::STATEMENTS),

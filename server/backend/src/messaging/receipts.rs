@@ -3,7 +3,7 @@
 
 use crate::channels::{self, Channel, Receipt};
 use crate::db::channel_errors::{self, ChannelError};
-use crate::db::messages::{self, StatusReport};
+use crate::db::deliveries::{self, StatusReport};
 use crate::error::Error;
 use crate::live::LiveEvent;
 use crate::state::AppState;
@@ -17,7 +17,7 @@ pub async fn apply_receipt(
     channel: &Channel,
     receipt: &Receipt,
 ) -> Result<(), Error> {
-    messages::insert_receipt(
+    deliveries::insert_receipt(
         &state.pool,
         &StatusReport {
             channel: channel.id,
@@ -55,7 +55,7 @@ pub(crate) async fn advance_status(
     at: DateTime<Utc>,
     error: (Option<i32>, Option<&str>, Option<&str>),
 ) -> Result<(), Error> {
-    let updated = messages::advance_status(
+    let updated = deliveries::advance_status(
         &state.pool,
         &StatusReport {
             channel,
@@ -91,8 +91,8 @@ pub async fn apply_read_watermark(
     contact_external_id: &str,
     watermark: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let rows =
-        messages::mark_read_until(&state.pool, channel.id, contact_external_id, watermark).await?;
+    let rows = deliveries::mark_read_until(&state.pool, channel.id, contact_external_id, watermark)
+        .await?;
     for (message_id, conversation_id) in rows {
         state
             .live
