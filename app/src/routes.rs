@@ -8,13 +8,16 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 /// A page with no route data of its own (each page loads its data itself, in its view). A page
-/// carries the hydration mark; the frame around pages (`frame`) does not, since the page inside
-/// it hydrates after it.
+/// carries the hydration mark (or sets it itself, `own_mark`); the frame around pages (`frame`)
+/// does not, since the page inside it hydrates after it.
 macro_rules! lazy_page {
     ($(#[$doc:meta])* $route:ident => $page:ident) => {
         lazy_page!($(#[$doc])* $route => view! { <$page /> <HydrationMark /> });
     };
     ($(#[$doc:meta])* $route:ident => $page:ident, frame) => {
+        lazy_page!($(#[$doc])* $route => view! { <$page /> });
+    };
+    ($(#[$doc:meta])* $route:ident => $page:ident, own_mark) => {
         lazy_page!($(#[$doc])* $route => view! { <$page /> });
     };
     ($(#[$doc:meta])* $route:ident => $view:expr) => {
@@ -49,7 +52,11 @@ lazy_page!(
 );
 lazy_page!(DemoRoute => DemoPage);
 lazy_page!(DashboardRoute => DashboardPage);
-lazy_page!(InboxRoute => InboxPage);
+lazy_page!(
+    /// The inbox sets its own hydration mark: with the list alone, or once the (lazy) pane of
+    /// the open conversation is hydrated too.
+    InboxRoute => InboxPage, own_mark
+);
 lazy_page!(CannedRoute => CannedPage);
 lazy_page!(UsersRoute => UsersPage);
 lazy_page!(TeamsRoute => TeamsPage);

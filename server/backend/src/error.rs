@@ -9,9 +9,9 @@ pub enum Error {
     /// Expected: bad input, a missing record, a rule that says no.
     #[error(transparent)]
     App(#[from] AppError),
-    #[error("database failure")]
+    #[error("database failure: {0}")]
     Database(#[from] sqlx::Error),
-    #[error("redis failure")]
+    #[error("redis failure: {0}")]
     Redis(#[from] redis::RedisError),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),

@@ -21,7 +21,6 @@ use backend::AppState;
 use serde::Deserialize;
 use shared::dto::CurrentUser;
 use shared::inbox::{InboxClientMessage, InboxEvent};
-use shared::messaging::ConversationEventKind;
 use shared::{ConversationId, MessageId, Permission, TeamId, UserId};
 use std::collections::HashSet;
 use std::time::Duration;
@@ -90,7 +89,7 @@ async fn socket(
     ws.on_upgrade(move |socket| async move {
         let mut feed = Feed::new(state, user, session_hash).await;
         if let Err(e) = feed.serve(socket, resume, shutdown).await {
-            tracing::debug!(error = %e, "inbox socket ended");
+            tracing::debug!(error = ?e, "inbox socket ended");
         }
     })
 }

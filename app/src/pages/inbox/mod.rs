@@ -11,6 +11,7 @@ pub mod pane;
 pub mod timeline;
 
 use crate::api::inbox::{inbox_list, inbox_teams, set_auto_assign};
+use crate::components::hydration::HydrationMark;
 use crate::components::live::{announce, ask_notification_permission, provide_live_feed};
 use crate::components::session::{use_session, RequirePermission};
 use chrono::{DateTime, Utc};
@@ -320,18 +321,45 @@ fn Inbox() -> impl IntoView {
                 </Show>
             </section>
             {move || match selected.get() {
-                Some(id) => view! { <ConversationPane id /> }.into_any(),
+                Some(id) => {
+                    view! {
+                        <Suspense fallback=|| {
+                            view! {
+                                <section class="coluna-conversa items-center justify-center text-tinta-suave">
+                                    <p>"Abrindo a conversa…"</p>
+                                </section>
+                            }
+                        }>
+                            {move || Suspend::new(async move { conversation_pane(id).await })}
+                        </Suspense>
+                    }
+                        .into_any()
+                }
                 None => {
                     view! {
                         <section class="coluna-conversa items-center justify-center text-tinta-suave">
                             <p>"Escolha uma conversa na lista."</p>
                         </section>
+                        <HydrationMark />
                     }
                         .into_any()
                 }
             }}
         </div>
     }
+}
+
+/// The conversation pane (header, timeline, composer, template picker, contact panel) is a
+/// split module of its own, fetched when a conversation is first opened: the list arrives
+/// without it. It carries the page's hydration mark, so tests and scripts act on a pane that is
+/// hydrated.
+#[lazy]
+fn conversation_pane(id: ConversationId) -> AnyView {
+    view! {
+        <ConversationPane id />
+        <HydrationMark />
+    }
+    .into_any()
 }
 
 #[component]

@@ -435,7 +435,7 @@ super::sql::statements! {
          left join users u on u.id = prev.assignee_id and u.active
          where c.id = (select id from conversations
                        where contact_id = $1 and channel_id = $2 and status = 'resolved'
-                         and resolved_at > now() - $3
+                         and resolved_at > now() - $3::interval
                          -- One the bot closed on its own starts afresh with the bot.
                          and (not $4 or assignee_id is not null)
                        order by resolved_at desc limit 1)
@@ -445,11 +445,13 @@ super::sql::statements! {
          returning c.id";
     OPEN_FOR_CUSTOMER = "with c as (
              insert into conversations (id, contact_id, channel_id, team_id, status, queued_at)
-             values ($1, $2, $3, $4, $5, case when $5 = 'waiting' then now() end)
+             values ($1, $2, $3, $4, $5::conversation_status,
+                     case when $5 = 'waiting' then now() end)
              on conflict (contact_id, channel_id) where status <> 'resolved' do nothing
              returning id)
          insert into conversation_events (conversation_id, kind, actor, details)
-         select c.id, $6, 'customer', jsonb_build_object('channel_id', $3::uuid) from c
+         select c.id, $6::conversation_event_kind, 'customer',
+                jsonb_build_object('channel_id', $3::uuid) from c
          returning id";
     OPEN_FOR_AGENT = "insert into conversations (id, contact_id, channel_id, team_id, assignee_id,
              status, assigned_at, last_message_at)
@@ -480,7 +482,7 @@ super::sql::statements! {
              from users u
              where u.id = c.assignee_id and c.status = 'open'
                and (u.availability = 'offline' or not u.active)
-               and u.availability_changed_at < now() - $1
+               and u.availability_changed_at < now() - $1::interval
                and c.last_customer_message_at is not null
                and c.last_customer_message_at > coalesce(c.last_agent_message_at, '-infinity')
              returning c.id, u.id as previous)

@@ -491,7 +491,7 @@ super::sql::statements! {
                  author_user_id, kind, body, content, client_id, status, status_at,
                  next_attempt_at, human_agent_tag, provider_timestamp, attempts)
              select i.id, $7, $8, 'outbound', $9, $10, i.kind::message_kind, i.body, i.content,
-                 i.client_id, $11, case when $11 is null then null else now() end,
+                 i.client_id, $11::delivery_status, case when $11 is null then null else now() end,
                  case when $13 then now() + interval '2 minutes' when $12 then now() end,
                  i.hat, case when $12 then null else now() end, case when $13 then 1 else 0 end
              from unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[],

@@ -163,7 +163,7 @@ pub async fn find_by_name(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<O
 }
 
 super::sql::statements! {
-    FIND_BY_NAME = "select id from teams where name = $1";
+    FIND_BY_NAME = "select id from teams where name = $1::citext";
     OF_USER = "select team_id from team_members where user_id = $1";
     SET_AUTO_ASSIGN = "update teams set auto_assign = $2, updated_at = now() where id = $1";
     QUEUES = "select t.id, t.name::text, t.auto_assign,

@@ -342,7 +342,7 @@ super::sql::statements! {
          where id = $1";
     LOCK_ACTIVE_ADMINS = "select id from users where role = 'admin' and active order by id for update";
     SET_PENDING_TOTP_SECRET = "update users set totp_pending_secret_enc = $2, updated_at = now() where id = $1";
-    SET_TOTP_SECRET = "update users set totp_secret_enc = $2, totp_pending_secret_enc = null, \
+    SET_TOTP_SECRET = "update users set totp_secret_enc = $2::bytea, totp_pending_secret_enc = null, \
          totp_last_step = $3, totp_enabled_at = case when $2 is null then null else now() end, \
          updated_at = now() where id = $1";
     ADVANCE_TOTP_STEP = "update users set totp_last_step = $2 \

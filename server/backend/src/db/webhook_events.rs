@@ -55,7 +55,7 @@ pub async fn record_outcome(
 
 super::sql::statements! {
     INSERT = "insert into webhook_events (provider, payload, attempts, next_attempt_at)
-         values ($1, $2::jsonb, $3, now() + $3 * interval '1 minute') returning id";
+         values ($1, $2::jsonb, $3::integer, now() + $3::integer * interval '1 minute') returning id";
     CLAIM_DUE = "with due as (
              select id from webhook_events
              where processed_at is null and next_attempt_at <= now()

@@ -36,15 +36,15 @@ pub async fn list(
 ) -> Result<InboxPage, Error> {
     let teams = my_teams(&state.pool, who.user.id).await?;
     let sees_all = who.user.can(Permission::ViewAllConversations);
-    if query.tab == InboxTab::All && !sees_all {
-        return Err(AppError::Forbidden.into());
-    }
     let limit = query.limit.unwrap_or(50).clamp(1, MAX_PAGE) as i64;
     let search = optional_text(
         query.search.as_deref(),
         200,
         Refusal::SearchTooLong { max: 200 },
     )?;
+    if query.tab == InboxTab::All && !sees_all {
+        return Err(AppError::Forbidden.into());
+    }
     let viewer = Viewer {
         user: who.user.id,
         sees_all,
