@@ -263,3 +263,57 @@ async fn demo_accounts_do_not_work_outside_demo_mode() {
         (StatusCode::UNAUTHORIZED, json!("InvalidCredentials"))
     );
 }
+
+/// Seconds since the agent's session was last seen active.
+async fn idle_seconds(app: &TestApp) -> f64 {
+    sqlx::query_scalar(
+        "select extract(epoch from now() - last_seen_at)::float8 from sessions
+         where user_id = (select id from users where email = $1)",
+    )
+    .bind(AGENT_EMAIL)
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap()
+}
+
+async fn set_idle(app: &TestApp, interval: &str) {
+    sqlx::query(
+        "update sessions set last_seen_at = now() - $1::interval
+         where user_id = (select id from users where email = $2)",
+    )
+    .bind(interval)
+    .bind(AGENT_EMAIL)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activity_refreshes_the_idle_timer_so_a_used_session_outlives_it() {
+    let app = spawn_app().await;
+    let browser = app.signed_in(AGENT_EMAIL).await;
+
+    // Idle for 119 of the 120 minutes allowed; then the agent does something.
+    set_idle(&app, "119 minutes").await;
+    assert_eq!(browser.current_user().await["email"], AGENT_EMAIL);
+    let idle = idle_seconds(&app).await;
+    assert!(idle < 5.0, "last_seen_at moved to now ({idle} s ago)");
+
+    // Two minutes on, the session would have ended counting from before; it counts from the
+    // activity, so it is still there.
+    sqlx::query("update sessions set last_seen_at = last_seen_at - interval '2 minutes'")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(browser.current_user().await["email"], AGENT_EMAIL);
+    assert!(idle_seconds(&app).await < 5.0);
+
+    // Activity within a minute of the last write is not written again.
+    set_idle(&app, "30 seconds").await;
+    assert_eq!(browser.current_user().await["email"], AGENT_EMAIL);
+    let idle = idle_seconds(&app).await;
+    assert!(
+        (29.0..40.0).contains(&idle),
+        "left as it was ({idle} s ago)"
+    );
+}

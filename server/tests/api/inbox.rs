@@ -1016,3 +1016,259 @@ async fn attachments_are_checked_per_channel_sent_as_a_signed_link_and_served_to
     assert_eq!(page["rows"][0]["id"], json!(conversation));
     app.stop().await;
 }
+
+/// One customer who wrote on WhatsApp and on Messenger, the two contacts merged through the
+/// REST API: (WhatsApp conversation, Messenger conversation), one contact's.
+async fn one_customer_on_two_channels(app: &TestApp) -> (String, String) {
+    let whatsapp = customer_writes_on(app, "whatsapp").await;
+    let messenger = customer_writes_on(app, "messenger").await;
+    let contact_of = |conversation: String| async move {
+        let id: Uuid =
+            sqlx::query_scalar("select contact_id from conversations where id = $1::uuid")
+                .bind(conversation)
+                .fetch_one(&app.state.pool)
+                .await
+                .unwrap();
+        id
+    };
+    let (target, source) = (
+        contact_of(whatsapp.clone()).await,
+        contact_of(messenger.clone()).await,
+    );
+    let r = Api::new(app)
+        .await
+        .post(
+            &format!("/api/v1/contacts/{source}/merge"),
+            &json!({"into": target}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    (whatsapp, messenger)
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// What the browser sends when it shows (or types in) a conversation.
+fn presence(conversation: &str, typing: bool) -> Message {
+    Message::Text(
+        json!({"type": "presence", "conversation_id": conversation, "typing": typing})
+            .to_string()
+            .into(),
+    )
+}
+
+/// The next presence event on the feed within `within`, skipping other events.
+async fn next_presence(socket: &mut Socket, within: Duration) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, socket.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => {
+                let event: Value = serde_json::from_str(&t).unwrap();
+                if event["type"] == json!("presence") {
+                    return Some(event);
+                }
+            }
+            Ok(Some(Ok(_))) => continue,
+            _ => return None,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_viewing_a_conversation_sees_who_is_in_the_contacts_other_conversations() {
+    let (app, _graph) = spawn_channel_app().await;
+    let (whatsapp, messenger) = one_customer_on_two_channels(&app).await;
+    let instagram = customer_writes_on(&app, "instagram").await; // another person
+    let rafael = app.signed_in(AGENT_EMAIL).await;
+    let juliana = app.signed_in(OTHER_AGENT_EMAIL).await;
+    let mut rafael_feed = feed(&app, &rafael, None).await;
+    let mut juliana_feed = feed(&app, &juliana, None).await;
+    for socket in [&mut rafael_feed, &mut juliana_feed] {
+        assert_eq!(next_event(socket).await.unwrap()["type"], json!("hello"));
+    }
+
+    // Juliana shows the Messenger conversation; Rafael opens the WhatsApp one. The view shows
+    // the contact's whole history, so Juliana sees Rafael there. (The browser repeats its
+    // presence; so does this test, until Juliana's own message has been taken in.)
+    juliana_feed
+        .send(presence(&messenger, false))
+        .await
+        .unwrap();
+    let mut seen = None;
+    for _ in 0..20 {
+        rafael_feed.send(presence(&whatsapp, false)).await.unwrap();
+        seen = next_presence(&mut juliana_feed, Duration::from_millis(250)).await;
+        if seen.is_some() {
+            break;
+        }
+    }
+    assert_eq!(
+        seen.expect("Juliana sees Rafael in the contact's WhatsApp conversation"),
+        json!({"type": "presence", "conversation_id": whatsapp,
+               "user_id": user_id(&app, AGENT_EMAIL).await, "name": "Rafael Oliveira",
+               "typing": false})
+    );
+
+    // Juliana types to another person, then in the Messenger conversation: Rafael, on the
+    // WhatsApp one, sees only the second.
+    juliana_feed.send(presence(&instagram, true)).await.unwrap();
+    juliana_feed.send(presence(&messenger, true)).await.unwrap();
+    // (Juliana's first presence, there without typing, may reach him before: Rafael watched
+    // the Messenger conversation as soon as he opened the WhatsApp one.)
+    let mut earlier = Vec::new();
+    let typing = loop {
+        let event = next_presence(&mut rafael_feed, Duration::from_secs(5))
+            .await
+            .expect("Rafael sees Juliana typing to the same customer on Messenger");
+        if event["typing"] == json!(true) {
+            break event;
+        }
+        earlier.push(event);
+    };
+    assert!(
+        earlier
+            .iter()
+            .all(|e| e["conversation_id"] == json!(messenger)),
+        "{earlier:?}"
+    );
+    assert_eq!(
+        typing,
+        json!({"type": "presence", "conversation_id": messenger,
+               "user_id": user_id(&app, OTHER_AGENT_EMAIL).await, "name": "Juliana Costa",
+               "typing": true})
+    );
+    assert_eq!(
+        next_presence(&mut rafael_feed, Duration::from_millis(500)).await,
+        None,
+        "nothing about the other person's conversation"
+    );
+    let _ = rafael_feed.send(Message::Close(None)).await;
+    let _ = juliana_feed.send(Message::Close(None)).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_retried_with_its_client_id_returns_the_first_message_and_goes_out_once() {
+    let (app, graph) = spawn_channel_app().await;
+    let conversation = whatsapp_customer(&app).await;
+    let rafael = app.signed_in(AGENT_EMAIL).await;
+    json_of(
+        rafael
+            .call_json("inbox/take", &json!({"conversation": conversation}))
+            .await,
+    )
+    .await;
+    let send = |client_id: &'static str| {
+        let body = json!({"conversation": conversation, "text": "Já localizei o seu pedido.",
+                          "note": false, "client_id": client_id});
+        let rafael = &rafael;
+        async move { rafael.call_json("inbox/send", &body).await }
+    };
+    let first = json_of(send("envio-1").await).await;
+    // The browser did not get the answer and sends again: the same message, not a second one.
+    let again = json_of(send("envio-1").await).await;
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["seq"], first["seq"]);
+    assert_eq!(again["text"], json!("Já localizei o seu pedido."));
+    assert_eq!(
+        app.count("select count(*) from messages where direction = 'outbound'")
+            .await,
+        1
+    );
+    wait_until(|| async {
+        app.count("select count(*) from messages where status = 'sent'")
+            .await
+            == 1
+    })
+    .await;
+    assert_eq!(graph.sends().len(), 1);
+
+    // Even once the conversation is resolved, a late retry answers with what went out, while
+    // a new message is refused.
+    json_of(
+        rafael
+            .call_json("inbox/resolve", &json!({"conversation": conversation}))
+            .await,
+    )
+    .await;
+    let late = json_of(send("envio-1").await).await;
+    assert_eq!(late["id"], first["id"]);
+    assert_eq!(late["status"], json!("sent"));
+    let (status, body) = error_of(send("envio-2").await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body, json!("ConversationResolved"));
+    assert_eq!(
+        app.count("select count(*) from messages where direction = 'outbound'")
+            .await,
+        1
+    );
+    assert_eq!(graph.sends().len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catching_up_after_a_cursor_gives_the_contacts_later_messages_on_every_channel_oldest_first(
+) {
+    let (app, _graph) = spawn_channel_app().await;
+    let (whatsapp, messenger) = one_customer_on_two_channels(&app).await;
+    // The same customer writes again on both channels; another person writes on Instagram.
+    app.signed_webhook(
+        "whatsapp",
+        &fixture("whatsapp/text.json").replace("wamid.HBgL", "wamid.DEPOIS"),
+    )
+    .await;
+    app.settle().await;
+    app.signed_webhook(
+        "messenger",
+        &fixture("messenger/text.json").replace("m_AbCdEf1", "m_Depois"),
+    )
+    .await;
+    app.settle().await;
+    let instagram = customer_writes_on(&app, "instagram").await;
+    let stored: Vec<(i64, Uuid)> =
+        sqlx::query_as("select seq, conversation_id from messages order by seq")
+            .fetch_all(&app.state.pool)
+            .await
+            .unwrap();
+    let conversation_of = |i: usize| stored[i].1.to_string();
+    assert_eq!(
+        (0..5).map(conversation_of).collect::<Vec<_>>(),
+        [&whatsapp, &messenger, &whatsapp, &messenger, &instagram].map(String::clone)
+    );
+
+    let rafael = app.signed_in(AGENT_EMAIL).await;
+    let after = |id: &str, cursor: i64| {
+        let body = json!({"id": id, "after": cursor});
+        let rafael = &rafael;
+        async move {
+            let page = json_of(rafael.call_json("inbox/after", &body).await).await;
+            page.as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    (
+                        m["seq"].as_i64().unwrap(),
+                        m["conversation_id"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let expected = |from: usize| {
+        stored[from..4]
+            .iter()
+            .map(|(seq, c)| (*seq, c.to_string()))
+            .collect::<Vec<_>>()
+    };
+    // After the first WhatsApp message: the three later ones, on both channels, oldest first,
+    // without the other person's.
+    assert_eq!(after(&whatsapp, stored[0].0).await, expected(1));
+    // The contact's history is the same from either of their conversations.
+    assert_eq!(after(&messenger, stored[0].0).await, expected(1));
+    assert_eq!(after(&whatsapp, stored[2].0).await, expected(3));
+    assert_eq!(after(&whatsapp, 0).await, expected(0));
+    assert_eq!(after(&whatsapp, stored[3].0).await, expected(4));
+    app.stop().await;
+}

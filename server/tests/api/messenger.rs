@@ -172,3 +172,88 @@ async fn instagram_replies_go_through_the_same_send_api() {
                 {"content_type": "text", "title": "Segunda via", "payload": "FATURA"}]}})
     );
 }
+
+/// A Messenger `read` event names no message, only a watermark: every message sent to the
+/// person until then was read, and those sent after it were not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_watermark_marks_read_the_replies_sent_until_it_and_no_later_ones() {
+    use crate::common::fake_graph::PAGE_ID;
+    let (app, graph) = spawn_channel_app().await;
+    app.signed_webhook("messenger", &fixture("messenger/text.json"))
+        .await;
+    app.settle().await;
+    let conversation = conversation_on(&app, "messenger").await;
+    let api = Api::new(&app).await;
+    let path = format!("/api/v1/conversations/{conversation}/messages");
+    let mut sent = Vec::new();
+    for (i, text) in ["Olá! Vou verificar.", "Encontrei o seu pedido."]
+        .into_iter()
+        .enumerate()
+    {
+        let r = api.post(&path, &json!({"text": text})).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let id = r.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        wait_until(|| async { graph.sends().len() == i + 1 }).await;
+        wait_until(|| async {
+            app.count(&format!(
+                "select count(*) from messages where id = '{id}' and status = 'sent'"
+            ))
+            .await
+                == 1
+        })
+        .await;
+        sent.push(id);
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    }
+    let sent_at: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("select provider_timestamp from messages where id = $1::uuid")
+            .bind(&sent[0])
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    let statuses = || async {
+        let view: Value = api.get(&path).await.json().await.unwrap();
+        sent.iter()
+            .map(|id| {
+                let m = view["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|m| m["id"] == id.as_str())
+                    .unwrap();
+                m["status"].as_str().unwrap().to_owned()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(statuses().await, ["sent", "sent"]);
+    let read_until = |watermark: i64| {
+        json!({"object": "page", "entry": [{"id": PAGE_ID, "time": watermark, "messaging": [{
+            "sender": {"id": "6543210987654321"}, "recipient": {"id": PAGE_ID},
+            "timestamp": watermark, "read": {"watermark": watermark}}]}]})
+        .to_string()
+    };
+
+    // Read up to the first reply (Meta's milliseconds, rounded up to cover it).
+    let first = (sent_at.timestamp_micros() + 999) / 1000;
+    let r = app.signed_webhook("messenger", &read_until(first)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.settle().await;
+    assert_eq!(statuses().await, ["read", "sent"]);
+
+    // Later, up to now: the second one too.
+    let now = chrono::Utc::now().timestamp_millis();
+    app.signed_webhook("messenger", &read_until(now)).await;
+    app.settle().await;
+    assert_eq!(statuses().await, ["read", "read"]);
+    // The customer's own message has no delivery status to change.
+    assert_eq!(
+        app.count(
+            "select count(*) from messages where direction = 'inbound' and status is not null"
+        )
+        .await,
+        0
+    );
+}

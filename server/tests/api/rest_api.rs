@@ -353,3 +353,72 @@ async fn a_merge_resolves_the_clashing_conversation_as_any_resolution_does() {
     assert_eq!((status.as_str(), unread), ("waiting", 1));
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn marking_a_conversation_read_sends_the_receipt_for_the_customers_latest_message() {
+    use crate::common::fake_graph::{PAGE_TOKEN, PHONE_NUMBER_ID, VERSION, WHATSAPP_TOKEN};
+    use crate::common::{conversation_on, wait_until};
+    let (app, graph) = spawn_channel_app().await;
+    let first_id = "wamid.HBgLNTUxMTk4NzY1NDMyMRUCABIYFjNFQjBDMDAwMDAwMDAwMDAwMDAwMDEA";
+    let second_id = first_id.replace("wamid.HBgL", "wamid.SEGUNDA");
+    app.signed_webhook("whatsapp", &fixture("whatsapp/text.json"))
+        .await;
+    app.settle().await;
+    app.signed_webhook(
+        "whatsapp",
+        &fixture("whatsapp/text.json").replace(first_id, &second_id),
+    )
+    .await;
+    app.settle().await;
+    let conversation = conversation_on(&app, "whatsapp").await;
+    let api = Api::new(&app).await;
+    // An agent's reply comes after them: the latest message, but not the customer's.
+    let r = api
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &json!({"text": "Olá, Ana!"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    wait_until(|| async { graph.sends().len() == 1 }).await;
+
+    let r = api
+        .post(
+            &format!("/api/v1/conversations/{conversation}/read"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let sends = graph.sends();
+    assert_eq!(sends.len(), 2);
+    assert_eq!(
+        sends[1].path,
+        format!("/{VERSION}/{PHONE_NUMBER_ID}/messages")
+    );
+    assert_eq!(sends[1].bearer.as_deref(), Some(WHATSAPP_TOKEN));
+    assert_eq!(
+        sends[1].body,
+        json!({"messaging_product": "whatsapp", "status": "read", "message_id": second_id})
+    );
+
+    // On Messenger the page marks the person's thread seen.
+    app.signed_webhook("messenger", &fixture("messenger/text.json"))
+        .await;
+    app.settle().await;
+    let conversation = conversation_on(&app, "messenger").await;
+    let r = api
+        .post(
+            &format!("/api/v1/conversations/{conversation}/read"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let sends = graph.sends();
+    assert_eq!(sends.len(), 3);
+    assert_eq!(sends[2].path, format!("/{VERSION}/me/messages"));
+    assert_eq!(sends[2].bearer.as_deref(), Some(PAGE_TOKEN));
+    assert_eq!(
+        sends[2].body,
+        json!({"recipient": {"id": "6543210987654321"}, "sender_action": "mark_seen"})
+    );
+}

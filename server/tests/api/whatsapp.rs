@@ -505,3 +505,93 @@ async fn media_is_fetched_through_the_graph_media_endpoint_when_opened() {
     assert_eq!(r.headers()["content-type"], "image/jpeg");
     assert_eq!(r.bytes().await.unwrap().as_ref(), &[0xFF, 0xD8, 0xFF, 0xD9]);
 }
+
+/// Two deliveries from a new sender race: the other one (here a transaction the test holds
+/// open, as a concurrent delivery's would be) creates the sender's identity after this one
+/// looked for it and before it could add its own. The contact made for the sender is dropped
+/// and the message lands, on the first attempt, with the contact that owns the identity.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_whose_identity_another_delivery_created_first_joins_that_contact() {
+    let (app, _graph) = spawn_channel_app().await;
+    // The channel the webhook is routed to (the demo data has another WhatsApp channel).
+    let channel: uuid::Uuid =
+        sqlx::query_scalar("select id from channels where kind = 'whatsapp' and external_id = $1")
+            .bind(PHONE_NUMBER_ID)
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    let owner = uuid::Uuid::new_v4();
+    let mut other = app.state.pool.begin().await.unwrap();
+    sqlx::query(
+        "insert into contacts (id, name, phone) values ($1, 'Ana (CRM)', '+5511987654321')",
+    )
+    .bind(owner)
+    .execute(&mut *other)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into contact_identities (id, contact_id, channel_id, external_id)
+         values ($1, $2, $3, '5511987654321')",
+    )
+    .bind(uuid::Uuid::new_v4())
+    .bind(owner)
+    .bind(channel)
+    .execute(&mut *other)
+    .await
+    .unwrap();
+
+    let r = app
+        .signed_webhook("whatsapp", &fixture("whatsapp/text.json"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // The delivery found no identity, made a contact, and now waits on the identity's unique
+    // key, which the other transaction holds.
+    wait_until(|| async {
+        app.count(
+            "select count(*) from pg_stat_activity
+             where datname = current_database() and wait_event_type = 'Lock'
+               and query like 'insert into contact_identities%'",
+        )
+        .await
+            == 1
+    })
+    .await;
+    other.commit().await.unwrap();
+    app.settle().await;
+
+    // Processed once, without an error and a retry (a retry would find the identity anyway).
+    let (outcome, attempts): (Option<String>, i32) =
+        sqlx::query_as("select outcome, attempts from webhook_events")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!((outcome.as_deref(), attempts), (Some("ok"), 1));
+    // One contact: the one the identity belongs to; the one made for the sender is gone.
+    let contacts: Vec<(uuid::Uuid, Option<String>)> =
+        sqlx::query_as("select id, name from contacts")
+            .fetch_all(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(contacts, [(owner, Some("Ana (CRM)".to_owned()))]);
+    assert_eq!(
+        app.count("select count(*) from contact_identities").await,
+        1
+    );
+    // The message is in a conversation of the identity's owner, and the API shows it there.
+    let (contact, body): (uuid::Uuid, String) = sqlx::query_as(
+        "select c.contact_id, m.body from messages m join conversations c on c.id = m.conversation_id",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(contact, owner);
+    assert_eq!(body, "Olá, preciso de ajuda com o meu pedido 4521");
+    let api = Api::new(&app).await;
+    let conversations: Value = api
+        .get(&format!("/api/v1/conversations?contact_id={owner}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(conversations["data"].as_array().unwrap().len(), 1);
+}
