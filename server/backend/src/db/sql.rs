@@ -135,6 +135,36 @@ mod tests {
         }
     }
 
+    /// The lifecycle is one module: no other repository sets a conversation's status, assignee,
+    /// team or place in the queue.
+    #[test]
+    fn only_the_conversations_repository_changes_where_a_conversation_stands() {
+        let mut offenders = Vec::new();
+        for (repo, name, sql) in registry() {
+            let sql = one_line(sql).to_lowercase();
+            for (i, _) in sql.match_indices("update conversations") {
+                let rest = &sql[i..];
+                let set = rest.find(" set ").map_or("", |at| &rest[at..]);
+                let end = [" where ", " from ", " returning "]
+                    .iter()
+                    .filter_map(|w| set.find(w))
+                    .min()
+                    .unwrap_or(set.len());
+                let assignments = &set[..end];
+                let moves = ["status =", "assignee_id =", "team_id =", "queued_at ="]
+                    .iter()
+                    .any(|column| assignments.contains(column));
+                if moves && repo != "conversations" {
+                    offenders.push(format!("{repo}::{name}"));
+                }
+            }
+        }
+        assert!(
+            offenders.is_empty(),
+            "lifecycle outside db::conversations: {offenders:?}"
+        );
+    }
+
     /// SQL is run only through this module, with a declared statement: no `sqlx::query` in
     /// use-case code, nor in the crates above this one (the server's HTTP edge, the app's server
     /// functions).
