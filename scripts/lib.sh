@@ -150,7 +150,20 @@ ensure_services() {
 # The release server and site: the wasm split by page (each page loads its own code), file names
 # with content hashes, and every asset precompressed with brotli and gzip.
 build_release_site() {
+  # cargo-leptos runs wasm-bindgen, the split and wasm-opt again on every build, minutes on two
+  # cores, even when nothing changed: skip it while the release server and site are newer than
+  # every source they are built from.
+  local stamp="$ROOT/target/site/.release-built"
+  if [ -f "$stamp" ] && [ -x "$ROOT/target/release/server" ] && [ -z "$(
+    find "$ROOT"/{app,server,shared,frontend,style,migrations} "$ROOT"/Cargo.toml \
+      "$ROOT"/Cargo.lock "$ROOT"/tailwind.config.js "$ROOT"/package.json \
+      -newer "$stamp" -not -path '*/node_modules/*' -print -quit 2>/dev/null
+  )" ]; then
+    say "O servidor e o site de release estão em dia com o código: nada a recompilar"
+    return 0
+  fi
   cargo leptos build --release --split --precompress
+  touch "$stamp"
 }
 
 # For the load tools under bench/: the release server and site exactly as scripts/run.sh builds
