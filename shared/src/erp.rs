@@ -193,7 +193,16 @@ pub fn customer_value(customer: Option<&Customer>) -> Value {
             "cpf": c.cpf,
             "endereco": c.endereco,
             "situacao": c.situacao,
+            "situacao_texto": situation_text(&c.situacao),
         }),
+    }
+}
+
+/// What a greeting says of the customer's account ("em_dia" or "em_debito").
+fn situation_text(situacao: &str) -> &'static str {
+    match situacao {
+        "em_debito" => "há faturas vencidas no seu cadastro, e posso ajudar a negociar.",
+        _ => "suas contas estão em dia! ✅",
     }
 }
 

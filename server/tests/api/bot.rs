@@ -912,3 +912,103 @@ async fn search_finds_what_the_customer_wrote_not_the_bots_menu() {
     assert_eq!(found("leituras medidor").await, 0);
     app.stop().await;
 }
+
+/// The bot's messages in the simulator's conversation on `kind`, once the last one satisfies
+/// `done`.
+async fn simulator_replies(
+    app: &TestApp,
+    kind: shared::messaging::ChannelKind,
+    session: &str,
+    done: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let bot_texts = || async {
+        backend::services::demo::snapshot(&app.state, kind, session, 0)
+            .await
+            .unwrap()
+            .messages
+            .into_iter()
+            .filter(|m| m.author == shared::messaging::Author::Bot)
+            .filter_map(|m| m.text)
+            .collect::<Vec<_>>()
+    };
+    wait_until(|| async { bot_texts().await.last().is_some_and(|t| done(t)) }).await;
+    bot_texts().await
+}
+
+/// The brief's demo: a prospect picks a skin and types a CPF, first or at the menu; the bot
+/// identifies the customer and asks what they want, by name, in every skin.
+#[tokio::test]
+async fn a_cpf_typed_first_or_at_the_menu_is_understood_in_every_skin() {
+    use shared::messaging::ChannelKind;
+    let app = spawn_app().await;
+    for (i, kind) in ChannelKind::ALL.iter().copied().enumerate() {
+        // As the first message.
+        let session = format!("cpf-primeiro-{i}-0123456789");
+        backend::services::demo::send(&app.state, kind, &session, "111.111.111-11", None)
+            .await
+            .unwrap();
+        let texts =
+            simulator_replies(&app, kind, &session, |t| t.contains("Como posso ajudar")).await;
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.contains("Maria") && t.contains("em dia")),
+            "{kind:?}: {texts:?}"
+        );
+        assert!(
+            texts.last().unwrap().contains("Maria"),
+            "{kind:?}: {texts:?}"
+        );
+        assert!(
+            !texts.iter().any(|t| t.contains("Não entendi")),
+            "{kind:?}: {texts:?}"
+        );
+
+        // At the main menu, after a greeting.
+        let session = format!("cpf-no-menu-{i}-0123456789");
+        backend::services::demo::send(&app.state, kind, &session, "oi", None)
+            .await
+            .unwrap();
+        simulator_replies(&app, kind, &session, |t| t.contains("Eu sou a Val")).await;
+        backend::services::demo::send(&app.state, kind, &session, "222.222.222-22", None)
+            .await
+            .unwrap();
+        let texts = simulator_replies(&app, kind, &session, |t| t.contains("João")).await;
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.contains("João") && t.contains("vencidas")),
+            "{kind:?}: {texts:?}"
+        );
+        assert!(
+            !texts.iter().any(|t| t.contains("Não entendi")),
+            "{kind:?}: {texts:?}"
+        );
+    }
+    app.stop().await;
+}
+
+/// Words that name an option choose it, however they are typed.
+#[tokio::test]
+async fn typed_words_name_the_menus_options() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    for (i, (typed, then)) in [
+        ("2ª via", "CPF"),
+        ("Quero a SEGUNDA VIA", "CPF"),
+        ("negociar", "CPF"),
+        ("leitura", "CPF"),
+        ("vazamento", "CPF"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut customer = Customer::new(&app, &graph, &format!("55119333300{i:02}"));
+        customer.say("oi").await;
+        customer.expect(1).await;
+        customer.say(typed).await;
+        let reply = customer.expect(1).await.remove(0);
+        assert!(reply.text.contains(then), "{typed}: {reply:?}");
+        assert!(!reply.text.contains("Não entendi"), "{typed}: {reply:?}");
+    }
+    app.stop().await;
+}

@@ -106,6 +106,7 @@ mod tests {
                 id: format!("o{i}"),
                 title: format!("Opção {i}"),
                 description: described.then(|| format!("Detalhe {i}")),
+                keywords: Vec::new(),
             })
             .collect()
     }

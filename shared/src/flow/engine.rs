@@ -314,7 +314,18 @@ impl Run<'_> {
         }
         match self.state.status {
             Status::HandedOff => {}
-            // A new conversation, or one the flow ended: the main flow starts again.
+            // A new conversation, or one the flow ended: the main flow starts again, and a
+            // first message that already answers its first block (an option named in words,
+            // a CPF the menu captures) is taken as that answer instead of being asked again.
+            Status::Ended if self.start_accepts(&text, choice.as_deref()) => {
+                self.state.flow = self.bot.main_flow.clone();
+                if let Some(start) = self.flow().map(|f| f.start.clone()) {
+                    self.state.node = start;
+                    self.state.attempts = 0;
+                    self.state.status = Status::AwaitingInput;
+                    self.answer(&text, choice.as_deref());
+                }
+            }
             Status::Ended => self.restart(),
             // The customer writes while a call runs: the answer comes with its outcome.
             Status::AwaitingResult => {}
@@ -329,6 +340,29 @@ impl Run<'_> {
         let team = self.flow().and_then(|f| f.handoff_team.clone());
         let msg = self.bot.settings.handoff_message.clone();
         self.hand_off(team, &msg);
+    }
+
+    /// Whether the main flow's first block takes this first message as its answer: an option
+    /// named in words or chosen from a tap, or a value it captures. A bare number does not: a
+    /// customer who starts with "1" has not seen the numbered options yet.
+    fn start_accepts(&self, text: &str, choice: Option<&str>) -> bool {
+        let Some(flow) = self.bot.flows.get(&self.bot.main_flow) else {
+            return false;
+        };
+        let Some(NodeKind::Message {
+            content, capture, ..
+        }) = flow.node(&flow.start).map(|n| &n.kind)
+        else {
+            return false;
+        };
+        let numeric = normalize(text)
+            .trim_end_matches(['.', ')', '!'])
+            .parse::<usize>()
+            .is_ok();
+        (!numeric && match_choice(content.options(), text, choice).is_some())
+            || capture.as_ref().is_some_and(|c| {
+                check_answer(&c.validation, text, choice, &self.bot.settings.fixture_cpfs).is_some()
+            })
     }
 
     /// Whether the answer picks one of the options the current block waits on.
@@ -383,6 +417,7 @@ impl Run<'_> {
                 id: o.id.clone(),
                 title: render(&o.title, &self.state.vars),
                 description: o.description.as_ref().map(|d| render(d, &self.state.vars)),
+                keywords: o.keywords.clone(),
             })
             .collect()
     }
@@ -430,6 +465,7 @@ impl Run<'_> {
                 variable,
                 error_message,
                 max_attempts,
+                capture,
             } => match match_choice(content.options(), text, choice) {
                 Some(id) => {
                     if let Some(v) = variable {
@@ -438,6 +474,14 @@ impl Run<'_> {
                     self.follow(Port::Choice(id));
                 }
                 None => {
+                    let captured = capture.as_ref().and_then(|c| {
+                        check_answer(&c.validation, text, choice, &self.bot.settings.fixture_cpfs)
+                            .map(|value| (c.variable.clone(), value))
+                    });
+                    if let Some((captured_in, value)) = captured {
+                        set_path(&mut self.state.vars, &captured_in, value);
+                        return self.follow(Port::Captured);
+                    }
                     let msg = error_message
                         .clone()
                         .unwrap_or_else(|| self.bot.settings.no_match_message.clone());
@@ -650,11 +694,13 @@ impl Run<'_> {
                                     id: "atendente".into(),
                                     title: "Falar com atendente".into(),
                                     description: None,
+                                    keywords: Vec::new(),
                                 },
                                 Choice {
                                     id: "menu".into(),
                                     title: "Voltar ao menu".into(),
                                     description: None,
+                                    keywords: Vec::new(),
                                 },
                             ],
                         },
@@ -678,10 +724,55 @@ pub fn match_choice(options: &[Choice], text: &str, choice: Option<&str>) -> Opt
     if let Ok(n) = answer.parse::<usize>() {
         return options.get(n.checked_sub(1)?).map(|o| o.id.clone());
     }
-    options
+    if let Some(o) = options
         .iter()
         .find(|o| normalize(&o.title) == answer || normalize(&o.id) == answer)
-        .map(|o| o.id.clone())
+    {
+        return Some(o.id.clone());
+    }
+    by_words(options, answer)
+}
+
+/// The option whose title, id or one of its keywords the answer contains as whole words
+/// ("quero a segunda via" → `segunda_via`), a plural "s" ignored; the longest such term wins,
+/// and two options named equally long mean no choice.
+fn by_words(options: &[Choice], answer: &str) -> Option<String> {
+    fn words(text: &str) -> Vec<String> {
+        normalize(text)
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| match w.strip_suffix('s') {
+                Some(stem) if w.chars().count() > 3 => stem.to_owned(),
+                _ => w.to_owned(),
+            })
+            .collect()
+    }
+    let said = words(answer);
+    let mut best: Option<(usize, &Choice)> = None;
+    let mut tie = false;
+    for o in options {
+        let terms = std::iter::once(o.title.as_str())
+            .chain(std::iter::once(o.id.as_str()))
+            .chain(o.keywords.iter().map(String::as_str));
+        let longest = terms
+            .map(|t| words(&t.replace('_', " ")))
+            .filter(|t| !t.is_empty() && said.windows(t.len()).any(|w| w == t.as_slice()))
+            .map(|t| t.iter().map(String::len).sum::<usize>())
+            .max();
+        let Some(len) = longest else { continue };
+        match best {
+            Some((b, other)) if b == len && other.id != o.id => tie = true,
+            Some((b, _)) if b >= len => {}
+            _ => {
+                best = Some((len, o));
+                tie = false;
+            }
+        }
+    }
+    if tie {
+        return None;
+    }
+    best.map(|(_, o)| o.id.clone())
 }
 
 /// The value stored for a valid answer.

@@ -107,6 +107,9 @@ pub enum NodeKind {
         error_message: Option<String>,
         #[serde(default = "default_attempts")]
         max_attempts: u8,
+        /// A value typed instead of choosing (only on a message with options).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        capture: Option<Capture>,
     },
     /// Asks, validates the answer and stores it in `variable`. After `max_attempts` invalid
     /// answers it leaves through `failure`.
@@ -204,6 +207,18 @@ pub struct Choice {
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Other words that choose this option when typed ("2ª via", "boleto"); its title and id
+    /// choose it too. Matched as whole words, accents and case ignored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+}
+
+/// A message with options that also accepts a typed value (a CPF at the main menu): stored in
+/// `variable` when it passes `validation`, leaving through `captured`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capture {
+    pub validation: Validation,
+    pub variable: String,
 }
 
 /// How a question's answer is checked and stored.
@@ -364,6 +379,8 @@ pub enum Port {
     Error,
     /// A question's attempts ran out.
     Failure,
+    /// A message's options were not chosen, but its capture accepted the value typed.
+    Captured,
 }
 
 impl Port {
@@ -376,6 +393,7 @@ impl Port {
             Port::Success => "sucesso".into(),
             Port::Error => "erro".into(),
             Port::Failure => "falha".into(),
+            Port::Captured => "valor reconhecido".into(),
         }
     }
 }
@@ -391,7 +409,9 @@ impl NodeKind {
     /// The ports this node may leave through, and whether each must be connected.
     pub fn ports(&self) -> Vec<(Port, bool)> {
         match self {
-            NodeKind::Message { content, .. } => {
+            NodeKind::Message {
+                content, capture, ..
+            } => {
                 let options = content.options();
                 if options.is_empty() {
                     vec![(Port::Next, true)]
@@ -401,6 +421,9 @@ impl NodeKind {
                         .map(|o| (Port::Choice(o.id.clone()), true))
                         .collect();
                     ports.push((Port::Failure, false));
+                    if capture.is_some() {
+                        ports.push((Port::Captured, true));
+                    }
                     ports
                 }
             }

@@ -28,6 +28,7 @@ fn choice(id: &str, title: &str) -> Choice {
         id: id.into(),
         title: title.into(),
         description: None,
+        keywords: Vec::new(),
     }
 }
 
@@ -57,6 +58,7 @@ fn invoices_flow() -> Flow {
                     variable: Some("opcao".into()),
                     error_message: None,
                     max_attempts: 3,
+                    capture: None,
                 },
             ),
             node(
@@ -712,6 +714,7 @@ fn arb_kind(n: usize) -> impl Strategy<Value = NodeKind> {
             variable: Some("x".into()),
             error_message: None,
             max_attempts: 2,
+            capture: None,
         }),
         (validation, 1u8..4).prop_map(|(validation, max_attempts)| NodeKind::Question {
             prompt: "pergunta".into(),
@@ -849,4 +852,88 @@ fn erp_operation_codes_are_their_json_names() {
     for op in ErpOperation::ALL {
         assert_eq!(serde_json::to_value(op).unwrap(), Value::from(op.code()));
     }
+}
+
+/// The sample flow with the menu also capturing a CPF, straight to the lookup.
+fn capturing_bot() -> Bot {
+    let mut flow = invoices_flow();
+    if let NodeKind::Message {
+        content: Content::Buttons { options, .. },
+        capture,
+        ..
+    } = &mut flow.nodes[0].kind
+    {
+        options[0].keywords = vec!["2ª via".into(), "boleto".into(), "fatura".into()];
+        options[1].keywords = vec!["dívida".into(), "acordo".into()];
+        *capture = Some(Capture {
+            validation: Validation::Cpf,
+            variable: "cpf".into(),
+        });
+    }
+    flow.edges.push(edge("menu", Port::Captured, "busca"));
+    assert_eq!(validate(&flow, None), []);
+    let settings = BotSettings {
+        fixture_cpfs: vec!["11111111111".into()],
+        ..BotSettings::default()
+    };
+    Bot::new(vec![flow], "menu-principal", settings)
+}
+
+#[test]
+fn typed_words_choose_an_option_accents_case_and_plurals_ignored() {
+    let bot = capturing_bot();
+    let at_menu = || say(&bot, BotState::new(&bot, Default::default()), "oi").0;
+    for (typed, option) in [
+        ("quero a SEGUNDA VIA", "segunda_via"),
+        ("2ª via", "segunda_via"),
+        ("2a via da conta", "segunda_via"),
+        ("minhas faturas", "segunda_via"),
+        ("Negociar", "negociar"),
+        ("tenho uma divida", "negociar"),
+        ("falar com atendente", "falar"),
+    ] {
+        let (state, _) = say(&bot, at_menu(), typed);
+        assert_eq!(state.vars.get("opcao"), Some(&json!(option)), "{typed}");
+    }
+    // Two options named as strongly: no guess, the menu is offered again.
+    let (state, fx) = say(&bot, at_menu(), "boleto ou acordo");
+    assert_eq!(state.vars.get("opcao"), None);
+    assert_eq!(state.node, NodeId::new("menu"));
+    assert!(!fx.is_empty());
+}
+
+#[test]
+fn a_cpf_typed_at_the_menu_or_as_the_first_message_identifies_the_customer() {
+    let bot = capturing_bot();
+    // At the menu.
+    let (state, _) = say(&bot, BotState::new(&bot, Default::default()), "oi");
+    let (state, fx) = say(&bot, state, "111.111.111-11");
+    let (_, request) = pending_call(&fx);
+    assert_eq!(
+        request,
+        CallRequest::Erp {
+            operation: ErpOperation::FindCustomer,
+            args: [("cpf".to_owned(), "11111111111".to_owned())].into()
+        }
+    );
+    assert_eq!(state.vars["cpf"], json!("11111111111"));
+    assert!(
+        texts(&fx).is_empty(),
+        "no \"não entendi\": {:?}",
+        texts(&fx)
+    );
+
+    // As the very first message: looked up at once, no menu first.
+    let (state, fx) = say(&bot, BotState::new(&bot, Default::default()), "11111111111");
+    assert_eq!(state.status, Status::AwaitingResult);
+    assert_eq!(state.vars["cpf"], json!("11111111111"));
+    assert!(texts(&fx).is_empty());
+
+    // An option named first is taken as the choice; a bare number is not (no options seen).
+    let (state, fx) = say(&bot, BotState::new(&bot, Default::default()), "segunda via");
+    assert_eq!(state.vars["opcao"], json!("segunda_via"));
+    assert_eq!(texts(&fx), ["Informe seu CPF, por favor."]);
+    let (state, fx) = say(&bot, BotState::new(&bot, Default::default()), "1");
+    assert_eq!(state.vars.get("opcao"), None);
+    assert_eq!(texts(&fx), ["Olá! Como posso ajudar?"]);
 }

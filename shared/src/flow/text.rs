@@ -20,6 +20,8 @@ pub fn normalize(text: &str) -> String {
             'ú' | 'ù' | 'û' | 'ü' => 'u',
             'ç' => 'c',
             'ñ' => 'n',
+            'ª' => 'a',
+            'º' | '°' => 'o',
             c => c,
         })
         .collect();

@@ -217,8 +217,11 @@ pub fn validate(flow: &Flow, flows: Option<&BTreeSet<String>>) -> Vec<FlowError>
         };
         match &node.kind {
             NodeKind::Message {
-                variable: Some(v), ..
-            } => define(v),
+                variable, capture, ..
+            } => {
+                variable.iter().for_each(|v| define(v));
+                capture.iter().for_each(|c| define(&c.variable));
+            }
             NodeKind::Question { variable, .. }
             | NodeKind::SetVariable { variable, .. }
             | NodeKind::Erp { variable, .. } => define(variable),
