@@ -20,7 +20,7 @@ async fn every_registered_statement_prepares_against_the_migrated_schema() {
         all.len()
     );
     for (repo, name, sql) in &all {
-        if let Err(e) = conn.prepare(*sql).await {
+        if let Err(e) = conn.prepare(sql).await {
             failures.push(format!("{repo}::{name}: {e}"));
         }
     }
