@@ -17,7 +17,7 @@ macro_rules! row_columns {
          c.assignee_id, u.name as assignee_name, c.status, c.unread_count as unread,
          c.last_message_preview as preview, c.last_message_author as preview_author,
          c.last_message_at,
-         case when c.status <> 'resolved'
+         case when c.status in ('waiting', 'open')
                    and c.last_customer_message_at > coalesce(c.last_agent_message_at, '-infinity')
               then c.last_customer_message_at end as waiting_since,
          c.last_customer_message_at
@@ -106,6 +106,25 @@ pub async fn list(
     filter: &Filter<'_>,
     limit: i64,
 ) -> Result<Vec<InboxRow>> {
+    let unfiltered_tab = filter.status.is_none()
+        && filter.channel.is_none()
+        && filter.team.is_none()
+        && filter.search.is_none();
+    if unfiltered_tab {
+        unfiltered(db, viewer, filter.tab, filter.after.as_ref(), limit).await
+    } else {
+        filtered(db, viewer, filter, limit).await
+    }
+}
+
+/// The general statement, for any tab, filters and search (the unfiltered tabs included: the
+/// tests hold both statements to the same answers).
+pub async fn filtered(
+    db: impl PgExecutor<'_>,
+    viewer: &Viewer<'_>,
+    filter: &Filter<'_>,
+    limit: i64,
+) -> Result<Vec<InboxRow>> {
     let tab = match filter.tab {
         InboxTab::Mine => "mine",
         InboxTab::Queue => "queue",
@@ -130,6 +149,43 @@ pub async fn list(
         .bind(digits)
         .bind(filter.after.as_ref().map(|a| a.last_message_at))
         .bind(filter.after.as_ref().map(|a| a.id))
+        .bind(limit)
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Later than any message (the year 9999), and well inside PostgreSQL's range.
+const END_OF_TIME: DateTime<Utc> = match DateTime::from_timestamp(253_402_300_799, 0) {
+    Some(t) => t,
+    None => panic!("the year 9999 is a valid date"),
+};
+
+/// A tab with no filter and no search, what every agent's screen asks for on each live event:
+/// one statement per tab, with no optional parameter, so that PostgreSQL can keep one generic
+/// plan per connection instead of planning the general statement on every call (planning took
+/// longer than running it). Where no page came before, the cursor is "after the end of time".
+pub async fn unfiltered(
+    db: impl PgExecutor<'_>,
+    viewer: &Viewer<'_>,
+    tab: InboxTab,
+    after: Option<&InboxCursor>,
+    limit: i64,
+) -> Result<Vec<InboxRow>> {
+    let (before, before_id) = after.map_or((END_OF_TIME, uuid::Uuid::max()), |a| {
+        (a.last_message_at, a.id.0)
+    });
+    let statement = match tab {
+        InboxTab::Mine => query_as(LIST_MINE).bind(viewer.user),
+        InboxTab::Queue => query_as(LIST_QUEUE)
+            .bind(viewer.sees_all)
+            .bind(viewer.teams),
+        InboxTab::Team => query_as(LIST_TEAM).bind(viewer.teams),
+        InboxTab::All => query_as(LIST_ALL),
+    };
+    let rows: Vec<RowRecord> = statement
+        .bind(before)
+        .bind(before_id)
         .bind(limit)
         .fetch_all(db)
         .await?;
@@ -189,6 +245,24 @@ super::sql::statements! {
                   and (name ilike $9 or email::text ilike $9 or phone like $10 or cpf = $11))))
            and ($12::timestamptz is null or (c.last_message_at, c.id) < ($12, $13::uuid))
          order by c.last_message_at desc, c.id desc limit $14");
+    // The unfiltered tabs: the tab's own parameters, then the cursor and the limit.
+    LIST_MINE = concat!("select ", row_columns!(), "
+         where c.assignee_id = $1 and c.status <> 'resolved'
+           and (c.last_message_at, c.id) < ($2::timestamptz, $3::uuid)
+         order by c.last_message_at desc, c.id desc limit $4");
+    LIST_QUEUE = concat!("select ", row_columns!(), "
+         where c.status = 'waiting' and c.assignee_id is null
+           and ($1 or c.team_id is null or c.team_id = any($2::uuid[]))
+           and (c.last_message_at, c.id) < ($3::timestamptz, $4::uuid)
+         order by c.last_message_at desc, c.id desc limit $5");
+    LIST_TEAM = concat!("select ", row_columns!(), "
+         where c.team_id = any($1::uuid[]) and c.status <> 'resolved'
+           and (c.last_message_at, c.id) < ($2::timestamptz, $3::uuid)
+         order by c.last_message_at desc, c.id desc limit $4");
+    LIST_ALL = concat!("select ", row_columns!(), "
+         where c.status <> 'resolved'
+           and (c.last_message_at, c.id) < ($1::timestamptz, $2::uuid)
+         order by c.last_message_at desc, c.id desc limit $3");
     MINE = "select count(*), coalesce(sum(unread_count), 0)::bigint from conversations
          where assignee_id = $1 and status <> 'resolved'";
     QUEUED = "select count(*) from conversations

@@ -443,3 +443,11 @@ pub async fn customer_writes_on(app: &TestApp, kind: &str) -> String {
     app.settle().await;
     conversation_on(app, kind).await
 }
+
+/// The JSON body of a successful answer; any other status fails the test with the body.
+pub async fn ok(r: reqwest::Response) -> serde_json::Value {
+    let status = r.status();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(status.is_success(), "{status}: {body}");
+    body
+}
