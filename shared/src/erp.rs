@@ -104,6 +104,10 @@ pub struct NegotiationOption {
     /// Monthly interest as a percentage, 0 when none.
     #[serde(default)]
     pub juros_mensal_percentual: f64,
+    /// When the (first) payment would fall due if the customer closed now, `YYYY-MM-DD`; the
+    /// confirmation shows it when the ERP says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primeiro_vencimento: Option<String>,
 }
 
 impl NegotiationOption {
@@ -128,6 +132,51 @@ impl NegotiationOption {
             )
         }
     }
+}
+
+impl NegotiationOption {
+    /// What the customer confirms before the agreement is closed: the total, how it is paid and
+    /// when it first falls due, one line each.
+    pub fn confirmation(&self) -> String {
+        let mut lines = Vec::new();
+        if self.parcelas <= 1 {
+            lines.push(format!("💰 Pagamento à vista: *{}*", brl(self.total)));
+            if self.desconto_percentual > 0.0 {
+                lines.push(format!(
+                    "🏷️ Desconto de {}% sobre a dívida",
+                    trim_number(self.desconto_percentual)
+                ));
+            }
+        } else {
+            lines.push(format!("💰 Total: *{}*", brl(self.total)));
+            lines.push(format!(
+                "🧾 {} de *{}*{}",
+                quantity(self.parcelas as usize, "parcela", "parcelas"),
+                brl(self.valor_parcela),
+                if self.juros_mensal_percentual > 0.0 {
+                    format!(
+                        " (juros de {}% ao mês)",
+                        trim_number(self.juros_mensal_percentual)
+                    )
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        if let Some(due) = &self.primeiro_vencimento {
+            lines.push(if self.parcelas <= 1 {
+                format!("📅 Vencimento: {}", date_br(due))
+            } else {
+                format!("📅 1ª parcela vence em {}", date_br(due))
+            });
+        }
+        lines.join("\n")
+    }
+}
+
+/// "1 fatura vencida", "3 faturas vencidas": the count with the word that agrees with it.
+pub fn quantity(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -272,6 +321,7 @@ pub fn invoices_value(invoices: &[Invoice]) -> Value {
         "quantidade": invoices.len(),
         "quantidade_abertas": open.len(),
         "quantidade_vencidas": overdue.len(),
+        "vencidas_texto": quantity(overdue.len(), "fatura vencida", "faturas vencidas"),
         "total_aberto": round2(open.iter().map(|i| i.total()).sum()),
         "total_vencido": round2(overdue.iter().map(|i| i.total()).sum()),
         "proxima": next.map(invoice_value).unwrap_or(Value::Null),
@@ -349,6 +399,7 @@ pub fn negotiation_value(n: &Negotiation) -> Value {
                     "valor_parcela": o.valor_parcela,
                     "total": o.total,
                     "descricao": o.description(),
+                    "confirmacao": o.confirmation(),
                 }),
             )
         })
@@ -357,6 +408,7 @@ pub fn negotiation_value(n: &Negotiation) -> Value {
     json!({
         "divida_total": n.divida_total,
         "quantidade_faturas": n.faturas.len(),
+        "faturas_texto": quantity(n.faturas.len(), "fatura vencida", "faturas vencidas"),
         "resumo_faturas": overdue.iter().map(|i| invoice_line(i)).collect::<Vec<_>>().join("\n"),
         "opcoes": options,
     })
@@ -369,7 +421,23 @@ pub fn agreement_value(a: &Agreement) -> Value {
         "descricao": a.opcao.description(),
         "parcelas": a.opcao.parcelas,
         "primeira_parcela": slip_value(&a.primeira_parcela),
+        "pagamento_texto": payment_text(a),
     })
+}
+
+/// "A 1ª parcela, de *R$ 228,39*, vence em 04/12/2026." — or, paid at once, "O pagamento à
+/// vista, de …": a single payment is not an instalment.
+fn payment_text(a: &Agreement) -> String {
+    let what = if a.opcao.parcelas <= 1 {
+        "O pagamento à vista"
+    } else {
+        "A 1ª parcela"
+    };
+    format!(
+        "{what}, de *{}*, vence em {}.",
+        brl(a.primeira_parcela.valor),
+        date_br(&a.primeira_parcela.vencimento)
+    )
 }
 
 pub fn service_request_value(s: &ServiceRequest) -> Value {
@@ -429,6 +497,7 @@ mod tests {
             total: 850.0,
             desconto_percentual: 15.0,
             juros_mensal_percentual: 0.0,
+            primeiro_vencimento: Some("2026-12-04".into()),
         };
         assert_eq!(cash.description(), "R$ 850,00 com 15% de desconto");
         let six = NegotiationOption {
@@ -438,6 +507,7 @@ mod tests {
             total: 1053.0,
             desconto_percentual: 0.0,
             juros_mensal_percentual: 1.5,
+            primeiro_vencimento: Some("2026-12-04".into()),
         };
         assert_eq!(six.description(), "6x de R$ 175,50 (total R$ 1.053,00)");
         let n = negotiation_value(&Negotiation {
@@ -448,6 +518,68 @@ mod tests {
         assert_eq!(
             n["opcoes"]["6x"]["descricao"],
             "6x de R$ 175,50 (total R$ 1.053,00)"
+        );
+        assert_eq!(
+            n["opcoes"]["6x"]["confirmacao"],
+            "💰 Total: *R$ 1.053,00*\n🧾 6 parcelas de *R$ 175,50* (juros de 1,5% ao mês)\n📅 1ª parcela vence em 04/12/2026"
+        );
+        assert_eq!(
+            n["opcoes"]["avista"]["confirmacao"],
+            "💰 Pagamento à vista: *R$ 850,00*\n🏷️ Desconto de 15% sobre a dívida\n📅 Vencimento: 04/12/2026"
+        );
+        assert_eq!(n["faturas_texto"], "0 faturas vencidas");
+    }
+
+    #[test]
+    fn counts_agree_with_their_words() {
+        assert_eq!(
+            quantity(1, "fatura vencida", "faturas vencidas"),
+            "1 fatura vencida"
+        );
+        assert_eq!(
+            quantity(3, "fatura vencida", "faturas vencidas"),
+            "3 faturas vencidas"
+        );
+        let one = invoices_value(&[invoice("a", "2026-08", InvoiceStatus::Vencida, 100.0)]);
+        assert_eq!(one["vencidas_texto"], "1 fatura vencida");
+    }
+
+    #[test]
+    fn a_cash_agreement_is_a_payment_not_an_instalment() {
+        let slip = PaymentSlip {
+            valor: 850.0,
+            vencimento: "2026-12-04".into(),
+            linha_digitavel: String::new(),
+            codigo_barras: String::new(),
+            pix_copia_e_cola: String::new(),
+        };
+        let mut option = NegotiationOption {
+            id: "avista".into(),
+            parcelas: 1,
+            valor_parcela: 850.0,
+            total: 850.0,
+            desconto_percentual: 15.0,
+            juros_mensal_percentual: 0.0,
+            primeiro_vencimento: None,
+        };
+        let cash = Agreement {
+            id: "AC1".into(),
+            opcao: option.clone(),
+            primeira_parcela: slip.clone(),
+        };
+        assert_eq!(
+            agreement_value(&cash)["pagamento_texto"],
+            "O pagamento à vista, de *R$ 850,00*, vence em 04/12/2026."
+        );
+        option.parcelas = 3;
+        let split = Agreement {
+            id: "AC2".into(),
+            opcao: option,
+            primeira_parcela: slip,
+        };
+        assert_eq!(
+            agreement_value(&split)["pagamento_texto"],
+            "A 1ª parcela, de *R$ 850,00*, vence em 04/12/2026."
         );
     }
 }

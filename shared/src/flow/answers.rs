@@ -107,3 +107,23 @@ pub fn check_answer(
         Validation::Options { options } => match_choice(options, t, choice).map(Value::String),
     }
 }
+
+/// What "ajuda" says at a block with options: each option with what it does (its
+/// description), then the words that work anywhere (`words`, the bot's help text).
+pub fn explain_options(options: &[Choice], words: &str) -> String {
+    let lines: Vec<String> = options
+        .iter()
+        .map(|o| match o.description.as_deref().map(str::trim) {
+            Some(d) if !d.is_empty() => format!("• *{}*: {}", o.title, d),
+            _ => format!("• *{}*", o.title),
+        })
+        .collect();
+    format!("Posso ajudar com:\n{}\n\n{words}", lines.join("\n"))
+}
+
+/// What a "Não entendi" adds after its message: the options by name, on one line, so the
+/// customer knows what to answer without the whole menu sent again.
+pub fn name_options(options: &[Choice]) -> String {
+    let names: Vec<String> = options.iter().map(|o| format!("*{}*", o.title)).collect();
+    format!("Opções: {}", names.join(" · "))
+}

@@ -9,7 +9,7 @@
 //! same state, counters and effect queue; split by kind, each part would reach back into all of
 //! them. Its tests are in `flow/tests.rs`.
 
-pub use super::answers::{check_answer, match_choice};
+pub use super::answers::{check_answer, explain_options, match_choice, name_options};
 use super::text::{json_path, lookup, normalize, number_of, parse_number, render, Vars};
 use super::{
     Choice, Content, ErpOperation, Flow, HttpMethod, NodeId, NodeKind, Op, Port, Rule, Validation,
@@ -52,7 +52,7 @@ impl Default for BotSettings {
             handoff_message: "Certo! Vou transferir você para um de nossos atendentes. Aguarde só um instante. 😊".into(),
             goodbye_message: "Tudo bem! Quando precisar, é só mandar uma mensagem. Até logo! 👋".into(),
             failure_message: "Desculpe, não consegui consultar essa informação agora. Quer falar com um atendente ou voltar ao menu?".into(),
-            no_match_message: "Não entendi sua resposta. Por favor, escolha uma das opções:".into(),
+            no_match_message: "Não entendi. 🙂 Digite o nome de uma das opções ou *ajuda*.".into(),
             reminder_message: "Ainda está por aí? Se precisar de algo, é só responder. 🙂".into(),
             closing_message: "Como não tivemos resposta, vou encerrar este atendimento. Se precisar, é só chamar de novo!".into(),
             fixture_cpfs: Vec::new(),
@@ -301,8 +301,16 @@ impl Run<'_> {
                 return self.end();
             }
             Some(GlobalWord::Help) => {
-                let msg = self.bot.settings.help_text.clone();
-                self.say(&msg);
+                let words = self.bot.settings.help_text.clone();
+                let options = match self.state.status {
+                    Status::AwaitingInput => self.current_options(),
+                    _ => Vec::new(),
+                };
+                if options.is_empty() {
+                    self.say(&words);
+                } else {
+                    self.say(&explain_options(&options, &words));
+                }
                 match self.state.status {
                     Status::AwaitingInput => self.prompt(),
                     Status::Ended => self.restart(),
@@ -379,6 +387,22 @@ impl Run<'_> {
             _ => return false,
         };
         match_choice(options, text, choice).is_some()
+    }
+
+    /// The current block's options, rendered (none at a block without).
+    fn current_options(&self) -> Vec<Choice> {
+        match self
+            .flow()
+            .and_then(|f| f.node(&self.state.node))
+            .map(|n| &n.kind)
+        {
+            Some(NodeKind::Message { content, .. }) => self.render_choices(content.options()),
+            Some(NodeKind::Question {
+                validation: Validation::Options { options },
+                ..
+            }) => self.render_choices(options),
+            _ => Vec::new(),
+        }
     }
 
     /// Shows the current block's question or options again.
@@ -485,7 +509,8 @@ impl Run<'_> {
                     let msg = error_message
                         .clone()
                         .unwrap_or_else(|| self.bot.settings.no_match_message.clone());
-                    self.retry(*max_attempts, &msg, true);
+                    let named = name_options(&self.render_choices(content.options()));
+                    self.retry(*max_attempts, &format!("{msg}\n\n{named}"), false);
                 }
             },
             NodeKind::Question {

@@ -937,3 +937,42 @@ fn a_cpf_typed_at_the_menu_or_as_the_first_message_identifies_the_customer() {
     assert_eq!(state.vars.get("opcao"), None);
     assert_eq!(texts(&fx), ["Olá! Como posso ajudar?"]);
 }
+
+#[test]
+fn help_at_a_menu_explains_its_options_and_a_miss_names_them_without_the_whole_menu() {
+    let mut flow = invoices_flow();
+    if let NodeKind::Message {
+        content: Content::Buttons { options, .. },
+        ..
+    } = &mut flow.nodes[0].kind
+    {
+        options[0].description = Some("Linha digitável e PIX".into());
+    }
+    let bot = Bot::new(vec![flow], "menu-principal", BotSettings::default());
+    let (state, _) = say(&bot, BotState::new(&bot, Default::default()), "oi");
+    assert_eq!(state.status, Status::AwaitingInput);
+
+    let (state, fx) = say(&bot, state, "ajuda");
+    let said = texts(&fx);
+    assert_eq!(
+        said[0],
+        format!(
+            "Posso ajudar com:\n• *Segunda via*: Linha digitável e PIX\n• *Negociar débitos*\n• *Falar com atendente*\n\n{}",
+            bot.settings.help_text
+        )
+    );
+    assert_eq!(said[1], "Olá! Como posso ajudar?", "then the menu to tap");
+
+    let (state, fx) = say(&bot, state, "banana");
+    assert_eq!(
+        texts(&fx),
+        [format!(
+            "{}\n\nOpções: *Segunda via* · *Negociar débitos* · *Falar com atendente*",
+            bot.settings.no_match_message
+        )],
+        "one short message, not the menu again"
+    );
+    assert_eq!(state.attempts, 1);
+    let (_, fx) = say(&bot, state, "negociar débitos");
+    assert!(!texts(&fx).iter().any(|t| t.starts_with("Não entendi")));
+}

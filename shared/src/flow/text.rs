@@ -28,11 +28,25 @@ pub fn normalize(text: &str) -> String {
     folded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The value at `path` (`cliente.nome`, `faturas.0.valor`).
+/// The value at `path` (`cliente.nome`, `faturas.0.valor`). A segment written `$name` is the
+/// value of the variable `name`: `negociacao.opcoes.$opcao_acordo.total` reads the total of the
+/// option the customer chose.
 pub fn lookup<'a>(vars: &'a Vars, path: &str) -> Option<&'a Value> {
     let mut parts = path.trim().split('.');
     let mut current = vars.get(parts.next()?)?;
     for part in parts {
+        let indirect;
+        let part = match part.strip_prefix('$') {
+            Some(name) => {
+                indirect = match vars.get(name)? {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    _ => return None,
+                };
+                indirect.as_str()
+            }
+            None => part,
+        };
         current = match current {
             Value::Object(map) => map.get(part)?,
             Value::Array(items) => items.get(part.parse::<usize>().ok()?)?,
@@ -226,6 +240,23 @@ mod tests {
             json!([{"valor": 1234.5, "vencimento": "2026-11-10"}, {"valor": "89,90"}]),
         );
         v
+    }
+
+    #[test]
+    fn a_dollar_segment_reads_the_key_from_another_variable() {
+        let mut v = vars();
+        v.insert(
+            "negociacao".into(),
+            json!({"opcoes": {"avista": {"total": 10.0}, "6x": {"total": 12.5}}}),
+        );
+        v.insert("opcao".into(), json!("6x"));
+        assert_eq!(
+            render("{{negociacao.opcoes.$opcao.total | moeda}}", &v),
+            "R$ 12,50"
+        );
+        v.insert("opcao".into(), json!("12x"));
+        assert_eq!(render("[{{negociacao.opcoes.$opcao.total}}]", &v), "[]");
+        assert_eq!(render("[{{negociacao.opcoes.$nada.total}}]", &v), "[]");
     }
 
     #[test]

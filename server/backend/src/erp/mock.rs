@@ -285,6 +285,7 @@ pub fn negotiation(customer: &str, today: NaiveDate) -> Option<Negotiation> {
         .collect();
     let debt = round2(overdue.iter().map(Invoice::total).sum());
     let mut options = Vec::new();
+    let first_due = Some(agreement_due(today).format("%Y-%m-%d").to_string());
     if debt > 0.0 {
         let cash = round2(debt * 0.85);
         options.push(NegotiationOption {
@@ -294,6 +295,7 @@ pub fn negotiation(customer: &str, today: NaiveDate) -> Option<Negotiation> {
             total: cash,
             desconto_percentual: 15.0,
             juros_mensal_percentual: 0.0,
+            primeiro_vencimento: first_due.clone(),
         });
         for (n, rate) in [(3u32, 1.0), (6, 1.5), (10, 1.99)] {
             let each = round2(instalment(debt, rate / 100.0, n));
@@ -304,6 +306,7 @@ pub fn negotiation(customer: &str, today: NaiveDate) -> Option<Negotiation> {
                 total: round2(each * n as f64),
                 desconto_percentual: 0.0,
                 juros_mensal_percentual: rate,
+                primeiro_vencimento: first_due.clone(),
             });
         }
     }
@@ -312,6 +315,11 @@ pub fn negotiation(customer: &str, today: NaiveDate) -> Option<Negotiation> {
         faturas: overdue,
         opcoes: options,
     })
+}
+
+/// An agreement's first payment falls due three days after it is closed.
+fn agreement_due(today: NaiveDate) -> NaiveDate {
+    today + chrono::Days::new(3)
 }
 
 /// The agreement for `option`; its id is derived from the idempotency key, so a retried call
@@ -328,12 +336,7 @@ pub fn close_agreement(
         .bytes()
         .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
     let id = format!("AC{}{:06}", today.format("%y%m"), hash % 1_000_000);
-    let first = slip(
-        customer,
-        &id,
-        chosen.valor_parcela,
-        today + chrono::Days::new(3),
-    );
+    let first = slip(customer, &id, chosen.valor_parcela, agreement_due(today));
     Some(Agreement {
         id,
         opcao: chosen,
