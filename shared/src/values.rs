@@ -302,6 +302,19 @@ impl Cpf {
         ))
     }
 
+    /// The 11 digits of a CPF another system of record states ("111.111.111-11" from the ERP),
+    /// punctuation dropped; `None` unless exactly 11 digits. No check-digit test: the ERP's word
+    /// is taken as it is, as the demo's fixture CPFs need (what a person types goes through
+    /// [`Cpf::parse`]).
+    pub fn digits_of(stated: &str) -> Option<String> {
+        let digits: String = stated.chars().filter(char::is_ascii_digit).collect();
+        let only_punctuation = stated
+            .trim()
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | ' ' | '/'));
+        (digits.len() == 11 && only_punctuation).then_some(digits)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -317,6 +330,21 @@ impl Cpf {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_cpf_the_erp_states_keeps_its_eleven_digits() {
+        assert_eq!(
+            Cpf::digits_of("111.111.111-11").as_deref(),
+            Some("11111111111")
+        );
+        assert_eq!(
+            Cpf::digits_of("22222222222").as_deref(),
+            Some("22222222222")
+        );
+        assert_eq!(Cpf::digits_of("1111111111"), None, "ten digits");
+        assert_eq!(Cpf::digits_of("CPF 111.111.111-11"), None);
+        assert_eq!(Cpf::digits_of(""), None);
+    }
 
     #[test]
     fn email_is_trimmed_and_lowercased_so_uniqueness_ignores_case() {

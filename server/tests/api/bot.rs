@@ -264,15 +264,32 @@ async fn maria_gets_her_invoice_digitable_line_and_pix_then_leaves() {
         line.starts_with("82"),
         "arrecadação, segment 2 (sanitation)"
     );
-    let pix = pix_in(texts.iter().find(|t| t.contains("PIX")).unwrap());
-    assert!(pix_valid(&pix), "CRC16 of {pix}");
+    // The PIX code is a bubble of its own, so a long press copies the code and nothing else.
+    let pix = texts
+        .iter()
+        .find(|t| t.starts_with("000201"))
+        .expect("the PIX code alone in its own message");
+    assert_eq!(pix.trim(), pix_in(pix), "nothing but the code: {pix:?}");
+    assert!(pix_valid(pix), "CRC16 of {pix}");
     assert!(pix.contains("br.gov.bcb.pix"));
+    assert!(texts.iter().any(|t| t.contains("PIX copia e cola")));
 
     maria.say("SAIR").await;
     let bye = maria.expect(1).await.remove(0);
     assert!(bye.text.contains("Até logo"), "{bye:?}");
     wait_until(|| async { maria.conversation_status().await == "resolved" }).await;
     app.stop().await;
+}
+
+/// The ERP operations the bot's trace records as done, in order.
+async fn ok_calls(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar::<_, String>(
+        "select detail->>'operation' from bot_trace
+         where kind = 'call' and (detail->>'ok')::boolean order by id",
+    )
+    .fetch_all(&app.state.pool)
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -285,12 +302,10 @@ async fn joao_negotiates_in_six_instalments_and_receives_pix_data() {
     let replies = joao.until(|s| s.kind == "list").await;
     let summary = replies
         .iter()
-        .find(|s| s.text.contains("fatura(s) vencida(s)"))
+        .find(|s| s.text.contains("você tem"))
         .expect("the debt summary");
-    assert!(
-        summary.text.contains("3 fatura(s) vencida(s)"),
-        "{summary:?}"
-    );
+    assert!(summary.text.contains("3 faturas vencidas"), "{summary:?}");
+    assert!(!summary.text.contains("(s)"), "{summary:?}");
     assert!(summary.text.contains("R$ "));
     let offers = replies.last().unwrap();
     let ids: Vec<&str> = offers.options.iter().map(|o| o.0.as_str()).collect();
@@ -303,6 +318,32 @@ async fn joao_negotiates_in_six_instalments_and_receives_pix_data() {
     assert!(six.starts_with("6x de R$ "), "{six}");
 
     joao.tap(option(offers, "6x"), true).await;
+    // Nothing is closed before João confirms what he chose.
+    let confirm = joao.expect(1).await.remove(0);
+    assert_eq!(
+        confirm.kind,
+        "button",
+        "{confirm:?} after {:#?}",
+        joao.all()
+    );
+    let buttons: Vec<&str> = confirm.options.iter().map(|o| o.1.as_str()).collect();
+    assert_eq!(buttons, ["Confirmar", "Voltar"]);
+    let each = six.trim_start_matches("6x de ").split(" (").next().unwrap();
+    let total = six.split("(total ").nth(1).unwrap().trim_end_matches(')');
+    assert!(
+        confirm.text.contains(&format!("Total: *{total}*")),
+        "{confirm:?}"
+    );
+    assert!(
+        confirm.text.contains(&format!("6 parcelas de *{each}*")),
+        "{confirm:?}"
+    );
+    assert!(confirm.text.contains("1ª parcela vence em "), "{confirm:?}");
+    assert!(
+        !ok_calls(&app).await.iter().any(|c| c == "close_agreement"),
+        "no agreement before the confirmation"
+    );
+    joao.tap(option(&confirm, "confirmar"), false).await;
     let closing = joao.until(|s| s.text.contains("acordo fica ativo")).await;
     let agreement = closing
         .iter()
@@ -322,13 +363,13 @@ async fn joao_negotiates_in_six_instalments_and_receives_pix_data() {
         "{agreement:?}"
     );
     assert!(digitable_valid(&digitable_in(&agreement.text)));
-    let pix = pix_in(
-        &closing
-            .iter()
-            .find(|s| s.text.contains("PIX"))
-            .unwrap()
-            .text,
-    );
+    let pix = closing
+        .iter()
+        .find(|s| s.text.starts_with("000201"))
+        .expect("the PIX code alone in its own message")
+        .text
+        .clone();
+    assert_eq!(pix.trim(), pix_in(&pix), "nothing but the code: {pix:?}");
     assert!(pix_valid(&pix));
     let cents: String = digits(&instalment);
     let amount = format!(
@@ -342,17 +383,8 @@ async fn joao_negotiates_in_six_instalments_and_receives_pix_data() {
     );
     wait_until(|| async { joao.conversation_status().await == "resolved" }).await;
     // The trace is stored with the step, just after its replies went out.
-    let calls = || async {
-        sqlx::query_scalar::<_, String>(
-            "select detail->>'operation' from bot_trace
-             where kind = 'call' and (detail->>'ok')::boolean order by id",
-        )
-        .fetch_all(&app.state.pool)
-        .await
-        .unwrap()
-    };
-    wait_until(|| async { calls().await.len() >= 3 }).await;
-    let calls = calls().await;
+    wait_until(|| async { ok_calls(&app).await.len() >= 3 }).await;
+    let calls = ok_calls(&app).await;
     assert_eq!(
         calls,
         ["find_customer", "simulate_negotiation", "close_agreement"],
@@ -405,6 +437,93 @@ async fn declining_the_offers_or_asking_for_help_hands_joao_to_the_negotiation_t
         app.settle_bot().await;
         assert_eq!(joao.all().len(), joao.read, "the bot said nothing more");
     }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn joao_goes_back_from_the_confirmation_and_pays_in_cash_which_is_no_instalment() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    let mut joao = Customer::new(&app, &graph, "5511922222230");
+    joao.pick_from_menu("oi", "negociar").await;
+    joao.say("222.222.222-22").await;
+    let offers = joao.until(|s| s.kind == "list").await.pop().unwrap();
+    joao.tap(option(&offers, "10x"), true).await;
+    let confirm = joao.expect(1).await.remove(0);
+    assert!(confirm.text.contains("10 parcelas de"), "{confirm:?}");
+    joao.tap(option(&confirm, "voltar"), false).await;
+    let again = joao.expect(1).await.remove(0);
+    assert_eq!(
+        again.kind, "list",
+        "Voltar shows the offers again: {again:?}"
+    );
+    joao.say("à vista").await;
+    let confirm = joao.expect(1).await.remove(0);
+    assert!(
+        confirm.text.contains("Pagamento à vista: *R$ "),
+        "{confirm:?}"
+    );
+    assert!(confirm.text.contains("Desconto de 15%"), "{confirm:?}");
+    assert!(confirm.text.contains("Vencimento: "), "{confirm:?}");
+    assert!(!confirm.text.contains("parcela"), "{confirm:?}");
+    joao.say("sim").await;
+    let closing = joao.until(|s| s.text.contains("acordo fica ativo")).await;
+    let agreement = closing
+        .iter()
+        .find(|s| s.text.starts_with("Acordo fechado"))
+        .expect("the agreement");
+    assert!(
+        agreement.text.contains("O pagamento à vista, de *R$ "),
+        "{agreement:?}"
+    );
+    assert!(
+        closing.iter().all(|s| !s.text.contains("1ª parcela")),
+        "a cash payment is not an instalment: {closing:?}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn help_explains_each_option_and_a_miss_names_them_briefly() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    let mut c = Customer::new(&app, &graph, "5511933333340");
+    c.say("oi").await;
+    let menu = c.expect(1).await.remove(0);
+    c.say("ajuda").await;
+    let replies = c.expect(2).await;
+    assert_eq!(replies[1].kind, "list", "then the menu to tap: {replies:?}");
+    let help = &replies[0].text;
+    assert!(
+        help.contains("• *2ª via da fatura*: Linha digitável e PIX"),
+        "{help}"
+    );
+    assert!(
+        help.contains("• *Negociar débitos*: À vista com desconto ou parcelado"),
+        "{help}"
+    );
+    assert!(help.contains("*atendente*"), "{help}");
+    assert!(
+        !help.contains("número"),
+        "no numbers on a channel with lists: {help}"
+    );
+    c.say("quero um abacaxi").await;
+    let miss = c.expect(1).await;
+    assert_eq!(miss.len(), 1, "one short message, not the whole menu again");
+    let miss = &miss[0];
+    assert_eq!(miss.kind, "text", "{miss:?}");
+    assert!(miss.text.starts_with("Não entendi"), "{miss:?}");
+    for (_, title) in &menu.options {
+        assert!(
+            miss.text.contains(&format!("*{title}*")),
+            "{miss:?} names {title}"
+        );
+    }
+    assert!(!miss.text.contains("número"), "{miss:?}");
+    app.settle_bot().await;
+    assert_eq!(c.all().len(), c.read, "nothing but the short message");
+    // A name from it is understood.
+    c.say("leituras do medidor").await;
+    let ask = c.expect(1).await.remove(0);
+    assert!(ask.text.contains("CPF"), "{ask:?}");
     app.stop().await;
 }
 
@@ -1010,5 +1129,91 @@ async fn typed_words_name_the_menus_options() {
         assert!(reply.text.contains(then), "{typed}: {reply:?}");
         assert!(!reply.text.contains("Não entendi"), "{typed}: {reply:?}");
     }
+    app.stop().await;
+}
+
+/// When the bot finds the customer in the ERP, the contact becomes that customer: the list and
+/// the contact panel say "Maria Silva", the timeline says the ERP identified her, and a search by
+/// her CPF finds the conversation with or without punctuation.
+#[tokio::test]
+async fn the_customer_the_erp_found_is_who_the_agent_sees_and_finds_by_cpf() {
+    use shared::messaging::ChannelKind;
+    let app = spawn_app().await;
+    let session = "identidade-0123456789";
+    let kind = ChannelKind::Webchat;
+    backend::services::demo::send(&app.state, kind, session, "111.111.111-11", None)
+        .await
+        .unwrap();
+    simulator_replies(&app, kind, session, |t| t.contains("Como posso ajudar")).await;
+    let conversation = backend::services::demo::snapshot(&app.state, kind, session, 0)
+        .await
+        .unwrap()
+        .conversation_id
+        .expect("the simulator's conversation");
+    let (name, cpf, erp): (Option<String>, Option<String>, Value) = sqlx::query_as(
+        "select ct.name, ct.cpf, ct.attributes from contacts ct
+         join conversations c on c.contact_id = ct.id where c.id = $1",
+    )
+    .bind(conversation)
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(name.as_deref(), Some("Maria Silva"));
+    assert_eq!(cpf.as_deref(), Some("11111111111"));
+    // Custom attributes, named for their source.
+    assert_eq!(erp["erp.cpf"], "11111111111", "{erp}");
+    assert_eq!(erp["erp.nome"], "Maria Silva", "{erp}");
+    assert!(
+        !erp["erp.cliente_id"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty(),
+        "{erp}"
+    );
+    assert!(erp["erp.identificado_em"].is_string(), "{erp}");
+
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    for typed in ["111.111.111-11", "11111111111", "Maria Silva"] {
+        let page = ok(admin
+            .call_json(
+                "inbox/list",
+                &json!({"query": {"tab": "all", "search": typed}}),
+            )
+            .await)
+        .await;
+        let rows = page["rows"].as_array().unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r["id"] == json!(conversation))
+            .unwrap_or_else(|| panic!("{typed} finds the conversation: {page}"));
+        assert_eq!(row["contact_name"], "Maria Silva", "{typed}");
+    }
+    let detail = ok(admin
+        .call_json("inbox/conversation", &json!({"id": conversation}))
+        .await)
+    .await;
+    assert!(
+        detail
+            .to_string()
+            .contains("Cliente identificado pelo ERP: Maria Silva"),
+        "the timeline tells: {detail}"
+    );
+    // A second lookup of the same customer changes nothing and records nothing more.
+    backend::services::demo::send(&app.state, kind, session, "menu", None)
+        .await
+        .unwrap();
+    simulator_replies(&app, kind, session, |t| t.contains("Eu sou a Val")).await;
+    backend::services::demo::send(&app.state, kind, session, "111.111.111-11", None)
+        .await
+        .unwrap();
+    simulator_replies(&app, kind, session, |t| t.contains("Como posso ajudar")).await;
+    let identified: i64 = sqlx::query_scalar(
+        "select count(*) from conversation_events where conversation_id = $1 and kind = 'identified'",
+    )
+    .bind(conversation)
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(identified, 1);
     app.stop().await;
 }

@@ -168,6 +168,7 @@ code_enum!(
         Unassigned => "unassigned", "Devolvida à fila";
         StatusChanged => "status_changed", "Situação alterada";
         Moved => "moved", "Continuada em outro canal";
+        Identified => "identified", "Cliente identificado";
     }
 );
 

@@ -454,12 +454,60 @@ impl RunContext<'_> {
             }
         }
         self.note("call", detail);
+        if let (
+            CallRequest::Erp {
+                operation: shared::flow::ErpOperation::FindCustomer,
+                ..
+            },
+            Ok(customer),
+        ) = (request, &result)
+        {
+            if let Err(e) = self.identified(customer).await {
+                tracing::warn!(error = ?e, conversation = %self.conversation, "contact not identified");
+            }
+        }
         match result {
             Ok(value) => Outcome::Ok { value },
             Err(e) => Outcome::Failed {
                 reason: e.message(),
             },
         }
+    }
+
+    /// The ERP found the customer (`cliente`, as `shared::erp::customer_value` gives it): the
+    /// contact takes their name, CPF and ERP id, so the agent sees who it is, and the search
+    /// finds them by CPF. Recorded as an event on the conversation and published live.
+    async fn identified(&self, customer: &Value) -> Result<(), Error> {
+        let text = |k: &str| customer.get(k).and_then(Value::as_str).unwrap_or_default();
+        let (name, erp_id) = (text("nome").trim(), text("id"));
+        if customer.get("encontrado") != Some(&Value::Bool(true)) || name.is_empty() {
+            return Ok(());
+        }
+        let cpf = shared::values::Cpf::digits_of(text("cpf"));
+        let mut tx = self.state.pool.begin().await?;
+        let changed = crate::db::contacts::identify_from_erp(
+            &mut *tx,
+            self.conversation,
+            name,
+            cpf.as_deref(),
+            erp_id,
+        )
+        .await?;
+        if changed.is_none() {
+            return Ok(());
+        }
+        record_event(
+            &mut tx,
+            self.conversation,
+            ConversationEventKind::Identified,
+            Author::Bot,
+            None,
+            json!({"nome": name, "erp_id": erp_id, "fonte": "erp"}),
+        )
+        .await?;
+        tx.commit().await?;
+        crate::publish::conversation_changed(self.state, self.conversation, None).await;
+        Ok(())
     }
 
     /// To the team's queue (by name; else the channel's team), where distribution picks an agent.

@@ -205,6 +205,25 @@ pub async fn set_profile(
     Ok(())
 }
 
+/// The customer the ERP found for this conversation's contact: its name, CPF (11 digits) and
+/// ERP customer id become the contact's, the ERP's facts kept as custom attributes named for
+/// their source (`erp.cliente_id`, `erp.nome`, `erp.cpf`, `erp.identificado_em`). The contact's id, or `None` when nothing changed (already identified so).
+pub async fn identify_from_erp(
+    db: impl PgExecutor<'_>,
+    conversation: ConversationId,
+    name: &str,
+    cpf: Option<&str>,
+    erp_id: &str,
+) -> Result<Option<ContactId>> {
+    Ok(query_scalar(IDENTIFY_FROM_ERP)
+        .bind(conversation)
+        .bind(name)
+        .bind(cpf)
+        .bind(erp_id)
+        .fetch_optional(db)
+        .await?)
+}
+
 /// The contact's (name, CPF); the contact must exist.
 pub async fn name_and_cpf(
     db: impl PgExecutor<'_>,
@@ -344,6 +363,17 @@ super::sql::statements! {
     SET_PROFILE = "update contacts set name = coalesce($2, name), email = coalesce($3, email),
              updated_at = now() where id = $1";
     NAME_AND_CPF = "select name, cpf from contacts where id = $1";
+    IDENTIFY_FROM_ERP = "update contacts ct set name = $2, cpf = coalesce($3::text, ct.cpf),
+             attributes = ct.attributes || jsonb_strip_nulls(jsonb_build_object(
+                 'erp.cliente_id', $4::text, 'erp.nome', $2::text, 'erp.cpf', $3::text,
+                 'erp.identificado_em', to_char(now() at time zone 'America/Sao_Paulo',
+                                                'DD/MM/YYYY HH24:MI'))),
+             updated_at = now()
+         from conversations c
+         where c.id = $1 and ct.id = c.contact_id
+           and (ct.name is distinct from $2 or ct.cpf is distinct from coalesce($3::text, ct.cpf)
+                or ct.attributes->>'erp.cliente_id' is distinct from $4::text)
+         returning ct.id";
     IDENTITIES_OF = "select i.contact_id, i.channel_id, ch.kind, i.external_id
          from contact_identities i join channels ch on ch.id = i.channel_id
          where i.contact_id = any($1) order by i.created_at";

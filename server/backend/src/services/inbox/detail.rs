@@ -84,7 +84,12 @@ pub(crate) fn describe(e: &EventRecord) -> String {
         ConversationEventKind::Assigned if auto => {
             format!("Distribuída automaticamente para {to}")
         }
-        ConversationEventKind::Assigned => format!("Atribuída por {by} para {to}"),
+        ConversationEventKind::Assigned
+            if e.actor_name.is_some() && e.actor_name == e.assignee_name =>
+        {
+            format!("{by} assumiu a conversa")
+        }
+        ConversationEventKind::Assigned => format!("{by} atribuiu a conversa a {to}"),
         ConversationEventKind::Transferred => format!("Transferida por {by} para {to}"),
         ConversationEventKind::FirstResponse => format!("Primeira resposta de {by}"),
         ConversationEventKind::Resolved => format!("Resolvida por {by}"),
@@ -107,6 +112,14 @@ pub(crate) fn describe(e: &EventRecord) -> String {
                 .and_then(|v| v.as_str())
                 .unwrap_or("outro canal");
             format!("{by} continuou o atendimento em {channel}")
+        }
+        ConversationEventKind::Identified => {
+            let name = e
+                .details
+                .get("nome")
+                .and_then(|v| v.as_str())
+                .unwrap_or("cliente");
+            format!("Cliente identificado pelo ERP: {name}")
         }
     }
 }
