@@ -322,6 +322,72 @@ async fn an_agent_offline_past_the_grace_period_returns_unanswered_conversations
     app.stop().await;
 }
 
+/// Rafael signed in hours ago and never changed his availability from "Offline". He takes a
+/// conversation: he is at work, so he becomes "Disponível", and the conversation stays his when
+/// the customer answers (before, the offline grace had long passed and it went back to the queue).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_who_takes_a_conversation_while_offline_becomes_available_and_keeps_it() {
+    let (app, _graph) = spawn_channel_app().await;
+    let rafael_id = user_id(&app, AGENT_EMAIL).await;
+    sqlx::query(
+        "update users set availability = 'offline',
+             availability_changed_at = now() - interval '3 hours' where email = $1",
+    )
+    .bind(AGENT_EMAIL)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    let conversation = whatsapp_customer(&app).await;
+    let rafael = app.signed_in(AGENT_EMAIL).await;
+    ok(rafael
+        .call_json("inbox/take", &json!({"conversation": conversation}))
+        .await)
+    .await;
+    let availability = || async {
+        sqlx::query_scalar::<_, String>("select availability::text from users where email = $1")
+            .bind(AGENT_EMAIL)
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(availability().await, "online");
+    // The customer answers and the grace check runs: nothing moves.
+    sqlx::query(
+        "update conversations set last_customer_message_at = now(),
+             last_agent_message_at = now() - interval '1 minute' where id = $1::uuid",
+    )
+    .bind(&conversation)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    let moved = distribution::requeue_from_offline(&app.state, Duration::from_secs(300))
+        .await
+        .unwrap();
+    assert_eq!(moved, 0);
+    let conversation_id = Uuid::parse_str(&conversation).unwrap();
+    assert_eq!(
+        assignee_of(&app, conversation_id).await,
+        Some(Uuid::parse_str(&rafael_id).unwrap())
+    );
+
+    // Replying while offline does the same.
+    sqlx::query("update users set availability = 'offline' where email = $1")
+        .bind(AGENT_EMAIL)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    ok(rafael
+        .call_json(
+            "inbox/send",
+            &json!({"conversation": conversation, "text": "Olá! Já vou verificar.",
+                    "note": false, "client_id": "offline-1"}),
+        )
+        .await)
+    .await;
+    assert_eq!(availability().await, "online");
+    app.stop().await;
+}
+
 /// A WhatsApp customer writes; returns the conversation id (in the demo team's queue).
 async fn whatsapp_customer(app: &TestApp) -> String {
     customer_writes_on(app, "whatsapp").await

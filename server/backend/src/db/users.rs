@@ -110,6 +110,17 @@ pub async fn set_password_hash(
     Ok(())
 }
 
+/// An agent who takes or answers a conversation while offline is at work: "Disponível", so
+/// the offline grace does not hand their conversation back to the queue. Whether it changed.
+pub async fn online_if_offline(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<bool> {
+    Ok(query(ONLINE_IF_OFFLINE)
+        .bind(id)
+        .execute(db)
+        .await?
+        .rows_affected()
+        > 0)
+}
+
 pub async fn set_availability(
     db: impl PgExecutor<'_>,
     id: UserId,
@@ -340,6 +351,9 @@ super::sql::statements! {
     SET_AVAILABILITY = "update users set availability_changed_at = case when availability <> $2 then now() \
              else availability_changed_at end, availability = $2, updated_at = now() \
          where id = $1";
+    ONLINE_IF_OFFLINE = "update users set availability = 'online', availability_changed_at = now(),
+             updated_at = now()
+         where id = $1 and availability = 'offline' and active";
     LOCK_ACTIVE_ADMINS = "select id from users where role = 'admin' and active order by id for update";
     SET_PENDING_TOTP_SECRET = "update users set totp_pending_secret_enc = $2, updated_at = now() where id = $1";
     SET_TOTP_SECRET = "update users set totp_secret_enc = $2::bytea, totp_pending_secret_enc = null, \

@@ -26,6 +26,16 @@ pub(crate) async fn changed(
     crate::publish::publish(state, conversation, event, kind, previous).await;
 }
 
+/// Taking or answering a conversation is working: an agent marked offline becomes
+/// "Disponível" (and everyone sees it), or the offline grace would give the conversation back
+/// to the queue as soon as the customer answered.
+async fn at_work(state: &AppState, who: &Authorised) -> Result<(), Error> {
+    if db::users::online_if_offline(&state.pool, who.user.id).await? {
+        super::availability_changed(state);
+    }
+    Ok(())
+}
+
 /// Sends a reply or a private note. Replying to an unassigned conversation takes it.
 pub async fn send(
     state: &AppState,
@@ -40,6 +50,9 @@ pub async fn send(
     let is_note = matches!(outbound, Outbound::Note { .. });
     if !is_note && access.assignee_id.is_none() && access.status != ConversationStatus::Resolved {
         take(state, who, conversation, false).await?;
+    }
+    if !is_note {
+        at_work(state, who).await?;
     }
     let sent = messaging::send(
         state,
@@ -123,6 +136,7 @@ pub async fn take(
     if check_access {
         access(state, who, conversation).await?;
     }
+    at_work(state, who).await?;
     reassign(
         state,
         who,
