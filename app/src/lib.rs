@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod client;
+pub mod clipboard;
 pub mod components;
 pub mod error;
 pub mod pages;

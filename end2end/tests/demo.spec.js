@@ -30,6 +30,8 @@ function pixValid(code) {
 }
 
 const bubbles = (page) => page.getByTestId("sim-mensagem");
+/** The text of the message that is nothing but a PIX code. */
+const pixBubble = (page) => page.locator(".sim-texto").filter({ hasText: /^\s*000201[^\n]+6304[0-9A-F]{4}\s*$/ }).last();
 
 async function say(page, text) {
   await page.getByTestId("sim-texto").fill(text);
@@ -71,9 +73,10 @@ test("WhatsApp skin: Maria gets her invoice's digitable line and PIX", async ({ 
   const line = text.split("\n").map((l) => l.replace(/\D/g, "")).find((d) => d.length === 48);
   expect(line, text).toBeTruthy();
   expect(digitableValid(line)).toBe(true);
-  const pixText = await bubbles(page).filter({ hasText: "PIX copia e cola" }).innerText();
-  const pix = pixText.split("\n").find((l) => l.startsWith("000201"));
-  expect(pixValid(pix)).toBe(true);
+  // The PIX code is a bubble of its own: a long press copies the code and nothing else.
+  await expect(bubbles(page).filter({ hasText: "PIX copia e cola" })).toBeVisible();
+  const pix = (await pixBubble(page).innerText()).trim();
+  expect(pixValid(pix), pix).toBe(true);
   // The presenter sees the ERP calls with their latency.
   await expect(page.getByTestId("painel-eventos")).toContainText("ERP · Segunda via da fatura");
   await expect(page.getByTestId("painel-eventos").locator(".sim-ms").first()).toHaveText(/\d+ ms/);
@@ -87,7 +90,7 @@ test("WhatsApp skin: João accepts six instalments and receives PIX data", async
   await pick(page, "Negociar débitos");
   await expect(bubbles(page).filter({ hasText: "Qual é o seu CPF" })).toBeVisible();
   await say(page, "222.222.222-22");
-  await expect(bubbles(page).filter({ hasText: "3 fatura(s) vencida(s)" })).toBeVisible();
+  await expect(bubbles(page).filter({ hasText: "3 faturas vencidas" })).toBeVisible();
   await expect(page.locator(".sim-lista-abrir").last()).toHaveText(/Ver condições/);
   await page.locator(".sim-lista-abrir").last().click();
   const sheet = page.getByTestId("sim-lista");
@@ -95,12 +98,19 @@ test("WhatsApp skin: João accepts six instalments and receives PIX data", async
   await shot(page, "demo-03-whatsapp-negotiation-options");
   await sheet.locator("label", { hasText: "6 parcelas" }).click();
   await sheet.getByTestId("sim-lista-enviar").click();
+  // Nothing is closed before João confirms the summary.
+  const confirm = bubbles(page).filter({ hasText: "Confira antes de eu fechar o acordo" });
+  await expect(confirm).toContainText(/6 parcelas de R\$ [\d.]+,\d\d/);
+  await expect(confirm).toContainText("1ª parcela vence em");
+  await shot(page, "demo-03b-whatsapp-confirm-agreement");
+  await expect(bubbles(page).filter({ hasText: "Acordo fechado" })).toHaveCount(0);
+  await confirm.locator(".sim-botao", { hasText: "Confirmar" }).click();
   const agreement = bubbles(page).filter({ hasText: "Acordo fechado" });
   await expect(agreement).toBeVisible();
   await expect(agreement).toContainText(/6x de R\$/);
-  const pixText = await bubbles(page).filter({ hasText: "PIX copia e cola" }).innerText();
-  const pix = pixText.split("\n").find((l) => l.startsWith("000201"));
-  expect(pixValid(pix)).toBe(true);
+  await expect(agreement).toContainText("A 1ª parcela, de R$");
+  await expect(bubbles(page).filter({ hasText: "PIX copia e cola" })).toBeVisible();
+  expect(pixValid((await pixBubble(page).innerText()).trim())).toBe(true);
   await expect(page.getByTestId("painel-status")).toHaveText("Encerrada");
   await expect(page.getByTestId("painel-eventos")).toContainText("ERP · Fechar acordo");
   await shot(page, "demo-04-whatsapp-joao-agreement");
@@ -120,6 +130,7 @@ test("a hand-off from the simulator reaches an agent's inbox and the reply comes
   const agent = await agentContext.newPage();
   await login(agent, DEMO.email, DEMO.password);
   await expect(agent.getByRole("heading", { name: "Painel" })).toBeVisible();
+  await expect(page.getByTestId("painel-status")).toHaveText(/Na fila/);
   await agent.goto("/conversas");
   await hydrated(agent);
   await agent.getByTestId("aba-todas").click();
@@ -166,4 +177,57 @@ test("every skin talks to the bot: Messenger and Instagram chips, webchat button
   // A phone screen: the simulator fills it.
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, "demo-07-on-a-phone");
+});
+
+test("the brief's journey: a CPF as the first message, then menu and ajuda, in WhatsApp", async ({ page }) => {
+  await openDemo(page);
+  await page.getByTestId("reiniciar").click();
+  await say(page, "111.111.111-11");
+  await expect(bubbles(page).filter({ hasText: "Prontinho, Maria!" })).toContainText("suas contas estão em dia");
+  await expect(bubbles(page).filter({ hasText: "Como posso ajudar você agora, Maria?" })).toBeVisible();
+  await expect(bubbles(page).filter({ hasText: "Não entendi" })).toHaveCount(0);
+  await say(page, "menu");
+  await expect(bubbles(page).filter({ hasText: "Eu sou a Val" }).last()).toBeVisible();
+  await say(page, "ajuda");
+  const help = bubbles(page).filter({ hasText: "Posso ajudar com:" });
+  await expect(help).toContainText("2ª via da fatura: Linha digitável e PIX");
+  // Formatting is shown, not its asterisks.
+  await expect(help.locator(".font-semibold", { hasText: "2ª via da fatura" })).toBeVisible();
+  await expect(help).not.toContainText("*");
+  // Maria is known now: the second copy comes without asking her CPF again.
+  await say(page, "2ª via");
+  await expect(bubbles(page).filter({ hasText: "Linha digitável" })).toBeVisible();
+  await expect(bubbles(page).filter({ hasText: "Qual é o seu CPF" })).toHaveCount(0);
+  await shot(page, "demo-08-brief-journey-maria");
+
+  // A reload keeps the conversation: an agent's reply would reach this phone.
+  await page.reload();
+  await hydrated(page);
+  await expect(bubbles(page).filter({ hasText: "Prontinho, Maria!" })).toBeVisible();
+  await expect(page.getByTestId("painel-status")).toHaveText("Com o robô");
+});
+
+test("webchat skin: the PIX code has a Copiar código button", async ({ page }) => {
+  await openDemo(page, "webchat");
+  await page.getByTestId("reiniciar").click();
+  await say(page, "segunda via");
+  await expect(bubbles(page).filter({ hasText: "Qual é o seu CPF" })).toBeVisible();
+  await say(page, "111.111.111-11");
+  await expect(bubbles(page).filter({ hasText: "Posso ajudar em algo mais?" })).toBeVisible();
+  const copy = page.getByTestId("sim-copiar");
+  await expect(copy).toHaveCount(1);
+  await copy.click();
+  await expect(copy).toHaveText("Código copiado!");
+  await shot(page, "demo-09-webchat-copy-pix");
+});
+
+test("on a 390 px phone the message box is on screen", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openDemo(page);
+  const box = await page.getByTestId("sim-texto").boundingBox();
+  expect(box).not.toBeNull();
+  expect(box.y + box.height).toBeLessThanOrEqual(844);
+  await say(page, "oi");
+  await expect(bubbles(page).filter({ hasText: "Como posso ajudar" })).toBeVisible();
+  await shot(page, "demo-10-phone-390");
 });

@@ -45,7 +45,9 @@ test("an administrator creates an agent, who finds Usuários absent and refused"
 
   await logout(page);
   await login(page, email, "senha-do-marcos");
-  await expect(page.getByRole("heading", { name: "Painel" })).toBeVisible();
+  // An agent lands on the conversations, not on the dashboard's counts.
+  await expect(page).toHaveURL(/\/conversas$/);
+  await expect(page.getByRole("heading", { name: "Conversas" })).toBeVisible();
   const nav = page.getByRole("navigation", { name: "Navegação principal" });
   await expect(nav).toContainText("Painel");
   await expect(nav).not.toContainText("Usuários");

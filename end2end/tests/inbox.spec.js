@@ -119,10 +119,11 @@ async function postWebhook(request, baseURL, body) {
   expect(r.status()).toBe(200);
 }
 
-/** Logs in and waits for the dashboard, so the session cookie is set before navigating. */
+/** Logs in and waits for the role's first page (agents: Conversas; others: the dashboard), so
+ * the session cookie is set before navigating. */
 async function signIn(page, email, password) {
   await login(page, email, password);
-  await expect(page.getByRole("heading", { name: "Painel" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: /^(Painel|Conversas)$/ })).toBeVisible();
 }
 
 async function openInbox(page, tab) {

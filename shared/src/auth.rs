@@ -33,6 +33,15 @@ impl Role {
         }
     }
 
+    /// Where someone of this role lands after signing in: agents at their conversations,
+    /// supervisors and administrators at the dashboard.
+    pub fn landing(self) -> &'static str {
+        match self {
+            Role::Agent => "/conversas",
+            Role::Admin | Role::Supervisor => "/",
+        }
+    }
+
     /// The stable code used in forms and the database.
     pub fn code(self) -> &'static str {
         match self {

@@ -72,6 +72,9 @@ pub struct TeamSummary {
     pub members: Vec<TeamMember>,
     /// Whether the viewer may change this team's members.
     pub can_manage: bool,
+    /// Said to the customer when an agent resolves a conversation of this team (empty: nothing).
+    #[serde(default)]
+    pub closing_message: String,
 }
 
 /// The counts on the Dashboard: real numbers of what exists.
@@ -237,9 +240,72 @@ impl SecuritySettings {
     }
 }
 
+/// A length of time as a person sets it: minutes, hours or days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    Minutes,
+    Hours,
+    Days,
+}
+
+impl TimeUnit {
+    pub const ALL: [TimeUnit; 3] = [TimeUnit::Minutes, TimeUnit::Hours, TimeUnit::Days];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            TimeUnit::Minutes => "minutos",
+            TimeUnit::Hours => "horas",
+            TimeUnit::Days => "dias",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TimeUnit::Minutes => "minutos",
+            TimeUnit::Hours => "horas",
+            TimeUnit::Days => "dias",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|u| u.code() == code)
+    }
+
+    /// `n` of this unit in minutes (saturating).
+    pub fn minutes(self, n: u32) -> u32 {
+        n.saturating_mul(match self {
+            TimeUnit::Minutes => 1,
+            TimeUnit::Hours => 60,
+            TimeUnit::Days => 1440,
+        })
+    }
+
+    /// Minutes in the largest unit that writes them whole: 1440 → (1, days), 90 → (90, minutes).
+    pub fn split_minutes(minutes: u32) -> (u32, TimeUnit) {
+        match minutes {
+            m if m > 0 && m % 1440 == 0 => (m / 1440, TimeUnit::Days),
+            m if m > 0 && m % 60 == 0 => (m / 60, TimeUnit::Hours),
+            m => (m, TimeUnit::Minutes),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn minutes_are_shown_in_the_largest_whole_unit() {
+        assert_eq!(TimeUnit::split_minutes(1440), (1, TimeUnit::Days));
+        assert_eq!(TimeUnit::split_minutes(2880), (2, TimeUnit::Days));
+        assert_eq!(TimeUnit::split_minutes(120), (2, TimeUnit::Hours));
+        assert_eq!(TimeUnit::split_minutes(90), (90, TimeUnit::Minutes));
+        assert_eq!(TimeUnit::split_minutes(0), (0, TimeUnit::Minutes));
+        for m in [0, 5, 60, 90, 1440, 4320, 10_000] {
+            let (n, unit) = TimeUnit::split_minutes(m);
+            assert_eq!(unit.minutes(n), m, "{m} round-trips");
+        }
+    }
 
     #[test]
     fn audit_codes_round_trip() {

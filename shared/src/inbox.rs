@@ -355,10 +355,102 @@ pub fn visible(
         }
 }
 
+/// Work that reached an agent, worth a sound and a notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewWork {
+    /// A conversation was assigned (or transferred) to me.
+    AssignedToMe,
+    /// A conversation entered a queue I see (handed over by the bot, transferred to a team,
+    /// given back by an agent).
+    EnteredQueue,
+}
+
+impl NewWork {
+    /// The notification's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            NewWork::AssignedToMe => "Conversa atribuída a você",
+            NewWork::EnteredQueue => "Nova conversa na fila",
+        }
+    }
+}
+
+/// What a conversation event means for `me`, from the live feed (which only brings the events
+/// of conversations I may see).
+pub fn new_work(
+    kind: ConversationEventKind,
+    assignee: Option<UserId>,
+    me: UserId,
+) -> Option<NewWork> {
+    use ConversationEventKind as K;
+    match (kind, assignee) {
+        (K::Assigned | K::Transferred, Some(a)) if a == me => Some(NewWork::AssignedToMe),
+        (K::Transferred | K::Unassigned, None) => Some(NewWork::EnteredQueue),
+        _ => None,
+    }
+}
+
+/// How long ago, as the list writes it: "agora", "5 min", "2 h", "3 d".
+pub fn elapsed(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - since).num_seconds().max(0);
+    match secs {
+        0..=59 => "agora".into(),
+        60..=3599 => format!("{} min", secs / 60),
+        3600..=86_399 => format!("{} h", secs / 3600),
+        _ => format!("{} d", secs / 86_400),
+    }
+}
+
+/// A customer waiting for an answer: "Aguardando agora", "Aguardando há 3 min".
+pub fn waiting_text(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    match elapsed(since, now).as_str() {
+        "agora" => "Aguardando agora".into(),
+        e => format!("Aguardando há {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use uuid::Uuid;
+
+    #[test]
+    fn new_work_is_what_was_assigned_to_me_or_entered_a_queue() {
+        use ConversationEventKind as K;
+        let me = UserId(Uuid::from_u128(1));
+        let other = UserId(Uuid::from_u128(2));
+        assert_eq!(
+            new_work(K::Assigned, Some(me), me),
+            Some(NewWork::AssignedToMe)
+        );
+        assert_eq!(
+            new_work(K::Transferred, Some(me), me),
+            Some(NewWork::AssignedToMe)
+        );
+        assert_eq!(
+            new_work(K::Transferred, None, me),
+            Some(NewWork::EnteredQueue)
+        );
+        assert_eq!(
+            new_work(K::Unassigned, None, me),
+            Some(NewWork::EnteredQueue)
+        );
+        assert_eq!(new_work(K::Assigned, Some(other), me), None);
+        assert_eq!(new_work(K::Resolved, Some(me), me), None);
+        assert_eq!(new_work(K::Identified, None, me), None);
+    }
+
+    #[test]
+    fn waiting_reads_as_a_person_writes_it() {
+        let now = DateTime::parse_from_rfc3339("2026-12-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let ago = |s: i64| now - chrono::Duration::seconds(s);
+        assert_eq!(waiting_text(ago(10), now), "Aguardando agora");
+        assert_eq!(waiting_text(ago(185), now), "Aguardando há 3 min");
+        assert_eq!(waiting_text(ago(7300), now), "Aguardando há 2 h");
+        assert_eq!(elapsed(ago(-30), now), "agora", "a clock ahead is now");
+    }
 
     #[test]
     fn visibility_follows_assignment_and_teams() {

@@ -13,6 +13,8 @@ pub mod inbox;
 pub mod messaging;
 pub mod payment;
 pub mod refusal;
+pub mod rich_text;
+pub mod shortcuts;
 pub mod timeline;
 pub mod totp;
 pub mod values;

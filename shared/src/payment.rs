@@ -181,9 +181,32 @@ pub fn pix_valid(payload: &str) -> bool {
     body.ends_with("6304") && format!("{:04X}", crc16(body.as_bytes())) == payload[body.len()..]
 }
 
+/// A message that is nothing but a PIX "copia e cola" code (the bot sends it alone, so the
+/// customer can copy it): one line, a BR Code with a valid CRC, for the PIX arrangement.
+pub fn is_pix_code(text: &str) -> bool {
+    let t = text.trim();
+    t.starts_with("000201")
+        && !t.contains('\n')
+        && t.to_ascii_lowercase().contains("br.gov.bcb.pix")
+        && pix_valid(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_of_only_a_pix_code_is_recognised() {
+        let example = "00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-4266554400005204000053039865802BR5913Fulano de Tal6008BRASILIA62070503***63041D3D";
+        assert!(is_pix_code(example));
+        assert!(is_pix_code(&format!("  {example}\n")));
+        assert!(!is_pix_code(&format!("Pague com PIX:\n{example}")));
+        assert!(
+            !is_pix_code(&example.replace("1D3D", "1D3E")),
+            "a wrong CRC"
+        );
+        assert!(!is_pix_code("000201 nada"));
+    }
 
     #[test]
     fn crc16_matches_the_standard_check_value() {

@@ -17,6 +17,7 @@ pub enum Refusal {
     AgentInactive,
     TransferTargetMissing,
     TeamNotFound,
+    ClosingMessageTooLong { max: usize },
     OtherConversationOpenOnChannel,
     ChannelUnavailable,
     IdentityBelongsToOtherContact,
@@ -67,6 +68,9 @@ impl Refusal {
             SearchTooLong { max } => format!("A busca aceita até {max} caracteres."),
             TransferNoteTooLong { max } => {
                 format!("A nota de transferência aceita até {max} caracteres.")
+            }
+            ClosingMessageTooLong { max } => {
+                format!("A mensagem de encerramento aceita até {max} caracteres.")
             }
             AgentInactive => "Este atendente não está ativo.".into(),
             TransferTargetMissing => "Escolha uma equipe ou um atendente.".into(),

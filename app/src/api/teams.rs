@@ -71,6 +71,18 @@ pub async fn rename_team(id: TeamId, name: String) -> Result<(), AppError> {
     .await
 }
 
+#[server(client = CsrfClient, endpoint = "teams/closing-message")]
+pub async fn set_closing_message(id: TeamId, message: String) -> Result<(), AppError> {
+    use crate::guard;
+    use backend::services::teams;
+    use shared::Permission;
+    guard::run(|call| async move {
+        let who = call.require(Permission::ViewTeams)?;
+        teams::set_closing_message(&call.state, &who, id, &message).await
+    })
+    .await
+}
+
 #[server(client = CsrfClient, endpoint = "teams/add-member")]
 pub async fn add_team_member(
     team: TeamId,

@@ -14,3 +14,12 @@ pub fn HydrationMark() -> impl IntoView {
         }
     });
 }
+
+/// False on the server and until this view is hydrated, then true: a form's submit button is
+/// disabled meanwhile, so a click or an Enter before the wasm arrived does not submit the form
+/// natively (reloading the page, losing what was typed, a password in the address).
+pub fn use_hydrated() -> ReadSignal<bool> {
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    hydrated
+}

@@ -165,12 +165,9 @@ fn UserMenu() -> impl IntoView {
     let open = RwSignal::new(false);
     let set_availability = ServerAction::<SetAvailability>::new();
     let logout = ServerAction::<Logout>::new();
-    let availability = RwSignal::new(
-        session
-            .user()
-            .map(|u| u.availability)
-            .unwrap_or(Availability::Offline),
-    );
+    // The session's, so that taking a conversation while offline (which makes the agent
+    // available) shows here too.
+    let availability = move || session.availability();
 
     Effect::new(move |_| {
         if let Some(Ok(())) = set_availability.value().get() {
@@ -206,7 +203,7 @@ fn UserMenu() -> impl IntoView {
                 <span class="avatar" aria-hidden="true">
                     {initials}
                     <span class=move || {
-                        format!("ponto-status {}", availability_dot(availability.get()))
+                        format!("ponto-status {}", availability_dot(availability()))
                     } />
                 </span>
                 <span class="hidden text-left sm:block">
@@ -226,11 +223,12 @@ fn UserMenu() -> impl IntoView {
                                 <button
                                     type="button"
                                     role="menuitemradio"
-                                    aria-checked=move || (availability.get() == a).to_string()
+                                    aria-checked=move || (availability() == a).to_string()
                                     class="item-suspenso"
                                     on:click=move |_| {
-                                        availability.set(a);
+                                        session.show_availability(a);
                                         set_availability.dispatch(SetAvailability { availability: a });
+                                        open.set(false);
                                     }
                                 >
                                     <span class=format!(
@@ -238,7 +236,7 @@ fn UserMenu() -> impl IntoView {
                                         availability_dot(a),
                                     ) />
                                     {a.label()}
-                                    {move || (availability.get() == a).then_some(" ✓")}
+                                    {move || (availability() == a).then_some(" ✓")}
                                 </button>
                             }
                         })

@@ -74,6 +74,32 @@ pub fn ask_notification_permission() {
     browser::ask_permission();
 }
 
+/// Where the agent's "silenciar" choice is kept, per browser.
+#[cfg(feature = "hydrate")]
+const MUTED_KEY: &str = "omni-silenciado";
+
+/// Whether the agent silenced sounds and notifications in this browser.
+pub fn sound_muted() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item(MUTED_KEY).ok().flatten())
+            .is_some_and(|v| v == "1")
+    }
+    #[cfg(not(feature = "hydrate"))]
+    false
+}
+
+pub fn set_sound_muted(muted: bool) {
+    #[cfg(feature = "hydrate")]
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(MUTED_KEY, if muted { "1" } else { "0" });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = muted;
+}
+
 /// A notification and a short tone, when the tab is hidden or showing something else.
 pub fn announce(title: &str, body: &str) {
     #[cfg(feature = "hydrate")]

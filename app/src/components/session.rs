@@ -84,6 +84,30 @@ impl Session {
         self.user().is_some_and(|u| u.can(permission))
     }
 
+    /// The signed-in user's availability (offline when nobody is signed in).
+    pub fn availability(&self) -> shared::Availability {
+        self.user()
+            .map(|u| u.availability)
+            .unwrap_or(shared::Availability::Offline)
+    }
+
+    /// Shows a new availability at once, before the server confirms it.
+    pub fn show_availability(&self, availability: shared::Availability) {
+        self.user.update(|u| {
+            if let Some(u) = u {
+                u.availability = availability;
+            }
+        });
+    }
+
+    /// After taking or answering a conversation: the server makes an offline agent available,
+    /// so the availability shown is read again.
+    pub fn after_work(&self) {
+        if self.availability() == shared::Availability::Offline {
+            self.refetch();
+        }
+    }
+
     /// Reloads the user from the server (after availability or 2FA changes).
     pub fn refetch(&self) {
         let user = self.user;

@@ -7,6 +7,7 @@
 //! only in classes and labels (the `SKINS` table); splitting by skin would repeat the phone.
 
 use crate::api::demo::{demo_enabled, demo_poll, demo_restart, demo_send};
+use crate::components::rich::rich_text;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -55,21 +56,9 @@ fn offered(m: &MessageView) -> Option<(Option<String>, Vec<Opt>)> {
     }
 }
 
-/// WhatsApp-style `*bold*` inside plain text.
-fn rich(text: &str) -> impl IntoView {
-    let mut parts = Vec::new();
-    for (i, piece) in text.split('*').enumerate() {
-        // Odd pieces sit between asterisks; an unpaired last asterisk stays literal.
-        let closed = i % 2 == 1 && text.split('*').count() > i + 1;
-        if closed {
-            parts.push(view! { <strong>{piece.to_owned()}</strong> }.into_any());
-        } else if i % 2 == 1 {
-            parts.push(format!("*{piece}").into_any());
-        } else {
-            parts.push(piece.to_owned().into_any());
-        }
-    }
-    parts
+/// A PIX "copia e cola" code alone in its message, as the bot sends it.
+fn is_pix_code(text: &str) -> bool {
+    shared::payment::is_pix_code(text)
 }
 
 fn time_of(m: &MessageView) -> String {
@@ -90,6 +79,49 @@ fn new_session() -> String {
     crate::client::random_id()
 }
 
+/// Where the simulator keeps its visitors (one per skin) across reloads, so the conversation
+/// an agent answers is the one the phone shows.
+#[cfg(feature = "hydrate")]
+const SESSIONS_KEY: &str = "omni-demo-sessoes";
+
+type Sessions = std::collections::HashMap<ChannelKind, String>;
+
+fn stored_sessions() -> Sessions {
+    #[cfg(feature = "hydrate")]
+    {
+        let stored = web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item(SESSIONS_KEY).ok().flatten());
+        if let Some(map) = stored.and_then(|json| {
+            serde_json::from_str::<std::collections::HashMap<String, String>>(&json).ok()
+        }) {
+            return map
+                .into_iter()
+                .filter_map(|(code, id)| SKINS.iter().find(|s| s.1 == code).map(|s| (s.0, id)))
+                .collect();
+        }
+    }
+    Sessions::new()
+}
+
+fn store_sessions(sessions: &Sessions) {
+    #[cfg(feature = "hydrate")]
+    {
+        let map: std::collections::HashMap<&str, &String> = sessions
+            .iter()
+            .map(|(kind, id)| (skin_code(*kind), id))
+            .collect();
+        if let (Some(storage), Ok(json)) = (
+            web_sys::window().and_then(|w| w.local_storage().ok().flatten()),
+            serde_json::to_string(&map),
+        ) {
+            let _ = storage.set_item(SESSIONS_KEY, &json);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = sessions;
+}
+
 #[component]
 pub fn DemoPage() -> impl IntoView {
     let query = use_query_map();
@@ -100,7 +132,7 @@ pub fn DemoPage() -> impl IntoView {
     });
     let skin = RwSignal::new(initial);
     // One visitor per skin: each skin is its own channel and conversation.
-    let sessions = RwSignal::new(std::collections::HashMap::<ChannelKind, String>::new());
+    let sessions = RwSignal::new(Sessions::new());
     let messages = RwSignal::new(Vec::<MessageView>::new());
     let snapshot = RwSignal::new(DemoSnapshot::default());
     let draft = RwSignal::new(String::new());
@@ -110,6 +142,7 @@ pub fn DemoPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let polling = StoredValue::new(false);
     let enabled = Resource::new(|| (), |_| demo_enabled());
+    let hydrated = crate::components::hydration::use_hydrated();
 
     let session = move || {
         sessions
@@ -159,6 +192,7 @@ pub fn DemoPage() -> impl IntoView {
         let id = new_session();
         sessions.update(|s| {
             s.insert(kind, id);
+            store_sessions(s);
         });
         messages.set(Vec::new());
         snapshot.set(DemoSnapshot::default());
@@ -175,9 +209,14 @@ pub fn DemoPage() -> impl IntoView {
         poll();
     };
     Effect::new(move |_| {
+        // After a reload the phone goes on with the conversations it had.
         if sessions.with_untracked(|s| s.is_empty()) {
+            sessions.set(stored_sessions());
+        }
+        if sessions.with_untracked(|s| !s.contains_key(&skin.get_untracked())) {
             start(skin.get_untracked());
         }
+        poll();
         let handle = set_interval_with_handle(poll, std::time::Duration::from_millis(600));
         on_cleanup(move || {
             if let Ok(h) = handle {
@@ -298,6 +337,21 @@ pub fn DemoPage() -> impl IntoView {
                     .into_any(),
                 )
             }
+            _ if kind == ChannelKind::Webchat && !mine && is_pix_code(&text) => {
+                let code = text.trim().to_owned();
+                let copied = RwSignal::new(false);
+                Some(
+                    view! {
+                        <div class="sim-botoes">
+                            <button type="button" class="sim-botao" data-testid="sim-copiar"
+                                on:click=move |_| copied.set(crate::clipboard::copy_text(&code))>
+                                {move || if copied.get() { "Código copiado!" } else { "Copiar código" }}
+                            </button>
+                        </div>
+                    }
+                    .into_any(),
+                )
+            }
             _ => None,
         };
         let ticks = (mine && kind == ChannelKind::Whatsapp).then(|| {
@@ -315,7 +369,7 @@ pub fn DemoPage() -> impl IntoView {
             <div class=if mine { "sim-linha sim-minha" } else { "sim-linha sim-deles" } data-testid="sim-mensagem">
                 <div class="sim-bolha">
                     {author}
-                    <span class="sim-texto">{rich(&text)}</span>
+                    <span class="sim-texto">{rich_text(&text)}</span>
                     <span class="sim-hora">{time}{ticks}</span>
                 </div>
                 {below}
@@ -451,7 +505,7 @@ pub fn DemoPage() -> impl IntoView {
                                 }
                                 prop:value=move || draft.get()
                                 on:input=move |ev| draft.set(event_target_value(&ev)) />
-                            <button type="submit" class="sim-enviar" data-testid="sim-enviar" aria-label="Enviar">"➤"</button>
+                            <button type="submit" class="sim-enviar" data-testid="sim-enviar" aria-label="Enviar" disabled=move || !hydrated.get()>"➤"</button>
                         </form>
                         {move || sheet.get().map(|(label, opts)| view! {
                             <div class="sim-folha-fundo" on:click=move |_| sheet.set(None)></div>

@@ -108,7 +108,7 @@ fn IntegrationsForm(settings: IntegrationSettings) -> impl IntoView {
                 <h2 class="text-lg font-semibold">"ERP"</h2>
                 <p class="text-sm text-tinta-suave">
                     "O robô consulta o ERP da empresa por HTTP: cliente por CPF, faturas, segunda via, leituras, negociação, acordos e solicitações. "
-                    {demo.then(|| view! { <span>"No modo demonstração, o padrão é o ERP fictício em "<code class="codigo-inline">"/mock-erp"</code>" (veja docs/mock-erp.md)."</span> })}
+                    {demo.then(|| view! { <span>"No modo demonstração, o padrão é o ERP fictício em "<code class="codigo-inline">"/mock-erp"</code>" ("<a class="botao-link px-0" href="/mock-erp" target="_blank" rel="noopener">"veja o que ele responde"</a>")."</span> })}
                 </p>
                 <TextField label="URL base" name="base_url" value=base_url hint="Ex.: https://erp.suaempresa.com.br/api" />
                 <div class="grid gap-4 sm:grid-cols-2">

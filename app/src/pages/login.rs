@@ -6,6 +6,18 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use shared::dto::LoginOutcome;
 
+/// Signed in: to the role's first page (agents to Conversas), a fresh document for the session.
+fn land() {
+    leptos::task::spawn_local(async {
+        let role = crate::api::auth::fetch_current_user()
+            .await
+            .ok()
+            .flatten()
+            .map(|u| u.role);
+        hard_navigate(role.map_or("/", |r| r.landing()));
+    });
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let session = use_session();
@@ -15,15 +27,16 @@ pub fn LoginPage() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let needs_code = RwSignal::new(false);
+    let hydrated = crate::components::hydration::use_hydrated();
 
     Effect::new(move |_| match login.value().get() {
-        Some(Ok(LoginOutcome::SignedIn)) => hard_navigate("/"),
+        Some(Ok(LoginOutcome::SignedIn)) => land(),
         Some(Ok(LoginOutcome::TotpRequired)) => needs_code.set(true),
         _ => {}
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = verify.value().get() {
-            hard_navigate("/");
+            land();
         }
     });
 
@@ -81,7 +94,7 @@ pub fn LoginPage() -> impl IntoView {
                                     <button
                                         type="submit"
                                         class="botao-primario w-full"
-                                        disabled=move || login.pending().get()
+                                        disabled=move || login.pending().get() || !hydrated.get()
                                     >
                                         {move || if login.pending().get() { "Entrando…" } else { "Entrar" }}
                                     </button>
@@ -113,7 +126,7 @@ pub fn LoginPage() -> impl IntoView {
                             <button
                                 type="submit"
                                 class="botao-primario w-full"
-                                disabled=move || verify.pending().get()
+                                disabled=move || verify.pending().get() || !hydrated.get()
                             >
                                 "Verificar"
                             </button>

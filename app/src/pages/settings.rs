@@ -116,7 +116,9 @@ fn InboxRules() -> impl IntoView {
 
 #[component]
 fn InboxRulesForm(settings: InboxSettings, save: ServerAction<SaveInboxSettings>) -> impl IntoView {
-    let reopen = RwSignal::new(settings.reopen_window_minutes.to_string());
+    let (amount, unit) = shared::dto::TimeUnit::split_minutes(settings.reopen_window_minutes);
+    let reopen = RwSignal::new(amount.to_string());
+    let reopen_unit = RwSignal::new(unit.code().to_owned());
     let grace = RwSignal::new(settings.offline_grace_minutes.to_string());
     view! {
         <form
@@ -125,17 +127,34 @@ fn InboxRulesForm(settings: InboxSettings, save: ServerAction<SaveInboxSettings>
                 ev.prevent_default();
                 save.dispatch(SaveInboxSettings {
                     settings: InboxSettings {
-                        reopen_window_minutes: reopen.get_untracked().trim().parse().unwrap_or(settings.reopen_window_minutes),
+                        reopen_window_minutes: reopen
+                            .get_untracked()
+                            .trim()
+                            .parse::<u32>()
+                            .ok()
+                            .and_then(|n| {
+                                shared::dto::TimeUnit::from_code(&reopen_unit.get_untracked())
+                                    .map(|u| u.minutes(n))
+                            })
+                            .unwrap_or(settings.reopen_window_minutes),
                         offline_grace_minutes: grace.get_untracked().trim().parse().unwrap_or(settings.offline_grace_minutes),
                     },
                 });
             }
         >
-            <label class="campo">
-                <span class="rotulo">"Reabrir a conversa se o cliente escrever em até (minutos)"</span>
-                <input class="entrada" type="number" min="0" bind:value=reopen />
+            <div class="campo">
+                <label class="rotulo" for="reabrir">"Reabrir a conversa se o cliente escrever em até"</label>
+                <div class="flex gap-2">
+                    <input id="reabrir" class="entrada w-28" type="number" min="0" bind:value=reopen />
+                    <select class="entrada w-36" aria-label="Unidade" bind:value=reopen_unit>
+                        {shared::dto::TimeUnit::ALL
+                            .iter()
+                            .map(|u| view! { <option value=u.code()>{u.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
                 <span class="dica">"Depois disso, uma nova mensagem inicia uma nova conversa."</span>
-            </label>
+            </div>
             <label class="campo">
                 <span class="rotulo">"Tolerância para atendente offline (minutos)"</span>
                 <input class="entrada" type="number" min="0" bind:value=grace />

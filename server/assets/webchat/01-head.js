@@ -67,6 +67,8 @@
     unsupported: "Mensagem não suportada neste chat.",
     options: "Opções de resposta",
     moreOptions: "Ver opções",
+    copyCode: "Copiar código",
+    copied: "Código copiado!",
     unread: (n) => (n === 1 ? "1 nova mensagem" : n + " novas mensagens"),
   };
 

@@ -55,6 +55,43 @@
     if (bubble.childNodes.length === 1) bubble.appendChild(document.createTextNode(T.unsupported));
 
     if (kind === "interactive" && msg.direction === "outbound") renderOptions(wrap, content);
+    if (msg.direction === "outbound" && isPixCode(text)) renderCopy(wrap, text.trim());
+  }
+
+  /** A PIX "copia e cola" code sent alone in its message (the bot does so). */
+  function isPixCode(text) {
+    const t = (text || "").trim();
+    return /^000201[^\n]+6304[0-9A-Fa-f]{4}$/.test(t) && /br\.gov\.bcb\.pix/i.test(t);
+  }
+
+  /** A button that copies the code: the clipboard API where the page is secure, else a selection. */
+  function renderCopy(wrap, code) {
+    const row = el("div", { class: "chips" });
+    const button = el("button", { type: "button", class: "chip" }, T.copyCode);
+    button.addEventListener("click", () => {
+      const done = () => {
+        button.textContent = T.copied;
+        setTimeout(() => { button.textContent = T.copyCode; }, 2000);
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(code).then(done, () => copyBySelection(code) && done());
+      } else if (copyBySelection(code)) {
+        done();
+      }
+    });
+    row.appendChild(button);
+    wrap.appendChild(row);
+  }
+
+  function copyBySelection(code) {
+    const area = el("textarea", { readonly: "", style: "position:fixed;opacity:0" });
+    area.value = code;
+    document.body.appendChild(area);
+    area.select();
+    let ok = false;
+    try { ok = document.execCommand("copy"); } catch (_) { ok = false; }
+    area.remove();
+    return ok;
   }
 
   /** Buttons or list rows as chips. Accepts {buttons}, {list: {button, sections}} or {button, sections}. */

@@ -83,8 +83,53 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
             .context("Failed to seed demo team membership")?;
     }
     seed_negotiation_team(state).await?;
+    seed_saved_replies(state).await?;
     crate::bot::seed::seed_flows(state).await?;
     crate::services::demo::seed_channels(state, team).await?;
+    Ok(())
+}
+
+/// A few saved replies, so "/" in the composer shows what they are for; only where there are
+/// none yet (an administrator's own are left alone).
+const DEMO_SAVED_REPLIES: [(&str, &str, &str); 3] = [
+    (
+        "bomdia",
+        "Saudação",
+        "Olá! Aqui é da Águas do Vale. Em que posso ajudar?",
+    ),
+    (
+        "prazo",
+        "Prazo de religação",
+        "A religação é feita em até 24 horas depois que o pagamento for confirmado.",
+    ),
+    (
+        "obrigado",
+        "Agradecimento",
+        "Obrigado pelo contato! Se precisar de algo mais, é só chamar por aqui.",
+    ),
+];
+
+async fn seed_saved_replies(state: &AppState) -> anyhow::Result<()> {
+    if !crate::db::canned_responses::list(&state.pool)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let admin = UserId(Uuid::from_u128(DEMO_USERS[0].id));
+    for (shortcut, title, body) in DEMO_SAVED_REPLIES {
+        let text = crate::db::canned_responses::Text {
+            shortcut,
+            title,
+            body,
+        };
+        if let Err(e) = crate::db::canned_responses::insert(&state.pool, text, admin).await {
+            // Another instance seeding at the same time took the shortcut first.
+            if !e.is_unique_violation(crate::db::canned_responses::SHORTCUT_UNIQUE) {
+                return Err(e.into());
+            }
+        }
+    }
     Ok(())
 }
 

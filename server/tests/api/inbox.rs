@@ -388,6 +388,68 @@ async fn an_agent_who_takes_a_conversation_while_offline_becomes_available_and_k
     app.stop().await;
 }
 
+/// Resolving tells the customer, in the team's words; a team that clears its message sends
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resolving_sends_the_teams_closing_message_to_the_customer() {
+    let (app, graph) = spawn_channel_app().await;
+    let conversation = whatsapp_customer(&app).await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let team = demo_team_id(&app).await;
+    ok(admin
+        .call_json(
+            "teams/closing-message",
+            &json!({"id": team, "message": "Obrigado! Atendimento encerrado."}),
+        )
+        .await)
+    .await;
+    let too_long = "x".repeat(1001);
+    let r = admin
+        .call_json(
+            "teams/closing-message",
+            &json!({"id": team, "message": too_long}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "refused, in pt-BR");
+    ok(admin
+        .call_json("inbox/resolve", &json!({"conversation": conversation}))
+        .await)
+    .await;
+    wait_until(|| async { !graph.sends().is_empty() }).await;
+    let sends = graph.sends();
+    assert_eq!(sends.len(), 1);
+    assert_eq!(
+        sends[0].body["text"]["body"],
+        json!("Obrigado! Atendimento encerrado.")
+    );
+    assert_eq!(
+        app.count("select count(*) from conversations where status = 'resolved'")
+            .await,
+        1,
+        "and the conversation is resolved"
+    );
+
+    // Cleared: the next resolution says nothing.
+    ok(admin
+        .call_json(
+            "teams/closing-message",
+            &json!({"id": team, "message": "  "}),
+        )
+        .await)
+    .await;
+    ok(admin
+        .call_json("inbox/reopen", &json!({"conversation": conversation}))
+        .await)
+    .await;
+    ok(admin
+        .call_json("inbox/resolve", &json!({"conversation": conversation}))
+        .await)
+    .await;
+    app.settle().await;
+    assert_eq!(graph.sends().len(), 1);
+    app.stop().await;
+}
+
 /// A WhatsApp customer writes; returns the conversation id (in the demo team's queue).
 async fn whatsapp_customer(app: &TestApp) -> String {
     customer_writes_on(app, "whatsapp").await

@@ -58,6 +58,7 @@ pub fn Composer(
     let channel = detail.row.channel_kind;
     let pending = RwSignal::new(None::<Attachment>);
     let uploading = RwSignal::new(false);
+    let session = crate::components::session::use_session();
     let push = move |m: MessageView| {
         messages.update(|t| t.merge(vec![m]));
         scroll_to_end();
@@ -101,6 +102,9 @@ pub fn Composer(
                 Ok(m) => {
                     text.set(String::new());
                     notice.set(None);
+                    if !note {
+                        session.after_work();
+                    }
                     if let Some(m) = m {
                         push(m);
                     }
@@ -186,6 +190,17 @@ pub fn Composer(
                     "Nota interna"
                 </button>
             </div>
+            {move || {
+                // "/" with no saved reply at all: say where they are made.
+                let none_saved = text.with(|t| t == "/") && canned.with(Vec::is_empty);
+                none_saved.then(|| view! {
+                    <p class="sugestoes px-3 py-2 text-sm text-tinta-suave" data-testid="sem-respostas">
+                        "Nenhuma resposta pronta ainda. Crie em "
+                        <a class="botao-link px-0" href="/respostas-prontas">"Respostas prontas"</a>
+                        " (atalho, título e texto) e use aqui com /atalho."
+                    </p>
+                })
+            }}
             {move || {
                 let s = suggestions.get();
                 (!s.is_empty()).then(|| view! {

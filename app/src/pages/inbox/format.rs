@@ -14,16 +14,7 @@ pub fn channel_badge(kind: ChannelKind) -> (&'static str, &'static str) {
     (class, kind.label())
 }
 
-/// "agora", "5 min", "2 h", "3 d".
-pub fn elapsed(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let secs = (now - since).num_seconds().max(0);
-    match secs {
-        0..=59 => "agora".into(),
-        60..=3599 => format!("{} min", secs / 60),
-        3600..=86_399 => format!("{} h", secs / 3600),
-        _ => format!("{} d", secs / 86_400),
-    }
-}
+pub use shared::inbox::{elapsed, waiting_text as waiting_label};
 
 pub fn status_class(status: ConversationStatus) -> &'static str {
     match status {

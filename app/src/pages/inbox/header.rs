@@ -43,6 +43,8 @@ pub fn Viewers(viewers: RwSignal<BTreeMap<UserId, (String, bool, f64)>>) -> impl
     }
 }
 
+const RESOLVED_NOTICE: &str = "Conversa resolvida.";
+
 #[component]
 pub fn Header(
     detail: ConversationDetail,
@@ -55,6 +57,10 @@ pub fn Header(
     let id = row.id;
     let (badge, label) = channel_badge(row.channel_kind);
     let resolved = row.status == shared::messaging::ConversationStatus::Resolved;
+    // A reply that reopened the conversation makes "resolvida" untrue.
+    if !resolved && notice.get_untracked().as_deref() == Some(RESOLVED_NOTICE) {
+        notice.set(None);
+    }
     let mine = row.assignee_id.is_some() && row.assignee_id == me;
     let transferring = RwSignal::new(false);
     let run = move |fut: std::pin::Pin<
@@ -65,6 +71,7 @@ pub fn Header(
             match fut.await {
                 Ok(()) => {
                     notice.set(Some(ok.to_owned()));
+                    session.after_work();
                     reload();
                 }
                 Err(e) => notice.set(Some(e.message())),
@@ -124,7 +131,7 @@ pub fn Header(
                                 "Transferir"
                             </button>
                             <button type="button" class="botao-primario" data-testid="resolver"
-                                on:click=move |_| run(Box::pin(resolve_conversation(id)), "Conversa resolvida.")>
+                                on:click=move |_| run(Box::pin(resolve_conversation(id)), RESOLVED_NOTICE)>
                                 "Resolver"
                             </button>
                         }

@@ -8,14 +8,18 @@ pub mod dom;
 pub mod format;
 pub mod header;
 pub mod pane;
+pub mod shortcuts;
 pub mod timeline;
 
 use crate::api::inbox::{inbox_list, inbox_teams, set_auto_assign};
+use crate::api::profile::set_availability;
 use crate::components::hydration::HydrationMark;
-use crate::components::live::{announce, ask_notification_permission, provide_live_feed};
+use crate::components::live::{
+    announce, ask_notification_permission, provide_live_feed, set_sound_muted, sound_muted,
+};
 use crate::components::session::{use_session, RequirePermission};
 use chrono::{DateTime, Utc};
-use format::{channel_badge, elapsed, status_class};
+use format::{channel_badge, elapsed, status_class, waiting_label};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -25,7 +29,7 @@ use shared::inbox::{
     InboxCursor, InboxEvent, InboxQuery, InboxRow, InboxTab, TabCounts, TeamOption,
 };
 use shared::messaging::{ChannelKind, ConversationStatus};
-use shared::{ConversationId, Permission, TeamId};
+use shared::{Availability, ConversationId, Permission, TeamId};
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
@@ -149,6 +153,8 @@ fn Inbox() -> impl IntoView {
     });
     // Live: any message or conversation change may move rows; notify mine.
     let me = session.user().map(|u| u.id);
+    let muted = RwSignal::new(false);
+    Effect::new(move |_| muted.set(sound_muted()));
     Effect::new(move |_| {
         let Some((_, event)) = feed.last.get() else {
             return;
@@ -160,7 +166,7 @@ fn Inbox() -> impl IntoView {
                 assignee_id,
                 ..
             } => {
-                if inbound && assignee_id.is_some() && assignee_id == me {
+                if inbound && assignee_id.is_some() && assignee_id == me && !muted.get_untracked() {
                     let hidden = document().hidden();
                     if hidden || selected.get_untracked() != Some(conversation_id) {
                         let name = rows
@@ -174,7 +180,24 @@ fn Inbox() -> impl IntoView {
                 }
                 version.update(|v| *v += 1);
             }
-            InboxEvent::Conversation { .. } | InboxEvent::Resync => {
+            InboxEvent::Conversation {
+                conversation_id,
+                kind,
+                assignee_id,
+                ..
+            } => {
+                let work = me.and_then(|me| shared::inbox::new_work(kind, assignee_id, me));
+                // Not the one I am looking at (taking it myself is no news).
+                if let Some(work) =
+                    work.filter(|_| selected.get_untracked() != Some(conversation_id))
+                {
+                    if !muted.get_untracked() {
+                        announce(work.title(), "Abra Conversas para atender.");
+                    }
+                }
+                version.update(|v| *v += 1);
+            }
+            InboxEvent::Resync => {
                 version.update(|v| *v += 1);
             }
             InboxEvent::Hello { .. } | InboxEvent::Status { .. } | InboxEvent::Presence { .. } => {}
@@ -210,6 +233,22 @@ fn Inbox() -> impl IntoView {
             navigate(&format!("/conversas?c={id}"), Default::default());
         }
     };
+    // Someone who signs in offline is asked to go online here.
+    let go_online = move |_| {
+        session.show_availability(Availability::Online);
+        spawn_local(async move {
+            if set_availability(Availability::Online).await.is_err() {
+                session.refetch();
+            }
+        });
+    };
+    let help = RwSignal::new(false);
+    shortcuts::listen(
+        move || rows.with_untracked(|r| r.iter().map(|r| r.id).collect()),
+        selected,
+        open.clone(),
+        help,
+    );
     let submit_search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         version.update(|v| *v += 1);
@@ -257,10 +296,39 @@ fn Inbox() -> impl IntoView {
     };
 
     view! {
+        <shortcuts::ShortcutHelp help />
         <div class="caixa-entrada">
             <section class="coluna-lista" aria-label="Lista de conversas">
                 <div class="flex items-center justify-between px-3 pt-3">
                     <h1 class="text-lg font-semibold">"Conversas"</h1>
+                    <button
+                        type="button"
+                        class="ml-auto rounded px-1.5 text-xs font-semibold text-tinta-suave hover:bg-fundo"
+                        title="Atalhos do teclado (?)"
+                        aria-label="Atalhos do teclado"
+                        data-testid="abrir-atalhos"
+                        on:click=move |_| help.set(true)
+                    >
+                        "?"
+                    </button>
+                    <button
+                        type="button"
+                        class="mr-2 rounded px-1 text-sm hover:bg-fundo"
+                        data-testid="som"
+                        aria-pressed=move || muted.get().to_string()
+                        title=move || if muted.get() { "Avisos silenciados: clique para ligar" } else { "Som e avisos ligados: clique para silenciar" }
+                        aria-label=move || if muted.get() { "Ligar som e avisos" } else { "Silenciar som e avisos" }
+                        on:click=move |_| {
+                            let now_muted = !muted.get_untracked();
+                            muted.set(now_muted);
+                            set_sound_muted(now_muted);
+                            if !now_muted {
+                                ask_notification_permission();
+                            }
+                        }
+                    >
+                        {move || if muted.get() { "🔕" } else { "🔔" }}
+                    </button>
                     <span
                         class="text-xs"
                         class:text-green-700=move || feed.connected.get()
@@ -270,6 +338,14 @@ fn Inbox() -> impl IntoView {
                         {move || if feed.connected.get() { "● ao vivo" } else { "○ reconectando…" }}
                     </span>
                 </div>
+                <Show when=move || session.availability() == Availability::Offline>
+                    <div class="alerta-aviso mx-3 mb-0 mt-2 flex items-center justify-between gap-2 px-3 py-2" data-testid="aviso-offline">
+                        <span>"Você está offline: conversas novas não chegam até você."</span>
+                        <button type="button" class="botao-link shrink-0" on:click=go_online>
+                            "Ficar disponível"
+                        </button>
+                    </div>
+                </Show>
                 <nav class="flex gap-1 border-b border-borda px-2" aria-label="Abas">
                     {tabs}
                 </nav>
@@ -282,15 +358,16 @@ fn Inbox() -> impl IntoView {
                         data-testid="busca"
                         bind:value=search
                     />
-                    <div class="grid grid-cols-3 gap-2">
-                        <select class="entrada" aria-label="Situação" bind:value=status>
+                    // Natural widths, wrapping to a second row: no label is cut off.
+                    <div class="flex flex-wrap gap-2">
+                        <select class="entrada flex-auto !w-auto" aria-label="Situação" bind:value=status>
                             <option value="">"Abertas"</option>
                             {ConversationStatus::ALL
                                 .iter()
                                 .map(|s| view! { <option value=s.code()>{s.label()}</option> })
                                 .collect_view()}
                         </select>
-                        <select class="entrada" aria-label="Canal" bind:value=channel>
+                        <select class="entrada flex-auto !w-auto" aria-label="Canal" bind:value=channel>
                             <option value="">"Todos os canais"</option>
                             {ChannelKind::ALL
                                 .iter()
@@ -366,7 +443,7 @@ fn conversation_pane(id: ConversationId) -> AnyView {
 fn TeamFilter(team: RwSignal<String>) -> impl IntoView {
     let names = Resource::new(|| (), |_| crate::api::inbox::inbox_teams());
     view! {
-        <select class="entrada" aria-label="Equipe" bind:value=team>
+        <select class="entrada flex-auto !w-auto" aria-label="Equipe" bind:value=team>
             <option value="">"Todas as equipes"</option>
             <Transition>
                 {move || Suspend::new(async move {
@@ -426,7 +503,7 @@ fn ConversationRow(
     let id = row.id;
     let (badge, label) = channel_badge(row.channel_kind);
     let name = row.display_name();
-    let preview = row.preview.clone().unwrap_or_default();
+    let preview = shared::rich_text::plain(row.preview.as_deref().unwrap_or_default());
     let waiting = row.waiting_since;
     let last = row.last_message_at;
     view! {
@@ -472,7 +549,7 @@ fn ConversationRow(
                     .map(|w| {
                         view! {
                             <span class="text-xs font-medium text-amber-700">
-                                {move || format!("Aguardando há {}", elapsed(w, now.get()))}
+                                {move || waiting_label(w, now.get())}
                             </span>
                         }
                     })}

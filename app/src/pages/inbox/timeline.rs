@@ -2,6 +2,7 @@
 //! order, with delivery ticks and media.
 
 use super::format::{channel_badge, hhmm};
+use crate::components::rich::rich_text;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use shared::dto::MessageView;
@@ -93,21 +94,21 @@ fn content_view(m: &MessageView) -> AnyView {
                 <a href=link target="_blank" rel="noopener">
                     <img src=media_url class="midia" loading="lazy" alt=alt />
                 </a>
-                {(!text.is_empty()).then(|| view! { <p class="texto">{text.clone()}</p> })}
+                {(!text.is_empty()).then(|| view! { <p class="texto">{rich_text(&text)}</p> })}
             }
             .into_any()
         }
         MessageKind::Audio => view! { <audio controls preload="none" src=media_url></audio> }.into_any(),
         MessageKind::Video => view! {
             <video controls preload="none" class="midia" src=media_url></video>
-            {(!text.is_empty()).then(|| view! { <p class="texto">{text.clone()}</p> })}
+            {(!text.is_empty()).then(|| view! { <p class="texto">{rich_text(&text)}</p> })}
         }
         .into_any(),
         MessageKind::Document => {
             let name = str_at(c, &["media", "filename"]).unwrap_or("Documento").to_owned();
             view! {
                 <a class="documento" href=media_url target="_blank" rel="noopener">"📄 " {name}</a>
-                {(!text.is_empty()).then(|| view! { <p class="texto">{text.clone()}</p> })}
+                {(!text.is_empty()).then(|| view! { <p class="texto">{rich_text(&text)}</p> })}
             }
             .into_any()
         }
@@ -140,7 +141,7 @@ fn content_view(m: &MessageView) -> AnyView {
                 })
                 .unwrap_or_default();
             view! {
-                <p class="texto">{text}</p>
+                <p class="texto">{rich_text(&text)}</p>
                 {(!buttons.is_empty()).then(|| view! {
                     <div class="botoes-mensagem">{buttons.into_iter().map(|b| view! { <span class="botao-mensagem">{b}</span> }).collect_view()}</div>
                 })}
@@ -172,7 +173,7 @@ fn content_view(m: &MessageView) -> AnyView {
             .into_any()
         }
         MessageKind::Unsupported => view! { <p class="texto italic opacity-70">"Mensagem de um tipo que a plataforma ainda não exibe."</p> }.into_any(),
-        _ => view! { <p class="texto">{text}</p> }.into_any(),
+        _ => view! { <p class="texto">{rich_text(&text)}</p> }.into_any(),
     }
 }
 

@@ -17,6 +17,34 @@ pub async fn find_name(db: impl PgExecutor<'_>, id: TeamId) -> sqlx::Result<Opti
     query_scalar(FIND_NAME).bind(id).fetch_optional(db).await
 }
 
+/// What the team's customers are told when an agent resolves (empty: nothing).
+pub async fn closing_message(db: impl PgExecutor<'_>, id: TeamId) -> sqlx::Result<Option<String>> {
+    query_scalar(CLOSING_MESSAGE)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Every team's closing message.
+pub async fn closing_messages(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(TeamId, String)>> {
+    query_as(CLOSING_MESSAGES).fetch_all(db).await
+}
+
+/// Whether the team exists (and its message changed).
+pub async fn set_closing_message(
+    db: impl PgExecutor<'_>,
+    id: TeamId,
+    message: &str,
+) -> sqlx::Result<bool> {
+    Ok(query(SET_CLOSING_MESSAGE)
+        .bind(id)
+        .bind(message)
+        .execute(db)
+        .await?
+        .rows_affected()
+        > 0)
+}
+
 pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<TeamRef>> {
     let rows: Vec<(TeamId, String)> = query_as(LIST).fetch_all(db).await?;
     Ok(rows
@@ -173,6 +201,9 @@ super::sql::statements! {
     INSERT = "insert into teams (id, name) values ($1, $2)";
     RENAME = "update teams set name = $2, updated_at = now() where id = $1";
     FIND_NAME = "select name::text from teams where id = $1";
+    CLOSING_MESSAGE = "select closing_message from teams where id = $1";
+    CLOSING_MESSAGES = "select id, closing_message from teams";
+    SET_CLOSING_MESSAGE = "update teams set closing_message = $2, updated_at = now() where id = $1";
     LIST = "select id, name::text from teams order by lower(name), id";
     COUNT = "select count(*) from teams";
     MEMBERS = "select m.team_id, u.id as user_id, u.name, u.role, m.is_supervisor, u.availability \

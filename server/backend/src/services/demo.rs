@@ -182,7 +182,7 @@ pub async fn snapshot(
         agent: conv.agent,
         messages: rows.into_iter().map(Into::into).collect(),
         node,
-        bot_status: bot_state.map(|s| status_text(s.status).to_owned()),
+        bot_status: bot_state.map(|s| bot_text(conv.status, s.status).to_owned()),
         trace: trace
             .into_iter()
             .map(|(id, at, kind, detail)| DemoTrace {
@@ -195,6 +195,17 @@ pub async fn snapshot(
             })
             .collect(),
     })
+}
+
+/// What the bot is doing, told from where the conversation stands: once it handed over, the
+/// queue, the agent or the resolution is the truth, not the flow's last state.
+fn bot_text(conversation: ConversationStatus, s: shared::flow::engine::Status) -> &'static str {
+    match (conversation, s) {
+        (ConversationStatus::Waiting, _) => "Transferiu para a fila de atendimento",
+        (ConversationStatus::Open, _) => "Transferiu para um atendente",
+        (ConversationStatus::Resolved, _) => "Conversa encerrada",
+        (ConversationStatus::Bot, s) => status_text(s),
+    }
 }
 
 fn status_text(s: shared::flow::engine::Status) -> &'static str {

@@ -15,10 +15,16 @@ pub async fn list(state: &AppState, who: &Authorised) -> Result<Vec<TeamSummary>
     let members = teams::members(&state.pool).await?;
     let supervised = teams::supervised_by(&state.pool, who.user.id).await?;
     let manages_all = who.user.can(Permission::ManageAllTeams);
+    let closing = teams::closing_messages(&state.pool).await?;
     let mut out: Vec<TeamSummary> = all
         .into_iter()
         .map(|t| TeamSummary {
             can_manage: manages_all || supervised.contains(&t.id),
+            closing_message: closing
+                .iter()
+                .find(|(id, _)| *id == t.id)
+                .map(|(_, m)| m.clone())
+                .unwrap_or_default(),
             id: t.id,
             name: t.name,
             members: Vec::new(),
@@ -89,6 +95,34 @@ pub async fn rename(
         return Err(AppError::NotFound.into());
     }
     audit_team(&mut *tx, who, &format!("equipe renomeada: {name}"), None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The longest closing message a team may have.
+pub const CLOSING_MESSAGE_MAX: usize = 1000;
+
+/// What the team's customers are told when an agent resolves their conversation; empty for
+/// nothing. Whoever manages the team's members may change it.
+pub async fn set_closing_message(
+    state: &AppState,
+    who: &Authorised,
+    id: TeamId,
+    message: &str,
+) -> Result<(), Error> {
+    ensure_manages(state, who, id).await?;
+    let message = message.trim();
+    if message.chars().count() > CLOSING_MESSAGE_MAX {
+        return Err(AppError::Refused(shared::Refusal::ClosingMessageTooLong {
+            max: CLOSING_MESSAGE_MAX,
+        })
+        .into());
+    }
+    let mut tx = state.pool.begin().await?;
+    if !teams::set_closing_message(&mut *tx, id, message).await? {
+        return Err(AppError::NotFound.into());
+    }
+    audit_team(&mut *tx, who, "mensagem de encerramento alterada", None).await?;
     tx.commit().await?;
     Ok(())
 }

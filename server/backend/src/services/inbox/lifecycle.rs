@@ -227,6 +227,7 @@ pub async fn resolve(
     if a.status == ConversationStatus::Resolved {
         return Ok(());
     }
+    say_goodbye(state, who, conversation, a.team_id).await;
     let mut tx = state.pool.begin().await?;
     let Some(event) = crate::db::conversations::resolve(
         &mut tx,
@@ -252,6 +253,39 @@ pub async fn resolve(
     // A seat freed up.
     state.wakers.distribute_soon();
     Ok(())
+}
+
+/// The team's closing message, sent to the customer before the conversation closes. A send
+/// the channel refuses (the WhatsApp window closed, say) does not stop the resolution.
+async fn say_goodbye(
+    state: &AppState,
+    who: &Authorised,
+    conversation: ConversationId,
+    team: Option<TeamId>,
+) {
+    let Some(team) = team else { return };
+    let text = match db::teams::closing_message(&state.pool, team).await {
+        Ok(Some(text)) if !text.trim().is_empty() => text,
+        Ok(_) => return,
+        Err(e) => {
+            tracing::warn!(error = ?e, %conversation, "closing message not read");
+            return;
+        }
+    };
+    let sent = messaging::send(
+        state,
+        SendRequest {
+            conversation,
+            outbound: Outbound::Text { text },
+            author: Author::Agent,
+            author_user: Some(who.user.id),
+            client_id: Some(format!("encerramento-{}", uuid::Uuid::new_v4())),
+        },
+    )
+    .await;
+    if let Err(e) = sent {
+        tracing::info!(error = ?e, %conversation, "closing message not sent");
+    }
 }
 
 pub async fn reopen(
