@@ -397,17 +397,20 @@ async fn resolving_sends_the_teams_closing_message_to_the_customer() {
     let admin = app.signed_in(DEMO_EMAIL).await;
     let team = demo_team_id(&app).await;
     ok(admin
-        .call_json(
+        .call(
             "teams/closing-message",
-            &json!({"id": team, "message": "Obrigado! Atendimento encerrado."}),
+            &[
+                ("id", &team),
+                ("message", "Obrigado! Atendimento encerrado."),
+            ],
         )
         .await)
     .await;
     let too_long = "x".repeat(1001);
     let r = admin
-        .call_json(
+        .call(
             "teams/closing-message",
-            &json!({"id": team, "message": too_long}),
+            &[("id", &team), ("message", &too_long)],
         )
         .await;
     assert_eq!(r.status(), StatusCode::CONFLICT, "refused, in pt-BR");
@@ -431,10 +434,7 @@ async fn resolving_sends_the_teams_closing_message_to_the_customer() {
 
     // Cleared: the next resolution says nothing.
     ok(admin
-        .call_json(
-            "teams/closing-message",
-            &json!({"id": team, "message": "  "}),
-        )
+        .call("teams/closing-message", &[("id", &team), ("message", "  ")])
         .await)
     .await;
     ok(admin
@@ -1314,7 +1314,11 @@ async fn a_send_retried_with_its_client_id_returns_the_first_message_and_goes_ou
     assert_eq!(graph.sends().len(), 1);
 
     // Even once the conversation is resolved, a late retry answers with what went out, while
-    // a new message is refused.
+    // a new message is refused. (Without a closing message, which would be one more send.)
+    sqlx::query("update teams set closing_message = ''")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
     json_of(
         rafael
             .call_json("inbox/resolve", &json!({"conversation": conversation}))

@@ -105,6 +105,14 @@ fn table(ids: &Ids) -> Vec<Row> {
             ],
         ),
         (
+            "teams/closing-message",
+            AdminOrSupervisor,
+            vec![
+                ("id", ids.team.clone()),
+                ("message", "Obrigado pelo contato!".into()),
+            ],
+        ),
+        (
             "teams/remove-member",
             AdminOrSupervisor,
             vec![
