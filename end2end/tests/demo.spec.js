@@ -121,8 +121,9 @@ test("a hand-off from the simulator reaches an agent's inbox and the reply comes
   await say(page, "oi");
   await expect(bubbles(page).filter({ hasText: "Como posso ajudar" })).toBeVisible();
   await say(page, "atendente");
-  // The menu offers "Falar com atendente": the flow's own hand-off answers the typed word.
-  await expect(bubbles(page).filter({ hasText: "Vou te passar para um dos nossos atendentes" })).toBeVisible();
+  // The menu offers "Falar com atendente": the flow's own hand-off answers the typed word; the
+  // demo's agents are offline, so the bot says nobody is available instead of "um instante".
+  await expect(bubbles(page).filter({ hasText: "está disponível" })).toBeVisible();
   await expect(page.getByTestId("painel-status")).toHaveText(/Na fila|Com /);
   await expect(page.getByTestId("painel-eventos")).toContainText("Transferida");
 
@@ -137,7 +138,7 @@ test("a hand-off from the simulator reaches an agent's inbox and the reply comes
   const row = agent.getByTestId("linha-conversa").filter({ hasText: "Visitante da demonstração" }).first();
   await expect(row).toBeVisible();
   await row.click();
-  await expect(agent.getByTestId("linha-tempo")).toContainText("Vou te passar para um dos nossos atendentes");
+  await expect(agent.getByTestId("linha-tempo")).toContainText("está disponível");
   // In the queue of Atendimento Geral (the demo's agents are offline): the administrator takes it.
   await agent.getByTestId("assumir").click();
   await expect(agent.getByText("Conversa atribuída a você.")).toBeVisible();

@@ -73,3 +73,32 @@ test("a auditoria, aberta diretamente, carrega mais eventos", async ({ page }) =
   await expect.poll(() => rows.count()).toBeGreaterThan(50);
   expect(errors).toEqual([]);
 });
+
+// The three screens contact centres use: nothing wider than the window on any page, and a
+// screenshot of each (target/e2e-screenshots/tela-*) to look at.
+const SIZES = [
+  [1280, 720],
+  [1366, 768],
+  [1920, 1080],
+];
+
+test("cada página cabe em 1280×720, 1366×768 e 1920×1080", async ({ page }) => {
+  await login(page, DEMO.email, DEMO.password);
+  await expect(page).not.toHaveURL(/\/entrar/);
+  await hydrated(page);
+  const hrefs = await page
+    .getByRole("navigation", { name: "Navegação principal" })
+    .locator("a[href^='/']")
+    .evaluateAll((links) => links.map((a) => a.getAttribute("href")));
+  const pages = [...new Set([...hrefs, ...EXTRA.administrador, "/demonstracao"])];
+  for (const [width, height] of SIZES) {
+    await page.setViewportSize({ width, height });
+    for (const href of pages) {
+      await page.goto(href);
+      await hydrated(page);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${href} em ${width}×${height}`).toBeLessThanOrEqual(0);
+      await shot(page, `tela-${width}x${height}-${href.replace(/\//g, "_") || "_"}`);
+    }
+  }
+});

@@ -414,11 +414,24 @@ async fn declining_the_offers_or_asking_for_help_hands_joao_to_the_negotiation_t
         } else {
             joao.say(answer).await;
         }
-        let handoff = joao.expect(1).await.remove(0);
-        let text = &handoff.text;
+        // The flow's own hand-off message, then (nobody of the team is online in the test)
+        // the notice naming the team; the generic "um instante" is replaced by the notice.
+        let first = joao.expect(1).await.remove(0);
+        let notice = if first.text.contains("está disponível") {
+            assert_eq!(answer, "Atendente", "only the generic message is replaced");
+            first
+        } else {
+            assert!(
+                first.text.contains("equipe de *Negociação*"),
+                "{answer}: {first:?}"
+            );
+            joao.expect(1).await.remove(0)
+        };
         assert!(
-            text.contains("equipe de *Negociação*") || text.contains("transferir você"),
-            "{answer}: {handoff:?}"
+            notice
+                .text
+                .contains("ninguém da equipe *Negociação* está disponível"),
+            "{answer}: {notice:?}"
         );
         wait_until(|| async { joao.conversation_status().await == "waiting" }).await;
         let team: String = sqlx::query_scalar(
@@ -553,8 +566,32 @@ async fn a_first_message_asking_for_a_person_skips_the_menu() {
     let mut c = Customer::new(&app, &graph, "5511944444444");
     c.say("ATENDENTE").await;
     let handoff = c.expect(1).await.remove(0);
-    assert!(handoff.text.contains("transferir você"), "{handoff:?}");
+    assert!(
+        handoff.text.contains("nenhum atendente está disponível"),
+        "{handoff:?}"
+    );
+    assert!(
+        !handoff.text.contains("instante"),
+        "no promise: {handoff:?}"
+    );
     wait_until(|| async { c.conversation_status().await == "waiting" }).await;
+    app.stop().await;
+}
+
+/// The hand-off message promises someone soon only when someone of the team is there.
+#[tokio::test]
+async fn with_an_agent_available_the_hand_off_promises_someone_soon() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    sqlx::query("update users set availability = 'online' where email = $1")
+        .bind(AGENT_EMAIL)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let mut c = Customer::new(&app, &graph, "5511944444445");
+    c.say("ATENDENTE").await;
+    let handoff = c.expect(1).await.remove(0);
+    assert!(handoff.text.contains("transferir você"), "{handoff:?}");
+    assert!(!handoff.text.contains("disponível"), "{handoff:?}");
     app.stop().await;
 }
 

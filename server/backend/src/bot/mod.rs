@@ -356,6 +356,25 @@ impl RunContext<'_> {
                     queue.extend(more);
                 }
                 Effect::Handoff { team } => {
+                    // Where nobody of the team is available, the customer is told so: instead
+                    // of the bot's generic "um instante", or after the flow's own message.
+                    if !self.someone_available(team.as_deref()).await {
+                        let generic = matches!(
+                            replies.last(),
+                            Some((_, shared::messaging::Outbound::Text { text }))
+                                if *text == self.bot.settings.handoff_message
+                        );
+                        if generic {
+                            replies.pop();
+                        }
+                        let text = match team.as_deref() {
+                            Some(name) => format!("No momento, ninguém da equipe *{name}* está disponível. Sua conversa já está na fila e será respondida assim que um atendente entrar. 🙏"),
+                            None => "No momento, nenhum atendente está disponível. Sua conversa já está na fila e será respondida assim que alguém entrar. 🙏".to_owned(),
+                        };
+                        let outbound =
+                            adapt(&shared::flow::Content::Text { text }, self.for_send.kind);
+                        replies.push((format!("bot:{}:{n}:sem-atendente", self.key), outbound));
+                    }
                     self.say(std::mem::take(&mut replies)).await;
                     self.hand_off(team.as_deref()).await?
                 }
@@ -508,6 +527,30 @@ impl RunContext<'_> {
         tx.commit().await?;
         crate::publish::conversation_changed(self.state, self.conversation, None).await;
         Ok(())
+    }
+
+    /// Whether an agent of the team the conversation goes to (by name; else its own or its
+    /// channel's) is online
+    /// with a free seat; for a conversation with no team, whether anyone is online. When it
+    /// cannot tell, it does not claim otherwise.
+    async fn someone_available(&self, team: Option<&str>) -> bool {
+        let team_id: Option<TeamId> = match team {
+            Some(name) => crate::db::teams::find_by_name(&self.state.pool, name)
+                .await
+                .ok()
+                .flatten(),
+            None => crate::db::conversations::destination_team(&self.state.pool, self.conversation)
+                .await
+                .ok()
+                .flatten(),
+        };
+        let available = match team_id {
+            Some(team) => crate::db::users::next_agent_for(&self.state.pool, team)
+                .await
+                .map(|agent| agent.is_some()),
+            None => crate::db::users::anyone_online(&self.state.pool).await,
+        };
+        available.unwrap_or(true)
     }
 
     /// To the team's queue (by name; else the channel's team), where distribution picks an agent.

@@ -344,6 +344,19 @@ pub async fn placement(
         .await?)
 }
 
+/// The team a conversation in the bot's hands goes to when it is handed over without one
+/// named: its own, else its channel's default (as [`queue_from_bot`] places it).
+pub async fn destination_team(
+    db: impl PgExecutor<'_>,
+    conversation: ConversationId,
+) -> Result<Option<TeamId>, Error> {
+    Ok(query_scalar(DESTINATION_TEAM)
+        .bind(conversation)
+        .fetch_optional(db)
+        .await?
+        .flatten())
+}
+
 /// The conversation's latest event.
 pub async fn latest_event(
     db: impl PgExecutor<'_>,
@@ -456,6 +469,8 @@ super::sql::statements! {
     OPEN_FOR_AGENT = "insert into conversations (id, contact_id, channel_id, team_id, assignee_id,
              status, assigned_at, last_message_at)
          values ($1, $2, $3, $4, $5, 'open', now(), now())";
+    DESTINATION_TEAM = "select coalesce(c.team_id, ch.default_team_id) from conversations c
+         join channels ch on ch.id = c.channel_id where c.id = $1";
     QUEUE_FROM_BOT = "update conversations c set status = 'waiting', queued_at = now(),
              updated_at = now(), team_id = coalesce($2, c.team_id, ch.default_team_id)
          from channels ch

@@ -294,6 +294,12 @@ pub async fn next_agent_for(db: impl PgExecutor<'_>, team: TeamId) -> sqlx::Resu
         .await
 }
 
+/// Whether anyone who answers conversations is online (for a conversation with no team, which
+/// any of them may take).
+pub async fn anyone_online(db: impl PgExecutor<'_>) -> sqlx::Result<bool> {
+    query_scalar(ANYONE_ONLINE).fetch_one(db).await
+}
+
 /// An agent option for assignment and transfer: who is online and how loaded.
 #[derive(sqlx::FromRow)]
 pub struct Load {
@@ -313,6 +319,7 @@ pub async fn loads(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Load>> {
 super::sql::statements! {
     TOUCH_LAST_ASSIGNED = "update users set last_assigned_at = now() where id = $1";
     IS_ACTIVE = "select exists (select 1 from users where id = $1 and active)";
+    ANYONE_ONLINE = "select exists (select 1 from users where active and availability = 'online')";
     NEXT_AGENT_FOR = "select u.id from team_members m join users u on u.id = m.user_id
          cross join lateral (select count(*) as load from conversations l
                              where l.assignee_id = u.id and l.status = 'open') l
