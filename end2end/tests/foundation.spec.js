@@ -86,3 +86,13 @@ test("a user enrols in 2FA and logs in with a generated code", async ({ page }) 
   await expect(page.getByRole("heading", { name: "Painel" })).toBeVisible();
   await shot(page, "08-logged-in-with-2fa");
 });
+
+test("an empty login form marks both fields at once", async ({ page }) => {
+  await page.goto("/entrar");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Entrar" }).click();
+  await expect(page.getByLabel("E-mail")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Senha")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByText("Informe a senha.")).toBeVisible();
+  await expect(page).toHaveURL(/\/entrar$/);
+});

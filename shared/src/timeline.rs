@@ -82,6 +82,17 @@ impl Timeline {
     }
 }
 
+/// For each message (in order), whether it came on another channel than the message before it:
+/// where a conversation moved between channels, the inbox shows the new channel there, and only
+/// there (the header shows where it started).
+pub fn channel_changes(messages: &[MessageView]) -> Vec<bool> {
+    messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| i > 0 && messages[i - 1].channel_kind != m.channel_kind)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +124,15 @@ mod tests {
 
     fn ids(t: &Timeline) -> Vec<i64> {
         t.messages().iter().map(|m| m.seq).collect()
+    }
+
+    #[test]
+    fn the_channel_is_marked_only_where_it_changes() {
+        let mut ms: Vec<MessageView> = (1..=4).map(|n| message(n, n as i64, None)).collect();
+        ms[2].channel_kind = ChannelKind::Webchat;
+        ms[3].channel_kind = ChannelKind::Webchat;
+        assert_eq!(channel_changes(&ms), [false, false, true, false]);
+        assert!(channel_changes(&[]).is_empty());
     }
 
     #[test]

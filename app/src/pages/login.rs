@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use shared::dto::LoginOutcome;
+use shared::{AppError, ValueError};
 
 /// Signed in: to the role's first page (agents to Conversas), a fresh document for the session.
 fn land() {
@@ -41,6 +42,22 @@ pub fn LoginPage() -> impl IntoView {
     });
 
     let login_error = action_error(login);
+    // (email empty, password empty) at the last submit.
+    let empty = RwSignal::new((false, false));
+    let email_error = Signal::derive(move || {
+        if empty.get().0 {
+            Some(AppError::invalid("email", ValueError::InvalidEmail))
+        } else {
+            login_error.get()
+        }
+    });
+    let password_error = Signal::derive(move || {
+        if empty.get().1 {
+            Some(AppError::invalid("password", ValueError::EmptyPassword))
+        } else {
+            login_error.get()
+        }
+    });
     let verify_error = action_error(verify);
 
     view! {
@@ -65,11 +82,19 @@ pub fn LoginPage() -> impl IntoView {
                                     novalidate
                                     on:submit=move |ev| {
                                         ev.prevent_default();
-                                        login
-                                            .dispatch(Login {
-                                                email: email.get_untracked(),
-                                                password: password.get_untracked(),
-                                            });
+                                        // Every empty field is marked at once, not one per try.
+                                        let missing = (
+                                            email.get_untracked().trim().is_empty(),
+                                            password.get_untracked().is_empty(),
+                                        );
+                                        empty.set(missing);
+                                        if missing == (false, false) {
+                                            login
+                                                .dispatch(Login {
+                                                    email: email.get_untracked(),
+                                                    password: password.get_untracked(),
+                                                });
+                                        }
                                     }
                                 >
                                     <TextField
@@ -78,7 +103,7 @@ pub fn LoginPage() -> impl IntoView {
                                         kind="email"
                                         autocomplete="username"
                                         value=email
-                                        error=login_error
+                                        error=email_error
                                         required=true
                                     />
                                     <TextField
@@ -87,7 +112,7 @@ pub fn LoginPage() -> impl IntoView {
                                         kind="password"
                                         autocomplete="current-password"
                                         value=password
-                                        error=login_error
+                                        error=password_error
                                         required=true
                                     />
                                     <FormError error=login_error />

@@ -13,7 +13,8 @@ use shared::ConversationId;
 
 /// One item of the timeline: a message or an event, in time order.
 enum Item {
-    Message(MessageView),
+    /// A message, and whether its channel differs from the one before.
+    Message(MessageView, bool),
     Event(ConversationEventView),
 }
 
@@ -26,9 +27,11 @@ pub fn Timeline(
     let items = move || {
         let ms = messages.with(|t| t.messages().to_vec());
         let first = ms.first().map(|m| m.created_at);
+        let changes = shared::timeline::channel_changes(&ms);
         let mut items: Vec<(DateTime<Utc>, Item)> = ms
             .into_iter()
-            .map(|m| (m.created_at, Item::Message(m)))
+            .zip(changes)
+            .map(|(m, changed)| (m.created_at, Item::Message(m, changed)))
             .collect();
         items.extend(
             events
@@ -45,7 +48,9 @@ pub fn Timeline(
                 items()
                     .into_iter()
                     .map(|(_, item)| match item {
-                        Item::Message(m) => view! { <Bubble m current /> }.into_any(),
+                        Item::Message(m, channel_changed) => {
+                            view! { <Bubble m current channel_changed /> }.into_any()
+                        }
                         Item::Event(e) => {
                             view! {
                                 <li class="evento" data-testid="evento">
@@ -178,7 +183,7 @@ fn content_view(m: &MessageView) -> AnyView {
 }
 
 #[component]
-fn Bubble(m: MessageView, current: ConversationId) -> impl IntoView {
+fn Bubble(m: MessageView, current: ConversationId, channel_changed: bool) -> impl IntoView {
     let (badge, label) = channel_badge(m.channel_kind);
     let note = m.kind == MessageKind::Note;
     let outbound = m.direction == Direction::Outbound;
@@ -207,7 +212,7 @@ fn Bubble(m: MessageView, current: ConversationId) -> impl IntoView {
             <div class="flex items-center gap-2 text-[11px] opacity-80">
                 {note.then(|| view! { <span class="font-semibold">"🔒 Nota interna"</span> })}
                 {(!who.is_empty()).then(|| view! { <span class="font-semibold">{who}</span> })}
-                <span class=badge>{label}</span>
+                {channel_changed.then(|| view! { <span class=badge title="O atendimento continuou neste canal">{label}</span> })}
                 {other_conversation.then(|| view! { <span title="De outra conversa deste contato">"↗"</span> })}
             </div>
             {body}
