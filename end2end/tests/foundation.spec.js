@@ -1,5 +1,5 @@
 const { test, expect } = require("@playwright/test");
-const { DEMO, shot, hydrated, login, logout, totp } = require("./helpers");
+const { DEMO, shot, hydrated, login, logout, totp, createUser } = require("./helpers");
 
 test("the demo user logs in and sees the dashboard with real counts", async ({ page }) => {
   await login(page, DEMO.email, DEMO.password);
@@ -28,16 +28,7 @@ test("an administrator creates an agent, who finds Usuários absent and refused"
   await expect(page.getByRole("heading", { name: "Usuários", exact: true })).toBeVisible();
   await hydrated(page);
 
-  await page.getByRole("button", { name: "Novo usuário" }).click();
-  const form = page.getByRole("region", { name: "Novo usuário" });
-  await form.getByLabel("Nome").fill("Marcos Pereira");
-  await form.getByLabel("E-mail").fill(email);
-  await form.getByLabel("Papel").selectOption("agent");
-  await form.getByLabel("Senha inicial").fill("senha-do-marcos");
-  await form.getByLabel("Atendimento Geral").check();
-  await form.getByRole("button", { name: "Criar usuário" }).click();
-
-  await expect(page.getByText("Usuário criado.")).toBeVisible();
+  await createUser(page, { name: "Marcos Pereira", email, role: "agent", password: "senha-do-marcos" });
   const row = page.locator(`tr[data-email="${email}"]`);
   await expect(row).toContainText("Marcos Pereira");
   await expect(row).toContainText("Atendente");

@@ -58,4 +58,17 @@ function totp(secretBase32, offset = 0) {
   return String(bin % 1_000_000).padStart(6, "0");
 }
 
-module.exports = { DEMO, shot, hydrated, login, logout, totp };
+/** On Usuários (already open and hydrated), creates a user of Atendimento Geral. */
+async function createUser(page, { name, email, role, password }) {
+  await page.getByRole("button", { name: "Novo usuário" }).click();
+  const form = page.getByRole("region", { name: "Novo usuário" });
+  await form.getByLabel("Nome").fill(name);
+  await form.getByLabel("E-mail").fill(email);
+  await form.getByLabel("Papel").selectOption(role);
+  await form.getByLabel("Senha inicial").fill(password);
+  await form.getByLabel("Atendimento Geral").check();
+  await form.getByRole("button", { name: "Criar usuário" }).click();
+  await expect(page.getByText("Usuário criado.")).toBeVisible();
+}
+
+module.exports = { DEMO, shot, hydrated, login, logout, totp, createUser };

@@ -2,7 +2,7 @@
 // not a client-side navigation), as each role: no console error, no uncaught exception, and
 // the page's own heading on screen. The audit log's "Carregar mais" works after a direct load.
 const { test, expect } = require("@playwright/test");
-const { DEMO, hydrated, login, logout, shot } = require("./helpers");
+const { DEMO, createUser, hydrated, login, logout, shot } = require("./helpers");
 
 // The supervisor is made here: the demo's (Carla) may have enrolled in 2FA in another test.
 const ROLES = [
@@ -20,15 +20,7 @@ async function newSupervisor(page) {
   await expect(page).not.toHaveURL(/\/entrar/);
   await page.goto("/usuarios");
   await hydrated(page);
-  await page.getByRole("button", { name: "Novo usuário" }).click();
-  const form = page.getByRole("region", { name: "Novo usuário" });
-  await form.getByLabel("Nome").fill("Sônia Supervisora");
-  await form.getByLabel("E-mail").fill(email);
-  await form.getByLabel("Papel").selectOption("supervisor");
-  await form.getByLabel("Senha inicial").fill(SUPERVISOR_PASSWORD);
-  await form.getByLabel("Atendimento Geral").check();
-  await form.getByRole("button", { name: "Criar usuário" }).click();
-  await expect(page.getByText("Usuário criado.")).toBeVisible();
+  await createUser(page, { name: "Sônia Supervisora", email, role: "supervisor", password: SUPERVISOR_PASSWORD });
   await logout(page);
   return email;
 }
