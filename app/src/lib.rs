@@ -80,18 +80,16 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view={Lazy::<LayoutRoute>::new()}>
                     <Route path=path!("") view={Lazy::<DashboardRoute>::new()} />
                     <Route path=path!("conversas") view={Lazy::<InboxRoute>::new()} />
-                    <Route path=path!("respostas-prontas") view={Lazy::<CannedRoute>::new()} />
-                    <Route path=path!("usuarios") view={Lazy::<UsersRoute>::new()} />
-                    <Route path=path!("equipes") view={Lazy::<TeamsRoute>::new()} />
-                    <Route path=path!("perfil") view={Lazy::<ProfileRoute>::new()} />
-                    <Route path=path!("auditoria") view={Lazy::<AuditRoute>::new()} />
-                    <Route path=path!("configuracoes") view={Lazy::<SettingsRoute>::new()} />
-                    <Route path=path!("configuracoes/canais") view={Lazy::<ChannelsRoute>::new()} />
-                    <Route path=path!("configuracoes/tokens") view={Lazy::<ApiTokensRoute>::new()} />
-                    <Route
-                        path=path!("configuracoes/integracoes")
-                        view={Lazy::<IntegrationsRoute>::new()}
-                    />
+                    // The administration pages share one lazy module (routes::AdminRoute).
+                    <Route path=path!("respostas-prontas") view={Lazy::<AdminRoute>::new()} />
+                    <Route path=path!("usuarios") view={Lazy::<AdminRoute>::new()} />
+                    <Route path=path!("equipes") view={Lazy::<AdminRoute>::new()} />
+                    <Route path=path!("perfil") view={Lazy::<AdminRoute>::new()} />
+                    <Route path=path!("auditoria") view={Lazy::<AdminRoute>::new()} />
+                    <Route path=path!("configuracoes") view={Lazy::<AdminRoute>::new()} />
+                    <Route path=path!("configuracoes/canais") view={Lazy::<AdminRoute>::new()} />
+                    <Route path=path!("configuracoes/tokens") view={Lazy::<AdminRoute>::new()} />
+                    <Route path=path!("configuracoes/integracoes") view={Lazy::<AdminRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

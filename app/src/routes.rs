@@ -42,7 +42,8 @@ use crate::components::layout::AppLayout;
 use crate::pages::{
     api_tokens::ApiTokensPage, audit::AuditPage, canned::CannedPage, channels::ChannelsPage,
     dashboard::DashboardPage, demo::DemoPage, inbox::InboxPage, integrations::IntegrationsPage,
-    profile::ProfilePage, settings::SettingsPage, teams::TeamsPage, users::UsersPage,
+    not_found::NotFound, profile::ProfilePage, settings::SettingsPage, teams::TeamsPage,
+    users::UsersPage,
 };
 
 lazy_page!(
@@ -57,12 +58,36 @@ lazy_page!(
     /// the open conversation is hydrated too.
     InboxRoute => InboxPage, own_mark
 );
-lazy_page!(CannedRoute => CannedPage);
-lazy_page!(UsersRoute => UsersPage);
-lazy_page!(TeamsRoute => TeamsPage);
-lazy_page!(ProfileRoute => ProfilePage);
-lazy_page!(AuditRoute => AuditPage);
-lazy_page!(SettingsRoute => SettingsPage);
-lazy_page!(ChannelsRoute => ChannelsPage);
-lazy_page!(ApiTokensRoute => ApiTokensPage);
-lazy_page!(IntegrationsRoute => IntegrationsPage);
+/// The administration pages (saved replies, users, teams, profile, audit, settings, channels,
+/// API tokens, integrations) as one lazy module, each route of them showing the page its path
+/// names. With one split point each, the splitter cut the code they share with the inbox into
+/// hundreds of chunks by every combination of pages using it: the list page loaded 188 files,
+/// 163 of them under 1 KB, whose repeated headers cost about 40 KB compressed. Together they are
+/// one more split point, not nine.
+pub struct AdminRoute;
+
+#[lazy_route]
+impl LazyRoute for AdminRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        let path = leptos_router::hooks::use_location()
+            .pathname
+            .get_untracked();
+        let page = match path.trim_end_matches('/') {
+            "/respostas-prontas" => view! { <CannedPage /> }.into_any(),
+            "/usuarios" => view! { <UsersPage /> }.into_any(),
+            "/equipes" => view! { <TeamsPage /> }.into_any(),
+            "/perfil" => view! { <ProfilePage /> }.into_any(),
+            "/auditoria" => view! { <AuditPage /> }.into_any(),
+            "/configuracoes" => view! { <SettingsPage /> }.into_any(),
+            "/configuracoes/canais" => view! { <ChannelsPage /> }.into_any(),
+            "/configuracoes/tokens" => view! { <ApiTokensPage /> }.into_any(),
+            "/configuracoes/integracoes" => view! { <IntegrationsPage /> }.into_any(),
+            _ => view! { <NotFound /> }.into_any(),
+        };
+        view! { {page} <HydrationMark /> }.into_any()
+    }
+}

@@ -18,8 +18,8 @@ PAGES = [
     ("/demonstracao (simulador)", "demo", False),
     ("/ (painel)", "dashboard", True),
     ("/conversas (inbox)", "inbox", True),
-    ("/usuarios", "users", True),
-    ("/configuracoes/canais", "channels", True),
+    ("/usuarios", "admin", True),
+    ("/configuracoes/canais", "admin", True),
 ]
 
 

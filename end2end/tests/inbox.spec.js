@@ -276,3 +276,27 @@ test("outside the 24-hour window the composer offers approved templates only", a
   await expect(page.getByTestId("painel-contato")).toContainText(dora.name);
   await shot(page, "inbox-05-contact-panel");
 });
+
+test("keyboard: ? lists the shortcuts, Esc closes them, / goes to the search", async ({ page }) => {
+  await signIn(page, DEMO.email, DEMO.password);
+  await openInbox(page);
+  await page.keyboard.press("?");
+  const overlay = page.getByTestId("atalhos");
+  await expect(overlay).toBeVisible();
+  await expect(overlay).toContainText("Assumir a conversa aberta");
+  await shot(page, "inbox-06-shortcuts");
+  await page.keyboard.press("Escape");
+  await expect(overlay).toHaveCount(0);
+  await page.keyboard.press("/");
+  await expect(page.getByTestId("busca")).toBeFocused();
+  // Typing in a field is typing, not a shortcut.
+  await page.keyboard.type("a?");
+  await expect(page.getByTestId("busca")).toHaveValue("a?");
+  await expect(overlay).toHaveCount(0);
+});
+
+test("the queue tab shows supervisors the automatic distribution switches", async ({ page }) => {
+  await signIn(page, DEMO.email, DEMO.password);
+  await openInbox(page, "fila");
+  await expect(page.getByText("Distribuição automática")).toBeVisible();
+});

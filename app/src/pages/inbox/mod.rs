@@ -296,7 +296,16 @@ fn Inbox() -> impl IntoView {
     };
 
     view! {
-        <shortcuts::ShortcutHelp help />
+        {move || {
+            help.get()
+                .then(|| {
+                    view! {
+                        <Suspense>
+                            {move || Suspend::new(async move { shortcut_overlay(help).await })}
+                        </Suspense>
+                    }
+                })
+        }}
         <div class="caixa-entrada">
             <section class="coluna-lista" aria-label="Lista de conversas">
                 <div class="flex items-center justify-between px-3 pt-3">
@@ -378,7 +387,9 @@ fn Inbox() -> impl IntoView {
                     </div>
                 </form>
                 <Show when=move || tab.get() == InboxTab::Queue && !teams.get().is_empty()>
-                    <QueueControls teams version />
+                    <Suspense>
+                        {move || Suspend::new(async move { queue_controls(teams, version).await })}
+                    </Suspense>
                 </Show>
                 {move || error.get().map(|e| view! { <p class="alerta-erro mx-3">{e}</p> })}
                 <ul class="lista-conversas" data-testid="lista-conversas">
@@ -437,6 +448,19 @@ fn conversation_pane(id: ConversationId) -> AnyView {
         <HydrationMark />
     }
     .into_any()
+}
+
+/// The "?" overlay, fetched the first time it is asked for: most agents never open it, and the
+/// list's module stays smaller without it.
+#[lazy]
+fn shortcut_overlay(help: RwSignal<bool>) -> AnyView {
+    view! { <shortcuts::ShortcutHelp help /> }.into_any()
+}
+
+/// The supervisors' automatic-distribution switches, fetched when the queue tab shows them.
+#[lazy]
+fn queue_controls(teams: RwSignal<Vec<TeamOption>>, version: RwSignal<u64>) -> AnyView {
+    view! { <QueueControls teams version /> }.into_any()
 }
 
 #[component]
