@@ -3,7 +3,7 @@
 //! messages go through the real pipeline and bot, so the conversation also shows in the inbox.
 //! The presenter panel shows what the platform does meanwhile.
 //!
-//! Why ~540 lines: the four skins share one phone, one message list and one composer, and differ
+//! Why ~600 lines: the four skins share one phone, one message list and one composer, and differ
 //! only in classes and labels (the `SKINS` table); splitting by skin would repeat the phone.
 
 use crate::api::demo::{demo_enabled, demo_poll, demo_restart, demo_send};

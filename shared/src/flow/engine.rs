@@ -5,7 +5,7 @@
 //! hand off, end) and feeds the call's [`Outcome`] back. Every step stops after a bounded number
 //! of blocks, at a block that waits for the customer or for a call, or at an end or hand-off.
 //!
-//! Why one file of ~800 lines: `step` is one loop over the block kinds and every arm shares the
+//! Why one file of ~820 lines: `step` is one loop over the block kinds and every arm shares the
 //! same state, counters and effect queue; split by kind, each part would reach back into all of
 //! them. Its tests are in `flow/tests.rs`.
 

@@ -1,6 +1,11 @@
 //! Conversas: the list (tabs, filters, search, live). The open conversation is [`pane`], drawn
 //! from its parts: [`header`] (actions, transfer, who else is looking), [`timeline`] (messages
 //! and events), [`composer`] (replies, notes, saved replies, templates) and [`contact`].
+//!
+//! Why ~580 lines: the list's state (tab, filters, search, pages, the refetch on every live
+//! event, the notifications it raises, the keyboard) is one set of signals that the list's view
+//! and its effects share; the rows, the team filter and the queue switches are components here,
+//! the keys in [`shortcuts`], the lazy pane in [`pane`].
 
 pub mod composer;
 pub mod contact;
