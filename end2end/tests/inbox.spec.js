@@ -298,5 +298,15 @@ test("keyboard: ? lists the shortcuts, Esc closes them, / goes to the search", a
 test("the queue tab shows supervisors the automatic distribution switches", async ({ page }) => {
   await signIn(page, DEMO.email, DEMO.password);
   await openInbox(page, "fila");
-  await expect(page.getByText("Distribuição automática")).toBeVisible();
+  const box = page.getByText("Distribuição automática").locator("..");
+  await expect(box).toBeVisible();
+  // The switches and the tab count the same queue: the teams' and the team-less ones.
+  await expect
+    .poll(async () => {
+      const tab = Number(await page.getByTestId("aba-fila").locator(".contador").innerText());
+      const lines = await box.innerText();
+      const counted = [...lines.matchAll(/(\d+) na fila/g)].reduce((n, m) => n + Number(m[1]), 0);
+      return counted === tab;
+    })
+    .toBe(true);
 });

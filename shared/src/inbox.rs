@@ -390,6 +390,12 @@ pub fn new_work(
     }
 }
 
+/// Of the `queue` conversations the Fila tab counts (for a viewer who sees every queue), those
+/// in no team's queue: what the teams' automatic distribution does not reach.
+pub fn teamless_waiting(queue: i64, teams: &[TeamOption]) -> i64 {
+    (queue - teams.iter().map(|t| t.waiting).sum::<i64>()).max(0)
+}
+
 /// How long ago, as the list writes it: "agora", "5 min", "2 h", "3 d".
 pub fn elapsed(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let secs = (now - since).num_seconds().max(0);
@@ -438,6 +444,24 @@ mod tests {
         assert_eq!(new_work(K::Assigned, Some(other), me), None);
         assert_eq!(new_work(K::Resolved, Some(me), me), None);
         assert_eq!(new_work(K::Identified, None, me), None);
+    }
+
+    #[test]
+    fn the_queue_is_the_teams_queues_and_the_teamless_ones() {
+        let team = |waiting| TeamOption {
+            id: TeamId(Uuid::from_u128(waiting as u128)),
+            name: "Equipe".into(),
+            auto_assign: true,
+            waiting,
+        };
+        assert_eq!(teamless_waiting(7, &[team(3), team(2)]), 2);
+        assert_eq!(teamless_waiting(5, &[team(3), team(2)]), 0);
+        assert_eq!(
+            teamless_waiting(4, &[team(3), team(2)]),
+            0,
+            "never negative"
+        );
+        assert_eq!(teamless_waiting(1, &[]), 1);
     }
 
     #[test]

@@ -147,7 +147,9 @@ fn Inbox() -> impl IntoView {
             version,
         );
     });
+    // The switches' counts follow the queue's: read again whenever the list's counts change.
     Effect::new(move |_| {
+        counts.track();
         if tab.get() == InboxTab::Queue && session.can(Permission::ManageQueues) {
             spawn_local(async move {
                 if let Ok(t) = inbox_teams().await {
@@ -393,7 +395,7 @@ fn Inbox() -> impl IntoView {
                 </form>
                 <Show when=move || tab.get() == InboxTab::Queue && !teams.get().is_empty()>
                     <Suspense>
-                        {move || Suspend::new(async move { queue_controls(teams, version).await })}
+                        {move || Suspend::new(async move { queue_controls(teams, counts, version).await })}
                     </Suspense>
                 </Show>
                 {move || error.get().map(|e| view! { <p class="alerta-erro mx-3">{e}</p> })}
@@ -464,8 +466,12 @@ fn shortcut_overlay(help: RwSignal<bool>) -> AnyView {
 
 /// The supervisors' automatic-distribution switches, fetched when the queue tab shows them.
 #[lazy]
-fn queue_controls(teams: RwSignal<Vec<TeamOption>>, version: RwSignal<u64>) -> AnyView {
-    view! { <QueueControls teams version /> }.into_any()
+fn queue_controls(
+    teams: RwSignal<Vec<TeamOption>>,
+    counts: RwSignal<TabCounts>,
+    version: RwSignal<u64>,
+) -> AnyView {
+    view! { <QueueControls teams counts version /> }.into_any()
 }
 
 #[component]
@@ -490,7 +496,13 @@ fn TeamFilter(team: RwSignal<String>) -> impl IntoView {
 
 /// Supervisors turn each team's automatic distribution on or off.
 #[component]
-fn QueueControls(teams: RwSignal<Vec<TeamOption>>, version: RwSignal<u64>) -> impl IntoView {
+fn QueueControls(
+    teams: RwSignal<Vec<TeamOption>>,
+    counts: RwSignal<TabCounts>,
+    version: RwSignal<u64>,
+) -> impl IntoView {
+    // The Fila tab counts team-less conversations too; they are said here, so both agree.
+    let teamless = move || teams.with(|t| shared::inbox::teamless_waiting(counts.get().queue, t));
     let toggle = move |id: TeamId, on: bool| {
         spawn_local(async move {
             if set_auto_assign(id, on).await.is_ok() {
@@ -518,6 +530,17 @@ fn QueueControls(teams: RwSignal<Vec<TeamOption>>, version: RwSignal<u64>) -> im
                     />
                 </label>
             </For>
+            {move || {
+                let n = teamless();
+                (n > 0)
+                    .then(|| {
+                        view! {
+                            <p class="py-0.5 text-tinta-suave" data-testid="fila-sem-equipe">
+                                "Sem equipe · " {n} " na fila (distribua manualmente)"
+                            </p>
+                        }
+                    })
+            }}
         </div>
     }
 }
