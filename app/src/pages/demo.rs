@@ -56,11 +56,6 @@ fn offered(m: &MessageView) -> Option<(Option<String>, Vec<Opt>)> {
     }
 }
 
-/// A PIX "copia e cola" code alone in its message, as the bot sends it.
-fn is_pix_code(text: &str) -> bool {
-    shared::payment::is_pix_code(text)
-}
-
 fn time_of(m: &MessageView) -> String {
     #[cfg(feature = "hydrate")]
     {
@@ -337,7 +332,7 @@ pub fn DemoPage() -> impl IntoView {
                     .into_any(),
                 )
             }
-            _ if kind == ChannelKind::Webchat && !mine && is_pix_code(&text) => {
+            _ if kind == ChannelKind::Webchat && !mine && shared::payment::is_pix_code(&text) => {
                 let code = text.trim().to_owned();
                 let copied = RwSignal::new(false);
                 Some(

@@ -14,7 +14,7 @@ pub fn channel_badge(kind: ChannelKind) -> (&'static str, &'static str) {
     (class, kind.label())
 }
 
-pub use shared::inbox::{elapsed, waiting_text as waiting_label};
+pub use shared::inbox::elapsed;
 
 pub fn status_class(status: ConversationStatus) -> &'static str {
     match status {
