@@ -75,6 +75,9 @@ pub struct TeamSummary {
     /// Said to the customer when an agent resolves a conversation of this team (empty: nothing).
     #[serde(default)]
     pub closing_message: String,
+    /// When the team answers; `None`: at any time.
+    #[serde(default)]
+    pub business_hours: Option<crate::hours::BusinessHours>,
 }
 
 /// The counts on the Dashboard: real numbers of what exists.

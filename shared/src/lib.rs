@@ -8,6 +8,7 @@ pub mod dto;
 pub mod erp;
 pub mod error;
 pub mod flow;
+pub mod hours;
 pub mod ids;
 pub mod inbox;
 pub mod messaging;

@@ -9,15 +9,30 @@ pub enum Refusal {
     // Demo simulator.
     DemoSessionInvalid,
     DemoMessageEmpty,
-    DemoMessageTooLong { max: usize },
+    DemoMessageTooLong {
+        max: usize,
+    },
     // Inbox.
     InboxWindowsOutOfRange,
-    SearchTooLong { max: usize },
-    TransferNoteTooLong { max: usize },
+    SearchTooLong {
+        max: usize,
+    },
+    TransferNoteTooLong {
+        max: usize,
+    },
     AgentInactive,
     TransferTargetMissing,
     TeamNotFound,
-    ClosingMessageTooLong { max: usize },
+    ClosingMessageTooLong {
+        max: usize,
+    },
+    /// The schedule's own sentence (shared::hours::HoursError).
+    BusinessHoursInvalid {
+        detail: String,
+    },
+    TimeZoneUnknown {
+        zone: String,
+    },
     OtherConversationOpenOnChannel,
     ChannelUnavailable,
     IdentityBelongsToOtherContact,
@@ -26,27 +41,43 @@ pub enum Refusal {
     CannedShortcutInvalid,
     CannedTitleInvalid,
     CannedTextInvalid,
-    CannedShortcutTaken { shortcut: String },
+    CannedShortcutTaken {
+        shortcut: String,
+    },
     // Templates.
     WabaIdMissing,
     ChannelTokenMissing,
-    MetaRefused { status: String },
-    TemplateParametersMissing { count: usize },
+    MetaRefused {
+        status: String,
+    },
+    TemplateParametersMissing {
+        count: usize,
+    },
     TemplateNotApproved,
     // Attachments.
     AttachmentNameMissing,
     AttachmentNotFound,
     // Channels and flows.
-    FlowMissing { key: String },
-    FlowFileInvalid { detail: String },
+    FlowMissing {
+        key: String,
+    },
+    FlowFileInvalid {
+        detail: String,
+    },
     FlowKeyInvalid,
-    FlowHasProblems { problems: Vec<String> },
+    FlowHasProblems {
+        problems: Vec<String>,
+    },
     // ERP connector and bot settings.
     ErpUrlInvalid,
     ErpTimeoutOutOfRange,
     ErpAuthHeaderInvalid,
-    ErpPathInvalid { operation: String },
-    ErpMappingInvalid { operation: String },
+    ErpPathInvalid {
+        operation: String,
+    },
+    ErpMappingInvalid {
+        operation: String,
+    },
     BotInactivityOutOfRange,
     MockErpInjectionOutOfRange,
     ErpTestCpfMissing,
@@ -71,6 +102,10 @@ impl Refusal {
             }
             ClosingMessageTooLong { max } => {
                 format!("A mensagem de encerramento aceita até {max} caracteres.")
+            }
+            BusinessHoursInvalid { detail } => detail.clone(),
+            TimeZoneUnknown { zone } => {
+                format!("Fuso horário desconhecido: {zone}. Use um nome como America/Sao_Paulo.")
             }
             AgentInactive => "Este atendente não está ativo.".into(),
             TransferTargetMissing => "Escolha uma equipe ou um atendente.".into(),

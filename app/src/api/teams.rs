@@ -71,6 +71,24 @@ pub async fn rename_team(id: TeamId, name: String) -> Result<(), AppError> {
     .await
 }
 
+/// When the team answers: `days` is seven comma-separated days, Monday first, each
+/// "08:00-18:00" or empty for closed; all empty for "always open".
+#[server(client = CsrfClient, endpoint = "teams/business-hours")]
+pub async fn set_business_hours(
+    id: TeamId,
+    time_zone: String,
+    days: String,
+) -> Result<(), AppError> {
+    use crate::guard;
+    use backend::services::teams;
+    use shared::Permission;
+    guard::run(|call| async move {
+        let who = call.require(Permission::ViewTeams)?;
+        teams::set_business_hours(&call.state, &who, id, &time_zone, &days).await
+    })
+    .await
+}
+
 #[server(client = CsrfClient, endpoint = "teams/closing-message")]
 pub async fn set_closing_message(id: TeamId, message: String) -> Result<(), AppError> {
     use crate::guard;

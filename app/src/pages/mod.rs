@@ -10,5 +10,6 @@ pub mod login;
 pub mod not_found;
 pub mod profile;
 pub mod settings;
+pub mod team_settings;
 pub mod teams;
 pub mod users;

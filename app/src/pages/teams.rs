@@ -1,6 +1,6 @@
+use super::team_settings::{BusinessHoursForm, ClosingMessage};
 use crate::api::teams::{
     list_teams, team_candidates, AddTeamMember, CreateTeam, RemoveTeamMember, RenameTeam,
-    SetClosingMessage,
 };
 use crate::components::forms::{action_error, ErrorAlert, FormError, TextField};
 use crate::components::session::{use_session, RequirePermission};
@@ -127,6 +127,7 @@ fn TeamCard(
     let session = use_session();
     let team_id = team.id;
     let closing = team.closing_message.clone();
+    let hours = team.business_hours.clone();
     let can_manage = team.can_manage;
     let renaming = RwSignal::new(false);
     let name = RwSignal::new(team.name.clone());
@@ -276,45 +277,8 @@ fn TeamCard(
                         </form>
                     }
                 })}
+            <BusinessHoursForm team=team_id hours can_manage />
             <ClosingMessage team=team_id message=closing can_manage />
         </section>
-    }
-}
-
-/// What the team's customers are told when an agent resolves their conversation.
-#[component]
-fn ClosingMessage(team: shared::TeamId, message: String, can_manage: bool) -> impl IntoView {
-    let save = ServerAction::<SetClosingMessage>::new();
-    let text = RwSignal::new(message);
-    let error = action_error(save);
-    let field = format!("encerramento-{team}");
-    view! {
-        <form
-            class="mt-4 border-t border-borda pt-3"
-            on:submit=move |ev| {
-                ev.prevent_default();
-                save.dispatch(SetClosingMessage { id: team, message: text.get_untracked() });
-            }
-        >
-            <label class="rotulo" for=field.clone()>"Mensagem de encerramento"</label>
-            <textarea
-                id=field
-                class="entrada mt-1 min-h-20 w-full"
-                maxlength="1000"
-                disabled=!can_manage
-                placeholder="Nada é enviado quando vazia."
-                bind:value=text
-            ></textarea>
-            <p class="dica">"Enviada ao cliente quando um atendente resolve a conversa."</p>
-            <Show when=move || can_manage>
-                <div class="mt-2 flex items-center gap-3">
-                    <button type="submit" class="botao-secundario" disabled=move || save.pending().get()>
-                        "Salvar mensagem"
-                    </button>
-                    {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <span class="text-sm text-emerald-700" role="status">"Salva."</span> })}
-                </div>
-            </Show>
-            <FormError error=error />
-        </form>
     }
 }

@@ -14,6 +14,7 @@ pub mod distribution;
 pub mod erp;
 pub mod error;
 pub mod guard;
+pub mod hours;
 pub mod lanes;
 pub mod live;
 pub mod messaging;

@@ -4,6 +4,7 @@
 use crate::common::fake_graph::{FakeGraph, PHONE_NUMBER_ID};
 use crate::common::*;
 use backend::bot::BotConfig;
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use shared::payment::{digitable_valid, pix_valid};
 use shared::{ChannelId, UserId};
@@ -537,6 +538,121 @@ async fn help_explains_each_option_and_a_miss_names_them_briefly() {
     c.say("leituras do medidor").await;
     let ask = c.expect(1).await.remove(0);
     assert!(ask.text.contains("CPF"), "{ask:?}");
+    app.stop().await;
+}
+
+/// The team's business hours, set on the Equipes page, decide what João hears when he is
+/// handed over: outside them, when the team opens instead of "um instante"; inside them (and
+/// nobody online), that nobody is available.
+#[tokio::test]
+async fn a_hand_off_outside_the_teams_hours_says_when_it_opens() {
+    use chrono::Datelike;
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let team: uuid::Uuid = sqlx::query_scalar("select id from teams where name = 'Negociação'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let team = team.to_string();
+    let set = |days: String| {
+        let (admin, team) = (&admin, team.clone());
+        async move {
+            admin
+                .call(
+                    "teams/business-hours",
+                    &[
+                        ("id", &team),
+                        ("time_zone", "America/Sao_Paulo"),
+                        ("days", &days),
+                    ],
+                )
+                .await
+        }
+    };
+    // A wrong schedule is refused in words, and nothing is stored.
+    let r = set(",,,,,,18:00-08:00".into()).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body.to_string()
+            .contains("Horário de domingo: o fechamento deve ser depois da abertura."),
+        "{body}"
+    );
+    let stored: Option<Value> =
+        sqlx::query_scalar("select business_hours from teams where name = 'Negociação'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, None);
+
+    // Open only tomorrow (in São Paulo): closed now.
+    let today = backend::hours::local_now(&shared::hours::BusinessHours::weekdays())
+        .weekday()
+        .num_days_from_monday() as usize;
+    let mut week = vec![String::new(); 7];
+    week[(today + 1) % 7] = "08:00-18:00".into();
+    ok(set(week.join(",")).await).await;
+    let listed: Value = admin.call("teams/list", &[]).await.json().await.unwrap();
+    let negotiation = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Negociação")
+        .unwrap();
+    assert_eq!(
+        negotiation["business_hours"]["time_zone"],
+        "America/Sao_Paulo"
+    );
+
+    let mut joao = Customer::new(&app, &graph, "5511922229990");
+    joao.pick_from_menu("oi", "negociar").await;
+    joao.say("222.222.222-22").await;
+    let offers = joao.until(|s| s.kind == "list").await.pop().unwrap();
+    joao.tap(option(&offers, "recusar"), true).await;
+    let notice = joao
+        .until(|s| s.text.contains("fora do horário"))
+        .await
+        .pop()
+        .unwrap();
+    assert!(
+        notice
+            .text
+            .contains("Estamos fora do horário da equipe *Negociação*")
+            && notice.text.contains("Abrimos ")
+            && notice
+                .text
+                .contains("às 08:00: sua conversa já está na fila"),
+        "{notice:?}"
+    );
+    assert!(!notice.text.contains("instante"), "no promise: {notice:?}");
+    wait_until(|| async { joao.conversation_status().await == "waiting" }).await;
+
+    // Open all week, all day: open now, and nobody online is what he is told.
+    ok(set(["00:00-24:00"; 7].join(",")).await).await;
+    let mut other = Customer::new(&app, &graph, "5511922229991");
+    other.pick_from_menu("oi", "negociar").await;
+    other.say("222.222.222-22").await;
+    let offers = other.until(|s| s.kind == "list").await.pop().unwrap();
+    other.tap(option(&offers, "recusar"), true).await;
+    let notice = other
+        .until(|s| s.text.contains("está disponível"))
+        .await
+        .pop()
+        .unwrap();
+    assert!(
+        notice
+            .text
+            .contains("ninguém da equipe *Negociação* está disponível"),
+        "{notice:?}"
+    );
+    // "Sempre aberto" clears the hours.
+    ok(set(",,,,,,".into()).await).await;
+    let stored: Option<Value> =
+        sqlx::query_scalar("select business_hours from teams where name = 'Negociação'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, None);
     app.stop().await;
 }
 

@@ -105,6 +105,15 @@ fn table(ids: &Ids) -> Vec<Row> {
             ],
         ),
         (
+            "teams/business-hours",
+            AdminOrSupervisor,
+            vec![
+                ("id", ids.team.clone()),
+                ("time_zone", "America/Sao_Paulo".into()),
+                ("days", String::new()),
+            ],
+        ),
+        (
             "teams/closing-message",
             AdminOrSupervisor,
             vec![

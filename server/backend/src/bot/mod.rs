@@ -358,7 +358,7 @@ impl RunContext<'_> {
                 Effect::Handoff { team } => {
                     // Where nobody of the team is available, the customer is told so: instead
                     // of the bot's generic "um instante", or after the flow's own message.
-                    if !self.someone_available(team.as_deref()).await {
+                    if let Some(text) = self.unavailable_text(team.as_deref()).await {
                         let generic = matches!(
                             replies.last(),
                             Some((_, shared::messaging::Outbound::Text { text }))
@@ -367,10 +367,6 @@ impl RunContext<'_> {
                         if generic {
                             replies.pop();
                         }
-                        let text = match team.as_deref() {
-                            Some(name) => format!("No momento, ninguém da equipe *{name}* está disponível. Sua conversa já está na fila e será respondida assim que um atendente entrar. 🙏"),
-                            None => "No momento, nenhum atendente está disponível. Sua conversa já está na fila e será respondida assim que alguém entrar. 🙏".to_owned(),
-                        };
                         let outbound =
                             adapt(&shared::flow::Content::Text { text }, self.for_send.kind);
                         replies.push((format!("bot:{}:{n}:sem-atendente", self.key), outbound));
@@ -529,28 +525,40 @@ impl RunContext<'_> {
         Ok(())
     }
 
-    /// Whether an agent of the team the conversation goes to (by name; else its own or its
-    /// channel's) is online
-    /// with a free seat; for a conversation with no team, whether anyone is online. When it
-    /// cannot tell, it does not claim otherwise.
-    async fn someone_available(&self, team: Option<&str>) -> bool {
+    /// What the customer is told instead of "um instante" when the team the conversation goes
+    /// to (by name; else its own or its channel's) is outside its business hours (and when it
+    /// opens), or has no agent online with a free seat; for a conversation with no team, when
+    /// nobody at all is online. `None` when someone will answer, or when it cannot tell.
+    async fn unavailable_text(&self, team: Option<&str>) -> Option<String> {
+        let pool = &self.state.pool;
         let team_id: Option<TeamId> = match team {
-            Some(name) => crate::db::teams::find_by_name(&self.state.pool, name)
+            Some(name) => crate::db::teams::find_by_name(pool, name).await.ok()?,
+            None => crate::db::conversations::destination_team(pool, self.conversation)
                 .await
-                .ok()
-                .flatten(),
-            None => crate::db::conversations::destination_team(&self.state.pool, self.conversation)
-                .await
-                .ok()
-                .flatten(),
+                .ok()?,
         };
-        let available = match team_id {
-            Some(team) => crate::db::users::next_agent_for(&self.state.pool, team)
-                .await
-                .map(|agent| agent.is_some()),
-            None => crate::db::users::anyone_online(&self.state.pool).await,
+        let Some(team_id) = team_id else {
+            let online = crate::db::users::anyone_online(pool).await.ok()?;
+            return (!online).then(|| "No momento, nenhum atendente está disponível. Sua conversa já está na fila e será respondida assim que alguém entrar. 🙏".to_owned());
         };
-        available.unwrap_or(true)
+        let name = match team {
+            Some(name) => Some(name.to_owned()),
+            None => crate::db::teams::find_name(pool, team_id).await.ok()?,
+        };
+        if let Some(hours) = crate::db::teams::business_hours(pool, team_id).await.ok()? {
+            let now = crate::hours::local_now(&hours);
+            if !hours.is_open(now) {
+                return Some(shared::hours::closed_text(name.as_deref(), &hours, now));
+            }
+        }
+        let available = crate::db::users::next_agent_for(pool, team_id).await.ok()?;
+        if available.is_some() {
+            return None;
+        }
+        Some(match name {
+            Some(name) => format!("No momento, ninguém da equipe *{name}* está disponível. Sua conversa já está na fila e será respondida assim que um atendente entrar. 🙏"),
+            None => "No momento, nenhum atendente está disponível. Sua conversa já está na fila e será respondida assim que alguém entrar. 🙏".to_owned(),
+        })
     }
 
     /// To the team's queue (by name; else the channel's team), where distribution picks an agent.

@@ -1,6 +1,8 @@
 use super::sql::{query, query_as, query_scalar};
 use shared::dto::{TeamMember, TeamRef};
+use shared::hours::BusinessHours;
 use shared::{Availability, Role, TeamId, UserId};
+use sqlx::types::Json;
 use sqlx::{PgExecutor, Postgres, Transaction};
 
 pub async fn insert(db: impl PgExecutor<'_>, id: TeamId, name: &str) -> sqlx::Result<()> {
@@ -25,9 +27,52 @@ pub async fn closing_message(db: impl PgExecutor<'_>, id: TeamId) -> sqlx::Resul
         .await
 }
 
-/// Every team's closing message.
-pub async fn closing_messages(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(TeamId, String)>> {
-    query_as(CLOSING_MESSAGES).fetch_all(db).await
+/// Every team's closing message and business hours.
+pub async fn settings(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<TeamSettings>> {
+    let rows: Vec<(TeamId, String, Option<Json<BusinessHours>>)> =
+        query_as(SETTINGS).fetch_all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, closing_message, hours)| TeamSettings {
+            id,
+            closing_message,
+            business_hours: hours.map(|h| h.0),
+        })
+        .collect())
+}
+
+/// A team's settings beside its name and members.
+pub struct TeamSettings {
+    pub id: TeamId,
+    pub closing_message: String,
+    pub business_hours: Option<BusinessHours>,
+}
+
+/// When the team answers; `None` for a team that answers at any time (or no such team).
+pub async fn business_hours(
+    db: impl PgExecutor<'_>,
+    id: TeamId,
+) -> sqlx::Result<Option<BusinessHours>> {
+    let hours: Option<Option<Json<BusinessHours>>> = query_scalar(BUSINESS_HOURS)
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(hours.flatten().map(|h| h.0))
+}
+
+/// Whether the team exists (and its hours changed); `None` answers at any time.
+pub async fn set_business_hours(
+    db: impl PgExecutor<'_>,
+    id: TeamId,
+    hours: Option<&BusinessHours>,
+) -> sqlx::Result<bool> {
+    Ok(query(SET_BUSINESS_HOURS)
+        .bind(id)
+        .bind(hours.map(Json))
+        .execute(db)
+        .await?
+        .rows_affected()
+        > 0)
 }
 
 /// Whether the team exists (and its message changed).
@@ -202,7 +247,9 @@ super::sql::statements! {
     RENAME = "update teams set name = $2, updated_at = now() where id = $1";
     FIND_NAME = "select name::text from teams where id = $1";
     CLOSING_MESSAGE = "select closing_message from teams where id = $1";
-    CLOSING_MESSAGES = "select id, closing_message from teams";
+    SETTINGS = "select id, closing_message, business_hours from teams";
+    BUSINESS_HOURS = "select business_hours from teams where id = $1";
+    SET_BUSINESS_HOURS = "update teams set business_hours = $2, updated_at = now() where id = $1";
     SET_CLOSING_MESSAGE = "update teams set closing_message = $2, updated_at = now() where id = $1";
     LIST = "select id, name::text from teams order by lower(name), id";
     COUNT = "select count(*) from teams";

@@ -8,26 +8,32 @@ use crate::error::{AppError, Error};
 use crate::guard::Authorised;
 use crate::state::AppState;
 use shared::dto::{AuditAction, TeamSummary};
-use shared::{Permission, Role, TeamId, TeamName, UserId};
+use shared::{Permission, Refusal, Role, TeamId, TeamName, UserId};
 
 pub async fn list(state: &AppState, who: &Authorised) -> Result<Vec<TeamSummary>, Error> {
     let all = teams::list(&state.pool).await?;
     let members = teams::members(&state.pool).await?;
     let supervised = teams::supervised_by(&state.pool, who.user.id).await?;
     let manages_all = who.user.can(Permission::ManageAllTeams);
-    let closing = teams::closing_messages(&state.pool).await?;
+    let mut settings = teams::settings(&state.pool).await?;
     let mut out: Vec<TeamSummary> = all
         .into_iter()
-        .map(|t| TeamSummary {
-            can_manage: manages_all || supervised.contains(&t.id),
-            closing_message: closing
+        .map(|t| {
+            let own = settings
                 .iter()
-                .find(|(id, _)| *id == t.id)
-                .map(|(_, m)| m.clone())
-                .unwrap_or_default(),
-            id: t.id,
-            name: t.name,
-            members: Vec::new(),
+                .position(|s| s.id == t.id)
+                .map(|i| settings.swap_remove(i));
+            TeamSummary {
+                can_manage: manages_all || supervised.contains(&t.id),
+                closing_message: own
+                    .as_ref()
+                    .map(|s| s.closing_message.clone())
+                    .unwrap_or_default(),
+                business_hours: own.and_then(|s| s.business_hours),
+                id: t.id,
+                name: t.name,
+                members: Vec::new(),
+            }
         })
         .collect();
     for m in members {
@@ -113,7 +119,7 @@ pub async fn set_closing_message(
     ensure_manages(state, who, id).await?;
     let message = message.trim();
     if message.chars().count() > CLOSING_MESSAGE_MAX {
-        return Err(AppError::Refused(shared::Refusal::ClosingMessageTooLong {
+        return Err(AppError::Refused(Refusal::ClosingMessageTooLong {
             max: CLOSING_MESSAGE_MAX,
         })
         .into());
@@ -123,6 +129,43 @@ pub async fn set_closing_message(
         return Err(AppError::NotFound.into());
     }
     audit_team(&mut *tx, who, "mensagem de encerramento alterada", None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// When the team's agents answer (`days` as [`shared::hours::parse_week`] reads them; none:
+/// at any time). The bot tells customers handed to the
+/// team outside them when it opens. Whoever manages the team's members may change them.
+pub async fn set_business_hours(
+    state: &AppState,
+    who: &Authorised,
+    id: TeamId,
+    time_zone: &str,
+    days: &str,
+) -> Result<(), Error> {
+    ensure_manages(state, who, id).await?;
+    let hours = shared::hours::parse_week(time_zone, days).map_err(|e| {
+        AppError::Refused(Refusal::BusinessHoursInvalid {
+            detail: e.to_string(),
+        })
+    })?;
+    let detail = match &hours {
+        Some(h) => {
+            if h.time_zone.parse::<chrono_tz::Tz>().is_err() {
+                return Err(AppError::Refused(Refusal::TimeZoneUnknown {
+                    zone: h.time_zone.clone(),
+                })
+                .into());
+            }
+            format!("horário de atendimento: {} ({})", h.summary(), h.time_zone)
+        }
+        None => "horário de atendimento: sempre aberto".to_owned(),
+    };
+    let mut tx = state.pool.begin().await?;
+    if !teams::set_business_hours(&mut *tx, id, hours.as_ref()).await? {
+        return Err(AppError::NotFound.into());
+    }
+    audit_team(&mut *tx, who, &detail, None).await?;
     tx.commit().await?;
     Ok(())
 }
