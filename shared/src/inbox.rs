@@ -291,6 +291,9 @@ pub enum InboxEvent {
         event_id: i64,
         kind: ConversationEventKind,
         assignee_id: Option<UserId>,
+        /// Whether it now waits in a queue for an agent (not with the bot, not with a person).
+        #[serde(default)]
+        waiting: bool,
     },
     /// Someone is typing in, or looking at, a conversation.
     Presence {
@@ -376,16 +379,19 @@ impl NewWork {
 }
 
 /// What a conversation event means for `me`, from the live feed (which only brings the events
-/// of conversations I may see).
+/// of conversations I may see). `waiting`: the conversation now waits in a queue, as one a
+/// customer opens (or reopens) on a channel without a bot does.
 pub fn new_work(
     kind: ConversationEventKind,
     assignee: Option<UserId>,
+    waiting: bool,
     me: UserId,
 ) -> Option<NewWork> {
     use ConversationEventKind as K;
     match (kind, assignee) {
         (K::Assigned | K::Transferred, Some(a)) if a == me => Some(NewWork::AssignedToMe),
         (K::Transferred | K::Unassigned, None) => Some(NewWork::EnteredQueue),
+        (K::Created | K::Reopened, None) if waiting => Some(NewWork::EnteredQueue),
         _ => None,
     }
 }
@@ -426,24 +432,35 @@ mod tests {
         let me = UserId(Uuid::from_u128(1));
         let other = UserId(Uuid::from_u128(2));
         assert_eq!(
-            new_work(K::Assigned, Some(me), me),
+            new_work(K::Assigned, Some(me), false, me),
             Some(NewWork::AssignedToMe)
         );
         assert_eq!(
-            new_work(K::Transferred, Some(me), me),
+            new_work(K::Transferred, Some(me), false, me),
             Some(NewWork::AssignedToMe)
         );
         assert_eq!(
-            new_work(K::Transferred, None, me),
+            new_work(K::Transferred, None, false, me),
             Some(NewWork::EnteredQueue)
         );
         assert_eq!(
-            new_work(K::Unassigned, None, me),
+            new_work(K::Unassigned, None, false, me),
             Some(NewWork::EnteredQueue)
         );
-        assert_eq!(new_work(K::Assigned, Some(other), me), None);
-        assert_eq!(new_work(K::Resolved, Some(me), me), None);
-        assert_eq!(new_work(K::Identified, None, me), None);
+        assert_eq!(new_work(K::Assigned, Some(other), false, me), None);
+        assert_eq!(new_work(K::Resolved, Some(me), false, me), None);
+        assert_eq!(new_work(K::Identified, None, false, me), None);
+        // Opened straight into a queue (no bot), or reopened into it: new work; with the bot,
+        // not yet.
+        assert_eq!(
+            new_work(K::Created, None, true, me),
+            Some(NewWork::EnteredQueue)
+        );
+        assert_eq!(
+            new_work(K::Reopened, None, true, me),
+            Some(NewWork::EnteredQueue)
+        );
+        assert_eq!(new_work(K::Created, None, false, me), None);
     }
 
     #[test]

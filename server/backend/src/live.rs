@@ -43,6 +43,9 @@ pub enum LiveEvent {
         assignee_id: Option<UserId>,
         /// Who had it before (a transfer away must reach them too).
         previous_assignee_id: Option<UserId>,
+        /// Whether it now waits in a queue for an agent.
+        #[serde(default)]
+        waiting: bool,
     },
     /// An agent looks at or types in a conversation. Never stored.
     Presence {

@@ -15,8 +15,8 @@ pub async fn publish(
     kind: ConversationEventKind,
     previous_assignee: Option<UserId>,
 ) {
-    let Ok(Some((team_id, assignee_id))) =
-        conversations::placement(&state.pool, conversation).await
+    let Ok(Some((team_id, assignee_id, waiting))) =
+        conversations::standing(&state.pool, conversation).await
     else {
         return;
     };
@@ -31,6 +31,7 @@ pub async fn publish(
                 team_id,
                 assignee_id,
                 previous_assignee_id: previous_assignee,
+                waiting,
             },
         )
         .await;

@@ -943,15 +943,24 @@ async fn the_live_feed_pushes_events_and_a_reconnecting_client_catches_up() {
 
     // Live: a customer writes while connected.
     let conversation = whatsapp_customer(&app).await;
-    let mut got_message = false;
+    let (mut got_message, mut got_created) = (false, false);
     while let Some(e) = next_event(&mut socket).await {
         if e["type"] == json!("message") && e["conversation_id"] == json!(conversation) {
             assert_eq!(e["inbound"], json!(true));
             got_message = true;
+        }
+        // The channel has no bot: the conversation opens straight into the queue, and the
+        // event says so (the inbox announces it as new work).
+        if e["type"] == json!("conversation") && e["kind"] == json!("created") {
+            assert_eq!(e["waiting"], json!(true), "{e}");
+            got_created = true;
+        }
+        if got_message && got_created {
             break;
         }
     }
     assert!(got_message, "the live message event arrived");
+    assert!(got_created, "the live created event arrived");
     socket.close(None).await.unwrap();
 
     // Disconnected: a second message and a resolution happen meanwhile.

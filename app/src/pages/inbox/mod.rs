@@ -191,9 +191,11 @@ fn Inbox() -> impl IntoView {
                 conversation_id,
                 kind,
                 assignee_id,
+                waiting,
                 ..
             } => {
-                let work = me.and_then(|me| shared::inbox::new_work(kind, assignee_id, me));
+                let work =
+                    me.and_then(|me| shared::inbox::new_work(kind, assignee_id, waiting, me));
                 // Not the one I am looking at (taking it myself is no news).
                 if let Some(work) =
                     work.filter(|_| selected.get_untracked() != Some(conversation_id))

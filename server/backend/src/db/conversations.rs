@@ -344,6 +344,17 @@ pub async fn placement(
         .await?)
 }
 
+/// Its team, assignee and whether it waits in a queue, for the live feed.
+pub async fn standing(
+    db: impl PgExecutor<'_>,
+    conversation: ConversationId,
+) -> Result<Option<(Option<TeamId>, Option<UserId>, bool)>, Error> {
+    Ok(query_as(STANDING)
+        .bind(conversation)
+        .fetch_optional(db)
+        .await?)
+}
+
 /// The team a conversation in the bot's hands goes to when it is handed over without one
 /// named: its own, else its channel's default (as [`queue_from_bot`] places it).
 pub async fn destination_team(
@@ -427,6 +438,7 @@ super::sql::statements! {
     OF_SAME_CONTACT = "select id from conversations where contact_id =
              (select contact_id from conversations where id = $1)";
     PLACEMENT = "select team_id, assignee_id from conversations where id = $1";
+    STANDING = "select team_id, assignee_id, status = 'waiting' from conversations where id = $1";
     LATEST_EVENT = "select id, kind from conversation_events where conversation_id = $1
          order by id desc limit 1";
     LOCK_STANDING = "select assignee_id, team_id, status from conversations where id = $1

@@ -30,6 +30,7 @@ struct MissedEvent {
     conversation_id: ConversationId,
     kind: ConversationEventKind,
     assignee_id: Option<UserId>,
+    waiting: bool,
 }
 
 /// The viewer's messages after `seq` and conversation events after `event` (those that took a
@@ -68,6 +69,7 @@ pub async fn missed(
             event_id: e.id,
             kind: e.kind,
             assignee_id: e.assignee_id,
+            waiting: e.waiting,
         })
         .collect();
     out.extend(messages.into_iter().map(|m| InboxEvent::Message {
@@ -93,7 +95,7 @@ super::sql::statements! {
         " order by m.seq limit $2"
     );
     MISSED_EVENTS = concat!(
-        "select e.id, e.conversation_id, e.kind, c.assignee_id
+        "select e.id, e.conversation_id, e.kind, c.assignee_id, c.status = 'waiting' as waiting
          from conversation_events e join conversations c on c.id = e.conversation_id
          where e.id > $1 and (",
         crate::visible_sql!("$3", "$4", "$5"),

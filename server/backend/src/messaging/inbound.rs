@@ -310,6 +310,7 @@ pub async fn record_inbound(
                     team_id,
                     assignee_id,
                     previous_assignee_id: None,
+                    waiting: status == ConversationStatus::Waiting,
                 },
             )
             .await;
