@@ -118,3 +118,21 @@ test("cada página cabe em 1280×720, 1366×768 e 1920×1080", async ({ page }) 
     }
   }
 });
+
+test("as abas das Configurações ficam no mesmo lugar e com a mesma largura em cada seção", async ({ page }) => {
+  await login(page, DEMO.email, DEMO.password);
+  await expect(page).not.toHaveURL(/\/entrar/);
+  const boxes = [];
+  for (const href of ["/configuracoes", "/configuracoes/canais", "/configuracoes/tokens", "/configuracoes/integracoes"]) {
+    await page.goto(href);
+    await hydrated(page);
+    const tabs = page.getByRole("navigation", { name: "Seções das configurações" });
+    await expect(tabs.locator("a[aria-current=page]")).toHaveAttribute("href", href);
+    const box = await tabs.boundingBox();
+    const each = await tabs.locator("a").evaluateAll((links) => links.map((a) => Math.round(a.getBoundingClientRect().width)));
+    boxes.push({ href, x: Math.round(box.x), y: Math.round(box.y), width: Math.round(box.width), each });
+  }
+  for (const b of boxes.slice(1)) {
+    expect({ ...b, href: undefined }, b.href).toEqual({ ...boxes[0], href: undefined });
+  }
+});

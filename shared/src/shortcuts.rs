@@ -38,6 +38,13 @@ pub const SHORTCUTS: [(&str, Shortcut, &str); 10] = [
     ),
 ];
 
+/// The keys of the reply box, shown under the list's shortcuts.
+pub const COMPOSER_KEYS: [(&str, &str); 3] = [
+    ("Enter", "Enviar a resposta (ou salvar a nota)"),
+    ("Shift+Enter", "Quebrar a linha"),
+    ("/ no início", "Respostas prontas"),
+];
+
 impl Shortcut {
     /// The shortcut for a key pressed (`KeyboardEvent.key`), with no Ctrl, Alt or Meta held.
     pub fn for_key(key: &str) -> Option<Shortcut> {

@@ -28,16 +28,14 @@ fn op_code(op: ErpOperation) -> String {
 fn Integrations() -> impl IntoView {
     let loaded = Resource::new(|| (), |_| get_integrations());
     view! {
-        <div class="mx-auto max-w-4xl px-6 py-8">
-            <h1 class="titulo-pagina mb-4">"Configurações"</h1>
-            <SettingsTabs />
-            <Suspense fallback=|| view! { <p>"Carregando…"</p> }>
-                {move || loaded.get().map(|r| match r {
-                    Ok(s) => view! { <IntegrationsForm settings=s /> }.into_any(),
-                    Err(e) => view! { <p class="alerta-erro">{e.message()}</p> }.into_any(),
-                })}
-            </Suspense>
-        </div>
+        <h1 class="titulo-pagina">"Configurações"</h1>
+        <SettingsTabs />
+        <Suspense fallback=|| view! { <p>"Carregando…"</p> }>
+            {move || loaded.get().map(|r| match r {
+                Ok(s) => view! { <IntegrationsForm settings=s /> }.into_any(),
+                Err(e) => view! { <p class="alerta-erro">{e.message()}</p> }.into_any(),
+            })}
+        </Suspense>
     }
 }
 
@@ -103,7 +101,7 @@ fn IntegrationsForm(settings: IntegrationSettings) -> impl IntoView {
         save.dispatch(SaveIntegrations { input: on_page() });
     };
     view! {
-        <form class="flex flex-col gap-6" on:submit=on_submit>
+        <form class="flex max-w-4xl flex-col gap-6" on:submit=on_submit>
             <section class="cartao flex flex-col gap-4">
                 <h2 class="text-lg font-semibold">"ERP"</h2>
                 <p class="text-sm text-tinta-suave">

@@ -258,10 +258,11 @@ pub fn Composer(
                     rows="2"
                     data-testid="campo-mensagem"
                     aria-label="Mensagem"
+                    title="Enter envia; Shift+Enter quebra a linha"
                     placeholder=move || if as_note.get() || !window_open {
-                        "Nota interna: só a equipe vê (Enter envia, Shift+Enter quebra linha)"
+                        "Nota interna: só a equipe vê"
                     } else {
-                        "Escreva uma resposta — Enter envia, Shift+Enter quebra linha, / para respostas prontas"
+                        "Escreva uma resposta (/ para respostas prontas)"
                     }
                     class:nota=move || as_note.get() || !window_open
                     prop:value=move || text.get()

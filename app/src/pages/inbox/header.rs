@@ -235,7 +235,7 @@ fn TransferForm(
             <label class="campo">
                 <span class="rotulo">"Atendente"</span>
                 <select class="entrada" bind:value=agent data-testid="transferir-atendente">
-                    <option value="">"Fila da equipe (distribuição automática)"</option>
+                    <option value="">"Fila da equipe"</option>
                     <For each=move || agents.get() key=|a| a.id let:a>
                         <option value=a.id.to_string()>
                             {format!("{} — {} ({}/{})", a.name, a.availability.label(), a.load, a.capacity)}
@@ -243,6 +243,9 @@ fn TransferForm(
                     </For>
                 </select>
             </label>
+            <p class="dica md:col-span-2">
+                "Sem atendente escolhido, a conversa entra na fila da equipe e a distribuição automática a entrega a quem estiver disponível."
+            </p>
             <label class="campo md:col-span-2">
                 <span class="rotulo">"Nota para quem recebe (opcional)"</span>
                 <input class="entrada" bind:value=note maxlength="1000" data-testid="transferir-nota" />

@@ -3,9 +3,9 @@
 //! does and is refused where the button is absent), and the "?" overlay.
 
 use leptos::prelude::*;
-use shared::shortcuts::SHORTCUTS;
 #[cfg(feature = "hydrate")]
 use shared::shortcuts::{step_in, Shortcut};
+use shared::shortcuts::{COMPOSER_KEYS, SHORTCUTS};
 use shared::ConversationId;
 
 /// Listens for the inbox's keys while the page is open.
@@ -122,6 +122,16 @@ pub fn ShortcutHelp(help: RwSignal<bool>) -> impl IntoView {
                     {SHORTCUTS
                         .iter()
                         .map(|(key, _, what)| view! {
+                            <dt><kbd class="rounded border border-borda bg-fundo px-1.5 py-0.5 font-mono text-xs">{*key}</kbd></dt>
+                            <dd>{*what}</dd>
+                        })
+                        .collect_view()}
+                </dl>
+                <h3 class="mb-2 mt-4 text-sm font-semibold">"No campo de resposta"</h3>
+                <dl class="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+                    {COMPOSER_KEYS
+                        .iter()
+                        .map(|(key, what)| view! {
                             <dt><kbd class="rounded border border-borda bg-fundo px-1.5 py-0.5 font-mono text-xs">{*key}</kbd></dt>
                             <dd>{*what}</dd>
                         })
