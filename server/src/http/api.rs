@@ -455,14 +455,9 @@ async fn mark_read(
     responses((status = 200, description = "The file, with its content type"), (status = 404, body = ErrorBody)))]
 async fn media(State(state): State<AppState>, _caller: Caller, Id(id): Id<MessageId>) -> Response {
     match messaging::fetch_media(&state, id).await {
-        Ok((content_type, bytes)) => (
-            [
-                (header::CONTENT_TYPE, content_type),
-                (header::CONTENT_DISPOSITION, "attachment".to_owned()),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok((content_type, bytes)) => {
+            (super::untrusted::headers(&content_type, None, true), bytes).into_response()
+        }
         Err(e) => fail(e),
     }
 }

@@ -109,53 +109,14 @@ async fn download(
     }
     match attachments::load(&state, id).await {
         Ok((mime, filename, kind, data)) => {
-            let disposition = if kind == MessageKind::Document {
-                "attachment"
-            } else {
-                "inline"
-            };
-            let encoded = rfc5987(&filename);
+            // A document downloads; a photo, audio or video shows where the type allows.
+            let download = kind == MessageKind::Document;
             (
-                [
-                    (header::CONTENT_TYPE, mime),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("{disposition}; filename*=UTF-8''{encoded}"),
-                    ),
-                    (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
-                    // An uploaded file never runs as a page of ours.
-                    (
-                        header::CONTENT_SECURITY_POLICY,
-                        "sandbox; default-src 'none'".to_owned(),
-                    ),
-                ],
+                super::untrusted::upload_headers(&mime, &filename, download),
                 data,
             )
                 .into_response()
         }
         Err(e) => json::failure(e),
-    }
-}
-
-/// A filename for `filename*=UTF-8''…`: every byte but the unreserved ones percent-encoded.
-fn rfc5987(name: &str) -> String {
-    name.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn filenames_are_percent_encoded() {
-        assert_eq!(
-            super::rfc5987("Fatura março.pdf"),
-            "Fatura%20mar%C3%A7o.pdf"
-        );
     }
 }

@@ -11,5 +11,6 @@ pub mod live;
 pub mod metrics;
 pub mod mock_erp;
 pub mod session;
+pub mod untrusted;
 pub mod webchat;
 pub mod webhooks;

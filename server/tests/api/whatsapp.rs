@@ -1,9 +1,9 @@
 //! WhatsApp Cloud API: the webhook handshake, signed notifications stored exactly once,
 //! statuses in any order, and sends that reach the (fake) Graph API as Meta documents them.
 
-use crate::common::fake_graph::{meta_error, PHONE_NUMBER_ID, VERSION, WHATSAPP_TOKEN};
+use crate::common::fake_graph::{self, meta_error, PHONE_NUMBER_ID, VERSION, WHATSAPP_TOKEN};
 use crate::common::{
-    fixture, signature, spawn_channel_app, wait_until, Api, TestApp, VERIFY_TOKEN,
+    fixture, signature, spawn_channel_app, wait_until, Api, TestApp, AGENT_EMAIL, VERIFY_TOKEN,
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -504,6 +504,65 @@ async fn media_is_fetched_through_the_graph_media_endpoint_when_opened() {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "image/jpeg");
     assert_eq!(r.bytes().await.unwrap().as_ref(), &[0xFF, 0xD8, 0xFF, 0xD9]);
+}
+
+/// A customer's HTML document, opened by the agent (or read through the API), never runs as a
+/// page of ours: it downloads, as bytes of no type, sandboxed and not sniffed. A photo still
+/// shows inline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customers_html_document_is_served_as_a_sandboxed_download() {
+    let (app, _graph) = spawn_channel_app().await;
+    app.signed_webhook("whatsapp", &fixture("whatsapp/document.json"))
+        .await;
+    app.signed_webhook("whatsapp", &fixture("whatsapp/image.json"))
+        .await;
+    app.settle().await;
+    let id_of = |kind: &'static str| {
+        let pool = app.state.pool.clone();
+        async move {
+            let id: uuid::Uuid =
+                sqlx::query_scalar("select id from messages where kind::text = $1")
+                    .bind(kind)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            id
+        }
+    };
+    let document = id_of("document").await;
+    let agent = app.signed_in(AGENT_EMAIL).await;
+    let api = Api::new(&app).await;
+    for r in [
+        agent.get(&format!("/midia/{document}")).await,
+        api.get(&format!("/api/v1/messages/{document}/media")).await,
+    ] {
+        assert_eq!(r.status(), StatusCode::OK);
+        let h = r.headers().clone();
+        assert_eq!(h["content-type"], "application/octet-stream");
+        assert!(
+            h["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment"),
+            "{h:?}"
+        );
+        assert_eq!(h["content-security-policy"], "sandbox; default-src 'none'");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(
+            r.text().await.unwrap(),
+            fake_graph::HTML_MEDIA,
+            "the bytes, untouched"
+        );
+    }
+    let image = id_of("image").await;
+    let r = agent.get(&format!("/midia/{image}")).await;
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert_eq!(r.headers()["content-disposition"], "inline");
+    assert_eq!(
+        r.headers()["content-security-policy"],
+        "sandbox; default-src 'none'"
+    );
+    app.stop().await;
 }
 
 /// Two deliveries from a new sender race: the other one (here a transaction the test holds

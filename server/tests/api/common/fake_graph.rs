@@ -19,6 +19,9 @@ pub const PAGE_TOKEN: &str = "token-pagina-de-teste";
 pub const INSTAGRAM_ID: &str = "17841400000000001";
 pub const INSTAGRAM_TOKEN: &str = "token-instagram-de-teste";
 pub const MEDIA_ID: &str = "1003383421387256";
+/// The document of `whatsapp/document.json`: a customer's HTML page with a script.
+pub const HTML_MEDIA_ID: &str = "622684793477189";
+pub const HTML_MEDIA: &str = "<html><script>fetch('/api/users/list')</script></html>";
 
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -323,6 +326,15 @@ async fn node(
             "id": MEDIA_ID
         }))
         .into_response(),
+        HTML_MEDIA_ID if token.as_deref() == Some(WHATSAPP_TOKEN) => Json(json!({
+            "messaging_product": "whatsapp",
+            "url": format!("{}/media-download/{HTML_MEDIA_ID}", fake.base_url),
+            "mime_type": "text/html",
+            "sha256": "abc",
+            "file_size": HTML_MEDIA.len(),
+            "id": HTML_MEDIA_ID
+        }))
+        .into_response(),
         "me" if token.as_deref() == Some(PAGE_TOKEN) => {
             Json(json!({"id": PAGE_ID, "name": "Página Demo"})).into_response()
         }
@@ -331,7 +343,13 @@ async fn node(
 }
 
 async fn download(Path(id): Path<String>, headers: HeaderMap) -> Response {
-    if bearer(&headers).as_deref() != Some(WHATSAPP_TOKEN) || id != MEDIA_ID {
+    if bearer(&headers).as_deref() != Some(WHATSAPP_TOKEN) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    if id == HTML_MEDIA_ID {
+        return ([("content-type", "text/html")], HTML_MEDIA).into_response();
+    }
+    if id != MEDIA_ID {
         return StatusCode::UNAUTHORIZED.into_response();
     }
     (
