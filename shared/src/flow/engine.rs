@@ -10,7 +10,9 @@
 //! them. Its tests are in `flow/tests.rs`.
 
 pub use super::answers::{check_answer, explain_options, match_choice, name_options};
-use super::text::{json_path, lookup, normalize, number_of, parse_number, render, Vars};
+use super::text::{
+    json_path, lookup, normalize, number_of, parse_number, render, render_escaped, Escape, Vars,
+};
 use super::{
     Choice, Content, ErpOperation, Flow, HttpMethod, NodeId, NodeKind, Op, Port, Rule, Validation,
 };
@@ -608,15 +610,24 @@ impl Run<'_> {
                 }
                 NodeKind::Http { request } => {
                     let vars = &self.state.vars;
+                    // What the customer typed is data in the request, never its syntax.
                     let call = CallRequest::Http {
                         method: request.method,
-                        url: render(&request.url, vars),
+                        url: render_escaped(&request.url, vars, Escape::Url),
                         headers: request
                             .headers
                             .iter()
-                            .map(|h| (h.name.clone(), render(&h.value, vars)))
+                            .map(|h| {
+                                (
+                                    h.name.clone(),
+                                    render_escaped(&h.value, vars, Escape::Header),
+                                )
+                            })
                             .collect(),
-                        body: request.body.as_ref().map(|b| render(b, vars)),
+                        body: request
+                            .body
+                            .as_ref()
+                            .map(|b| render_escaped(b, vars, Escape::Json)),
                         timeout_ms: request.timeout_ms,
                     };
                     return self.call(call);

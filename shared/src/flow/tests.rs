@@ -619,13 +619,26 @@ fn http_answers_are_mapped_to_variables_and_conditions_compare_them() {
     let mut vars = text::Vars::new();
     vars.insert("contato".into(), json!({"telefone": "+5511987654321"}));
     vars.insert("canal".into(), json!("whatsapp"));
+    // What a customer typed arrives as data: inside its path segment, inside its JSON string.
+    let mut hostile = vars.clone();
+    hostile.insert("contato".into(), json!({"telefone": "../admin?x="}));
+    hostile.insert("canal".into(), json!("\", \"valor\": 0, \"x\": \""));
+    let (_, fx) = say(&bot, BotState::new(&bot, hostile), "oi");
+    let (_, request) = pending_call(&fx);
+    let CallRequest::Http { url, body, .. } = request else {
+        panic!("an HTTP call: {request:?}");
+    };
+    assert_eq!(url, "https://erp.exemplo.com/clientes/..%2Fadmin%3Fx%3D");
+    let body: Value = serde_json::from_str(&body.unwrap()).unwrap();
+    assert_eq!(body, json!({"canal": "\", \"valor\": 0, \"x\": \""}));
+
     let (state, fx) = say(&bot, BotState::new(&bot, vars), "oi");
     let (call, request) = pending_call(&fx);
     assert_eq!(
         request,
         CallRequest::Http {
             method: HttpMethod::Post,
-            url: "https://erp.exemplo.com/clientes/+5511987654321".into(),
+            url: "https://erp.exemplo.com/clientes/%2B5511987654321".into(),
             headers: vec![("Authorization".into(), "Bearer x".into())],
             body: Some("{\"canal\": \"whatsapp\"}".into()),
             timeout_ms: 2000,

@@ -213,12 +213,55 @@ pub fn placeholders(template: &str) -> Vec<Placeholder> {
 
 /// The template with its placeholders replaced; a missing variable reads as nothing.
 pub fn render(template: &str, vars: &Vars) -> String {
+    render_escaped(template, vars, Escape::None)
+}
+
+/// Where a template's text goes, and so how each value put into it is escaped: a value is data
+/// there, never syntax (an answer `../admin?x=` stays inside its path segment, and
+/// `", "valor": 0` inside its JSON string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escape {
+    /// Messages to the customer: as is.
+    None,
+    /// A URL: every byte but the unreserved ones (`A-Z a-z 0-9 - . _ ~`) percent-encoded, in
+    /// the path and in the query alike.
+    Url,
+    /// Inside a JSON document (a request body): escaped as a JSON string's contents.
+    Json,
+    /// An HTTP header value: line breaks and other control characters dropped.
+    Header,
+}
+
+impl Escape {
+    pub fn apply(self, value: &str) -> String {
+        match self {
+            Escape::None => value.to_owned(),
+            Escape::Url => value
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect(),
+            Escape::Json => {
+                let quoted = Value::String(value.to_owned()).to_string();
+                quoted[1..quoted.len() - 1].to_owned()
+            }
+            Escape::Header => value.chars().filter(|c| !c.is_control()).collect(),
+        }
+    }
+}
+
+/// [`render`], each value escaped for where the text goes (the template's own text is kept).
+pub fn render_escaped(template: &str, vars: &Vars, escape: Escape) -> String {
     pieces(template)
         .into_iter()
         .map(|piece| match piece {
             Ok(text) => text.to_owned(),
             Err(p) => lookup(vars, &p.path)
-                .map(|v| formatted(v, p.format.as_deref()))
+                .map(|v| escape.apply(&formatted(v, p.format.as_deref())))
                 .unwrap_or_default(),
         })
         .collect()
@@ -228,6 +271,31 @@ pub fn render(template: &str, vars: &Vars) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn values_are_data_where_they_go() {
+        let mut v = Vars::new();
+        v.insert("resposta".into(), json!("../admin?x="));
+        v.insert("nome".into(), json!("\", \"valor\": 0, \"x\": \""));
+        v.insert("linha".into(), json!("a\r\nX-Injetado: 1"));
+        let url = render_escaped(
+            "https://erp.exemplo.com/c/{{resposta}}?q={{resposta}}",
+            &v,
+            Escape::Url,
+        );
+        assert_eq!(
+            url,
+            "https://erp.exemplo.com/c/..%2Fadmin%3Fx%3D?q=..%2Fadmin%3Fx%3D"
+        );
+        let body = render_escaped("{\"nome\": \"{{nome}}\"}", &v, Escape::Json);
+        let parsed: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed, json!({"nome": "\", \"valor\": 0, \"x\": \""}));
+        assert_eq!(
+            render_escaped("Bearer {{linha}}", &v, Escape::Header),
+            "Bearer aX-Injetado: 1"
+        );
+        assert_eq!(Escape::Url.apply("ç"), "%C3%A7");
+    }
 
     fn vars() -> Vars {
         let mut v = Vars::new();
