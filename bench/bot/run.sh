@@ -20,6 +20,7 @@ say "Subindo o servidor em :$PORT (modo demonstração)"
 DATABASE_URL="$DB" REDIS_NAMESPACE="bench-bot-$$" BIND_ADDR="127.0.0.1:$PORT" \
   PUBLIC_URL="http://127.0.0.1:$PORT" RUST_LOG=warn LEPTOS_ENV=PROD DEMO_MODE=true \
   WHATSAPP_PHONE_NUMBER_ID=106540352242922 WHATSAPP_ACCESS_TOKEN=token-bench \
+  WHATSAPP_BOT_FLOW=principal \
   META_APP_SECRET=segredo-bench META_VERIFY_TOKEN=verificacao-bench \
   GRAPH_API_BASE_URL="http://127.0.0.1:$GRAPH_PORT" GRAPH_API_VERSION=v24.0 \
   target/release/server > target/bench-bot-server.log 2>&1 &
@@ -29,8 +30,5 @@ for _ in $(seq 1 60); do
   curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
   sleep 1
 done
-psql "$DB" -q -c "update channels set bot_flow = 'principal' where external_id = '106540352242922'"
-# The channel directory is cached for 5 s.
-sleep 6
 
 "$BENCH_BIN/bot" --url "http://127.0.0.1:$PORT" --graph-port "$GRAPH_PORT" "$@"

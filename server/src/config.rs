@@ -148,6 +148,15 @@ pub struct Config {
     #[arg(long, env = "WHATSAPP_ACCESS_TOKEN", hide_env_values = true)]
     pub whatsapp_access_token: Option<String>,
 
+    /// The flow (by key) the bot runs on the WhatsApp channel created at boot; in demo mode the
+    /// demo's main flow. "nenhum": no bot.
+    #[arg(long, env = "WHATSAPP_BOT_FLOW")]
+    pub whatsapp_bot_flow: Option<String>,
+
+    /// The team (by name) its conversations go to; in demo mode the demo's team. "nenhum": none.
+    #[arg(long, env = "WHATSAPP_TEAM")]
+    pub whatsapp_team: Option<String>,
+
     /// The Meta app secret that signs webhooks of the channels created at boot.
     #[arg(long, env = "META_APP_SECRET", hide_env_values = true)]
     pub meta_app_secret: Option<String>,
@@ -163,12 +172,24 @@ pub struct Config {
     #[arg(long, env = "MESSENGER_PAGE_TOKEN", hide_env_values = true)]
     pub messenger_page_token: Option<String>,
 
+    #[arg(long, env = "MESSENGER_BOT_FLOW")]
+    pub messenger_bot_flow: Option<String>,
+
+    #[arg(long, env = "MESSENGER_TEAM")]
+    pub messenger_team: Option<String>,
+
     /// Instagram channel created at boot: the Instagram account id.
     #[arg(long, env = "INSTAGRAM_ACCOUNT_ID")]
     pub instagram_account_id: Option<String>,
 
     #[arg(long, env = "INSTAGRAM_ACCESS_TOKEN", hide_env_values = true)]
     pub instagram_access_token: Option<String>,
+
+    #[arg(long, env = "INSTAGRAM_BOT_FLOW")]
+    pub instagram_bot_flow: Option<String>,
+
+    #[arg(long, env = "INSTAGRAM_TEAM")]
+    pub instagram_team: Option<String>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -257,31 +278,44 @@ impl Config {
     pub fn env_channels(&self) -> Vec<backend::services::channels::EnvChannel> {
         use backend::services::channels::EnvChannel;
         use shared::messaging::ChannelKind;
-        let pairs = [
+        let declared = [
             (
                 ChannelKind::Whatsapp,
                 "WhatsApp",
-                &self.whatsapp_phone_number_id,
-                &self.whatsapp_access_token,
+                "WHATSAPP",
+                [&self.whatsapp_phone_number_id, &self.whatsapp_access_token],
+                [&self.whatsapp_bot_flow, &self.whatsapp_team],
             ),
             (
                 ChannelKind::Messenger,
                 "Messenger",
-                &self.messenger_page_id,
-                &self.messenger_page_token,
+                "MESSENGER",
+                [&self.messenger_page_id, &self.messenger_page_token],
+                [&self.messenger_bot_flow, &self.messenger_team],
             ),
             (
                 ChannelKind::Instagram,
                 "Instagram",
-                &self.instagram_account_id,
-                &self.instagram_access_token,
+                "INSTAGRAM",
+                [&self.instagram_account_id, &self.instagram_access_token],
+                [&self.instagram_bot_flow, &self.instagram_team],
             ),
         ];
-        pairs
+        // In demo mode a real number answers with the demo's bot and team, as the simulator;
+        // a variable set to "nenhum" (or empty) says "none".
+        let or_demo = |given: &Option<String>, demo: &str| match given {
+            Some(v) if v.trim().is_empty() || v.trim().eq_ignore_ascii_case("nenhum") => None,
+            Some(v) => Some(v.trim().to_owned()),
+            None => self.demo.then(|| demo.to_owned()),
+        };
+        declared
             .into_iter()
-            .filter_map(|(kind, name, id, token)| {
+            .filter_map(|(kind, name, prefix, [id, token], [flow, team])| {
                 let (id, token) = (id.clone()?, token.clone()?);
                 Some(EnvChannel {
+                    prefix,
+                    bot_flow: or_demo(flow, backend::bot::seed::MAIN_FLOW),
+                    team: or_demo(team, backend::seed::DEMO_TEAM_NAME),
                     kind,
                     name: name.to_owned(),
                     external_id: id,

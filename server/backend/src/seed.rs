@@ -44,10 +44,10 @@ const DEMO_USERS: [DemoUser; 4] = [
     },
 ];
 
-const DEMO_TEAM: (u128, &str) = (
-    0x0000_0000_0000_4000_8000_0000_0001_0001,
-    "Atendimento Geral",
-);
+/// The demo's team, where the demo's channels send their conversations.
+pub const DEMO_TEAM_NAME: &str = "Atendimento Geral";
+
+const DEMO_TEAM: (u128, &str) = (0x0000_0000_0000_4000_8000_0000_0001_0001, DEMO_TEAM_NAME);
 
 /// Creates the demo administrator (flagged as demo, so 2FA is never required of it), one
 /// supervisor and two agents in one team. Existing rows are left as they are.

@@ -656,6 +656,41 @@ async fn a_hand_off_outside_the_teams_hours_says_when_it_opens() {
     app.stop().await;
 }
 
+/// A real number declared by environment on a demo server answers with the demo's bot, and its
+/// conversations go to the demo's team; a team the environment names that does not exist stops
+/// the start with a sentence that says which variable.
+#[tokio::test]
+async fn a_channel_declared_by_environment_runs_the_demo_bot_and_team_in_demo_mode() {
+    let graph = FakeGraph::start().await;
+    let app = spawn_app_with(channel_config(&graph)).await;
+    let (flow, team): (Option<String>, Option<String>) = sqlx::query_as(
+        "select c.bot_flow, t.name::text from channels c left join teams t on t.id = c.default_team_id
+         where c.kind = 'whatsapp' and c.external_id = $1",
+    )
+    .bind(PHONE_NUMBER_ID)
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(flow.as_deref(), Some("principal"));
+    assert_eq!(team.as_deref(), Some("Atendimento Geral"));
+    let mut c = Customer::new(&app, &graph, "5511955550000");
+    c.say("oi").await;
+    let menu = c.until(|s| s.kind == "list").await;
+    assert!(!menu.is_empty(), "the demo bot answers");
+    app.stop().await;
+
+    let mut config = channel_config(&graph);
+    config.whatsapp_team = Some("Equipe Inexistente".into());
+    let err = match server::startup::Application::build(config).await {
+        Ok(_) => panic!("the start must fail"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(
+        err.contains("A equipe \"Equipe Inexistente\" de WHATSAPP_TEAM não existe"),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn maria_asks_to_negotiate_and_learns_she_owes_nothing() {
     let (app, graph) = bot_app(BotConfig::default()).await;

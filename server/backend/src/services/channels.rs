@@ -282,11 +282,39 @@ pub struct EnvChannel {
     pub business_account_id: Option<String>,
     pub app_secret: Option<String>,
     pub verify_token: Option<String>,
+    /// The flow the bot runs on it (`WHATSAPP_BOT_FLOW`…), by key.
+    pub bot_flow: Option<String>,
+    /// The team its conversations go to (`WHATSAPP_TEAM`…), by name.
+    pub team: Option<String>,
+    /// The variables' prefix, for the errors: `WHATSAPP`.
+    pub prefix: &'static str,
 }
 
-/// Creates or refreshes each channel from the environment; the environment wins on every boot.
+/// Creates or refreshes each channel from the environment; the environment wins on every boot
+/// for what it names (credentials, and the flow and team when given).
 pub async fn bootstrap(state: &AppState, declared: &[EnvChannel]) -> anyhow::Result<()> {
     for d in declared {
+        let team_id = match &d.team {
+            Some(name) => Some(
+                db::teams::find_by_name(&state.pool, name)
+                    .await?
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "A equipe \"{name}\" de {}_TEAM não existe. Crie-a em Equipes ou corrija a variável.",
+                            d.prefix
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        if let Some(key) = &d.bot_flow {
+            if !db::bot_flows::exists(&state.pool, key).await? {
+                anyhow::bail!(
+                    "O fluxo \"{key}\" de {}_BOT_FLOW não existe. Importe-o (server flow import) ou corrija a variável.",
+                    d.prefix
+                );
+            }
+        }
         let existing =
             db::channels::find_by_external_id(&state.pool, d.kind, &d.external_id).await?;
         let channel = Channel {
@@ -304,32 +332,41 @@ pub async fn bootstrap(state: &AppState, declared: &[EnvChannel]) -> anyhow::Res
                 app_secret: d.app_secret.clone(),
                 verify_token: d.verify_token.clone(),
             },
-            default_team_id: None,
+            default_team_id: team_id,
             active: true,
             created_at: chrono::Utc::now(),
-            bot_flow: None,
+            bot_flow: d.bot_flow.clone(),
         };
         if let Some(id) = existing {
-            // Keep what an administrator set in the UI (name, team); refresh the credentials.
+            // Keep what an administrator set in the UI (name; team and flow unless the
+            // environment names them); refresh the credentials.
             if let Some(current) = channels::find(&state.pool, &state.secrets, id).await? {
                 let merged = Channel {
                     name: current.name,
-                    default_team_id: current.default_team_id,
+                    default_team_id: team_id.or(current.default_team_id),
                     created_at: current.created_at,
+                    bot_flow: d.bot_flow.clone().or(current.bot_flow),
                     ..channel
                 };
-                channels::save(&state.pool, &state.secrets, &merged)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                save_declared(state, &merged).await?;
                 continue;
             }
         }
-        channels::save(&state.pool, &state.secrets, &channel)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        save_declared(state, &channel).await?;
         tracing::info!(kind = ?d.kind, external_id = %d.external_id, "channel created from the environment");
     }
     state.channels.invalidate().await;
+    Ok(())
+}
+
+/// The channel and its flow, together.
+async fn save_declared(state: &AppState, channel: &Channel) -> anyhow::Result<()> {
+    let mut tx = state.pool.begin().await?;
+    channels::save(&mut *tx, &state.secrets, channel)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    channels::set_bot_flow(&mut *tx, channel.id, channel.bot_flow.as_deref()).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -237,8 +237,25 @@ pub const VERIFY_TOKEN: &str = "token-de-verificacao";
 /// An application with workers, its Graph API pointed at a fresh fake, and the three Meta
 /// channels declared through the environment variables automated deployments use.
 pub async fn spawn_channel_app() -> (TestApp, fake_graph::FakeGraph) {
+    let graph = fake_graph::FakeGraph::start().await;
+    let mut config = channel_config(&graph);
+    // No bot and no team unless a test sets them (demo mode would give the demo's).
+    for v in [
+        &mut config.whatsapp_bot_flow,
+        &mut config.whatsapp_team,
+        &mut config.messenger_bot_flow,
+        &mut config.messenger_team,
+        &mut config.instagram_bot_flow,
+        &mut config.instagram_team,
+    ] {
+        *v = Some(String::new());
+    }
+    (spawn_app_with(config).await, graph)
+}
+
+/// The configuration of [`spawn_channel_app`], the channels' flow and team left unset.
+pub fn channel_config(graph: &fake_graph::FakeGraph) -> Config {
     use fake_graph::*;
-    let graph = FakeGraph::start().await;
     let mut config = test_config();
     config.roles = Roles::Both;
     config.graph_api_base_url = graph.base_url.clone();
@@ -255,7 +272,7 @@ pub async fn spawn_channel_app() -> (TestApp, fake_graph::FakeGraph) {
     config.messenger_page_token = Some(PAGE_TOKEN.into());
     config.instagram_account_id = Some(INSTAGRAM_ID.into());
     config.instagram_access_token = Some(INSTAGRAM_TOKEN.into());
-    (spawn_app_with(config).await, graph)
+    config
 }
 
 /// A webhook body from `server/tests/fixtures/`, its timestamps (late 2025 in the files) moved
