@@ -8,6 +8,7 @@ pub mod api;
 pub mod client;
 pub mod clipboard;
 pub mod components;
+pub mod csp;
 pub mod error;
 pub mod pages;
 pub mod routes;
@@ -25,6 +26,8 @@ use routes::*;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    content_security_policy(&options);
     view! {
         <!DOCTYPE html>
         <html lang="pt-BR">
@@ -47,6 +50,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// Sends this page's Content-Security-Policy, with the nonce its inline scripts carry.
+#[cfg(feature = "ssr")]
+fn content_security_policy(options: &LeptosOptions) {
+    use axum::http::{header, HeaderValue};
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
+    let reload = (options.env == leptos::config::Env::DEV).then_some(options.reload_port);
+    if let Ok(value) = HeaderValue::from_str(&csp::policy(nonce.as_deref(), reload)) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

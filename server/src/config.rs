@@ -106,6 +106,15 @@ pub struct Config {
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
 
+    /// Private addresses and names the server may call for an administrator (the ERP, the
+    /// flow's HTTP block), besides the public internet: `10.20.0.0/16,erp.interno`.
+    #[arg(long, env = "EGRESS_ALLOW", default_value = "")]
+    pub egress_allow: String,
+
+    /// The largest answer, in bytes, read from the ERP or a flow's HTTP block.
+    #[arg(long, env = "EGRESS_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub egress_max_body_bytes: usize,
+
     /// Maximum request body in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -330,6 +339,17 @@ impl Config {
                 })
             })
             .collect()
+    }
+
+    /// What the server may call on an administrator's behalf.
+    pub fn egress_policy(&self) -> anyhow::Result<backend::egress::EgressPolicy> {
+        let allow = shared::egress::Allowlist::parse(&self.egress_allow)
+            .map_err(|e| anyhow::anyhow!("EGRESS_ALLOW: {e}. Use faixas (10.20.0.0/16), endereços ou nomes, separados por vírgula."))?;
+        Ok(backend::egress::EgressPolicy {
+            allow,
+            max_body_bytes: self.egress_max_body_bytes.max(1024),
+            demo: self.demo,
+        })
     }
 
     pub fn graph_settings(&self) -> backend::channels::graph::GraphSettings {

@@ -172,7 +172,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             .roles
             .runs_workers()
             .then(|| Arc::new(backend::webhooks::lanes())),
-        bot: Arc::new(backend::bot::BotRuntime::default()),
+        bot: Arc::new(backend::bot::BotRuntime::new(config.egress_policy()?)),
     };
     if config.demo {
         backend::seed::seed_demo(&state)
@@ -193,10 +193,7 @@ impl Application {
             .await
             .with_context(|| format!("Failed to listen on {}", config.bind_addr))?;
         let leptos_options = leptos_options(listener.local_addr()?);
-        state.bot.set_own_base(format!(
-            "http://127.0.0.1:{}",
-            listener.local_addr()?.port()
-        ));
+        state.bot.set_own_port(listener.local_addr()?.port());
         Ok(Self {
             config,
             state,
@@ -364,6 +361,10 @@ pub fn router(
         ops
     };
     router
+        .layer(from_fn_with_state(
+            http::policy::Policy::new(config.public_url.starts_with("https://")),
+            http::policy::apply,
+        ))
         .layer(from_fn(http::metrics::track))
         .layer(TraceLayer::new_for_http())
         .layer(SetResponseHeaderLayer::if_not_present(

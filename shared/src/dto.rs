@@ -110,6 +110,7 @@ pub enum AuditAction {
     TeamChanged,
     SettingsChanged,
     ChannelChanged,
+    ErpTested,
     ApiTokenCreated,
     ApiTokenRevoked,
     ContactsMerged,
@@ -118,7 +119,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
@@ -136,6 +137,7 @@ impl AuditAction {
         AuditAction::TeamChanged,
         AuditAction::SettingsChanged,
         AuditAction::ChannelChanged,
+        AuditAction::ErpTested,
         AuditAction::ApiTokenCreated,
         AuditAction::ApiTokenRevoked,
         AuditAction::ContactsMerged,
@@ -162,6 +164,7 @@ impl AuditAction {
             AuditAction::TeamChanged => "team_changed",
             AuditAction::SettingsChanged => "settings_changed",
             AuditAction::ChannelChanged => "channel_changed",
+            AuditAction::ErpTested => "erp_tested",
             AuditAction::ApiTokenCreated => "api_token_created",
             AuditAction::ApiTokenRevoked => "api_token_revoked",
             AuditAction::ContactsMerged => "contacts_merged",
@@ -193,6 +196,7 @@ impl AuditAction {
             AuditAction::TeamChanged => "Equipe alterada",
             AuditAction::SettingsChanged => "Configurações alteradas",
             AuditAction::ChannelChanged => "Canal alterado",
+            AuditAction::ErpTested => "ERP testado",
             AuditAction::ApiTokenCreated => "Token de API criado",
             AuditAction::ApiTokenRevoked => "Token de API revogado",
             AuditAction::ContactsMerged => "Contatos mesclados",

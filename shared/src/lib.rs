@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod dto;
+pub mod egress;
 pub mod erp;
 pub mod error;
 pub mod flow;

@@ -70,6 +70,7 @@ pub enum Refusal {
     },
     // ERP connector and bot settings.
     ErpUrlInvalid,
+    ErpSecretRetypeRequired,
     ErpTimeoutOutOfRange,
     ErpAuthHeaderInvalid,
     ErpPathInvalid {
@@ -144,6 +145,7 @@ impl Refusal {
                 format!("O fluxo tem problemas: {}", problems.join(" "))
             }
             ErpUrlInvalid => "A URL do ERP deve começar com http:// ou https://.".into(),
+            ErpSecretRetypeRequired => "O endereço do ERP mudou: digite de novo o valor do cabeçalho de autenticação. A chave salva só é enviada ao endereço para o qual foi salva.".into(),
             ErpTimeoutOutOfRange => "O tempo limite deve ficar entre 100 e 60000 ms.".into(),
             ErpAuthHeaderInvalid => {
                 "O nome do cabeçalho de autenticação só pode ter letras, números e hífens.".into()

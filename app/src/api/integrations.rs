@@ -37,8 +37,8 @@ pub async fn test_erp(input: IntegrationSettings, cpf: String) -> Result<String,
     use backend::services::integrations;
     use shared::Permission;
     guard::run(|call| async move {
-        call.require(Permission::ManageSettings)?;
-        integrations::test(&call.state, &input, &cpf).await
+        let who = call.require(Permission::ManageSettings)?;
+        integrations::test(&call.state, &who, &input, &cpf).await
     })
     .await
 }

@@ -11,6 +11,7 @@ pub mod channels;
 pub mod crypto;
 pub mod db;
 pub mod distribution;
+pub mod egress;
 pub mod erp;
 pub mod error;
 pub mod guard;

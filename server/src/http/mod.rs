@@ -10,6 +10,7 @@ pub mod limits;
 pub mod live;
 pub mod metrics;
 pub mod mock_erp;
+pub mod policy;
 pub mod session;
 pub mod untrusted;
 pub mod webchat;

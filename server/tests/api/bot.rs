@@ -986,9 +986,24 @@ async fn the_erp_connector_is_configured_and_tested_from_integrations() {
     blank["auth_value"] = json!("");
     let tested = test(blank, "111.111.111-11").await;
     assert!(tested.contains("HTTP 401"), "{tested}");
+    // A new address needs the secret typed again: the saved one never goes elsewhere.
+    let mut elsewhere = current.clone();
+    elsewhere["base_url"] = json!("https://erp.exemplo.com.br/api");
+    let (status, body) = error_of(
+        admin
+            .call_json(
+                "integrations/test",
+                &json!({"input": elsewhere, "cpf": "111.111.111-11"}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(body.to_string().contains("digite de novo"), "{body}");
     // An address typed wrong is caught before saving too.
     let mut unreachable = current.clone();
     unreachable["base_url"] = json!("http://127.0.0.1:9/erp");
+    unreachable["auth_value"] = json!("outra-chave");
     let tested = test(unreachable, "111.111.111-11").await;
     assert!(tested.starts_with("Falha"), "{tested}");
 
@@ -1016,6 +1031,124 @@ async fn the_erp_connector_is_configured_and_tested_from_integrations() {
         body.to_string().contains("Buscar cliente por CPF"),
         "{body}"
     );
+    app.stop().await;
+}
+
+/// A fake ERP on this machine: what it answers, and how many requests reached it.
+async fn local_erp() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use axum::routing::get;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    let app = axum::Router::new()
+        .route(
+            "/redir/clientes",
+            get(|| async {
+                (
+                    axum::http::StatusCode::FOUND,
+                    [("location", "http://169.254.169.254/latest/meta-data/")],
+                )
+            }),
+        )
+        .route(
+            "/grande/clientes",
+            get(|| async { "x".repeat(2 * 1024 * 1024) }),
+        )
+        .route(
+            "/erro/clientes",
+            get(|| async {
+                (
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "stack trace: senha=segredo-interno em db.interno:5432",
+                )
+            }),
+        )
+        .layer(axum::middleware::from_fn(
+            move |r: axum::extract::Request, next: axum::middleware::Next| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                next.run(r)
+            },
+        ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    (addr, hits)
+}
+
+/// "Testar" on the Integrações page, with the connector pointed at `url`.
+async fn erp_test(app: &TestApp, url: String) -> String {
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let mut input: Value = admin
+        .call("integrations/get", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    input["base_url"] = json!(url);
+    input["auth_value"] = json!("chave-do-teste");
+    admin
+        .call_json(
+            "integrations/test",
+            &json!({"input": input, "cpf": "111.111.111-11"}),
+        )
+        .await
+        .json::<String>()
+        .await
+        .unwrap()
+}
+
+/// The ERP connector (and so "Testar" and the flow's HTTP block, which share its client) never
+/// reaches this machine or its network unless the operator allows it: not by an address, not by
+/// a name that resolves to one, not through a redirect; the answer is capped; the far end's
+/// error text never reaches the page; each test is in the audit log.
+#[tokio::test]
+async fn erp_calls_never_reach_internal_addresses_unless_the_operator_allows_them() {
+    use std::sync::atomic::Ordering;
+    let (erp, hits) = local_erp().await;
+    let app = spawn_app().await;
+    for url in [
+        format!("http://{erp}/redir"),
+        format!("http://localhost:{}/redir", erp.port()),
+        "http://169.254.169.254/latest".to_owned(),
+        "http://[::ffff:127.0.0.1]:9/".to_owned(),
+    ] {
+        let said = erp_test(&app, url.clone()).await;
+        assert!(
+            said.starts_with("Falha") && said.contains("endereço não permitido"),
+            "{url}: {said}"
+        );
+    }
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "nothing reached the local server"
+    );
+    let tested: i64 = app
+        .count("select count(*) from audit_log where action = 'erp_tested'")
+        .await;
+    assert_eq!(tested, 4, "every test is in the audit log");
+    app.stop().await;
+
+    // Allowed by the operator (the company's own network): reached, but a redirect is not
+    // followed, a huge answer is cut, and the error's body is not echoed.
+    let mut config = test_config();
+    config.egress_allow = "127.0.0.1".into();
+    config.egress_max_body_bytes = 64 * 1024;
+    let app = spawn_app_with(config).await;
+    let said = erp_test(&app, format!("http://{erp}/redir")).await;
+    assert!(
+        said.contains("redirecionamento não seguido (HTTP 302)"),
+        "{said}"
+    );
+    let said = erp_test(&app, format!("http://{erp}/grande")).await;
+    assert!(said.contains("passou de 65536 bytes"), "{said}");
+    let said = erp_test(&app, format!("http://{erp}/erro")).await;
+    assert!(said.contains("HTTP 500 (Internal Server Error)"), "{said}");
+    assert!(!said.contains("segredo"), "{said}");
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
     app.stop().await;
 }
 

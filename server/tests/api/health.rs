@@ -60,6 +60,73 @@ async fn pages_carry_basic_security_headers() {
     assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
 }
 
+/// A page runs only our scripts: its policy names a fresh nonce, and every inline script of the
+/// page carries exactly that nonce; other answers allow no inline script. HSTS only over https.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_allow_only_our_scripts_and_https_adds_hsts() {
+    let app = spawn_app().await;
+    let browser = app.browser().await;
+    let r = browser.get("/entrar").await;
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        r.headers().get("strict-transport-security").is_none(),
+        "http: no HSTS"
+    );
+    let html = r.text().await.unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("a nonce in {csp}"));
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval' 'nonce-"),
+        "{csp}"
+    );
+    assert!(!csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"));
+    let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+    assert!(!scripts.is_empty(), "the hydration script is inline");
+    for s in &scripts {
+        let tag = &s[..s.find('>').unwrap()];
+        assert!(
+            tag.contains(&format!("nonce=\"{nonce}\"")) || tag.contains(" src="),
+            "every inline script carries the nonce: <script{tag}>"
+        );
+    }
+    let again = browser.get("/entrar").await;
+    assert!(
+        !again.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains(nonce),
+        "a new nonce for every page"
+    );
+    let api = reqwest::get(format!("{}/healthz", app.address))
+        .await
+        .unwrap();
+    let csp = api.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval';"),
+        "{csp}"
+    );
+    app.stop().await;
+
+    let mut config = test_config();
+    config.public_url = "https://atendimento.exemplo.com.br".into();
+    let app = spawn_app_with(config).await;
+    let r = reqwest::get(format!("{}/healthz", app.address))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_is_graceful_and_the_port_closes() {
     let app = spawn_app().await;

@@ -425,7 +425,7 @@ impl RunContext<'_> {
         let (what, result) = match request {
             CallRequest::Erp { operation, args } => {
                 let connector = HttpErp {
-                    client: &self.state.bot.http,
+                    egress: &self.state.bot.egress,
                     settings: self.loaded.erp.clone(),
                 };
                 (
@@ -448,7 +448,7 @@ impl RunContext<'_> {
             } => (
                 json!({"type": "http", "method": method, "url": url}),
                 http_call(
-                    &self.state.bot.http,
+                    &self.state.bot.egress,
                     method,
                     url,
                     headers,
@@ -611,7 +611,7 @@ impl RunContext<'_> {
 /// A flow's HTTP block: templated request, bounded by its timeout; the answer as JSON (or
 /// its text under `texto`).
 async fn http_call(
-    client: &reqwest::Client,
+    egress: &crate::egress::Egress,
     method: &shared::flow::HttpMethod,
     url: &str,
     headers: &[(String, String)],
@@ -621,7 +621,7 @@ async fn http_call(
     let method = reqwest::Method::from_bytes(format!("{method:?}").to_uppercase().as_bytes())
         .unwrap_or(reqwest::Method::GET);
     let timeout = Duration::from_millis(u64::from(timeout_ms).clamp(100, 60_000));
-    let mut request = client.request(method, url);
+    let mut request = egress.client.request(method, url);
     for (k, v) in headers {
         request = request.header(k.as_str(), v.as_str());
     }
@@ -630,7 +630,7 @@ async fn http_call(
             .header("content-type", "application/json")
             .body(b.to_owned());
     }
-    let (status, text) = erp::send_bounded(request, timeout).await?;
+    let (status, text) = erp::send_bounded(egress, request, timeout).await?;
     if !status.is_success() {
         return Err(ErpError::Status {
             status: status.as_u16(),

@@ -78,10 +78,10 @@ impl Loaded {
     }
 }
 
-/// The bot's shared parts: the HTTP client for ERP and HTTP blocks, and the flows and settings
-/// cached for a few seconds (every inbound message needs them).
+/// The bot's shared parts: the egress client for ERP and HTTP blocks, and the flows and
+/// settings cached for a few seconds (every inbound message needs them).
 pub struct BotRuntime {
-    pub http: reqwest::Client,
+    pub egress: crate::egress::Egress,
     /// Serialises the runs of one conversation on this instance, and bounds concurrent runs
     /// so they leave database connections for the rest.
     pub(super) runs: crate::lanes::Lanes,
@@ -97,23 +97,26 @@ const RUN_CONCURRENCY: usize = 32;
 
 impl Default for BotRuntime {
     fn default() -> Self {
+        Self::new(crate::egress::EgressPolicy::default())
+    }
+}
+
+impl BotRuntime {
+    pub fn new(policy: crate::egress::EgressPolicy) -> Self {
         Self {
-            http: reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(3))
-                .pool_max_idle_per_host(64)
-                .build()
-                .unwrap_or_default(),
+            egress: crate::egress::Egress::new(policy),
             cache: RwLock::new(None),
             own_base: OnceLock::new(),
             runs: crate::lanes::Lanes::new(RUN_CONCURRENCY),
         }
     }
-}
 
-impl BotRuntime {
-    /// Called once the listener is bound: `http://127.0.0.1:<port>`.
-    pub fn set_own_base(&self, base: String) {
-        let _ = self.own_base.set(base);
+    /// Called once the listener is bound, with its port: the mock ERP answers at
+    /// `http://127.0.0.1:<port>`.
+    pub fn set_own_port(&self, port: u16) {
+        let _ = self.own_base.set(format!("http://127.0.0.1:{port}"));
+        self.egress
+            .set_own_address(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
     }
 
     pub fn own_base(&self) -> Option<&str> {

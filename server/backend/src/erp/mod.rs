@@ -16,7 +16,7 @@ use shared::flow::text::json_path;
 use shared::flow::ErpOperation;
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What a utility's ERP answers. Each call is bounded by the connector's timeout.
 pub trait ErpConnector: Send + Sync {
@@ -72,6 +72,9 @@ pub enum ErpError {
     Unreachable(String),
     #[error("status {status}")]
     Status { status: u16, body: String },
+    /// The egress policy refused the call (an internal address, a redirect, a huge answer).
+    #[error("refused: {0}")]
+    Refused(String),
     #[error("invalid answer: {0}")]
     Invalid(String),
     #[error("missing argument {0}")]
@@ -85,21 +88,24 @@ impl ErpError {
                 "O ERP não está configurado (Configurações → Integrações).".into()
             }
             ErpError::Timeout { ms } => format!("O ERP não respondeu em {ms} ms."),
-            ErpError::Unreachable(e) => format!("Não foi possível conectar ao ERP: {e}"),
-            ErpError::Status { status, body } => {
-                format!(
-                    "O ERP respondeu com erro HTTP {status}: {}",
-                    clip(body, 200)
-                )
-            }
+            ErpError::Unreachable(e) => format!(
+                "Não foi possível conectar ao ERP: {}",
+                crate::egress::short(e)
+            ),
+            // The status line only: what the far end wrote is never echoed to the page.
+            ErpError::Status { status, .. } => format!(
+                "O ERP respondeu com erro HTTP {status}{}.",
+                reqwest::StatusCode::from_u16(*status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+            ErpError::Refused(e) => format!("Chamada recusada: {e}."),
             ErpError::Invalid(e) => format!("A resposta do ERP não está no formato esperado: {e}"),
             ErpError::MissingArgument(a) => format!("Falta o parâmetro \"{a}\" na chamada ao ERP."),
         }
     }
-}
-
-fn clip(s: &str, n: usize) -> String {
-    s.chars().take(n).collect()
 }
 
 /// The HTTP connector's configuration.
@@ -205,7 +211,7 @@ pub fn sealed(mut settings: ErpSettings, secrets: &Secrets) -> anyhow::Result<Er
 
 /// An ERP reached over HTTP with [`ErpSettings`].
 pub struct HttpErp<'a> {
-    pub client: &'a reqwest::Client,
+    pub egress: &'a crate::egress::Egress,
     pub settings: ErpSettings,
 }
 
@@ -236,7 +242,7 @@ impl HttpErp<'_> {
         }
         let url = format!("{base}/{}", path.trim_start_matches('/'));
         let timeout = Duration::from_millis(self.settings.timeout_ms.clamp(100, 60_000));
-        let mut request = self.client.request(method, &url);
+        let mut request = self.egress.client.request(method, &url);
         if !self.settings.auth_header.trim().is_empty() {
             request = request.header(
                 self.settings.auth_header.trim(),
@@ -249,7 +255,7 @@ impl HttpErp<'_> {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let (status, text) = send_bounded(request, timeout).await?;
+        let (status, text) = send_bounded(self.egress, request, timeout).await?;
         if status == reqwest::StatusCode::NOT_FOUND && op == ErpOperation::FindCustomer {
             return Ok(None);
         }
@@ -309,33 +315,21 @@ impl HttpErp<'_> {
     }
 }
 
-/// Sends and reads the whole answer within `timeout` (connecting, waiting and reading
-/// together): a slow ERP or API never holds a conversation longer.
+/// Sends through the egress client and reads the answer within `timeout` (connecting, waiting
+/// and reading together): a slow ERP or API never holds a conversation longer.
 pub async fn send_bounded(
+    egress: &crate::egress::Egress,
     request: reqwest::RequestBuilder,
     timeout: Duration,
 ) -> Result<(reqwest::StatusCode, String), ErpError> {
-    let started = Instant::now();
-    let timed_out = || ErpError::Timeout {
-        ms: started.elapsed().as_millis() as u64,
-    };
-    let failed = |e: reqwest::Error| {
-        if e.is_timeout() {
-            timed_out()
-        } else {
-            ErpError::Unreachable(e.without_url().to_string())
-        }
-    };
-    let response = tokio::time::timeout(timeout, request.timeout(timeout).send())
+    use crate::egress::CallFailure;
+    crate::egress::send_bounded(egress, request, timeout)
         .await
-        .map_err(|_| timed_out())?
-        .map_err(failed)?;
-    let status = response.status();
-    let text = tokio::time::timeout(timeout.saturating_sub(started.elapsed()), response.text())
-        .await
-        .map_err(|_| timed_out())?
-        .map_err(failed)?;
-    Ok((status, text))
+        .map_err(|f| match f {
+            CallFailure::Timeout { ms } => ErpError::Timeout { ms },
+            CallFailure::Refused(e) => ErpError::Refused(e.to_string()),
+            CallFailure::Unreachable(e) => ErpError::Unreachable(e),
+        })
 }
 
 fn url_encode(value: &str) -> String {
@@ -478,7 +472,7 @@ mod tests {
 
     #[test]
     fn the_field_mapping_reads_the_erps_names_into_ours() {
-        let client = reqwest::Client::new();
+        let egress = crate::egress::Egress::new(Default::default());
         let mut settings = ErpSettings::default();
         settings.mapping.insert(
             ErpOperation::FindCustomer,
@@ -489,7 +483,7 @@ mod tests {
             .into(),
         );
         let erp = HttpErp {
-            client: &client,
+            egress: &egress,
             settings,
         };
         let theirs = serde_json::json!({"codigo": "77", "cpf": "52998224725",
@@ -510,7 +504,7 @@ mod tests {
 
     #[test]
     fn the_mapping_finds_a_list_inside_the_answer_and_fills_nested_fields() {
-        let client = reqwest::Client::new();
+        let egress = crate::egress::Egress::new(Default::default());
         let mut settings = ErpSettings::default();
         settings.mapping.insert(
             ErpOperation::ListInvoices,
@@ -522,7 +516,7 @@ mod tests {
             .into(),
         );
         let erp = HttpErp {
-            client: &client,
+            egress: &egress,
             settings,
         };
         let theirs = serde_json::json!({"resultado": {"itens": [

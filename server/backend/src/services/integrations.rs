@@ -111,13 +111,23 @@ fn connector_from(input: &IntegrationSettings, current: ErpSettings) -> Result<E
         })?;
         mapping.insert(op, map);
     }
+    // The saved secret is only ever sent to the address it was saved for: a new address
+    // needs it typed again.
+    let typed = input.auth_value.trim();
+    if typed.is_empty()
+        && !current.auth_value.is_empty()
+        && !base_url.is_empty()
+        && base_url != current.base_url
+    {
+        return refuse(Refusal::ErpSecretRetypeRequired);
+    }
     Ok(ErpSettings {
         base_url,
         auth_header: header,
-        auth_value: if input.auth_value.trim().is_empty() {
+        auth_value: if typed.is_empty() {
             current.auth_value
         } else {
-            input.auth_value.trim().to_owned()
+            typed.to_owned()
         },
         timeout_ms: input.timeout_ms,
         paths,
@@ -179,6 +189,7 @@ pub async fn save(
 /// described in pt-BR.
 pub async fn test(
     state: &AppState,
+    who: &Authorised,
     input: &IntegrationSettings,
     cpf: &str,
 ) -> Result<String, Error> {
@@ -187,12 +198,26 @@ pub async fn test(
         return Err(AppError::Refused(Refusal::ErpTestCpfMissing).into());
     }
     let connector = HttpErp {
-        client: &state.bot.http,
+        egress: &state.bot.egress,
         settings: connector_from(input, erp_settings(state).await?)?,
     };
     let started = Instant::now();
     let result = connector.find_customer(&digits).await;
     let ms = started.elapsed().as_millis();
+    // Every test is on the record: where it went, and how it ended.
+    NewAuditEntry::new(AuditAction::ErpTested)
+        .by(Some(who.user.id), &who.label())
+        .from_ip(who.ip())
+        .detail(&format!(
+            "Testar ERP em {}: {}",
+            connector.settings.base_url,
+            match &result {
+                Ok(_) => "conexão OK".to_owned(),
+                Err(e) => e.message(),
+            }
+        ))
+        .record(&state.pool)
+        .await?;
     Ok(match result {
         Ok(Some(c)) => format!(
             "Conexão OK em {ms} ms: {} encontrado(a), {}.",
