@@ -70,6 +70,16 @@ pub struct Config {
     #[arg(long, env = "ENCRYPTION_KEY", hide_env_values = true)]
     pub encryption_key: Option<String>,
 
+    /// Keys that sealed secrets before a rotation, comma separated: they keep opening what they
+    /// sealed until `server keys reencrypt` seals everything under ENCRYPTION_KEY.
+    #[arg(long, env = "ENCRYPTION_KEY_PREVIOUS", hide_env_values = true)]
+    pub encryption_key_previous: Option<String>,
+
+    /// Use the public development keys when SESSION_SECRET or ENCRYPTION_KEY is missing, outside
+    /// demo mode. Only for development: anyone can read them in this repository.
+    #[arg(long, env = "DEV_KEYS", default_value_t = false)]
+    pub dev_keys: bool,
+
     /// What this instance does: web, worker or both.
     #[arg(long, env = "ROLES", value_enum, default_value = "both")]
     pub roles: Roles,
@@ -213,6 +223,15 @@ pub enum Command {
     /// Bot flows, as JSON files.
     #[command(subcommand)]
     Flow(FlowCommand),
+    /// Encryption keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum KeysCommand {
+    /// Seals again under ENCRYPTION_KEY every secret a key of ENCRYPTION_KEY_PREVIOUS sealed.
+    Reencrypt,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -265,19 +284,37 @@ impl Config {
         hex::decode(hex_key.trim()).context("ENCRYPTION_KEY must be 64 hexadecimal characters")
     }
 
-    /// Refuses to run in production (`LEPTOS_ENV=PROD`, not in demo mode) with the development
-    /// keys, which are public in this repository.
+    /// The keys that sealed secrets before the current one.
+    pub fn previous_encryption_keys(&self) -> anyhow::Result<Vec<Vec<u8>>> {
+        self.encryption_key_previous
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| {
+                hex::decode(k).context(
+                    "ENCRYPTION_KEY_PREVIOUS: cada chave deve ter 64 caracteres hexadecimais",
+                )
+            })
+            .collect()
+    }
+
+    /// Refuses to start outside demo mode without SESSION_SECRET and ENCRYPTION_KEY: the
+    /// development keys are public in this repository. `DEV_KEYS=true` allows them for
+    /// development, never with `LEPTOS_ENV=PROD`.
     pub fn check_production_keys(&self) -> anyhow::Result<()> {
         let production = matches!(
             std::env::var("LEPTOS_ENV").as_deref(),
             Ok("PROD" | "prod" | "production")
         );
-        if production
-            && !self.demo
-            && (self.session_secret.is_none() || self.encryption_key.is_none())
-        {
+        let missing = self.session_secret.is_none() || self.encryption_key.is_none();
+        if missing && !self.demo && (production || !self.dev_keys) {
             anyhow::bail!(
-                "SESSION_SECRET and ENCRYPTION_KEY must be set in production (see the README)"
+                "SESSION_SECRET e ENCRYPTION_KEY são obrigatórias fora do modo demonstração. \
+                 Gere cada uma com `openssl rand -hex 32` e ponha-as no ambiente \
+                 (o scripts/install-vps.sh grava as duas no arquivo de ambiente). \
+                 Só em desenvolvimento, DEV_KEYS=true usa as chaves públicas de desenvolvimento."
             );
         }
         Ok(())

@@ -1,5 +1,5 @@
 use clap::Parser;
-use server::config::{ApiTokenCommand, Command, Config, FlowCommand};
+use server::config::{ApiTokenCommand, Command, Config, FlowCommand, KeysCommand};
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -83,6 +83,14 @@ async fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
                 backend::bot::library::export(&state, &key)
                     .await
                     .map_err(fail)?
+            );
+        }
+        Command::Keys(KeysCommand::Reencrypt) => {
+            let done = backend::services::keys::reencrypt(&state.pool, &state.secrets).await?;
+            println!(
+                "Recriptografados com a chave atual: {} usuário(s) com 2FA, {} canal(is), {} configuração(ões). \
+                 Já pode tirar as chaves antigas de ENCRYPTION_KEY_PREVIOUS.",
+                done.users, done.channels, done.settings
             );
         }
         Command::Flow(FlowCommand::Import { file }) => {

@@ -147,7 +147,8 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let redis = redis::aio::ConnectionManager::new(redis_client)
         .await
         .context("Failed to connect to Redis")?;
-    let secrets = Secrets::new(&config.encryption_key()?, &config.session_secret())?;
+    let secrets = Secrets::new(&config.encryption_key()?, &config.session_secret())?
+        .with_previous(&config.previous_encryption_keys()?)?;
     let state = AppState {
         pool,
         redis,

@@ -42,7 +42,7 @@ pub async fn resolve(
 }
 
 fn signature(state: &AppState, id: Uuid, expires: i64) -> String {
-    let mac = state.secrets.token_hash(&format!("anexo:{id}:{expires}"));
+    let mac = state.secrets.link_mac(&format!("anexo:{id}:{expires}"));
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac)
 }
 

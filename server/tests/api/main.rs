@@ -10,6 +10,7 @@ mod health;
 mod inbox;
 mod inbox_actions;
 mod jobs;
+mod keys;
 mod messenger;
 mod rbac;
 mod rest_api;

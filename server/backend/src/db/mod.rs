@@ -26,6 +26,7 @@ pub mod feed;
 pub mod inbox;
 pub mod message_templates;
 pub mod messages;
+pub mod sealed;
 pub mod sessions;
 pub mod settings;
 pub mod sql;

@@ -49,6 +49,7 @@ pub fn registry() -> Vec<(&'static str, &'static str, &'static str)> {
         ("webchat_visitors", webchat_visitors::STATEMENTS),
         ("conversations", conversations::STATEMENTS),
         ("inbox", inbox::STATEMENTS),
+        ("sealed", sealed::STATEMENTS),
         ("sessions", sessions::STATEMENTS),
         ("settings", settings::STATEMENTS),
         ("teams", teams::STATEMENTS),

@@ -192,19 +192,30 @@ pub async fn settings(
         Some(s) if demo_base.is_none() => s,
         _ => return Ok(demo_base.map(demo_settings).unwrap_or_default()),
     };
-    if let Some(sealed) = settings.auth_value.strip_prefix(SEALED) {
-        let bytes = URL_SAFE_NO_PAD.decode(sealed)?;
+    if let Some(bytes) = sealed_bytes(&settings.auth_value)? {
         settings.auth_value = String::from_utf8(secrets.open(&bytes)?)?;
     }
     Ok(settings)
+}
+
+/// The sealed bytes of a stored header value (`None` when stored in clear, or empty).
+pub fn sealed_bytes(stored: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    match stored.strip_prefix(SEALED) {
+        Some(sealed) => Ok(Some(URL_SAFE_NO_PAD.decode(sealed)?)),
+        None => Ok(None),
+    }
+}
+
+/// A header value as stored, from its sealed bytes.
+pub fn sealed_text(sealed: &[u8]) -> String {
+    format!("{SEALED}{}", URL_SAFE_NO_PAD.encode(sealed))
 }
 
 /// The settings as stored: the header value sealed with the platform's key, like channel
 /// tokens, never in clear in the database.
 pub fn sealed(mut settings: ErpSettings, secrets: &Secrets) -> anyhow::Result<ErpSettings> {
     if !settings.auth_value.is_empty() {
-        let sealed = secrets.seal(settings.auth_value.as_bytes())?;
-        settings.auth_value = format!("{SEALED}{}", URL_SAFE_NO_PAD.encode(sealed));
+        settings.auth_value = sealed_text(&secrets.seal(settings.auth_value.as_bytes())?);
     }
     Ok(settings)
 }

@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod demo;
 pub mod inbox;
 pub mod integrations;
+pub mod keys;
 pub mod profile;
 pub mod settings;
 pub mod teams;
