@@ -35,7 +35,18 @@ else
 fi
 
 export LEPTOS_ENV=PROD LEPTOS_OUTPUT_NAME=plataforma LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
-export DEMO_MODE="${DEMO_MODE:-true}" BIND_ADDR="${BIND_ADDR:-0.0.0.0:3000}"
+# Only this machine reaches it unless BIND_ADDR says otherwise (README: "Expor a demonstração").
+export DEMO_MODE="${DEMO_MODE:-true}" BIND_ADDR="${BIND_ADDR:-127.0.0.1:3000}"
+# Outside demo mode the server needs its own keys: made once, kept beside the checkout (mode 600).
+if [ "$DEMO_MODE" != "true" ] && { [ -z "${SESSION_SECRET:-}" ] || [ -z "${ENCRYPTION_KEY:-}" ]; }; then
+  keys="$ROOT/.chaves.env"
+  if [ ! -f "$keys" ]; then
+    say "Gerando SESSION_SECRET e ENCRYPTION_KEY em .chaves.env (guarde uma cópia: sem elas os segredos salvos não abrem)"
+    (umask 077 && printf 'SESSION_SECRET=%s\nENCRYPTION_KEY=%s\n' \
+      "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$keys")
+  fi
+  set -a && source "$keys" && set +a
+fi
 say "Pronto em $(( $(date +%s) - started )) s"
 cat <<MSG
 
