@@ -93,6 +93,10 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <NotFound /> <HydrationMark /> }>
                 <Route path=path!("/entrar") view=|| view! { <LoginPage /> <HydrationMark /> } />
+                <Route
+                    path=path!("/primeiro-acesso")
+                    view=|| view! { <pages::first_run::FirstRunPage /> <HydrationMark /> }
+                />
                 <Route path=path!("/demonstracao") view={Lazy::<DemoRoute>::new()} />
                 <ParentRoute path=path!("") view={Lazy::<LayoutRoute>::new()}>
                     <Route path=path!("") view={Lazy::<DashboardRoute>::new()} />

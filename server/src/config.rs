@@ -226,6 +226,27 @@ pub enum Command {
     /// Encryption keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Users (the first administrator of an install, above all).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum UserCommand {
+    /// Creates a user. The password is typed twice on the terminal (or read as two lines from
+    /// standard input when it is not a terminal), or generated and printed once.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// administrador, supervisor or atendente.
+        #[arg(long, default_value = "administrador")]
+        role: String,
+        /// Generates a strong password and prints it once.
+        #[arg(long, default_value_t = false)]
+        generate_password: bool,
+    },
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]

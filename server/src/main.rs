@@ -1,5 +1,5 @@
 use clap::Parser;
-use server::config::{ApiTokenCommand, Command, Config, FlowCommand, KeysCommand};
+use server::config::{ApiTokenCommand, Command, Config, FlowCommand, KeysCommand, UserCommand};
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -84,6 +84,31 @@ async fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
                     .await
                     .map_err(fail)?
             );
+        }
+        Command::User(UserCommand::Create {
+            email,
+            name,
+            role,
+            generate_password,
+        }) => {
+            use backend::services::setup;
+            let role = setup::role_named(&role).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "papel desconhecido \"{role}\": use administrador, supervisor ou atendente"
+                )
+            })?;
+            let password = if generate_password {
+                backend::crypto::random_token()[..20].to_owned()
+            } else {
+                server::terminal::new_password()?
+            };
+            setup::create_by_command(&state, &name, &email, role, &password)
+                .await
+                .map_err(fail)?;
+            println!("Usuário {email} criado ({}).", role.label());
+            if generate_password {
+                println!("Senha (mostrada só agora): {password}");
+            }
         }
         Command::Keys(KeysCommand::Reencrypt) => {
             let done = backend::services::keys::reencrypt(&state.pool, &state.secrets).await?;

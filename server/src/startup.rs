@@ -190,6 +190,9 @@ impl Application {
     /// Builds the state and binds the listener. Port 0 picks a free port (tests).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let state = build_state(&config).await?;
+        if config.roles.serves_web() {
+            announce_first_run(&state).await;
+        }
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .with_context(|| format!("Failed to listen on {}", config.bind_addr))?;
@@ -287,6 +290,21 @@ impl Application {
         }
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// With no active administrator (a new production install), prints the one-time link of the
+/// first-run page.
+async fn announce_first_run(state: &AppState) {
+    match backend::services::setup::issue_link(state).await {
+        Ok(Some(link)) => {
+            tracing::warn!(%link, "no active administrator: open the first-run link to create one");
+            eprintln!(
+                "\n  Nenhum administrador ativo. Crie o primeiro neste link (vale uma vez, por 24 h):\n  {link}\n  Ou: server user create --email … --name … --role administrador\n"
+            );
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = ?e, "first-run link not issued"),
     }
 }
 

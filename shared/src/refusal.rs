@@ -71,6 +71,9 @@ pub enum Refusal {
     // ERP connector and bot settings.
     ErpUrlInvalid,
     ErpSecretRetypeRequired,
+    FirstRunDone,
+    PasswordsDiffer,
+    FirstRunLinkInvalid,
     ErpTimeoutOutOfRange,
     ErpAuthHeaderInvalid,
     ErpPathInvalid {
@@ -145,6 +148,9 @@ impl Refusal {
                 format!("O fluxo tem problemas: {}", problems.join(" "))
             }
             ErpUrlInvalid => "A URL do ERP deve começar com http:// ou https://.".into(),
+            PasswordsDiffer => "As duas senhas não conferem.".into(),
+            FirstRunDone => "A plataforma já tem um administrador. Entre com a sua conta.".into(),
+            FirstRunLinkInvalid => "Este link de primeiro acesso é inválido ou expirou. Reinicie o servidor para que ele mostre um novo no log.".into(),
             ErpSecretRetypeRequired => "O endereço do ERP mudou: digite de novo o valor do cabeçalho de autenticação. A chave salva só é enviada ao endereço para o qual foi salva.".into(),
             ErpTimeoutOutOfRange => "O tempo limite deve ficar entre 100 e 60000 ms.".into(),
             ErpAuthHeaderInvalid => {

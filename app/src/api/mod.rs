@@ -10,5 +10,6 @@ pub mod demo;
 pub mod inbox;
 pub mod integrations;
 pub mod profile;
+pub mod setup;
 pub mod teams;
 pub mod users;

@@ -4,6 +4,7 @@ pub mod canned;
 pub mod channels;
 pub mod dashboard;
 pub mod demo;
+pub mod first_run;
 pub mod inbox;
 pub mod integrations;
 pub mod login;

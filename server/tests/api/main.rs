@@ -14,6 +14,7 @@ mod keys;
 mod messenger;
 mod rbac;
 mod rest_api;
+mod setup;
 mod sql;
 mod totp;
 mod users;

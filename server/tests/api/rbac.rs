@@ -54,6 +54,18 @@ fn table(ids: &Ids) -> Vec<Row> {
             vec![("code", "000000".into())],
         ),
         ("session/logout", Anyone, vec![]),
+        ("setup/status", Anyone, vec![("token", "nenhum".into())]),
+        (
+            "setup/first-admin",
+            Anyone,
+            vec![
+                ("token", "nenhum".into()),
+                ("name", "Ana".into()),
+                ("email", "ana@empresa.com.br".into()),
+                ("password", "senha-longa-1".into()),
+                ("confirm", "senha-longa-1".into()),
+            ],
+        ),
         ("dashboard/counts", SignedIn, vec![]),
         (
             "profile/password",
@@ -362,6 +374,8 @@ fn answer_when_allowed(endpoint: &str) -> StatusCode {
         | "inbox/canned-save"
         | "inbox/canned-delete"
         | "channels/sync-templates" => StatusCode::NOT_FOUND,
+        // The demo has its administrators: the first-run page is gone.
+        "setup/first-admin" => StatusCode::CONFLICT,
         _ => StatusCode::OK,
     }
 }

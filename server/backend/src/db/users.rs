@@ -136,6 +136,11 @@ pub async fn set_availability(
 
 /// Active administrators, locked, so two concurrent demotions cannot both pass the
 /// "not the last administrator" check.
+/// How many active administrators exist.
+pub async fn active_admin_count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
+    query_scalar(ACTIVE_ADMIN_COUNT).fetch_one(db).await
+}
+
 pub async fn lock_active_admins(tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<Vec<UserId>> {
     query_scalar(LOCK_ACTIVE_ADMINS).fetch_all(&mut **tx).await
 }
@@ -362,6 +367,7 @@ super::sql::statements! {
              updated_at = now()
          where id = $1 and availability = 'offline' and active";
     LOCK_ACTIVE_ADMINS = "select id from users where role = 'admin' and active order by id for update";
+    ACTIVE_ADMIN_COUNT = "select count(*) from users where role = 'admin' and active";
     SET_PENDING_TOTP_SECRET = "update users set totp_pending_secret_enc = $2, updated_at = now() where id = $1";
     SET_TOTP_SECRET = "update users set totp_secret_enc = $2::bytea, totp_pending_secret_enc = null, \
          totp_last_step = $3, totp_enabled_at = case when $2 is null then null else now() end, \

@@ -13,6 +13,7 @@ pub mod integrations;
 pub mod keys;
 pub mod profile;
 pub mod settings;
+pub mod setup;
 pub mod teams;
 pub mod users;
 pub mod webchat;

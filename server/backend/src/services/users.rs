@@ -50,6 +50,31 @@ pub async fn create(
     email: &str,
     initial_password: &str,
 ) -> Result<UserId, Error> {
+    let label = who.label();
+    let actor = Actor {
+        id: Some(who.user.id),
+        label: &label,
+        ip: who.ip(),
+    };
+    create_as(state, actor, input, email, initial_password).await
+}
+
+/// Who creates a user, for the audit log: a signed-in administrator, the command line, or the
+/// first-run page.
+pub struct Actor<'a> {
+    pub id: Option<UserId>,
+    pub label: &'a str,
+    pub ip: Option<&'a str>,
+}
+
+/// Creates the user on behalf of `actor`, with its audit entry, in one transaction.
+pub async fn create_as(
+    state: &AppState,
+    actor: Actor<'_>,
+    input: UserInput,
+    email: &str,
+    initial_password: &str,
+) -> Result<UserId, Error> {
     let valid = validate(&input)?;
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     check_new_password(initial_password).map_err(|e| AppError::invalid("password", e))?;
@@ -78,9 +103,9 @@ pub async fn create(
     teams::set_user_teams(&mut tx, id, &input.teams).await?;
     let label = format!("{} <{}>", valid.name, email);
     NewAuditEntry::new(AuditAction::UserCreated)
-        .by(Some(who.user.id), &who.label())
+        .by(actor.id, actor.label)
         .on(id, &label)
-        .from_ip(who.ip())
+        .from_ip(actor.ip)
         .detail(input.role.label())
         .record(&mut *tx)
         .await?;
