@@ -62,6 +62,9 @@ e2e_env=(
   DATABASE_URL="$PG_ADMIN_URL/plataforma_e2e"
   REDIS_NAMESPACE="e2e-$$"
   DEMO_MODE=true
+  # The browser tests create users and channels as the demo administrator, as a private demo
+  # allows; the public demo's lock is covered by server/tests/api/demo_mode.rs.
+  DEMO_LOCKED=false
   GRAPH_API_BASE_URL="http://127.0.0.1:$E2E_GRAPH_PORT"
   GRAPH_API_VERSION=v24.0
   GRAPH_RETRY_BASE_MS=200

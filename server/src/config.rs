@@ -75,6 +75,11 @@ pub struct Config {
     #[arg(long, env = "ENCRYPTION_KEY_PREVIOUS", hide_env_values = true)]
     pub encryption_key_previous: Option<String>,
 
+    /// In demo mode, demo accounts (the published login among them) change nothing that would
+    /// hurt the next visitor or escape the demo. `false` only for a private demo.
+    #[arg(long, env = "DEMO_LOCKED", default_value_t = true, action = clap::ArgAction::Set)]
+    pub demo_locked: bool,
+
     /// Use the public development keys when SESSION_SECRET or ENCRYPTION_KEY is missing, outside
     /// demo mode. Only for development: anyone can read them in this repository.
     #[arg(long, env = "DEV_KEYS", default_value_t = false)]

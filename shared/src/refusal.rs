@@ -72,6 +72,9 @@ pub enum Refusal {
     ErpUrlInvalid,
     ErpSecretRetypeRequired,
     FirstRunDone,
+    DemoLocked {
+        what: String,
+    },
     PasswordsDiffer,
     FirstRunLinkInvalid,
     ErpTimeoutOutOfRange,
@@ -149,6 +152,7 @@ impl Refusal {
             }
             ErpUrlInvalid => "A URL do ERP deve começar com http:// ou https://.".into(),
             PasswordsDiffer => "As duas senhas não conferem.".into(),
+            DemoLocked { what } => format!("Na demonstração, {what} não pode ser alterado por contas de demonstração, para que a próxima pessoa encontre tudo como estava. Numa instalação própria, é só entrar como administrador."),
             FirstRunDone => "A plataforma já tem um administrador. Entre com a sua conta.".into(),
             FirstRunLinkInvalid => "Este link de primeiro acesso é inválido ou expirou. Reinicie o servidor para que ele mostre um novo no log.".into(),
             ErpSecretRetypeRequired => "O endereço do ERP mudou: digite de novo o valor do cabeçalho de autenticação. A chave salva só é enviada ao endereço para o qual foi salva.".into(),

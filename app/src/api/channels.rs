@@ -97,6 +97,11 @@ pub async fn create_api_token(name: String) -> Result<CreatedApiToken, AppError>
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageSettings)?;
+        backend::guard::ensure_not_demo_locked(
+            &call.state,
+            &who,
+            backend::guard::DemoLocked::ApiTokens,
+        )?;
         let label = who.label();
         api_tokens::create(&call.state, &name, Some((who.user.id, &label))).await
     })
@@ -110,6 +115,11 @@ pub async fn revoke_api_token(id: ApiTokenId) -> Result<(), AppError> {
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageSettings)?;
+        backend::guard::ensure_not_demo_locked(
+            &call.state,
+            &who,
+            backend::guard::DemoLocked::ApiTokens,
+        )?;
         let label = who.label();
         api_tokens::revoke(&call.state, id, (who.user.id, &label)).await
     })

@@ -26,6 +26,45 @@ impl Authorised {
     }
 }
 
+/// What demo accounts may not change in demo mode, as the refusal names it.
+#[derive(Debug, Clone, Copy)]
+pub enum DemoLocked {
+    Users,
+    ApiTokens,
+    Channels,
+    Erp,
+    Security,
+    OwnCredentials,
+}
+
+impl DemoLocked {
+    fn what(self) -> &'static str {
+        match self {
+            DemoLocked::Users => "a gestão de usuários",
+            DemoLocked::ApiTokens => "os tokens de API",
+            DemoLocked::Channels => "os canais e suas credenciais",
+            DemoLocked::Erp => "o endereço e a chave do ERP",
+            DemoLocked::Security => "as configurações de segurança",
+            DemoLocked::OwnCredentials => "a senha e a verificação em duas etapas desta conta",
+        }
+    }
+}
+
+/// In demo mode a demo account (the login published on the login page among them) looks at
+/// everything but changes nothing that would hurt the next visitor or escape the demo.
+pub fn ensure_not_demo_locked(
+    state: &crate::state::AppState,
+    who: &Authorised,
+    what: DemoLocked,
+) -> Result<(), AppError> {
+    if state.demo && state.auth.demo_locked && who.user.is_demo {
+        return Err(AppError::Refused(shared::Refusal::DemoLocked {
+            what: what.what().to_owned(),
+        }));
+    }
+    Ok(())
+}
+
 /// Any signed-in user of this request, even one who still has to enrol in 2FA.
 pub fn signed_in(ctx: &RequestContext) -> Result<Authorised, AppError> {
     let session = ctx

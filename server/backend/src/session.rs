@@ -84,7 +84,7 @@ pub async fn resolve(
     let Some(session) = load(state, token).await? else {
         return Ok((None, None));
     };
-    if !session.is_active() || (session.row.is_demo && !state.demo) {
+    if !session.is_active() || (session.row.demo_only && !state.demo) {
         return Ok((Some(session), None));
     }
     let row = &session.row;

@@ -26,6 +26,9 @@ pub struct AuthSettings {
     pub trust_forwarded_for: bool,
     /// Prefix of this deployment's Redis keys.
     pub redis_namespace: String,
+    /// In demo mode, demo accounts may look at everything but not change users, tokens,
+    /// channels, the ERP's address and key, security settings, or their own password and 2FA.
+    pub demo_locked: bool,
 }
 
 impl Default for AuthSettings {
@@ -40,6 +43,7 @@ impl Default for AuthSettings {
             lockout_window: Duration::from_secs(15 * 60),
             trust_forwarded_for: false,
             redis_namespace: "omni".into(),
+            demo_locked: true,
         }
     }
 }

@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod bot;
 mod common;
+mod demo_mode;
 mod health;
 mod inbox;
 mod inbox_actions;

@@ -94,6 +94,19 @@ pub async fn list(db: impl PgExecutor<'_>, secrets: &Secrets) -> anyhow::Result<
     rows.into_iter().map(|r| open(r, secrets)).collect()
 }
 
+/// The channels that route messages: outside demo mode, none made while it was on.
+async fn list_usable(
+    db: impl PgExecutor<'_>,
+    secrets: &Secrets,
+    demo: bool,
+) -> anyhow::Result<Vec<Channel>> {
+    let rows = db::channels::list(db).await?;
+    rows.into_iter()
+        .filter(|r| demo || !r.created_in_demo)
+        .map(|r| open(r, secrets))
+        .collect()
+}
+
 pub async fn find(
     db: impl PgExecutor<'_>,
     secrets: &Secrets,
@@ -164,11 +177,20 @@ impl From<anyhow::Error> for SaveError {
 #[derive(Debug, Default)]
 pub struct ChannelDirectory {
     cache: RwLock<Option<(Instant, Arc<Vec<Channel>>)>>,
+    /// Demo mode: channels made while it was on route too.
+    demo: bool,
 }
 
 pub const DIRECTORY_TTL: Duration = Duration::from_secs(5);
 
 impl ChannelDirectory {
+    pub fn new(demo: bool) -> Self {
+        Self {
+            cache: RwLock::new(None),
+            demo,
+        }
+    }
+
     pub async fn all(
         &self,
         pool: &sqlx::PgPool,
@@ -185,7 +207,7 @@ impl ChannelDirectory {
                 return Ok(channels.clone());
             }
         }
-        let channels = Arc::new(list(pool, secrets).await?);
+        let channels = Arc::new(list_usable(pool, secrets, self.demo).await?);
         *guard = Some((Instant::now(), channels.clone()));
         Ok(channels)
     }

@@ -50,6 +50,7 @@ pub struct NewToken<'a> {
     pub prefix: &'a str,
     pub token_hash: &'a [u8],
     pub created_by: Option<UserId>,
+    pub created_in_demo: bool,
 }
 
 pub async fn insert(db: impl PgExecutor<'_>, token: NewToken<'_>) -> Result<ApiTokenView> {
@@ -59,6 +60,7 @@ pub async fn insert(db: impl PgExecutor<'_>, token: NewToken<'_>) -> Result<ApiT
         .bind(token.prefix)
         .bind(token.token_hash)
         .bind(token.created_by)
+        .bind(token.created_in_demo)
         .fetch_one(db)
         .await?;
     Ok(row.into())
@@ -70,10 +72,16 @@ pub async fn revoke(db: impl PgExecutor<'_>, id: ApiTokenId) -> Result<Option<St
     Ok(query_scalar(REVOKE).bind(id).fetch_optional(db).await?)
 }
 
-/// The live token with this HMAC, recording that it was used (at most once a minute).
-pub async fn use_live(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<Option<ApiTokenView>> {
+/// The live token with this HMAC, recording that it was used (at most once a minute); outside
+/// demo mode, never one created while it was on.
+pub async fn use_live(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    demo: bool,
+) -> Result<Option<ApiTokenView>> {
     let row: Option<Row> = query_as(USE_LIVE)
         .bind(token_hash)
+        .bind(demo)
         .fetch_optional(db)
         .await?;
     Ok(row.map(Into::into))
@@ -86,8 +94,8 @@ super::sql::statements! {
         " from api_tokens order by revoked_at is not null, created_at desc"
     );
     INSERT = concat!(
-        "insert into api_tokens (id, name, prefix, token_hash, created_by)
-         values ($1, $2, $3, $4, $5) returning ",
+        "insert into api_tokens (id, name, prefix, token_hash, created_by, created_in_demo)
+         values ($1, $2, $3, $4, $5, $6) returning ",
         columns!()
     );
     REVOKE = "update api_tokens set revoked_at = coalesce(revoked_at, now()) where id = $1
@@ -96,7 +104,7 @@ super::sql::statements! {
         "update api_tokens set last_used_at = case
              when last_used_at is null or last_used_at < now() - interval '1 minute' then now()
              else last_used_at end
-         where token_hash = $1 and revoked_at is null returning ",
+         where token_hash = $1 and revoked_at is null and ($2 or not created_in_demo) returning ",
         columns!()
     );
 }

@@ -38,11 +38,14 @@ pub struct ChannelRow {
     pub active: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub bot_flow: Option<String>,
+    /// Created while demo mode was on: it routes nothing once demo mode is off.
+    pub created_in_demo: bool,
 }
 
 macro_rules! columns {
     () => {
-        "id, kind, name, external_id, settings, secrets, default_team_id, active, created_at, bot_flow"
+        "id, kind, name, external_id, settings, secrets, default_team_id, active, created_at, bot_flow, \
+         created_in_demo"
     };
 }
 
@@ -103,6 +106,12 @@ pub async fn save(db: impl PgExecutor<'_>, channel: Stored<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Flags a channel made while demo mode is on.
+pub async fn mark_created_in_demo(db: impl PgExecutor<'_>, id: ChannelId) -> Result<()> {
+    query(MARK_CREATED_IN_DEMO).bind(id).execute(db).await?;
+    Ok(())
+}
+
 /// Turns the bot on (with the flow `flow`) or off for new conversations on a channel.
 pub async fn set_bot_flow(
     db: impl PgExecutor<'_>,
@@ -129,4 +138,5 @@ super::sql::statements! {
              default_team_id = excluded.default_team_id, active = excluded.active,
              updated_at = now()";
     SET_BOT_FLOW = "update channels set bot_flow = $2, updated_at = now() where id = $1";
+    MARK_CREATED_IN_DEMO = "update channels set created_in_demo = true where id = $1";
 }

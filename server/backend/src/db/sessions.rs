@@ -47,6 +47,8 @@ pub struct SessionRow {
     pub email: String,
     pub role: Role,
     pub is_demo: bool,
+    /// A demo account, or one created while demo mode was on.
+    pub demo_only: bool,
     pub availability: Availability,
     pub totp_enabled: bool,
     /// The per-role security settings, read in the same query (absent until first saved).
@@ -113,7 +115,8 @@ super::sql::statements! {
     INSERT = "insert into sessions (id_hash, user_id, stage, csrf_token, absolute_expires_at, ip, user_agent) \
          values ($1, $2, $3, $4, $5, $6, $7)";
     FIND_LIVE = "select s.stage, s.csrf_token, s.last_seen_at, u.id as user_id, u.name, \
-                u.email::text as email, u.role, u.is_demo, u.availability, \
+                u.email::text as email, u.role, u.is_demo, \
+                (u.is_demo or u.created_in_demo) as demo_only, u.availability, \
                 u.totp_secret_enc is not null as totp_enabled, \
                 (select value from settings where key = $3) as security \
          from sessions s join users u on u.id = s.user_id \

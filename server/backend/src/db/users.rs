@@ -20,12 +20,15 @@ pub struct UserRecord {
     pub totp_pending_secret_enc: Option<Vec<u8>>,
     pub totp_last_step: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// Created while demo mode was on: usable only in demo mode.
+    pub created_in_demo: bool,
 }
 
 macro_rules! user_columns {
     () => {
         "id, name, email::text as email, password_hash, role, active, is_demo, \
-     capacity, availability, totp_secret_enc, totp_pending_secret_enc, totp_last_step, created_at"
+     capacity, availability, totp_secret_enc, totp_pending_secret_enc, totp_last_step, created_at, \
+     created_in_demo"
     };
 }
 
@@ -59,6 +62,7 @@ pub struct NewUser<'a> {
     pub role: Role,
     pub capacity: i32,
     pub is_demo: bool,
+    pub created_in_demo: bool,
 }
 
 pub async fn insert(db: impl PgExecutor<'_>, user: &NewUser<'_>) -> sqlx::Result<()> {
@@ -70,6 +74,7 @@ pub async fn insert(db: impl PgExecutor<'_>, user: &NewUser<'_>) -> sqlx::Result
         .bind(user.role)
         .bind(user.capacity)
         .bind(user.is_demo)
+        .bind(user.created_in_demo)
         .execute(db)
         .await?;
     Ok(())
@@ -353,8 +358,8 @@ super::sql::statements! {
         user_columns!(),
         " from users where id = $1 for update"
     );
-    INSERT = "insert into users (id, name, email, password_hash, role, capacity, is_demo) \
-         values ($1, $2, $3, $4, $5, $6, $7)";
+    INSERT = "insert into users (id, name, email, password_hash, role, capacity, is_demo, created_in_demo) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8)";
     UPDATE_PROFILE = "update users set name = $2, role = $3, capacity = $4, updated_at = now() where id = $1";
     SET_ACTIVE = "update users set active = $2, \
          availability = case when $2 then availability else 'offline'::availability end, \

@@ -35,6 +35,7 @@ pub async fn create(
             prefix: &prefix,
             token_hash: &state.secrets.token_hash(&secret),
             created_by: actor.map(|a| a.0),
+            created_in_demo: state.demo,
         },
     )
     .await?;
@@ -85,5 +86,5 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Option<ApiTo
     if !secret.starts_with(TOKEN_PREFIX) || secret.len() > 200 {
         return Ok(None);
     }
-    db::api_tokens::use_live(&state.pool, &state.secrets.token_hash(secret)).await
+    db::api_tokens::use_live(&state.pool, &state.secrets.token_hash(secret), state.demo).await
 }

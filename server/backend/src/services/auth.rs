@@ -38,8 +38,10 @@ pub async fn login(
     }
 
     let user = users::find_by_email(&state.pool, email.as_str()).await?;
-    // Demo accounts (exempt from 2FA, with a published password) only work in demo mode.
-    let usable = |u: &users::UserRecord| u.active && (state.demo || !u.is_demo);
+    // Demo accounts (exempt from 2FA, with a published password), and accounts created while
+    // demo mode was on, only work in demo mode.
+    let usable =
+        |u: &users::UserRecord| u.active && (state.demo || !(u.is_demo || u.created_in_demo));
     let stored = user
         .as_ref()
         .filter(|u| usable(u))

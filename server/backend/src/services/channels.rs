@@ -131,6 +131,7 @@ pub async fn save(
     id: Option<ChannelId>,
     input: &ChannelInput,
 ) -> Result<ChannelDetail, Error> {
+    crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::Channels)?;
     let name = PersonName::parse(&input.name).map_err(|e| AppError::invalid("name", e))?;
     let existing = match id {
         Some(id) => Some(
@@ -211,6 +212,9 @@ pub async fn save(
             SaveError::Other(e) => e.into(),
         })?;
     channels::set_bot_flow(&mut *tx, channel.id, channel.bot_flow.as_deref()).await?;
+    if state.demo && existing.is_none() {
+        db::channels::mark_created_in_demo(&mut *tx, channel.id).await?;
+    }
     let label = who.label();
     let detail_text = format!(
         "canal {} {}: {}",

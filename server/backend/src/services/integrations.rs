@@ -150,7 +150,11 @@ pub async fn save(
     if input.mock_failure_percent > 100 || input.mock_latency_ms > 60_000 {
         return refuse(Refusal::MockErpInjectionOutOfRange);
     }
-    let erp = connector_from(&input, erp_settings(state).await?)?;
+    let current = erp_settings(state).await?;
+    let erp = connector_from(&input, current.clone())?;
+    if erp != current {
+        crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::Erp)?;
+    }
     let mut bot: BotConfig = db::settings::get(&state.pool).await?;
     bot.reminder_seconds = u64::from(input.reminder_minutes) * 60;
     bot.close_seconds = u64::from(input.close_minutes) * 60;
@@ -197,9 +201,15 @@ pub async fn test(
     if digits.len() != 11 {
         return Err(AppError::Refused(Refusal::ErpTestCpfMissing).into());
     }
+    let current = erp_settings(state).await?;
+    let settings = connector_from(input, current.clone())?;
+    if settings.base_url != current.base_url {
+        // A demo account cannot make the server call an address of its choosing.
+        crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::Erp)?;
+    }
     let connector = HttpErp {
         egress: &state.bot.egress,
-        settings: connector_from(input, erp_settings(state).await?)?,
+        settings,
     };
     let started = Instant::now();
     let result = connector.find_customer(&digits).await;

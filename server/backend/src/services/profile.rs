@@ -44,6 +44,7 @@ pub async fn change_password(
     current: &str,
     new: &str,
 ) -> Result<(), Error> {
+    crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::OwnCredentials)?;
     check_new_password(new).map_err(|e| AppError::invalid("new_password", e))?;
     confirm_password(state, who, current).await?;
     let hash = password::hash(new.to_owned()).await?;
@@ -62,6 +63,7 @@ pub async fn start_totp_enrolment(
     state: &AppState,
     who: &Authorised,
 ) -> Result<TotpEnrolment, Error> {
+    crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::OwnCredentials)?;
     // Replacing an active secret needs the password (disable first), so a borrowed session
     // cannot take over the second factor.
     if who.user.totp_enabled {
@@ -90,6 +92,7 @@ pub async fn confirm_totp_enrolment(
     who: &Authorised,
     code: &str,
 ) -> Result<Vec<String>, Error> {
+    crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::OwnCredentials)?;
     let mut tx = state.pool.begin().await?;
     let user = users::find_for_update(&mut tx, who.user.id)
         .await?
@@ -124,6 +127,7 @@ pub async fn disable_totp(
     who: &Authorised,
     password_typed: &str,
 ) -> Result<(), Error> {
+    crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::OwnCredentials)?;
     confirm_password(state, who, password_typed).await?;
     let mut tx = state.pool.begin().await?;
     users::set_totp_secret(&mut *tx, who.user.id, None, None).await?;

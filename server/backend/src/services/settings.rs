@@ -17,6 +17,7 @@ pub async fn save_security(
     who: &Authorised,
     settings: SecuritySettings,
 ) -> Result<(), Error> {
+    crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::Security)?;
     let mut tx = state.pool.begin().await?;
     db::settings::put(&mut *tx, &settings, who.user.id).await?;
     let detail = format!(

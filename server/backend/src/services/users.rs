@@ -50,6 +50,7 @@ pub async fn create(
     email: &str,
     initial_password: &str,
 ) -> Result<UserId, Error> {
+    crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::Users)?;
     let label = who.label();
     let actor = Actor {
         id: Some(who.user.id),
@@ -93,6 +94,7 @@ pub async fn create_as(
             role: input.role,
             capacity: valid.capacity.get(),
             is_demo: false,
+            created_in_demo: state.demo,
         },
     )
     .await;
@@ -129,6 +131,7 @@ pub async fn update(
     id: UserId,
     input: UserInput,
 ) -> Result<(), Error> {
+    crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::Users)?;
     let valid = validate(&input)?;
     check_teams(state, &input.teams).await?;
     let mut tx = state.pool.begin().await?;
@@ -183,6 +186,7 @@ pub async fn set_active(
     id: UserId,
     active: bool,
 ) -> Result<(), Error> {
+    crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::Users)?;
     let mut tx = state.pool.begin().await?;
     let admins = users::lock_active_admins(&mut tx).await?;
     let user = users::find_for_update(&mut tx, id)
@@ -217,6 +221,7 @@ pub async fn reset_password(
     who: &Authorised,
     id: UserId,
 ) -> Result<String, Error> {
+    crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::Users)?;
     const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789";
     let temporary: String = (0..12)
         .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
