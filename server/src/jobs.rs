@@ -86,6 +86,24 @@ pub async fn bot_inactivity(
         .map_err(|e| anyhow::anyhow!("inactivity check failed: {e:?}"))
 }
 
+/// The nightly demo reset's tick: once per day across the instances (demo mode only).
+pub async fn nightly_demo_reset(
+    tick: Tick<chrono_tz::Tz>,
+    deps: Data<BotDeps>,
+) -> anyhow::Result<()> {
+    let at = chrono::DateTime::from_timestamp(tick.get_timestamp() as i64, 0)
+        .unwrap_or_else(chrono::Utc::now);
+    let day = at
+        .with_timezone(&chrono_tz::America::Sao_Paulo)
+        .date_naive();
+    match backend::services::demo::nightly_reset(&deps.state, day).await {
+        Ok(true) => tracing::info!(%day, "demo data reset to its seeded state"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = ?e, "nightly demo reset failed"),
+    }
+    Ok(())
+}
+
 pub struct WorkerSettings {
     pub redis_url: String,
     pub namespace: String,
@@ -104,7 +122,9 @@ pub async fn run(
         .await
         .context("Failed to connect the job queue to Redis")?;
     let inactivity = backend::bot::inactivity_queue(conn.clone(), &settings.namespace);
+    let demo = state.demo;
     let bot_deps = BotDeps { state };
+    let reset_deps = bot_deps.clone();
     let storage = expire_sessions_queue(conn, &settings.namespace);
     let schedule = cron::Schedule::from_str(&format!(
         "0 */{} * * * *",
@@ -124,7 +144,7 @@ pub async fn run(
     let idle_seconds = settings.session_idle_seconds;
     let worker_storage = storage.clone();
     let deps = JobDeps { pool };
-    Monitor::new()
+    let monitor = Monitor::new()
         .register(move |_restarts| {
             let backoff = ExponentialBackoffMaker::new(
                 Duration::from_secs(1),
@@ -158,7 +178,23 @@ pub async fn run(
                     idle_seconds,
                 })
                 .build(enqueue_expire_sessions)
+        });
+    // A demo server goes back to its seeded state every night at 03:00 in São Paulo.
+    let monitor = if demo {
+        let nightly = cron::Schedule::from_str("0 0 3 * * *").context("invalid reset schedule")?;
+        monitor.register(move |_restarts| {
+            WorkerBuilder::new("demo-nightly-reset")
+                .backend(
+                    CronScheduler::new(nightly.clone())
+                        .with_timezone(chrono_tz::America::Sao_Paulo),
+                )
+                .data(reset_deps.clone())
+                .build(nightly_demo_reset)
         })
+    } else {
+        monitor
+    };
+    monitor
         .shutdown_timeout(Duration::from_secs(30))
         .run_with_signal(async move {
             shutdown.cancelled().await;

@@ -111,6 +111,7 @@ pub enum AuditAction {
     SettingsChanged,
     ChannelChanged,
     ErpTested,
+    DemoReset,
     ApiTokenCreated,
     ApiTokenRevoked,
     ContactsMerged,
@@ -119,7 +120,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
@@ -138,6 +139,7 @@ impl AuditAction {
         AuditAction::SettingsChanged,
         AuditAction::ChannelChanged,
         AuditAction::ErpTested,
+        AuditAction::DemoReset,
         AuditAction::ApiTokenCreated,
         AuditAction::ApiTokenRevoked,
         AuditAction::ContactsMerged,
@@ -165,6 +167,7 @@ impl AuditAction {
             AuditAction::SettingsChanged => "settings_changed",
             AuditAction::ChannelChanged => "channel_changed",
             AuditAction::ErpTested => "erp_tested",
+            AuditAction::DemoReset => "demo_reset",
             AuditAction::ApiTokenCreated => "api_token_created",
             AuditAction::ApiTokenRevoked => "api_token_revoked",
             AuditAction::ContactsMerged => "contacts_merged",
@@ -197,6 +200,7 @@ impl AuditAction {
             AuditAction::SettingsChanged => "Configurações alteradas",
             AuditAction::ChannelChanged => "Canal alterado",
             AuditAction::ErpTested => "ERP testado",
+            AuditAction::DemoReset => "Demonstração reiniciada",
             AuditAction::ApiTokenCreated => "Token de API criado",
             AuditAction::ApiTokenRevoked => "Token de API revogado",
             AuditAction::ContactsMerged => "Contatos mesclados",

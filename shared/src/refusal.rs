@@ -76,6 +76,7 @@ pub enum Refusal {
         what: String,
     },
     PasswordsDiffer,
+    DemoOnly,
     FirstRunLinkInvalid,
     ErpTimeoutOutOfRange,
     ErpAuthHeaderInvalid,
@@ -152,6 +153,7 @@ impl Refusal {
             }
             ErpUrlInvalid => "A URL do ERP deve começar com http:// ou https://.".into(),
             PasswordsDiffer => "As duas senhas não conferem.".into(),
+            DemoOnly => "Isto só existe no modo demonstração.".into(),
             DemoLocked { what } => format!("Na demonstração, {what} não pode ser alterado por contas de demonstração, para que a próxima pessoa encontre tudo como estava. Numa instalação própria, é só entrar como administrador."),
             FirstRunDone => "A plataforma já tem um administrador. Entre com a sua conta.".into(),
             FirstRunLinkInvalid => "Este link de primeiro acesso é inválido ou expirou. Reinicie o servidor para que ele mostre um novo no log.".into(),

@@ -48,3 +48,16 @@ pub async fn save_security_settings(
     })
     .await
 }
+
+/// "Reiniciar demonstração": the demo's data back to its seeded state (demo mode only).
+#[server(client = CsrfClient, endpoint = "demo/reset")]
+pub async fn reset_demo() -> Result<(), AppError> {
+    use crate::guard;
+    use backend::services::demo;
+    use shared::Permission;
+    guard::run(|call| async move {
+        let who = call.require(Permission::ManageSettings)?;
+        demo::reset(&call.state, Some(&who)).await
+    })
+    .await
+}

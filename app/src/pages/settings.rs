@@ -1,4 +1,4 @@
-use crate::api::admin::{fetch_security_settings, SaveSecuritySettings};
+use crate::api::admin::{fetch_security_settings, ResetDemo, SaveSecuritySettings};
 use crate::api::inbox::{get_inbox_settings, SaveInboxSettings};
 use crate::components::forms::{action_error, ErrorAlert, FormError, Notice};
 use crate::components::session::RequirePermission;
@@ -15,6 +15,7 @@ pub fn SettingsPage() -> impl IntoView {
         <RequirePermission permission=Permission::ManageSettings>
             <Security />
             <InboxRules />
+            <DemoReset />
         </RequirePermission>
     }
 }
@@ -164,5 +165,53 @@ fn InboxRulesForm(settings: InboxSettings, save: ServerAction<SaveInboxSettings>
                 "Salvar"
             </button>
         </form>
+    }
+}
+
+/// In demo mode: the button that takes the demo back to its seeded state, before the next
+/// presentation (a nightly job does it too).
+#[component]
+fn DemoReset() -> impl IntoView {
+    let session = crate::components::session::use_session();
+    let reset = ServerAction::<ResetDemo>::new();
+    let error = action_error(reset);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = reset.value().get() {
+            // The demo's accounts were made again: every session of theirs ended.
+            crate::components::session::hard_navigate("/entrar");
+        }
+    });
+    let confirm_and_reset = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let ok = window()
+                .confirm_with_message(
+                    "Reiniciar a demonstração? Conversas, contatos e tudo o que foi criado desde o início somem, e as contas de demonstração voltam ao estado inicial.",
+                )
+                .unwrap_or(false);
+            if !ok {
+                return;
+            }
+        }
+        reset.dispatch(ResetDemo {});
+    };
+    view! {
+        <Show when=move || session.is_demo_deployment()>
+            <section class="cartao mt-6 max-w-xl" aria-labelledby="titulo-demonstracao">
+                <h2 id="titulo-demonstracao" class="text-lg font-semibold">"Demonstração"</h2>
+                <p class="mb-3 mt-1 text-sm text-tinta-suave">
+                    "Volta tudo ao estado inicial: conversas, contatos, usuários e canais criados, respostas prontas, fluxos e configurações. Acontece sozinho toda noite às 3h (horário de Brasília). Quem estiver com uma conta de demonstração precisa entrar de novo."
+                </p>
+                <button
+                    type="button"
+                    class="botao-secundario text-red-700"
+                    disabled=move || reset.pending().get()
+                    on:click=confirm_and_reset
+                >
+                    {move || if reset.pending().get() { "Reiniciando…" } else { "Reiniciar demonstração" }}
+                </button>
+                <FormError error=error />
+            </section>
+        </Show>
     }
 }

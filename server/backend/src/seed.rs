@@ -135,6 +135,14 @@ async fn seed_saved_replies(state: &AppState) -> anyhow::Result<()> {
 
 const NEGOTIATION_TEAM: (u128, &str) = (0x0000_0000_0000_4000_8000_0000_0001_0002, "Negociação");
 
+/// The ids of the teams the seed creates.
+pub fn seeded_team_ids() -> Vec<Uuid> {
+    vec![
+        Uuid::from_u128(DEMO_TEAM.0),
+        Uuid::from_u128(NEGOTIATION_TEAM.0),
+    ]
+}
+
 /// The team the negotiation flow hands over to, with the demo's agents in it.
 async fn seed_negotiation_team(state: &AppState) -> anyhow::Result<()> {
     demo::insert_team_if_absent(

@@ -202,6 +202,7 @@ async fn the_login_page_shows_demo_credentials_only_in_demo_mode() {
     let demo = spawn_app().await;
     let mut config = test_config();
     config.demo = false;
+    config.dev_keys = true;
     let production = spawn_app_with(config).await;
 
     let with_demo = demo
@@ -252,6 +253,7 @@ async fn a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit() {
 async fn demo_accounts_do_not_work_outside_demo_mode() {
     let mut config = test_config();
     config.demo = false;
+    config.dev_keys = true;
     let app = spawn_app_with(config).await;
     // The database still holds the demo users from an earlier demo run.
     backend::seed::seed_demo(&app.state).await.unwrap();

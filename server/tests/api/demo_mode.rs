@@ -238,3 +238,97 @@ async fn what_was_made_in_demo_mode_stops_working_when_it_is_turned_off() {
     );
     app.stop().await;
 }
+
+/// "Reiniciar demonstração": what visitors did is gone and the seed's state is back; the
+/// nightly job does it once per day whatever the number of instances; a production server has
+/// nothing to reset.
+#[tokio::test]
+async fn resetting_the_demo_brings_back_its_seeded_state() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let seeded_replies = app.count("select count(*) from canned_responses").await;
+    let seeded_users = app.count("select count(*) from users").await;
+    // A visitor's conversation, an agent's note, a new team, a changed closing message and
+    // reply, a user made in the demo.
+    let r = admin
+        .call_json(
+            "demo/send",
+            &json!({"channel": "webchat", "session": "reset-0000-0000-0000-0001", "text": "oi", "option": null}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    ok(admin
+        .call("teams/create", &[("name", "Equipe Temporária")])
+        .await)
+    .await;
+    let team = demo_team_id(&app).await;
+    ok(admin
+        .call(
+            "teams/closing-message",
+            &[("id", &team), ("message", "Tchau!")],
+        )
+        .await)
+    .await;
+    ok(admin
+        .call_json(
+            "users/create",
+            &json!({"form": {"name": "Visitante Criado", "role": "agent", "capacity": 3, "teams": []},
+                    "email": "visitante@empresa.com", "password": "senha-forte-1"}),
+        )
+        .await)
+    .await;
+    sqlx::query("delete from canned_responses")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    wait_until(|| async { app.count("select count(*) from conversations").await > 0 }).await;
+
+    ok(admin.call("demo/reset", &[]).await).await;
+    for (sql, want) in [
+        ("select count(*) from conversations", 0),
+        ("select count(*) from contacts", 0),
+        ("select count(*) from messages", 0),
+        ("select count(*) from teams", 2),
+        (
+            "select count(*) from users where email = 'visitante@empresa.com'",
+            0,
+        ),
+        ("select count(*) from users", seeded_users),
+        ("select count(*) from canned_responses", seeded_replies),
+        ("select count(*) from bot_flows where key = 'principal'", 1),
+        (
+            "select count(*) from teams where closing_message = 'Tchau!'",
+            0,
+        ),
+        (
+            "select count(*) from audit_log where action = 'demo_reset'",
+            1,
+        ),
+    ] {
+        assert_eq!(app.count(sql).await, want, "{sql}");
+    }
+    // The demo's accounts were made again: old sessions ended, the published login works.
+    let r = admin.call("users/list", &[]).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let again = app.signed_in(DEMO_EMAIL).await;
+    assert_eq!(again.call("users/list", &[]).await.status(), StatusCode::OK);
+
+    // Nightly: once per day, however many instances tick.
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+    assert!(backend::services::demo::nightly_reset(&app.state, day)
+        .await
+        .unwrap());
+    assert!(!backend::services::demo::nightly_reset(&app.state, day)
+        .await
+        .unwrap());
+    app.stop().await;
+
+    let mut config = test_config();
+    config.demo = false;
+    config.dev_keys = true;
+    let production = spawn_app_with(config).await;
+    assert!(backend::services::demo::reset(&production.state, None)
+        .await
+        .is_err());
+    production.stop().await;
+}

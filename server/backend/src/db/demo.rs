@@ -97,7 +97,46 @@ pub async fn visitor_messages(
         .await?)
 }
 
+/// Takes the demo's data back to what the seed creates, in the caller's transaction (the seed
+/// then fills it again): every conversation, contact and message goes; the demo's accounts, and
+/// everything made while demo mode was on, go; the seeded teams keep their ids but lose their
+/// changes; settings, saved replies and flows go back to their defaults.
+pub async fn reset(db: &mut sqlx::PgConnection, seeded_teams: &[uuid::Uuid]) -> Result<()> {
+    for statement in [
+        RESET_OPERATIONAL,
+        RESET_USERS,
+        RESET_TOKENS,
+        RESET_CHANNELS,
+        RESET_SETTINGS,
+        RESET_SAVED_REPLIES,
+        RESET_FLOWS,
+    ] {
+        query(statement).execute(&mut *db).await?;
+    }
+    query(RESET_CUSTOM_TEAMS)
+        .bind(seeded_teams)
+        .execute(&mut *db)
+        .await?;
+    query(RESET_SEEDED_TEAMS)
+        .bind(seeded_teams)
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}
+
 super::sql::statements! {
+    RESET_OPERATIONAL = "truncate message_receipts, messages, conversation_events, attachments,
+         bot_trace, bot_sessions, conversations, webchat_visitors, contact_identities, contacts,
+         webhook_events, channel_errors";
+    RESET_USERS = "delete from users where is_demo or created_in_demo";
+    RESET_TOKENS = "delete from api_tokens where created_in_demo";
+    RESET_CHANNELS = "delete from channels where created_in_demo or (settings->>'simulated')::boolean";
+    RESET_SETTINGS = "delete from settings";
+    RESET_SAVED_REPLIES = "delete from canned_responses";
+    RESET_FLOWS = "delete from bot_flows";
+    RESET_CUSTOM_TEAMS = "delete from teams where not (id = any($1))";
+    RESET_SEEDED_TEAMS = "update teams set closing_message = default, business_hours = null,
+         auto_assign = default, updated_at = now() where id = any($1)";
     INSERT_USER_IF_ABSENT = "insert into users (id, name, email, password_hash, role, is_demo) \
              values ($1, $2, $3, $4, $5, true) on conflict do nothing";
     INSERT_TEAM_IF_ABSENT = "insert into teams (id, name) values ($1, $2) on conflict do nothing";
