@@ -65,6 +65,8 @@ e2e_env=(
   # The browser tests create users and channels as the demo administrator, as a private demo
   # allows; the public demo's lock is covered by server/tests/api/demo_mode.rs.
   DEMO_LOCKED=false
+  # Every browser test comes from 127.0.0.1: one "client" for the per-address limits.
+  ANON_RATE_LIMIT_SCALE=20
   GRAPH_API_BASE_URL="http://127.0.0.1:$E2E_GRAPH_PORT"
   GRAPH_API_VERSION=v24.0
   GRAPH_RETRY_BASE_MS=200

@@ -76,6 +76,11 @@ where
             axum::http::StatusCode::from_u16(e.status())
                 .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
         );
+        if let AppError::RateLimited { seconds } = e {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                response.insert_header(axum::http::header::RETRY_AFTER, v);
+            }
+        }
     }
     result
 }

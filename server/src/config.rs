@@ -80,6 +80,11 @@ pub struct Config {
     #[arg(long, env = "DEMO_LOCKED", default_value_t = true, action = clap::ArgAction::Set)]
     pub demo_locked: bool,
 
+    /// Multiplies the per-address limits of the anonymous surfaces (webchat visitors, messages
+    /// and streams, the demo simulator): 2 doubles them.
+    #[arg(long, env = "ANON_RATE_LIMIT_SCALE", default_value_t = 1)]
+    pub anon_rate_limit_scale: u32,
+
     /// Use the public development keys when SESSION_SECRET or ENCRYPTION_KEY is missing, outside
     /// demo mode. Only for development: anyone can read them in this repository.
     #[arg(long, env = "DEV_KEYS", default_value_t = false)]

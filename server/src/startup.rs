@@ -164,6 +164,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             trust_forwarded_for: config.trust_forwarded_for,
             redis_namespace: config.redis_namespace.clone(),
             demo_locked: config.demo_locked,
+            anon_rate_limit_scale: config.anon_rate_limit_scale,
         }),
         demo: config.demo,
         channels: Arc::new(ChannelDirectory::new(config.demo)),

@@ -25,6 +25,9 @@ pub enum AppError {
     /// Too many failed attempts for this account or address.
     #[error("too many attempts")]
     TooManyAttempts { minutes: u32 },
+    /// An anonymous surface's limit for this client address (`crate::ratelimit`).
+    #[error("rate limited")]
+    RateLimited { seconds: u64 },
     #[error("invalid TOTP code")]
     InvalidTotpCode,
     /// The login's second step was not started or took too long.
@@ -99,6 +102,7 @@ impl AppError {
                 "Muitas tentativas sem sucesso. Aguarde {minutes} minuto{} e tente novamente.",
                 if *minutes == 1 { "" } else { "s" }
             ),
+            AppError::RateLimited { seconds } => crate::ratelimit::refusal_text(*seconds),
             AppError::InvalidTotpCode => "Código de verificação inválido.".into(),
             AppError::TotpStepExpired => {
                 "A etapa de verificação expirou. Entre novamente com e-mail e senha.".into()
@@ -150,7 +154,7 @@ impl AppError {
             AppError::InvalidCredentials | AppError::InvalidTotpCode | AppError::WrongPassword => {
                 401
             }
-            AppError::TooManyAttempts { .. } => 429,
+            AppError::TooManyAttempts { .. } | AppError::RateLimited { .. } => 429,
             AppError::Invalid { .. } | AppError::Outbound(_) | AppError::Window(_) => 422,
             AppError::ChannelTaken | AppError::ConversationResolved | AppError::Refused(_) => 409,
             AppError::EmailTaken
@@ -172,6 +176,7 @@ impl AppError {
             AppError::TotpEnrolmentRequired => "totp_enrolment_required",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::TooManyAttempts { .. } => "too_many_attempts",
+            AppError::RateLimited { .. } => "rate_limited",
             AppError::InvalidTotpCode => "invalid_totp_code",
             AppError::TotpStepExpired => "totp_step_expired",
             AppError::TotpAlreadyEnabled => "totp_already_enabled",

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod inbox;
 pub mod messaging;
 pub mod payment;
+pub mod ratelimit;
 pub mod refusal;
 pub mod rich_text;
 pub mod shortcuts;

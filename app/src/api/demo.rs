@@ -17,9 +17,11 @@ pub async fn demo_send(
 ) -> Result<(), AppError> {
     use crate::guard;
     use backend::services::demo;
-    guard::run(
-        |call| async move { demo::send(&call.state, channel, &session, &text, option).await },
-    )
+    guard::run(|call| async move {
+        let client = call.ctx.ip.as_deref().and_then(|ip| ip.parse().ok());
+        backend::ratelimit::hit(&call.state, shared::ratelimit::DEMO_MESSAGES, client).await?;
+        demo::send(&call.state, channel, &session, &text, option).await
+    })
     .await
 }
 

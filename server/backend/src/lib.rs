@@ -22,6 +22,7 @@ pub mod messaging;
 pub mod outbox;
 pub mod password;
 pub mod publish;
+pub mod ratelimit;
 pub mod seed;
 pub mod services;
 pub mod session;

@@ -29,6 +29,8 @@ pub struct AuthSettings {
     /// In demo mode, demo accounts may look at everything but not change users, tokens,
     /// channels, the ERP's address and key, security settings, or their own password and 2FA.
     pub demo_locked: bool,
+    /// Multiplies every anonymous surface's limit (`shared::ratelimit`).
+    pub anon_rate_limit_scale: u32,
 }
 
 impl Default for AuthSettings {
@@ -44,6 +46,7 @@ impl Default for AuthSettings {
             trust_forwarded_for: false,
             redis_namespace: "omni".into(),
             demo_locked: true,
+            anon_rate_limit_scale: 1,
         }
     }
 }

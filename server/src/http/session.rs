@@ -13,23 +13,30 @@ use backend::AppState;
 use std::net::SocketAddr;
 
 fn client_ip(state: &AppState, request: &Request) -> Option<String> {
+    client_addr(state, request.headers(), request.extensions()).map(|ip| ip.to_string())
+}
+
+/// The client's address: the connection's, or (behind our own proxy) the one it appended.
+pub fn client_addr(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
+) -> Option<std::net::IpAddr> {
     if state.auth.trust_forwarded_for {
         // The right-most entry is the one our own proxy appended; anything left of it was sent
         // by the client and can be forged.
-        if let Some(forwarded) = request
-            .headers()
+        if let Some(forwarded) = headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok())
         {
-            return Some(forwarded.to_string());
+            return Some(forwarded);
         }
     }
-    request
-        .extensions()
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .map(|ConnectInfo(addr)| addr.ip())
 }
 
 fn is_static_asset(path: &str) -> bool {
@@ -136,4 +143,39 @@ pub async fn resolve_session(
         }
     }
     response
+}
+
+/// The client's address as a handler argument, for the surfaces without a session layer.
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl axum::extract::FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_addr(
+            state,
+            &parts.headers,
+            &parts.extensions,
+        )))
+    }
+}
+
+/// The answer to a client past an anonymous surface's limit: 429, `Retry-After`, and the
+/// pt-BR sentence.
+pub fn rate_limited(limited: backend::ratelimit::Limited) -> Response {
+    use axum::response::IntoResponse;
+    let mut response = super::json::error(
+        429,
+        "rate_limited",
+        shared::ratelimit::refusal_text(limited.retry_after),
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&limited.retry_after.to_string()) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, v);
+    }
+    response.into_response()
 }

@@ -6,6 +6,7 @@
 // would only add an allocation to the failure path.
 #![allow(clippy::result_large_err)]
 use super::json;
+use super::session::{rate_limited, ClientAddr};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -18,6 +19,7 @@ use backend::AppState;
 use futures::StreamExt as _;
 use serde::Deserialize;
 use shared::dto::MessageView;
+use shared::ratelimit::{self, Limit};
 use shared::ChannelId;
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -190,15 +192,31 @@ async fn config(
     }
 }
 
+/// Counts the request against `limit` for this client; the 429 (readable by the page) past it.
+async fn within(
+    state: &AppState,
+    limit: Limit,
+    client: ClientAddr,
+    headers: &HeaderMap,
+) -> Result<(), Response> {
+    backend::ratelimit::hit(state, limit, client.0)
+        .await
+        .map_err(|l| with_cors(rate_limited(l), origin(headers)))
+}
+
 async fn create_visitor(
     State(state): State<AppState>,
     Path(channel): Path<String>,
+    client: ClientAddr,
     headers: HeaderMap,
 ) -> Response {
     let (channel, _) = match gate(&state, &channel, &headers, None).await {
         Ok(found) => found,
         Err(r) => return r,
     };
+    if let Err(r) = within(&state, ratelimit::WEBCHAT_VISITORS, client, &headers).await {
+        return r;
+    }
     let response = match webchat::create_visitor(&state, &channel).await {
         Ok((visitor, token)) => (
             StatusCode::CREATED,
@@ -264,6 +282,7 @@ fn bad_json() -> Response {
 async fn post_message(
     State(state): State<AppState>,
     Path(channel): Path<String>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
@@ -271,6 +290,9 @@ async fn post_message(
         Ok(found) => found,
         Err(r) => return r,
     };
+    if let Err(r) = within(&state, ratelimit::WEBCHAT_MESSAGES, client, &headers).await {
+        return r;
+    }
     let response = match serde_json::from_slice::<NewMessage>(&body) {
         Err(_) => bad_json(),
         Ok(m) => match webchat::post(
@@ -388,6 +410,7 @@ async fn events(
     Path(channel): Path<String>,
     Query(q): Query<After>,
     Extension(shutdown): Extension<CancellationToken>,
+    client: ClientAddr,
     headers: HeaderMap,
 ) -> Response {
     let (channel, visitor) =
@@ -395,6 +418,9 @@ async fn events(
             Ok(found) => found,
             Err(r) => return r,
         };
+    if let Err(r) = within(&state, ratelimit::WEBCHAT_STREAMS, client, &headers).await {
+        return r;
+    }
     // A reconnecting EventSource says where it stopped.
     let resume = headers
         .get("last-event-id")

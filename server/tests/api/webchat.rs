@@ -297,3 +297,89 @@ async fn the_embeddable_script_is_served() {
     )));
     assert!(!script.contains("__WEBCHAT_MAX_TEXT__"));
 }
+
+/// One address (an IPv6 network counts by its /64) gets a bounded number of new visitors and
+/// messages: past it, 429 with `Retry-After` and a sentence the widget can show; another
+/// network is not affected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_visitors_are_limited_per_address() {
+    let mut config =
+        crate::common::channel_config(&crate::common::fake_graph::FakeGraph::start().await);
+    config.trust_forwarded_for = true;
+    let app = crate::common::spawn_app_with(config).await;
+    let channel = webchat_channel(&app).await;
+    let create = |from: &'static str| {
+        let url = format!("{}/webchat/v1/{channel}/visitors", app.address);
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("origin", SITE)
+                .header("x-forwarded-for", from)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let limit = shared::ratelimit::WEBCHAT_VISITORS.max as usize;
+    for i in 0..limit {
+        // Two addresses of one /64: the same client.
+        let from = if i % 2 == 0 {
+            "2804:14c:5b:8e00::1"
+        } else {
+            "2804:14c:5b:8e00::2"
+        };
+        assert_eq!(
+            create(from).await.status(),
+            StatusCode::CREATED,
+            "visitor {i}"
+        );
+    }
+    let r = create("2804:14c:5b:8e00::3").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=600).contains(&retry), "{retry}");
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        SITE,
+        "the widget reads it"
+    );
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Muitas requisições deste endereço em pouco tempo."));
+    assert_eq!(
+        create("2804:14c:5b:8e01::1").await.status(),
+        StatusCode::CREATED,
+        "another network is its own client"
+    );
+
+    // Messages, per address too.
+    let visitor = new_visitor(&app, channel).await;
+    let mut last = StatusCode::OK;
+    for i in 0..=shared::ratelimit::WEBCHAT_MESSAGES.max {
+        last = visitor
+            .request(reqwest::Method::POST, "/messages")
+            .header("x-forwarded-for", "200.160.2.3")
+            .json(&json!({"text": format!("mensagem {i}"), "client_id": format!("c{i}")}))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if last == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(
+                i,
+                shared::ratelimit::WEBCHAT_MESSAGES.max,
+                "refused only past the limit"
+            );
+        }
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}
