@@ -112,12 +112,18 @@ pub async fn accept(
             tracing::error!(error = ?e, "channel directory unavailable");
             WebhookRejection::Internal
         })?;
+    // Some secret of the kind first (nothing is parsed for strangers), then the secret of each
+    // channel the events are for.
     if !channels::signature_valid(signature, body, &channels::app_secrets(&channels, kind)) {
         return Err(WebhookRejection::BadSignature);
     }
     let payload: Value = serde_json::from_slice(body)
         .map_err(|_| WebhookRejection::Malformed("o corpo não é JSON válido".into()))?;
     let events = parse(kind, &payload).map_err(|e| WebhookRejection::Malformed(e.0))?;
+    if !channels::delivery_signed(signature, body, &channels, kind, &events) {
+        tracing::warn!(?kind, "webhook signed with another channel's app secret");
+        return Err(WebhookRejection::BadSignature);
+    }
     // The raw text, not the re-serialized value: PostgreSQL parses it once into jsonb.
     let text = std::str::from_utf8(body)
         .map_err(|_| WebhookRejection::Malformed("o corpo não é UTF-8".into()))?;
@@ -161,15 +167,7 @@ async fn process(
     let channels = state.channels.all(&state.pool, &state.secrets).await?;
     let mut routed = true;
     for event in events {
-        let external = match event {
-            ProviderEvent::Message(m) => &m.channel_external_id,
-            ProviderEvent::Receipt(r) => &r.channel_external_id,
-            ProviderEvent::ReadUpTo {
-                channel_external_id,
-                ..
-            } => channel_external_id,
-            ProviderEvent::Error(e) => &e.channel_external_id,
-        };
+        let external = event.channel_external_id();
         let Some(channel) = channels::route(&channels, kind, external) else {
             tracing::warn!(
                 ?kind,

@@ -654,3 +654,47 @@ async fn a_sender_whose_identity_another_delivery_created_first_joins_that_conta
         .unwrap();
     assert_eq!(conversations["data"].as_array().unwrap().len(), 1);
 }
+
+/// A webhook is checked against the app secret of the channel it is for: a second WhatsApp
+/// channel's secret (another company's Meta app on the same platform) signs nothing for the
+/// first one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_signed_with_another_channels_secret_is_refused() {
+    use backend::channels::{Channel, ChannelSecrets, ChannelSettings};
+    let (app, _graph) = spawn_channel_app().await;
+    let other = Channel {
+        id: shared::ChannelId(uuid::Uuid::new_v4()),
+        kind: shared::messaging::ChannelKind::Whatsapp,
+        name: "Outra empresa".into(),
+        external_id: Some("999000111222333".into()),
+        settings: ChannelSettings::default(),
+        secrets: ChannelSecrets {
+            access_token: Some("token-da-outra".into()),
+            app_secret: Some("segredo-da-outra".into()),
+            verify_token: None,
+        },
+        default_team_id: None,
+        active: true,
+        created_at: chrono::Utc::now(),
+        bot_flow: None,
+    };
+    backend::channels::save(&app.state.pool, &app.state.secrets, &other)
+        .await
+        .unwrap();
+    app.state.channels.invalidate().await;
+    // For our number, signed with the other company's secret: refused, nothing stored.
+    let body = fixture("whatsapp/text.json");
+    let forged = backend::channels::sign(body.as_bytes(), "segredo-da-outra");
+    let r = app.webhook("whatsapp", &body, Some(&forged)).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("select count(*) from webhook_events").await, 0);
+    // Signed with its own channel's secret: accepted.
+    let r = app.signed_webhook("whatsapp", &body).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // The other company's own deliveries, with its secret, still work.
+    let theirs = body.replace(PHONE_NUMBER_ID, "999000111222333");
+    let signed = backend::channels::sign(theirs.as_bytes(), "segredo-da-outra");
+    let r = app.webhook("whatsapp", &theirs, Some(&signed)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.stop().await;
+}

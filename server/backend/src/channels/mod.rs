@@ -253,6 +253,32 @@ pub fn app_secrets(channels: &[Channel], kind: ChannelKind) -> Vec<&str> {
     out
 }
 
+/// Whether a delivery's signature is good for where it goes: every event routed to a configured
+/// channel must be signed with that channel's own app secret (another channel's secret of the
+/// same kind signs nothing for it). Events for no configured channel, which are only kept, need
+/// the secret of some channel of the kind.
+pub fn delivery_signed(
+    header: &str,
+    body: &[u8],
+    channels: &[Channel],
+    kind: ChannelKind,
+    events: &[ProviderEvent],
+) -> bool {
+    let mut routed = events
+        .iter()
+        .filter_map(|e| route(channels, kind, e.channel_external_id()))
+        .peekable();
+    if routed.peek().is_none() {
+        return signature_valid(header, body, &app_secrets(channels, kind));
+    }
+    routed.all(
+        |c| match c.secrets.app_secret.as_deref().filter(|s| !s.is_empty()) {
+            Some(secret) => signature_valid(header, body, &[secret]),
+            None => false,
+        },
+    )
+}
+
 /// Checks Meta's `X-Hub-Signature-256: sha256=<hex>`: HMAC-SHA256 of the raw body under the app
 /// secret, compared in constant time.
 /// <https://developers.facebook.com/docs/graph-api/webhooks/getting-started#validate-payloads>
@@ -305,6 +331,21 @@ pub enum ProviderEvent {
         watermark: chrono::DateTime<chrono::Utc>,
     },
     Error(ProviderError),
+}
+
+impl ProviderEvent {
+    /// The provider's id of the channel (phone number, page, account) the event is for.
+    pub fn channel_external_id(&self) -> &str {
+        match self {
+            ProviderEvent::Message(m) => &m.channel_external_id,
+            ProviderEvent::Receipt(r) => &r.channel_external_id,
+            ProviderEvent::ReadUpTo {
+                channel_external_id,
+                ..
+            } => channel_external_id,
+            ProviderEvent::Error(e) => &e.channel_external_id,
+        }
+    }
 }
 
 /// A message from a customer.
