@@ -199,8 +199,30 @@ pub fn permission_matrix_markdown() -> String {
         }
         out.push('\n');
     }
+    out.push_str(VISIBILITY_RULES);
     out
 }
+
+/// Who sees which conversation (`crate::inbox::visible`, and its SQL form on the server).
+const VISIBILITY_RULES: &str = "
+## Quem vê cada conversa
+
+- Com \"Ver todas as conversas\" (Administrador e Supervisor): todas.
+- Sem ela (Atendente): as atribuídas a si; as das equipes de que é membro, com ou sem \
+atendente; e as que não têm equipe nem atendente (a fila geral, de quem ainda ninguém cuida). \
+Uma conversa sem equipe atribuída a outra pessoa não aparece.
+- O histórico do cliente, os eventos, o painel do contato e as atualizações ao vivo mostram só \
+as conversas que a pessoa pode ver: a conversa de outra equipe com o mesmo cliente, suas \
+mensagens e suas notas internas ficam de fora.
+- Notas internas nunca aparecem fora das conversas que a pessoa pode ver, nem para o cliente.
+- Quem não pode ver uma conversa recebe \"não encontrada\" (404), como se ela não existisse.
+
+## Modo demonstração
+
+Com `DEMO_LOCKED` (o padrão), as contas de demonstração — o login publicado na página de entrada \
+— veem tudo o que o papel permite, mas não alteram usuários, tokens de API, canais, o endereço e \
+a chave do ERP, as configurações de segurança, nem a própria senha e 2FA.
+";
 
 /// Whether an agent takes new conversations now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

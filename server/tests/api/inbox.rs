@@ -1413,3 +1413,93 @@ async fn catching_up_after_a_cursor_gives_the_contacts_later_messages_on_every_c
     assert_eq!(after(&whatsapp, stored[3].0).await, expected(4));
     app.stop().await;
 }
+
+/// A customer's history shows only the conversations the viewer may see: another team's
+/// conversation with the same customer, its messages, its private note and its events stay out
+/// of an agent's view (an administrator, who sees every conversation, gets all of it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contacts_history_shows_only_the_conversations_the_viewer_may_see() {
+    let (app, _graph) = spawn_channel_app().await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let legal: String = json_of(admin.call("teams/create", &[("name", "Jurídico")]).await)
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The first conversation: the legal team's, with a note, resolved long ago.
+    let first = whatsapp_customer(&app).await;
+    json_of(
+        admin
+            .call_json(
+                "inbox/send",
+                &json!({"conversation": first, "text": "Processo 0001234 — sigiloso", "note": true,
+                        "client_id": null}),
+            )
+            .await,
+    )
+    .await;
+    sqlx::query(
+        "update conversations set team_id = $2, status = 'resolved',
+             resolved_at = now() - interval '30 days' where id = $1",
+    )
+    .bind(Uuid::parse_str(&first).unwrap())
+    .bind(Uuid::parse_str(&legal).unwrap())
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    // The same customer writes again: a new conversation, in no team (the agent sees it).
+    let again = fixture("whatsapp/text.json")
+        .replace("wamid.HBgL", "wamid.AGAIN")
+        .replace("Olá", "Oi de novo");
+    app.signed_webhook("whatsapp", &again).await;
+    app.settle().await;
+    let second: Uuid = sqlx::query_scalar(
+        "select id from conversations where id <> $1 order by created_at desc limit 1",
+    )
+    .bind(Uuid::parse_str(&first).unwrap())
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    let open = |browser: Browser| async move {
+        json_of(
+            browser
+                .call_json("inbox/conversation", &json!({"id": second}))
+                .await,
+        )
+        .await
+    };
+    let agent = open(app.signed_in(AGENT_EMAIL).await).await;
+    let text = agent.to_string();
+    assert!(
+        !text.contains("sigiloso"),
+        "no note of another team's conversation"
+    );
+    assert!(
+        agent["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["conversation_id"] == json!(second)),
+        "only the visible conversation's messages: {}",
+        agent["messages"]
+    );
+    assert!(agent["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["conversation_id"] == json!(second)));
+    assert_eq!(
+        agent["contact"]["conversations"].as_array().unwrap().len(),
+        1
+    );
+    let everything = open(app.signed_in(DEMO_EMAIL).await).await;
+    assert!(everything.to_string().contains("sigiloso"));
+    assert_eq!(
+        everything["contact"]["conversations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    app.stop().await;
+}

@@ -288,14 +288,19 @@ pub struct EventRecord {
 
 /// The newest `limit` events of all the contact's conversations (first responses left out:
 /// they are for reports), newest first.
+/// The events of the contact's conversations that `viewer` may see.
 pub async fn events_of_contact(
     db: impl PgExecutor<'_>,
     contact: ContactId,
     limit: i64,
+    viewer: &super::inbox::Viewer<'_>,
 ) -> Result<Vec<EventRecord>> {
     Ok(query_as(EVENTS_OF_CONTACT)
         .bind(contact)
         .bind(limit)
+        .bind(viewer.sees_all)
+        .bind(viewer.user)
+        .bind(viewer.teams)
         .fetch_all(db)
         .await?)
 }
@@ -310,14 +315,19 @@ pub type Past = (
 );
 
 /// The contact's newest `limit` conversations on any channel.
+/// The contact's conversations that `viewer` may see.
 pub async fn of_contact(
     db: impl PgExecutor<'_>,
     contact: ContactId,
     limit: i64,
+    viewer: &super::inbox::Viewer<'_>,
 ) -> Result<Vec<Past>> {
     Ok(query_as(OF_CONTACT)
         .bind(contact)
         .bind(limit)
+        .bind(viewer.sees_all)
+        .bind(viewer.user)
+        .bind(viewer.teams)
         .fetch_all(db)
         .await?)
 }
@@ -423,18 +433,25 @@ super::sql::statements! {
            and ($2::conversation_status is null or status = $2)";
     ACCESS = "select status, team_id, assignee_id, contact_id, channel_id from conversations
          where id = $1";
-    EVENTS_OF_CONTACT = "select e.id, e.conversation_id, e.kind, e.actor, au.name as actor_name,
+    EVENTS_OF_CONTACT = concat!(
+        "select e.id, e.conversation_id, e.kind, e.actor, au.name as actor_name,
              e.details, e.occurred_at, t.name::text as team_name, u.name as assignee_name
          from conversation_events e
          join conversations c on c.id = e.conversation_id
          left join users au on au.id = e.actor_user_id
          left join teams t on t.id = (e.details->>'team_id')::uuid
          left join users u on u.id = (e.details->>'assignee_id')::uuid
-         where c.contact_id = $1 and e.kind <> 'first_response'
-         order by e.id desc limit $2";
-    OF_CONTACT = "select c.id, ch.kind, c.status, c.created_at, c.resolved_at from conversations c
+         where c.contact_id = $1 and e.kind <> 'first_response' and ",
+        crate::visible_sql!("$3", "$4", "$5"),
+        " order by e.id desc limit $2"
+    );
+    OF_CONTACT = concat!(
+        "select c.id, ch.kind, c.status, c.created_at, c.resolved_at from conversations c
          join channels ch on ch.id = c.channel_id
-         where c.contact_id = $1 order by c.created_at desc limit $2";
+         where c.contact_id = $1 and ",
+        crate::visible_sql!("$3", "$4", "$5"),
+        " order by c.created_at desc limit $2"
+    );
     OF_SAME_CONTACT = "select id from conversations where contact_id =
              (select contact_id from conversations where id = $1)";
     PLACEMENT = "select team_id, assignee_id from conversations where id = $1";

@@ -398,12 +398,14 @@ pub async fn visitor_history(
 /// A contact's messages on every channel, `limit` of them from the cursor `seq`: newest first
 /// below it (`before`) or oldest first above it. Each conversation is read through its own
 /// `(conversation_id, seq)` index range, so a long history costs only the page.
+/// A page of the contact's messages, of the conversations `viewer` may see only.
 pub async fn of_contact(
     db: impl PgExecutor<'_>,
     contact: ContactId,
     before: bool,
     cursor: i64,
     limit: i64,
+    viewer: &super::inbox::Viewer<'_>,
 ) -> Result<Vec<MessageRow>> {
     // Two statements, one per direction (the comparison and the order are not parameters).
     let sql = if before {
@@ -415,6 +417,9 @@ pub async fn of_contact(
         .bind(contact)
         .bind(cursor)
         .bind(limit)
+        .bind(viewer.sees_all)
+        .bind(viewer.user)
+        .bind(viewer.teams)
         .fetch_all(db)
         .await?)
 }
@@ -433,7 +438,9 @@ macro_rules! page_of_contact {
             $order,
             " limit $3) m
                  join channels ch on ch.id = m.channel_id
-                 where c.contact_id = $1
+                 where c.contact_id = $1 and ",
+            crate::visible_sql!("$4", "$5", "$6"),
+            "
                  order by m.seq ",
             $order,
             " limit $3"

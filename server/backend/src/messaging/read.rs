@@ -43,11 +43,12 @@ pub async fn contact_messages(
     contact: ContactId,
     page: Page,
     limit: i64,
+    viewer: &crate::db::inbox::Viewer<'_>,
 ) -> Result<Vec<MessageView>, Error> {
     let (before, cursor) = match page {
         Page::Before(seq) => (true, seq),
         Page::After(seq) => (false, seq),
     };
-    let rows = messages::of_contact(db, contact, before, cursor, limit).await?;
+    let rows = messages::of_contact(db, contact, before, cursor, limit, viewer).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }

@@ -29,19 +29,24 @@ pub async fn history(
     before: Option<i64>,
 ) -> Result<(Vec<MessageView>, bool), Error> {
     let access = access(state, who, conversation).await?;
-    history_of(state, access.contact_id, before).await
+    history_of(state, who, access.contact_id, before).await
 }
 
+/// The contact's messages, of the conversations `who` may see only (another team's
+/// conversation with the same customer, and its private notes, stay out).
 pub(crate) async fn history_of(
     state: &AppState,
+    who: &Authorised,
     contact: ContactId,
     before: Option<i64>,
 ) -> Result<(Vec<MessageView>, bool), Error> {
+    let sight = super::visibility::sight(state, who).await?;
     let rows = messaging::contact_messages(
         &state.pool,
         contact,
         messaging::Page::Before(before.unwrap_or(i64::MAX)),
         HISTORY_PAGE + 1,
+        &sight.viewer(),
     )
     .await?;
     let has_earlier = rows.len() as i64 > HISTORY_PAGE;
@@ -58,11 +63,13 @@ pub async fn messages_after(
     after: i64,
 ) -> Result<Vec<MessageView>, Error> {
     let access = access(state, who, conversation).await?;
+    let sight = super::visibility::sight(state, who).await?;
     messaging::contact_messages(
         &state.pool,
         access.contact_id,
         messaging::Page::After(after),
         500,
+        &sight.viewer(),
     )
     .await
 }
@@ -126,9 +133,12 @@ pub(crate) fn describe(e: &EventRecord) -> String {
 
 pub(crate) async fn contact_events(
     state: &AppState,
+    who: &Authorised,
     contact: ContactId,
 ) -> Result<Vec<ConversationEventView>, Error> {
-    let rows = db::conversations::events_of_contact(&state.pool, contact, 200).await?;
+    let sight = super::visibility::sight(state, who).await?;
+    let rows =
+        db::conversations::events_of_contact(&state.pool, contact, 200, &sight.viewer()).await?;
     let mut out: Vec<ConversationEventView> = rows
         .iter()
         .map(|e| ConversationEventView {
@@ -214,7 +224,9 @@ pub(crate) async fn contact_panel(
 ) -> Result<ContactPanel, Error> {
     let c = crate::services::contacts::get(state, contact).await?;
     let full = who.user.can(Permission::ViewFullCpf);
-    let conversations = db::conversations::of_contact(&state.pool, contact, 30).await?;
+    let sight = super::visibility::sight(state, who).await?;
+    let conversations =
+        db::conversations::of_contact(&state.pool, contact, 30, &sight.viewer()).await?;
     Ok(ContactPanel {
         id: c.id,
         name: c.name,
@@ -276,8 +288,8 @@ pub async fn detail(
         db::conversations::mark_read(&state.pool, id).await?;
     }
     let row = row(state, id).await?;
-    let (messages, has_earlier) = history_of(state, access.contact_id, None).await?;
-    let events = contact_events(state, access.contact_id).await?;
+    let (messages, has_earlier) = history_of(state, who, access.contact_id, None).await?;
+    let events = contact_events(state, who, access.contact_id).await?;
     let composer = composer(state, &row).await?;
     let contact = contact_panel(state, who, access.contact_id).await?;
     let other_channels = other_channels(state, &contact, row.channel_id).await?;

@@ -8,6 +8,31 @@ pub use shared::inbox::visible;
 use shared::{ConversationId, Permission, TeamId, UserId};
 
 /// The viewer's teams, for the list's tabs and visibility.
+/// What `who` may see, for the statements that filter by it (`visible_sql!`).
+pub(crate) struct Sight {
+    user: UserId,
+    sees_all: bool,
+    teams: Vec<TeamId>,
+}
+
+impl Sight {
+    pub(crate) fn viewer(&self) -> crate::db::inbox::Viewer<'_> {
+        crate::db::inbox::Viewer {
+            user: self.user,
+            sees_all: self.sees_all,
+            teams: &self.teams,
+        }
+    }
+}
+
+pub(crate) async fn sight(state: &AppState, who: &Authorised) -> Result<Sight, Error> {
+    Ok(Sight {
+        user: who.user.id,
+        sees_all: who.user.can(Permission::ViewAllConversations),
+        teams: my_teams(&state.pool, who.user.id).await?,
+    })
+}
+
 pub(crate) async fn my_teams(
     db: impl sqlx::PgExecutor<'_>,
     user: UserId,
