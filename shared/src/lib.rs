@@ -15,6 +15,7 @@ pub mod inbox;
 pub mod messaging;
 pub mod payment;
 pub mod ratelimit;
+pub mod redact;
 pub mod refusal;
 pub mod rich_text;
 pub mod shortcuts;

@@ -77,6 +77,7 @@ pub enum Refusal {
     },
     PasswordsDiffer,
     DemoOnly,
+    CpfSearchNotAllowed,
     FirstRunLinkInvalid,
     ErpTimeoutOutOfRange,
     ErpAuthHeaderInvalid,
@@ -153,6 +154,7 @@ impl Refusal {
             }
             ErpUrlInvalid => "A URL do ERP deve começar com http:// ou https://.".into(),
             PasswordsDiffer => "As duas senhas não conferem.".into(),
+            CpfSearchNotAllowed => "Seu papel não permite buscar por CPF completo. Busque pelo nome ou telefone, ou peça a um supervisor.".into(),
             DemoOnly => "Isto só existe no modo demonstração.".into(),
             DemoLocked { what } => format!("Na demonstração, {what} não pode ser alterado por contas de demonstração, para que a próxima pessoa encontre tudo como estava. Numa instalação própria, é só entrar como administrador."),
             FirstRunDone => "A plataforma já tem um administrador. Entre com a sua conta.".into(),

@@ -1503,3 +1503,81 @@ async fn a_contacts_history_shows_only_the_conversations_the_viewer_may_see() {
     );
     app.stop().await;
 }
+
+/// An agent (no right to see CPFs) reads a CPF the customer typed masked, in the conversation
+/// and in the list's preview, and may not search by a full CPF; a supervisor reads and finds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cpfs_in_messages_are_masked_for_roles_that_may_not_see_them() {
+    let (app, _graph) = spawn_channel_app().await;
+    let body = fixture("whatsapp/text.json").replace(
+        "Olá, preciso de ajuda com o meu pedido 4521",
+        "Meu CPF é 529.982.247-25, pode ver minha conta?",
+    );
+    app.signed_webhook("whatsapp", &body).await;
+    app.settle().await;
+    let conversation: Uuid = sqlx::query_scalar("select id from conversations limit 1")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let agent = app.signed_in(AGENT_EMAIL).await;
+    let seen = json_of(
+        agent
+            .call_json("inbox/conversation", &json!({"id": conversation}))
+            .await,
+    )
+    .await
+    .to_string();
+    assert!(
+        !seen.contains("529.982.247-25") && !seen.contains("52998224725"),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("Meu CPF é ***.982.247-**, pode ver minha conta?"),
+        "{seen}"
+    );
+    let list = json_of(
+        agent
+            .call_json("inbox/list", &json!({"query": {"tab": "queue"}}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        list["rows"][0]["preview"],
+        json!("Meu CPF é ***.982.247-**, pode ver minha conta?")
+    );
+    let (status, body) = error_of(
+        agent
+            .call_json(
+                "inbox/list",
+                &json!({"query": {"tab": "queue", "search": "529.982.247-25"}}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(
+        body.to_string().contains("não permite buscar por CPF"),
+        "{body}"
+    );
+
+    let supervisor = app.signed_in(SUPERVISOR_EMAIL).await;
+    let seen = json_of(
+        supervisor
+            .call_json("inbox/conversation", &json!({"id": conversation}))
+            .await,
+    )
+    .await
+    .to_string();
+    assert!(seen.contains("529.982.247-25"));
+    // Allowed to search by it (the contact's CPF is what a CPF search finds).
+    json_of(
+        supervisor
+            .call_json(
+                "inbox/list",
+                &json!({"query": {"tab": "all", "search": "529.982.247-25"}}),
+            )
+            .await,
+    )
+    .await;
+    app.stop().await;
+}

@@ -52,7 +52,7 @@ pub(crate) async fn history_of(
     let has_earlier = rows.len() as i64 > HISTORY_PAGE;
     let mut rows: Vec<MessageView> = rows.into_iter().take(HISTORY_PAGE as usize).collect();
     rows.reverse();
-    Ok((rows, has_earlier))
+    Ok((super::privacy::messages(who, rows), has_earlier))
 }
 
 /// Messages of the conversation's contact after `seq` (the live view catching up).
@@ -64,14 +64,15 @@ pub async fn messages_after(
 ) -> Result<Vec<MessageView>, Error> {
     let access = access(state, who, conversation).await?;
     let sight = super::visibility::sight(state, who).await?;
-    messaging::contact_messages(
+    let rows = messaging::contact_messages(
         &state.pool,
         access.contact_id,
         messaging::Page::After(after),
         500,
         &sight.viewer(),
     )
-    .await
+    .await?;
+    Ok(super::privacy::messages(who, rows))
 }
 
 pub(crate) fn describe(e: &EventRecord) -> String {
@@ -287,7 +288,9 @@ pub async fn detail(
     if access.assignee_id == Some(who.user.id) || access.assignee_id.is_none() {
         db::conversations::mark_read(&state.pool, id).await?;
     }
-    let row = row(state, id).await?;
+    let row = super::privacy::rows(who, vec![row(state, id).await?])
+        .pop()
+        .ok_or(crate::error::AppError::NotFound)?;
     let (messages, has_earlier) = history_of(state, who, access.contact_id, None).await?;
     let events = contact_events(state, who, access.contact_id).await?;
     let composer = composer(state, &row).await?;

@@ -45,6 +45,7 @@ pub async fn list(
     if query.tab == InboxTab::All && !sees_all {
         return Err(AppError::Forbidden.into());
     }
+    super::privacy::check_search(who, search)?;
     let viewer = Viewer {
         user: who.user.id,
         sees_all,
@@ -72,6 +73,7 @@ pub async fn list(
         None
     };
     let counts = counts(state, who, &teams).await?;
+    let rows = super::privacy::rows(who, rows);
     Ok(InboxPage { rows, next, counts })
 }
 

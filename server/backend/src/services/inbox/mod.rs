@@ -9,6 +9,7 @@ mod continue_on;
 mod detail;
 mod lifecycle;
 mod list;
+mod privacy;
 mod settings;
 mod templates;
 mod visibility;
