@@ -80,6 +80,10 @@ pub struct Config {
     #[arg(long, env = "DEMO_LOCKED", default_value_t = true, action = clap::ArgAction::Set)]
     pub demo_locked: bool,
 
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// Multiplies the per-address limits of the anonymous surfaces (webchat visitors, messages
     /// and streams, the demo simulator): 2 doubles them.
     #[arg(long, env = "ANON_RATE_LIMIT_SCALE", default_value_t = 1)]

@@ -320,7 +320,16 @@ pub fn router(
     let ops = Router::new()
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
-        .route("/metrics", get(http::metrics::render));
+        .route(
+            "/metrics",
+            get(http::metrics::render_guarded).with_state(
+                config
+                    .metrics_token
+                    .as_deref()
+                    .filter(|t| !t.is_empty())
+                    .map(std::sync::Arc::<str>::from),
+            ),
+        );
     // Install the recorder now, so metrics the workers record before the first scrape count.
     let _ = http::metrics::handle();
 

@@ -42,12 +42,12 @@ pub async fn confirm_totp_enrolment(code: String) -> Result<Vec<String>, AppErro
 }
 
 #[server(client = CsrfClient, endpoint = "profile/totp/disable")]
-pub async fn disable_totp(password: String) -> Result<(), AppError> {
+pub async fn disable_totp(password: String, code: String) -> Result<(), AppError> {
     use crate::guard;
     use backend::services::profile;
     guard::run(|call| async move {
         let who = call.signed_in()?;
-        profile::disable_totp(&call.state, &who, &password).await
+        profile::disable_totp(&call.state, &who, &password, &code).await
     })
     .await
 }

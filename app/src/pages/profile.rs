@@ -104,6 +104,7 @@ fn TotpCard() -> impl IntoView {
     let disable = ServerAction::<DisableTotp>::new();
     let code = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let disable_code = RwSignal::new(String::new());
     let confirm_error = action_error(confirm);
     let disable_error = action_error(disable);
     let start_error = action_error(start);
@@ -158,7 +159,10 @@ fn TotpCard() -> impl IntoView {
                             novalidate
                             on:submit=move |ev| {
                                 ev.prevent_default();
-                                disable.dispatch(DisableTotp { password: password.get_untracked() });
+                                disable.dispatch(DisableTotp {
+                                    password: password.get_untracked(),
+                                    code: disable_code.get_untracked(),
+                                });
                             }
                         >
                             <TextField
@@ -167,6 +171,13 @@ fn TotpCard() -> impl IntoView {
                                 kind="password"
                                 autocomplete="current-password"
                                 value=password
+                                error=disable_error
+                            />
+                            <TextField
+                                label="Código do aplicativo autenticador (ou um código de recuperação)"
+                                name="code"
+                                autocomplete="one-time-code"
+                                value=disable_code
                                 error=disable_error
                             />
                             <FormError error=disable_error />

@@ -6,7 +6,21 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 
+/// At most this many hashes or verifications at once across the process: each takes 19 MiB and
+/// a core for tens of milliseconds, so a burst of logins queues here instead of exhausting
+/// memory and the blocking pool.
+const CONCURRENT_HASHES: usize = 4;
+
+fn permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(CONCURRENT_HASHES))
+}
+
 pub async fn hash(password: String) -> anyhow::Result<String> {
+    let _permit = permits()
+        .acquire()
+        .await
+        .context("hashing limiter closed")?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -21,6 +35,10 @@ pub async fn hash(password: String) -> anyhow::Result<String> {
 /// Verifies a password against a stored hash. With `None` (unknown account) it still spends the
 /// time of one verification, so response time does not reveal whether an e-mail exists.
 pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<bool> {
+    let _permit = permits()
+        .acquire()
+        .await
+        .context("hashing limiter closed")?;
     tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
         let parsed = PasswordHash::new(&stored)

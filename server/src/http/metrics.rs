@@ -31,6 +31,46 @@ pub async fn render() -> String {
     handle().render()
 }
 
+/// `/metrics` behind `METRICS_TOKEN` when one is set (`Authorization: Bearer …`).
+pub async fn render_guarded(
+    axum::extract::State(token): axum::extract::State<Option<std::sync::Arc<str>>>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    use axum::response::IntoResponse;
+    if let Some(token) = token {
+        let given = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !backend::crypto::constant_time_eq(given.trim().as_bytes(), token.as_bytes()) {
+            return (
+                axum::http::StatusCode::UNAUTHORIZED,
+                [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
+                "token de métricas ausente ou inválido",
+            )
+                .into_response();
+        }
+    }
+    render().await.into_response()
+}
+
+/// The method as a label: the standard ones by name, anything else `other`, so a client
+/// inventing methods cannot make new series.
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 pub async fn track(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = request
@@ -38,7 +78,7 @@ pub async fn track(request: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
-    let method = request.method().to_string();
+    let method = method_label(request.method()).to_owned();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
@@ -46,4 +86,16 @@ pub async fn track(request: Request, next: Next) -> Response {
     metrics::histogram!("http_request_duration_seconds", &labels)
         .record(started.elapsed().as_secs_f64());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invented_methods_share_one_label() {
+        let invented = axum::http::Method::from_bytes(b"XYZZY").unwrap();
+        assert_eq!(method_label(&invented), "other");
+        assert_eq!(method_label(&axum::http::Method::GET), "GET");
+    }
 }

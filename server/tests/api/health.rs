@@ -134,3 +134,37 @@ async fn shutdown_is_graceful_and_the_port_closes() {
     app.stop().await;
     assert!(reqwest::get(format!("{address}/healthz")).await.is_err());
 }
+
+/// With METRICS_TOKEN, `/metrics` answers only the scraper that presents it; an invented HTTP
+/// method is counted under `other`, so clients cannot make new series.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_can_require_a_token_and_keep_their_labels_bounded() {
+    let mut config = test_config();
+    config.metrics_token = Some("token-do-prometheus".into());
+    let app = spawn_app_with(config).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/metrics", app.address);
+    assert_eq!(
+        client.get(&url).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let invented = reqwest::Method::from_bytes(b"INVENTADO").unwrap();
+    client
+        .request(invented, format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    let text = client
+        .get(&url)
+        .bearer_auth("token-do-prometheus")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("http_requests_total"));
+    assert!(!text.contains("INVENTADO"), "{text}");
+    assert!(text.contains("method=\"other\""), "{text}");
+    app.stop().await;
+}

@@ -85,7 +85,7 @@ fn table(ids: &Ids) -> Vec<Row> {
         (
             "profile/totp/disable",
             SignedIn,
-            vec![("password", "errada".into())],
+            vec![("password", "errada".into()), ("code", "000000".into())],
         ),
         (
             "profile/availability",

@@ -181,27 +181,78 @@ async fn a_recovery_code_signs_in_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn disabling_2fa_needs_the_password() {
+async fn disabling_2fa_needs_the_password_and_a_current_code() {
     let app = spawn_app().await;
     let b = app.signed_in(AGENT_EMAIL).await;
-    enrol(&b).await;
+    let (_, codes) = enrol(&b).await;
 
     let wrong = error_of(
-        b.call("profile/totp/disable", &[("password", "nao-e-essa")])
-            .await,
+        b.call(
+            "profile/totp/disable",
+            &[("password", "nao-e-essa"), ("code", &codes[0])],
+        )
+        .await,
     )
     .await;
     assert_eq!(wrong, (StatusCode::UNAUTHORIZED, json!("WrongPassword")));
+    // The password alone (a session left open) does not remove the second factor.
+    let no_code = error_of(
+        b.call(
+            "profile/totp/disable",
+            &[("password", DEMO_PASSWORD), ("code", "000000")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        no_code,
+        (StatusCode::UNAUTHORIZED, json!("InvalidTotpCode"))
+    );
     assert_eq!(b.current_user().await["totp_enabled"], true);
 
     let ok = b
-        .call("profile/totp/disable", &[("password", DEMO_PASSWORD)])
+        .call(
+            "profile/totp/disable",
+            &[("password", DEMO_PASSWORD), ("code", &codes[0])],
+        )
         .await;
     assert_eq!(ok.status(), StatusCode::OK);
     assert_eq!(b.current_user().await["totp_enabled"], false);
     let fresh = app.browser().await;
     let login = fresh.login(AGENT_EMAIL, DEMO_PASSWORD).await;
     assert_eq!(login.json::<Value>().await.unwrap(), json!("SignedIn"));
+}
+
+/// Guessing the current password from a signed-in session is counted like logins: past the
+/// limit the account is locked, even for the right password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_current_password_check_is_throttled_like_the_login() {
+    let app = spawn_app().await;
+    let b = app.signed_in(AGENT_EMAIL).await;
+    for _ in 0..app.state.auth.max_failures_per_account {
+        let r = b
+            .call(
+                "profile/password",
+                &[
+                    ("current_password", "chute-errado"),
+                    ("new_password", "nova-senha-123"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) = error_of(
+        b.call(
+            "profile/password",
+            &[
+                ("current_password", DEMO_PASSWORD),
+                ("new_password", "nova-senha-123"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -101,6 +101,36 @@ pub fn normalise_recovery_code(typed: &str) -> String {
         .collect()
 }
 
+/// Checks a code from the authenticator app (each time step used once) or a recovery code
+/// (used up): (accepted, whether it was a recovery code).
+pub(crate) async fn second_factor(
+    state: &AppState,
+    user: shared::UserId,
+    sealed_secret: &[u8],
+    code: &str,
+) -> Result<(bool, bool), Error> {
+    let code = code.trim();
+    Ok(if code.len() > 64 {
+        (false, false)
+    } else if looks_like_recovery_code(code) {
+        let hash = state.secrets.token_hash(&normalise_recovery_code(code));
+        (
+            users::consume_recovery_code(&state.pool, user, &hash).await?,
+            true,
+        )
+    } else {
+        let secret = TotpSecret::from_bytes(state.secrets.open(sealed_secret)?);
+        let now = chrono::Utc::now().timestamp() as u64;
+        match secret.verify(code, now) {
+            Some(step) => (
+                users::advance_totp_step(&state.pool, user, step as i64).await?,
+                false,
+            ),
+            None => (false, false),
+        }
+    })
+}
+
 /// Second step: a TOTP code or a recovery code, within [`session::TOTP_STEP_TIMEOUT`] of the
 /// password step.
 #[tracing::instrument(skip_all, fields(ip = ctx.ip.as_deref()))]
@@ -125,26 +155,7 @@ pub async fn verify_second_factor(
         .clone()
         .ok_or(AppError::TotpStepExpired)?;
 
-    let code = code.trim();
-    let (accepted, used_recovery) = if code.len() > 64 {
-        (false, false)
-    } else if looks_like_recovery_code(code) {
-        let hash = state.secrets.token_hash(&normalise_recovery_code(code));
-        (
-            users::consume_recovery_code(&state.pool, user.id, &hash).await?,
-            true,
-        )
-    } else {
-        let secret = TotpSecret::from_bytes(state.secrets.open(&sealed)?);
-        let now = chrono::Utc::now().timestamp() as u64;
-        match secret.verify(code, now) {
-            Some(step) => (
-                users::advance_totp_step(&state.pool, user.id, step as i64).await?,
-                false,
-            ),
-            None => (false, false),
-        }
-    };
+    let (accepted, used_recovery) = second_factor(state, user.id, &sealed, code).await?;
 
     if !accepted {
         NewAuditEntry::new(AuditAction::LoginFailed)

@@ -28,12 +28,15 @@ async fn confirm_password(
     typed: &str,
 ) -> Result<users::UserRecord, Error> {
     check_login_password(typed).map_err(|e| AppError::invalid("current_password", e))?;
+    // Counted like logins: a stolen session cannot guess the password here instead.
+    crate::throttle::attempt(state, &who.user.email, who.ip()).await?;
     let user = users::find(&state.pool, who.user.id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     if !password::verify(typed.to_owned(), Some(user.password_hash.clone())).await? {
         return Err(AppError::WrongPassword.into());
     }
+    crate::throttle::forgive(state, &who.user.email, who.ip()).await?;
     Ok(user)
 }
 
@@ -122,13 +125,25 @@ pub async fn confirm_totp_enrolment(
 }
 
 /// Turns 2FA off after the password is confirmed.
+/// Turns 2FA off, with the password and a current code (from the app, or a recovery code):
+/// the password alone, from a session left open, does not remove the second factor.
 pub async fn disable_totp(
     state: &AppState,
     who: &Authorised,
     password_typed: &str,
+    code: &str,
 ) -> Result<(), Error> {
     crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::OwnCredentials)?;
-    confirm_password(state, who, password_typed).await?;
+    let user = confirm_password(state, who, password_typed).await?;
+    let Some(sealed) = user.totp_secret_enc.clone() else {
+        return Ok(());
+    };
+    crate::throttle::attempt(state, &who.user.email, who.ip()).await?;
+    let (accepted, _) = super::auth::second_factor(state, user.id, &sealed, code).await?;
+    if !accepted {
+        return Err(AppError::InvalidTotpCode.into());
+    }
+    crate::throttle::forgive(state, &who.user.email, who.ip()).await?;
     let mut tx = state.pool.begin().await?;
     users::set_totp_secret(&mut *tx, who.user.id, None, None).await?;
     users::replace_recovery_codes(&mut tx, who.user.id, &[]).await?;
