@@ -285,6 +285,10 @@ pub enum ApiTokenCommand {
     Create {
         #[arg(long)]
         name: String,
+        /// What the token may do: read, conversations, contacts, flows, campaigns, reports,
+        /// admin (repeat it for several). Without it, every scope.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
     },
     /// Lists tokens (never their secrets).
     List,

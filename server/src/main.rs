@@ -40,8 +40,19 @@ async fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
         failure => anyhow::Error::new(failure),
     };
     match command {
-        Command::ApiToken(ApiTokenCommand::Create { name }) => {
-            let created = api_tokens::create(&state, &name, None)
+        Command::ApiToken(ApiTokenCommand::Create { name, scopes }) => {
+            let chosen = if scopes.is_empty() {
+                eprintln!(
+                    "Sem --scope: o token terá todos os escopos (read, conversations, contacts, flows, campaigns, reports, admin)."
+                );
+                None
+            } else {
+                Some(
+                    api_tokens::parse_scopes(scopes.iter().flat_map(|s| s.split(',')))
+                        .map_err(fail)?,
+                )
+            };
+            let created = api_tokens::create(&state, &name, None, chosen.as_deref())
                 .await
                 .map_err(fail)?;
             eprintln!(
@@ -57,7 +68,15 @@ async fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
                 } else {
                     "ativo"
                 };
-                println!("{}\t{}…\t{}\t{}", t.id, t.prefix, status, t.name);
+                let scopes: Vec<&str> = t.scopes.iter().map(|s| s.code()).collect();
+                println!(
+                    "{}\t{}…\t{}\t{}\t{}",
+                    t.id,
+                    t.prefix,
+                    status,
+                    t.name,
+                    scopes.join(",")
+                );
             }
         }
         Command::ApiToken(ApiTokenCommand::Revoke { id }) => {

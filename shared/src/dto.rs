@@ -505,6 +505,9 @@ pub struct ApiTokenView {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// What it may do.
+    #[serde(default)]
+    pub scopes: Vec<crate::api_scope::ApiScope>,
 }
 
 /// A token just created: `secret` is shown this once and never stored in clear.

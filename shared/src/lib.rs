@@ -3,6 +3,7 @@
 //! Nothing here performs I/O: these are value types that parse instead of validate, the
 //! role-permission table, the DTOs the UI and the server exchange, and pure algorithms (TOTP).
 
+pub mod api_scope;
 pub mod auth;
 pub mod dto;
 pub mod egress;

@@ -78,6 +78,10 @@ pub enum Refusal {
     PasswordsDiffer,
     DemoOnly,
     CpfSearchNotAllowed,
+    ApiTokenScopesMissing,
+    ApiScopeUnknown {
+        scope: String,
+    },
     FirstRunLinkInvalid,
     ErpTimeoutOutOfRange,
     ErpAuthHeaderInvalid,
@@ -154,6 +158,8 @@ impl Refusal {
             }
             ErpUrlInvalid => "A URL do ERP deve começar com http:// ou https://.".into(),
             PasswordsDiffer => "As duas senhas não conferem.".into(),
+            ApiTokenScopesMissing => "Escolha ao menos um escopo para o token.".into(),
+            ApiScopeUnknown { scope } => format!("Escopo desconhecido: \"{scope}\". Use read, conversations, contacts, flows, campaigns, reports ou admin."),
             CpfSearchNotAllowed => "Seu papel não permite buscar por CPF completo. Busque pelo nome ou telefone, ou peça a um supervisor.".into(),
             DemoOnly => "Isto só existe no modo demonstração.".into(),
             DemoLocked { what } => format!("Na demonstração, {what} não pode ser alterado por contas de demonstração, para que a próxima pessoa encontre tudo como estava. Numa instalação própria, é só entrar como administrador."),

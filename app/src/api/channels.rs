@@ -91,7 +91,11 @@ pub async fn list_api_tokens() -> Result<Vec<ApiTokenView>, AppError> {
 }
 
 #[server(client = CsrfClient, endpoint = "api-tokens/create")]
-pub async fn create_api_token(name: String) -> Result<CreatedApiToken, AppError> {
+/// `scopes`: comma-separated codes (`read,contacts`); absent, every scope.
+pub async fn create_api_token(
+    name: String,
+    scopes: Option<String>,
+) -> Result<CreatedApiToken, AppError> {
     use crate::guard;
     use backend::services::api_tokens;
     use shared::Permission;
@@ -103,7 +107,17 @@ pub async fn create_api_token(name: String) -> Result<CreatedApiToken, AppError>
             backend::guard::DemoLocked::ApiTokens,
         )?;
         let label = who.label();
-        api_tokens::create(&call.state, &name, Some((who.user.id, &label))).await
+        let scopes = match scopes.as_deref() {
+            Some(text) => Some(api_tokens::parse_scopes(text.split(','))?),
+            None => None,
+        };
+        api_tokens::create(
+            &call.state,
+            &name,
+            Some((who.user.id, &label)),
+            scopes.as_deref(),
+        )
+        .await
     })
     .await
 }

@@ -7,6 +7,7 @@ use crate::components::forms::{action_error, confirm, ErrorAlert, FormError, Tex
 use crate::components::session::RequirePermission;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use shared::api_scope::ApiScope;
 use shared::Permission;
 
 #[component]
@@ -28,6 +29,22 @@ fn ApiTokens() -> impl IntoView {
         |_| list_api_tokens(),
     );
     let name = RwSignal::new(String::new());
+    // Every scope chosen by default; an integration that only reads should untick the rest.
+    let chosen: Vec<(ApiScope, RwSignal<bool>)> = ApiScope::ALL
+        .into_iter()
+        .map(|s| (s, RwSignal::new(true)))
+        .collect();
+    let chosen_codes = {
+        let chosen = chosen.clone();
+        move || {
+            chosen
+                .iter()
+                .filter(|(_, on)| on.get_untracked())
+                .map(|(s, _)| s.code())
+                .collect::<Vec<_>>()
+                .join(",")
+        }
+    };
     let error = action_error(create);
     let revoke_error = action_error(revoke);
     Effect::new(move |_| {
@@ -51,7 +68,10 @@ fn ApiTokens() -> impl IntoView {
             novalidate
             on:submit=move |ev| {
                 ev.prevent_default();
-                create.dispatch(CreateApiToken { name: name.get_untracked() });
+                create.dispatch(CreateApiToken {
+                    name: name.get_untracked(),
+                    scopes: Some(chosen_codes()),
+                });
             }
         >
             <div class="min-w-64 flex-1">
@@ -60,6 +80,28 @@ fn ApiTokens() -> impl IntoView {
             <button type="submit" class="botao-primario mb-5" disabled=move || create.pending().get()>
                 "Criar token"
             </button>
+            <fieldset class="w-full">
+                <legend class="rotulo">"Escopos: o que o token pode fazer"</legend>
+                <div class="mt-1 grid gap-1 sm:grid-cols-2">
+                    {chosen
+                        .iter()
+                        .map(|(scope, on)| {
+                            let on = *on;
+                            view! {
+                                <label class="flex items-start gap-2 text-sm">
+                                    <input type="checkbox" class="caixa mt-0.5" bind:checked=on />
+                                    <span>
+                                        <code class="codigo-inline">{scope.code()}</code>
+                                        " "
+                                        {scope.label()}
+                                    </span>
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+            </fieldset>
+            <FormError error=error />
         </form>
         {move || {
             create
@@ -93,6 +135,7 @@ fn ApiTokens() -> impl IntoView {
                                         <tr>
                                             <th>"Nome"</th>
                                             <th>"Início"</th>
+                                            <th>"Escopos"</th>
                                             <th>"Criado em"</th>
                                             <th>"Último uso"</th>
                                             <th>"Situação"</th>
@@ -110,6 +153,9 @@ fn ApiTokens() -> impl IntoView {
                                                     <tr>
                                                         <td>{t.name}</td>
                                                         <td><code>{format!("{}…", t.prefix)}</code></td>
+                                                        <td class="text-xs">
+                                                            {t.scopes.iter().map(|s| s.code()).collect::<Vec<_>>().join(", ")}
+                                                        </td>
                                                         <td>{fmt(t.created_at)}</td>
                                                         <td>{t.last_used_at.map(fmt).unwrap_or_else(|| "nunca".into())}</td>
                                                         <td>

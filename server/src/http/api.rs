@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/messages/{id}/media", get(media))
         .route("/api/v1/channels", get(list_channels))
         .route("/api/v1/channels/{id}", get(get_channel))
+        .merge(super::api_directory::router())
         .route(
             "/api/v1/{*rest}",
             axum::routing::any(|| async {
@@ -56,18 +57,24 @@ pub fn router() -> Router<AppState> {
     info(
         title = "Plataforma Omnichannel — API",
         version = "1.0.0",
-        description = "Contatos, conversas, mensagens e canais. Autentique-se com \
-            `Authorization: Bearer <token>` (crie o token em Configurações → Tokens de API ou com \
-            `server api-token create --name NOME`). Erros: `{\"code\", \"message\"}`."
+        description = "Contatos, conversas, mensagens, canais, usuários e equipes. Autentique-se \
+            com `Authorization: Bearer <token>` (crie o token em Configurações → Tokens de API ou \
+            com `server api-token create --name NOME --scope read`). Cada token tem escopos: \
+            leituras pedem `read`; criar e alterar contatos, `contacts`; agir nas conversas e \
+            enviar mensagens, `conversations`; o resto, `admin`. Fora dos escopos do token: 403 \
+            `insufficient_scope`. Erros: `{\"code\", \"message\"}`."
     ),
     paths(
         list_contacts, create_contact, get_contact, update_contact, merge_contact,
         list_conversations, get_conversation, list_messages, send_message, mark_read, media,
-        list_channels, get_channel
+        list_channels, get_channel, super::api_directory::list_users,
+        super::api_directory::list_teams
     ),
     components(schemas(
         ErrorBody, ContactList, ConversationList, MessageList, ChannelList, SendMessageBody,
-        MergeBody, ContactInput, ContactView, ConversationView, MessageView, ChannelView
+        MergeBody, ContactInput, ContactView, ConversationView, MessageView, ChannelView,
+        super::api_directory::UserList, super::api_directory::ApiUser,
+        super::api_directory::TeamList, super::api_directory::ApiTeam
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -115,11 +122,29 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or_else(refuse)?;
-        match api_tokens::authenticate(state, secret).await {
-            Ok(Some(token)) => Ok(Caller(token)),
-            Ok(None) => Err(refuse()),
-            Err(e) => Err(fail(e)),
+        let token = match api_tokens::authenticate(state, secret).await {
+            Ok(Some(token)) => token,
+            Ok(None) => return Err(refuse()),
+            Err(e) => return Err(fail(e)),
+        };
+        // The operation's scope, by its method and route, must be one the token was given.
+        let route = parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| parts.uri.path().to_owned());
+        let needed = shared::api_scope::ApiScope::needed(parts.method.as_str(), &route);
+        if !token.scopes.contains(&needed) {
+            return Err(json::error(
+                403,
+                "insufficient_scope",
+                format!(
+                    "Este token não tem o escopo \"{}\", necessário para esta operação.",
+                    needed.code()
+                ),
+            ));
         }
+        Ok(Caller(token))
     }
 }
 

@@ -2,6 +2,7 @@
 //! passes through (client address, session, CSRF, body size).
 
 pub mod api;
+pub mod api_directory;
 pub mod assets;
 pub mod attachments;
 pub mod health;

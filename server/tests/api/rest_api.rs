@@ -422,3 +422,89 @@ async fn marking_a_conversation_read_sends_the_receipt_for_the_customers_latest_
         json!({"recipient": {"id": "6543210987654321"}, "sender_action": "mark_seen"})
     );
 }
+
+/// A token carries the scopes chosen at its creation: a read-only one reads (users and teams
+/// too) but cannot change contacts nor send; a call outside its scopes gets 403.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_may_do_only_what_its_scopes_allow() {
+    use shared::api_scope::ApiScope;
+    let (app, _graph) = spawn_channel_app().await;
+    let with = |scopes: &'static [ApiScope]| {
+        let state = app.state.clone();
+        let base = app.address.clone();
+        async move {
+            Api {
+                base,
+                token: backend::services::api_tokens::create(&state, "escopo", None, Some(scopes))
+                    .await
+                    .unwrap()
+                    .secret,
+                client: reqwest::Client::new(),
+            }
+        }
+    };
+    let reader = with(&[ApiScope::Read]).await;
+    assert_eq!(
+        reader.get("/api/v1/contacts").await.status(),
+        StatusCode::OK
+    );
+    let users: Value = reader.get("/api/v1/users").await.json().await.unwrap();
+    assert!(users["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["email"] == "demo@plataforma.com" && u["role"] == "admin"));
+    let teams: Value = reader.get("/api/v1/teams").await.json().await.unwrap();
+    assert!(teams["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["name"] == "Atendimento Geral"));
+    let r = reader
+        .post(
+            "/api/v1/contacts",
+            &json!({"name": "Ana", "phone": "+5511912345678"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "insufficient_scope");
+    assert!(body["message"].as_str().unwrap().contains("\"contacts\""));
+
+    let writer = with(&[ApiScope::Contacts]).await;
+    let r = writer
+        .post(
+            "/api/v1/contacts",
+            &json!({"name": "Ana", "phone": "+5511912345678"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(
+        writer.get("/api/v1/contacts").await.status(),
+        StatusCode::FORBIDDEN,
+        "reading needs read"
+    );
+    // The document lists the new operations and the scopes.
+    let doc: Value = reader
+        .get("/api/v1/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/api/v1/users"]["get"].is_object());
+    assert!(doc["info"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("insufficient_scope"));
+    // Tokens made before scopes existed, or with none named, have every scope.
+    let all = app.api_token().await;
+    let listed = backend::services::api_tokens::list(&app.state)
+        .await
+        .unwrap();
+    assert!(listed
+        .iter()
+        .filter(|t| t.name == "testes")
+        .all(|t| t.scopes.len() == ApiScope::ALL.len()));
+    assert!(!all.is_empty());
+    app.stop().await;
+}

@@ -16,6 +16,7 @@ struct Row {
     created_at: DateTime<Utc>,
     last_used_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
+    scopes: Vec<String>,
 }
 
 impl From<Row> for ApiTokenView {
@@ -27,13 +28,18 @@ impl From<Row> for ApiTokenView {
             created_at: r.created_at,
             last_used_at: r.last_used_at,
             revoked_at: r.revoked_at,
+            scopes: r
+                .scopes
+                .iter()
+                .filter_map(|s| shared::api_scope::ApiScope::parse(s))
+                .collect(),
         }
     }
 }
 
 macro_rules! columns {
     () => {
-        "id, name, prefix, created_at, last_used_at, revoked_at"
+        "id, name, prefix, created_at, last_used_at, revoked_at, scopes"
     };
 }
 
@@ -51,6 +57,7 @@ pub struct NewToken<'a> {
     pub token_hash: &'a [u8],
     pub created_by: Option<UserId>,
     pub created_in_demo: bool,
+    pub scopes: &'a [String],
 }
 
 pub async fn insert(db: impl PgExecutor<'_>, token: NewToken<'_>) -> Result<ApiTokenView> {
@@ -61,6 +68,7 @@ pub async fn insert(db: impl PgExecutor<'_>, token: NewToken<'_>) -> Result<ApiT
         .bind(token.token_hash)
         .bind(token.created_by)
         .bind(token.created_in_demo)
+        .bind(token.scopes)
         .fetch_one(db)
         .await?;
     Ok(row.into())
@@ -94,8 +102,8 @@ super::sql::statements! {
         " from api_tokens order by revoked_at is not null, created_at desc"
     );
     INSERT = concat!(
-        "insert into api_tokens (id, name, prefix, token_hash, created_by, created_in_demo)
-         values ($1, $2, $3, $4, $5, $6) returning ",
+        "insert into api_tokens (id, name, prefix, token_hash, created_by, created_in_demo, scopes)
+         values ($1, $2, $3, $4, $5, $6, $7) returning ",
         columns!()
     );
     REVOKE = "update api_tokens set revoked_at = coalesce(revoked_at, now()) where id = $1

@@ -5,6 +5,7 @@ use crate::crypto::random_token;
 use crate::db::{self, api_tokens::NewToken, audit::NewAuditEntry};
 use crate::error::{AppError, Error};
 use crate::state::AppState;
+use shared::api_scope::ApiScope;
 use shared::dto::{ApiTokenView, AuditAction, CreatedApiToken};
 use shared::{ApiTokenId, PersonName, UserId};
 use uuid::Uuid;
@@ -16,13 +17,40 @@ pub async fn list(state: &AppState) -> Result<Vec<ApiTokenView>, Error> {
     db::api_tokens::list(&state.pool).await
 }
 
-/// Creates a token; `actor` is None on the command line.
+/// Scope codes as typed (`read`, `contacts`…; blanks skipped), each one known.
+pub fn parse_scopes<'a>(codes: impl IntoIterator<Item = &'a str>) -> Result<Vec<ApiScope>, Error> {
+    codes
+        .into_iter()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            ApiScope::parse(c).ok_or_else(|| {
+                AppError::Refused(shared::Refusal::ApiScopeUnknown {
+                    scope: c.to_owned(),
+                })
+                .into()
+            })
+        })
+        .collect()
+}
+
+/// Creates a token with `scopes` (none given: every scope); `actor` is None on the command line.
 pub async fn create(
     state: &AppState,
     name: &str,
     actor: Option<(UserId, &str)>,
+    scopes: Option<&[ApiScope]>,
 ) -> Result<CreatedApiToken, Error> {
     let name = PersonName::parse(name).map_err(|e| AppError::invalid("name", e))?;
+    let mut scopes: Vec<ApiScope> = scopes
+        .map(<[ApiScope]>::to_vec)
+        .unwrap_or(ApiScope::ALL.to_vec());
+    scopes.sort();
+    scopes.dedup();
+    if scopes.is_empty() {
+        return Err(AppError::Refused(shared::Refusal::ApiTokenScopesMissing).into());
+    }
+    let codes: Vec<String> = scopes.iter().map(|s| s.code().to_owned()).collect();
     let secret = format!("{TOKEN_PREFIX}{}", random_token());
     let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
     let id = ApiTokenId(Uuid::new_v4());
@@ -36,10 +64,15 @@ pub async fn create(
             token_hash: &state.secrets.token_hash(&secret),
             created_by: actor.map(|a| a.0),
             created_in_demo: state.demo,
+            scopes: &codes,
         },
     )
     .await?;
-    let detail = format!("token \"{}\" ({prefix}…)", name.as_str());
+    let detail = format!(
+        "token \"{}\" ({prefix}…), escopos: {}",
+        name.as_str(),
+        codes.join(", ")
+    );
     NewAuditEntry::new(AuditAction::ApiTokenCreated)
         .by(
             actor.map(|a| a.0),
@@ -87,4 +120,19 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Option<ApiTo
         return Ok(None);
     }
     db::api_tokens::use_live(&state.pool, &state.secrets.token_hash(secret), state.demo).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_read_as_typed_and_unknown_ones_named() {
+        assert_eq!(
+            parse_scopes(["read", " contacts ", ""]).unwrap(),
+            [ApiScope::Read, ApiScope::Contacts]
+        );
+        let err = parse_scopes(["read", "tudo"]).unwrap_err();
+        assert!(format!("{err:?}").contains("tudo"));
+    }
 }

@@ -335,7 +335,7 @@ impl TestApp {
 
     /// A REST API token, created as the command line does.
     pub async fn api_token(&self) -> String {
-        backend::services::api_tokens::create(&self.state, "testes", None)
+        backend::services::api_tokens::create(&self.state, "testes", None, None)
             .await
             .unwrap()
             .secret
