@@ -68,6 +68,15 @@ ensure_sqlx_cli() {
   fi
 }
 
+SCHEMATHESIS_VERSION="4.32.5"
+
+ensure_schemathesis() {
+  if ! schemathesis --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+    say "Instalando schemathesis $SCHEMATHESIS_VERSION (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+}
+
 ensure_npm_packages() {
   local dir="$1"
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then

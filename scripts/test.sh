@@ -11,6 +11,7 @@ ensure_base_tools
 ensure_rust_tools
 ensure_npm_packages "$ROOT"
 ensure_npm_packages "$ROOT/end2end"
+ensure_schemathesis
 apt_install chromium fonts-dejavu-core fonts-noto-color-emoji postgresql-client
 ensure_services
 
@@ -105,6 +106,17 @@ server2_pid=$!
 wait_ready "$E2E_PORT2" "$server2_pid" "$server2_log"
 BASE_URL="http://127.0.0.1:$E2E_PORT" BASE_URL2="http://127.0.0.1:$E2E_PORT2" \
   E2E_GRAPH_PORT="$E2E_GRAPH_PORT" META_APP_SECRET=segredo-e2e npm --prefix end2end test
+
+say "API REST contra o próprio OpenAPI (schemathesis): nenhum 5xx, nenhuma resposta fora do documento"
+api_token="$(env "${e2e_env[@]}" target/debug/server api-token create --name schemathesis --scope read \
+  --scope contacts --scope conversations 2>/dev/null)"
+schemathesis run "http://127.0.0.1:$E2E_PORT/api/v1/openapi.json" \
+  -H "Authorization: Bearer $api_token" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --max-examples 40 --request-timeout 20 --generation-deterministic \
+  >"$ROOT/target/schemathesis.log" 2>&1 ||
+  { tail -80 "$ROOT/target/schemathesis.log"; warn "schemathesis encontrou falhas na API"; exit 1; }
+grep -E "generated|passed" "$ROOT/target/schemathesis.log" | tail -2
 
 kill -TERM "$server2_pid" 2>/dev/null || true
 wait "$server2_pid" 2>/dev/null || true

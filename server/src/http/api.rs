@@ -76,7 +76,7 @@ pub fn router() -> Router<AppState> {
         super::api_directory::UserList, super::api_directory::ApiUser,
         super::api_directory::TeamList, super::api_directory::ApiTeam
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
@@ -91,6 +91,65 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The answers every operation may give besides its own: 401 without a live token, 403 outside
+/// its scopes, 400 for unreadable query parameters, 429 when limited; and for those with a body,
+/// 413 (too large), 415 (not JSON) and 422 (fields missing or invalid).
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, ResponseBuilder};
+        let error = |what: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(what)
+                    .content(
+                        "application/json",
+                        utoipa::openapi::ContentBuilder::new()
+                            .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        let common = [
+            ("400", "Parâmetros ou corpo ilegíveis"),
+            ("401", "Token de API ausente, inválido ou revogado"),
+            ("403", "Fora dos escopos do token"),
+            ("429", "Limite de requisições atingido"),
+        ];
+        let with_body = [
+            ("413", "Corpo grande demais"),
+            ("415", "O corpo não é JSON"),
+            ("422", "Campos ausentes ou inválidos"),
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if path.ends_with("/openapi.json") {
+                continue;
+            }
+            let operations = [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.patch, true),
+                (&mut item.put, true),
+                (&mut item.delete, false),
+            ];
+            for (operation, has_body) in operations {
+                let Some(op) = operation.as_mut() else {
+                    continue;
+                };
+                let extra = if has_body { &with_body[..] } else { &[][..] };
+                for (code, what) in common.iter().chain(extra) {
+                    op.responses
+                        .responses
+                        .entry((*code).to_owned())
+                        .or_insert_with(|| error(what));
+                }
+            }
+        }
     }
 }
 
@@ -158,6 +217,33 @@ fn reply<T: Serialize, E: Into<AppError>>(status: StatusCode, result: Result<T, 
         Ok(body) => (status, Json(body)).into_response(),
         Err(e) => fail(e),
     }
+}
+
+/// A page's `limit` (1 to `max`, `default` when absent) and `offset` (0 or more), as the
+/// document declares them; outside those, 400 saying which.
+fn page(
+    limit: Option<i64>,
+    offset: Option<i64>,
+    default: i64,
+    max: i64,
+) -> Result<(i64, i64), Response> {
+    let limit = limit.unwrap_or(default);
+    let offset = offset.unwrap_or(0);
+    if !(1..=max).contains(&limit) {
+        return Err(json::error(
+            400,
+            "invalid_query",
+            format!("O parâmetro limit deve estar entre 1 e {max}."),
+        ));
+    }
+    if offset < 0 {
+        return Err(json::error(
+            400,
+            "invalid_query",
+            "O parâmetro offset não pode ser negativo.",
+        ));
+    }
+    Ok((limit, offset))
 }
 
 fn not_found() -> Response {
@@ -259,7 +345,9 @@ pub struct ContactQuery {
     /// Name, e-mail, phone or CPF (part of it).
     q: Option<String>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    #[param(minimum = 0)]
     offset: Option<i64>,
 }
 
@@ -271,8 +359,11 @@ async fn list_contacts(
     _caller: Caller,
     ApiQuery(q): ApiQuery<ContactQuery>,
 ) -> Response {
-    let limit = q.limit.unwrap_or(50);
-    let result = contacts::list(&state, q.q.as_deref(), limit, q.offset.unwrap_or(0)).await;
+    let (limit, offset) = match page(q.limit, q.offset, 50, 200) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let result = contacts::list(&state, q.q.as_deref(), limit, offset).await;
     reply(StatusCode::OK, result.map(|data| ContactList { data }))
 }
 
@@ -343,7 +434,10 @@ pub struct ConversationQuery {
     contact_id: Option<ContactId>,
     team_id: Option<TeamId>,
     assignee_id: Option<UserId>,
+    /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    #[param(minimum = 0)]
     offset: Option<i64>,
 }
 
@@ -362,7 +456,10 @@ async fn list_conversations(
         team: q.team_id,
         assignee: q.assignee_id,
     };
-    let (limit, offset) = (q.limit.unwrap_or(50), q.offset.unwrap_or(0));
+    let (limit, offset) = match page(q.limit, q.offset, 50, 200) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     let result = contacts::conversations(&state, &filter, limit, offset).await;
     reply(StatusCode::OK, result.map(|data| ConversationList { data }))
 }
@@ -383,6 +480,7 @@ pub struct MessageQuery {
     /// Only messages with a larger `seq` (for catching up).
     after: Option<i64>,
     /// 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 
@@ -396,9 +494,12 @@ async fn list_messages(
     Id(id): Id<ConversationId>,
     ApiQuery(q): ApiQuery<MessageQuery>,
 ) -> Response {
+    let (limit, _) = match page(q.limit, None, 100, 500) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     let result = async {
         contacts::conversation(&state, id).await?;
-        let limit = q.limit.unwrap_or(100).clamp(1, 500);
         messaging::list_messages(&state.pool, id, q.after.unwrap_or(0), limit).await
     }
     .await;

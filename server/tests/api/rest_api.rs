@@ -508,3 +508,46 @@ async fn a_token_may_do_only_what_its_scopes_allow() {
     assert!(!all.is_empty());
     app.stop().await;
 }
+
+/// Paging parameters outside what the document declares are refused with 400 saying which,
+/// instead of being silently changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paging_outside_the_documented_range_is_refused() {
+    let (app, _graph) = spawn_channel_app().await;
+    let api = Api::new(&app).await;
+    for (path, says) in [
+        ("/api/v1/contacts?limit=0", "limit deve estar entre 1 e 200"),
+        (
+            "/api/v1/contacts?limit=201",
+            "limit deve estar entre 1 e 200",
+        ),
+        (
+            "/api/v1/conversations?offset=-1",
+            "offset não pode ser negativo",
+        ),
+    ] {
+        let r = api.get(path).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "invalid_query");
+        assert!(
+            body["message"].as_str().unwrap().contains(says),
+            "{path}: {body}"
+        );
+    }
+    assert_eq!(
+        api.get("/api/v1/contacts?limit=200").await.status(),
+        StatusCode::OK
+    );
+    let doc: Value = api.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let params = doc["paths"]["/api/v1/contacts"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let limit = params.iter().find(|p| p["name"] == "limit").unwrap();
+    assert_eq!(limit["schema"]["minimum"], 1);
+    assert_eq!(limit["schema"]["maximum"], 200);
+    assert!(doc["paths"]["/api/v1/contacts"]["post"]["responses"]["415"].is_object());
+    assert!(doc["paths"]["/api/v1/channels"]["get"]["responses"]["401"].is_object());
+    app.stop().await;
+}
