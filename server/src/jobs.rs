@@ -96,7 +96,7 @@ pub async fn nightly_demo_reset(
     let day = at
         .with_timezone(&chrono_tz::America::Sao_Paulo)
         .date_naive();
-    match backend::services::demo::nightly_reset(&deps.state, day).await {
+    match backend::services::demo_reset::nightly_reset(&deps.state, day).await {
         Ok(true) => tracing::info!(%day, "demo data reset to its seeded state"),
         Ok(false) => {}
         Err(e) => tracing::warn!(error = ?e, "nightly demo reset failed"),

@@ -53,11 +53,11 @@ pub async fn save_security_settings(
 #[server(client = CsrfClient, endpoint = "demo/reset")]
 pub async fn reset_demo() -> Result<(), AppError> {
     use crate::guard;
-    use backend::services::demo;
+    use backend::services::demo_reset;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageSettings)?;
-        demo::reset(&call.state, Some(&who)).await
+        demo_reset::reset(&call.state, Some(&who)).await
     })
     .await
 }

@@ -5,21 +5,21 @@
 // Helpers return the finished error response on their error path, as handlers do; boxing it
 // would only add an allocation to the failure path.
 #![allow(clippy::result_large_err)]
+use super::api_auth::Caller;
+use super::api_doc::{BearerAuth, CommonResponses};
 use super::json::{self, ErrorBody};
 use app::error::AppError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use backend::services::{api_tokens, channels, contacts};
+use backend::services::{channels, contacts};
 use backend::{messaging, AppState};
 use serde::{Deserialize, Serialize};
-use shared::dto::{
-    ApiTokenView, ChannelView, ContactInput, ContactView, ConversationView, MessageView,
-};
+use shared::dto::{ChannelView, ContactInput, ContactView, ConversationView, MessageView};
 use shared::messaging::{Author, ConversationStatus, Outbound};
 use shared::{ChannelId, ContactId, ConversationId, MessageId, TeamId, UserId};
 use utoipa::OpenApi;
@@ -81,130 +81,8 @@ pub fn router() -> Router<AppState> {
 )]
 pub struct ApiDoc;
 
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
-
-/// The answers every operation may give besides its own: 401 without a live token, 403 outside
-/// its scopes, 400 for unreadable query parameters, 429 when limited; and for those with a body,
-/// 413 (too large), 415 (not JSON) and 422 (fields missing or invalid).
-struct CommonResponses;
-
-impl utoipa::Modify for CommonResponses {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{RefOr, ResponseBuilder};
-        let error = |what: &str| {
-            RefOr::T(
-                ResponseBuilder::new()
-                    .description(what)
-                    .content(
-                        "application/json",
-                        utoipa::openapi::ContentBuilder::new()
-                            .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
-                            .build(),
-                    )
-                    .build(),
-            )
-        };
-        let common = [
-            ("400", "Parâmetros ou corpo ilegíveis"),
-            ("401", "Token de API ausente, inválido ou revogado"),
-            ("403", "Fora dos escopos do token"),
-            ("429", "Limite de requisições atingido"),
-        ];
-        let with_body = [
-            ("413", "Corpo grande demais"),
-            ("415", "O corpo não é JSON"),
-            ("422", "Campos ausentes ou inválidos"),
-        ];
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            if path.ends_with("/openapi.json") {
-                continue;
-            }
-            let operations = [
-                (&mut item.get, false),
-                (&mut item.post, true),
-                (&mut item.patch, true),
-                (&mut item.put, true),
-                (&mut item.delete, false),
-            ];
-            for (operation, has_body) in operations {
-                let Some(op) = operation.as_mut() else {
-                    continue;
-                };
-                let extra = if has_body { &with_body[..] } else { &[][..] };
-                for (code, what) in common.iter().chain(extra) {
-                    op.responses
-                        .responses
-                        .entry((*code).to_owned())
-                        .or_insert_with(|| error(what));
-                }
-            }
-        }
-    }
-}
-
 async fn openapi() -> Response {
     Json(ApiDoc::openapi()).into_response()
-}
-
-/// The token a request authenticated with.
-pub struct Caller(pub ApiTokenView);
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let refuse = || {
-            let mut r = json::error(
-                401,
-                "unauthenticated",
-                "Token de API ausente, inválido ou revogado.",
-            );
-            r.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            r
-        };
-        let secret = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(refuse)?;
-        let token = match api_tokens::authenticate(state, secret).await {
-            Ok(Some(token)) => token,
-            Ok(None) => return Err(refuse()),
-            Err(e) => return Err(fail(e)),
-        };
-        // The operation's scope, by its method and route, must be one the token was given.
-        let route = parts
-            .extensions
-            .get::<axum::extract::MatchedPath>()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| parts.uri.path().to_owned());
-        let needed = shared::api_scope::ApiScope::needed(parts.method.as_str(), &route);
-        if !token.scopes.contains(&needed) {
-            return Err(json::error(
-                403,
-                "insufficient_scope",
-                format!(
-                    "Este token não tem o escopo \"{}\", necessário para esta operação.",
-                    needed.code()
-                ),
-            ));
-        }
-        Ok(Caller(token))
-    }
 }
 
 fn fail(e: impl Into<AppError>) -> Response {

@@ -1,7 +1,7 @@
 //! The REST API's users and teams (`read` scope): who works on the platform and in which teams,
 //! for an integration that assigns or reports by person.
 
-use super::api::Caller;
+use super::api_auth::Caller;
 use super::json::ErrorBody;
 use axum::extract::State;
 use axum::http::StatusCode;

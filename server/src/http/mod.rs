@@ -2,7 +2,9 @@
 //! passes through (client address, session, CSRF, body size).
 
 pub mod api;
+pub mod api_auth;
 pub mod api_directory;
+pub mod api_doc;
 pub mod assets;
 pub mod attachments;
 pub mod health;

@@ -315,20 +315,26 @@ async fn resetting_the_demo_brings_back_its_seeded_state() {
 
     // Nightly: once per day, however many instances tick.
     let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
-    assert!(backend::services::demo::nightly_reset(&app.state, day)
-        .await
-        .unwrap());
-    assert!(!backend::services::demo::nightly_reset(&app.state, day)
-        .await
-        .unwrap());
+    assert!(
+        backend::services::demo_reset::nightly_reset(&app.state, day)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !backend::services::demo_reset::nightly_reset(&app.state, day)
+            .await
+            .unwrap()
+    );
     app.stop().await;
 
     let mut config = test_config();
     config.demo = false;
     config.dev_keys = true;
     let production = spawn_app_with(config).await;
-    assert!(backend::services::demo::reset(&production.state, None)
-        .await
-        .is_err());
+    assert!(
+        backend::services::demo_reset::reset(&production.state, None)
+            .await
+            .is_err()
+    );
     production.stop().await;
 }
