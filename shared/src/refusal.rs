@@ -162,7 +162,7 @@ impl Refusal {
             ApiScopeUnknown { scope } => format!("Escopo desconhecido: \"{scope}\". Use read, conversations, contacts, flows, campaigns, reports ou admin."),
             CpfSearchNotAllowed => "Seu papel não permite buscar por CPF completo. Busque pelo nome ou telefone, ou peça a um supervisor.".into(),
             DemoOnly => "Isto só existe no modo demonstração.".into(),
-            DemoLocked { what } => format!("Na demonstração, {what} não pode ser alterado por contas de demonstração, para que a próxima pessoa encontre tudo como estava. Numa instalação própria, é só entrar como administrador."),
+            DemoLocked { what } => format!("Na demonstração, contas de demonstração não podem {what}: assim a próxima pessoa encontra tudo como estava. Numa instalação própria, é só entrar como administrador."),
             FirstRunDone => "A plataforma já tem um administrador. Entre com a sua conta.".into(),
             FirstRunLinkInvalid => "Este link de primeiro acesso é inválido ou expirou. Reinicie o servidor para que ele mostre um novo no log.".into(),
             ErpSecretRetypeRequired => "O endereço do ERP mudou: digite de novo o valor do cabeçalho de autenticação. A chave salva só é enviada ao endereço para o qual foi salva.".into(),

@@ -147,7 +147,7 @@ pub fn BusinessHoursForm(
                                     >
                                         <input
                                             type="time"
-                                            class="entrada w-28 py-1"
+                                            class="entrada w-36 py-1"
                                             aria-label=format!("{day}: abre às")
                                             disabled=!can_manage
                                             bind:value=r.opens
@@ -155,7 +155,7 @@ pub fn BusinessHoursForm(
                                         <span class="text-tinta-suave">"às"</span>
                                         <input
                                             type="time"
-                                            class="entrada w-28 py-1"
+                                            class="entrada w-36 py-1"
                                             aria-label=format!("{day}: fecha às")
                                             disabled=!can_manage
                                             bind:value=r.closes

@@ -40,12 +40,14 @@ pub enum DemoLocked {
 impl DemoLocked {
     fn what(self) -> &'static str {
         match self {
-            DemoLocked::Users => "a gestão de usuários",
-            DemoLocked::ApiTokens => "os tokens de API",
-            DemoLocked::Channels => "os canais e suas credenciais",
-            DemoLocked::Erp => "o endereço e a chave do ERP",
-            DemoLocked::Security => "as configurações de segurança",
-            DemoLocked::OwnCredentials => "a senha e a verificação em duas etapas desta conta",
+            DemoLocked::Users => "criar, alterar ou desativar usuários",
+            DemoLocked::ApiTokens => "criar ou revogar tokens de API",
+            DemoLocked::Channels => "alterar canais e suas credenciais",
+            DemoLocked::Erp => "mudar o endereço e a chave do ERP",
+            DemoLocked::Security => "alterar as configurações de segurança",
+            DemoLocked::OwnCredentials => {
+                "mudar a senha nem a verificação em duas etapas desta conta"
+            }
         }
     }
 }

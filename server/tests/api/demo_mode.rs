@@ -17,7 +17,7 @@ async fn refused_as_locked(r: reqwest::Response, what: &str) {
     let body = r.text().await.unwrap();
     assert_eq!(status, StatusCode::CONFLICT, "{what}: {body}");
     assert!(
-        body.contains("Na demonstração") && body.contains("não pode ser alterado"),
+        body.contains("Na demonstração, contas de demonstração não podem"),
         "{what}: {body}"
     );
 }
