@@ -39,7 +39,7 @@
       scheduleReconnect();
       return;
     }
-    openStream();
+    await openStream();
   }
 
   function scheduleReconnect() {
@@ -48,8 +48,18 @@
     liveTimer = setTimeout(reconnect, backoff(liveAttempt++));
   }
 
-  function openStream() {
-    const url = API + "/events?token=" + encodeURIComponent(session.token) + "&after=" + lastSeq;
+  /** Opens the stream with a one-time ticket: the visitor's token never goes in a URL. */
+  async function openStream() {
+    let ticket;
+    try {
+      ticket = (await request("POST", "/stream-ticket", {}, session.token)).ticket;
+    } catch (e) {
+      showBannerSoon();
+      scheduleReconnect();
+      return;
+    }
+    if (!liveWanted || source || unloading || !session) return;
+    const url = API + "/events?ticket=" + encodeURIComponent(ticket) + "&after=" + lastSeq;
     const es = new EventSource(url);
     source = es;
     es.addEventListener("open", () => {

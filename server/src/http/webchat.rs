@@ -58,6 +58,10 @@ pub fn router(shutdown: CancellationToken) -> Router<AppState> {
             "/webchat/v1/{channel}/events",
             get(events).options(preflight),
         )
+        .route(
+            "/webchat/v1/{channel}/stream-ticket",
+            post(stream_ticket).options(preflight),
+        )
         .layer(Extension(shutdown))
 }
 
@@ -204,6 +208,23 @@ async fn within(
         .map_err(|l| with_cors(rate_limited(l), origin(headers)))
 }
 
+/// A one-time ticket to open the live stream with (`events?ticket=`), for the bearer's visitor.
+async fn stream_ticket(
+    State(state): State<AppState>,
+    Path(channel): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = visitor_gate(&state, &channel, &headers, None).await {
+        return r;
+    }
+    let token = bearer(&headers).unwrap_or_default();
+    let response = match webchat::issue_stream_ticket(&state, token).await {
+        Ok(ticket) => Json(serde_json::json!({"ticket": ticket})).into_response(),
+        Err(e) => json::failure(e),
+    };
+    with_cors(response, origin(&headers))
+}
+
 async fn create_visitor(
     State(state): State<AppState>,
     Path(channel): Path<String>,
@@ -232,8 +253,10 @@ async fn create_visitor(
 struct After {
     #[serde(default)]
     after: i64,
+    /// A one-time ticket from `stream-ticket` (an EventSource sends no headers); the visitor's
+    /// token itself never goes in a URL.
     #[serde(default)]
-    token: Option<String>,
+    ticket: Option<String>,
 }
 
 fn page(messages: Vec<MessageView>) -> Response {
@@ -413,11 +436,19 @@ async fn events(
     client: ClientAddr,
     headers: HeaderMap,
 ) -> Response {
-    let (channel, visitor) =
-        match visitor_gate(&state, &channel, &headers, q.token.as_deref()).await {
-            Ok(found) => found,
-            Err(r) => return r,
-        };
+    let token = match q.ticket.as_deref() {
+        Some(ticket) => match webchat::redeem_stream_ticket(&state, ticket).await {
+            Ok(Some(token)) => Some(token),
+            Ok(None) => return with_cors(refuse(WebchatError::InvalidVisitor), origin(&headers)),
+            Err(e) => return with_cors(json::failure(e), origin(&headers)),
+        },
+        None => None,
+    };
+    let (channel, visitor) = match visitor_gate(&state, &channel, &headers, token.as_deref()).await
+    {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
     if let Err(r) = within(&state, ratelimit::WEBCHAT_STREAMS, client, &headers).await {
         return r;
     }

@@ -383,3 +383,55 @@ async fn anonymous_visitors_are_limited_per_address() {
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
     app.stop().await;
 }
+
+/// The live stream opens with a one-time ticket (an EventSource cannot send headers): the
+/// visitor's token never goes in a URL, a ticket works once, and a token in the URL is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_stream_opens_with_a_one_time_ticket_never_the_token_in_the_url() {
+    let (app, _graph) = spawn_channel_app().await;
+    let channel = webchat_channel(&app).await;
+    let visitor = new_visitor(&app, channel).await;
+    let r = visitor
+        .request(reqwest::Method::POST, "/stream-ticket")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["access-control-allow-origin"], SITE);
+    let ticket = r.json::<Value>().await.unwrap()["ticket"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let open = |query: String| {
+        let url = format!("{}/events?{query}", visitor.base);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .header("origin", SITE)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = open(format!("ticket={ticket}&after=0")).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert!(first.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    drop(first);
+    assert_eq!(
+        open(format!("ticket={ticket}&after=0")).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "a ticket works once"
+    );
+    assert_eq!(
+        open(format!("token={}&after=0", visitor.token))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED,
+        "the token in a URL is not accepted"
+    );
+    app.stop().await;
+}

@@ -284,3 +284,38 @@ pub async fn update_profile(
     .await?;
     Ok(())
 }
+
+/// How long a stream ticket stays good: enough to open the EventSource right after.
+const TICKET_SECONDS: u64 = 60;
+
+fn ticket_key(state: &AppState, ticket: &str) -> String {
+    let hash: String = state
+        .secrets
+        .token_hash(ticket)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{}:webchat-ticket:{hash}", state.auth.redis_namespace)
+}
+
+/// A one-time ticket for opening the live stream: an EventSource cannot send headers, and the
+/// visitor's token must not travel in a URL (logs, proxies, the Referer). Good for one use,
+/// within a minute.
+pub async fn issue_stream_ticket(state: &AppState, token: &str) -> Result<String, Error> {
+    use redis::AsyncCommands;
+    let ticket = crate::crypto::random_token();
+    let mut conn = state.redis.clone();
+    let _: () = conn
+        .set_ex(ticket_key(state, &ticket), token, TICKET_SECONDS)
+        .await?;
+    Ok(ticket)
+}
+
+/// The visitor token behind a ticket, using it up; `None` when unknown, used or expired.
+pub async fn redeem_stream_ticket(state: &AppState, ticket: &str) -> Result<Option<String>, Error> {
+    let mut conn = state.redis.clone();
+    Ok(redis::cmd("GETDEL")
+        .arg(ticket_key(state, ticket))
+        .query_async(&mut conn)
+        .await?)
+}
