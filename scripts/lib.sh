@@ -69,6 +69,14 @@ ensure_sqlx_cli() {
 }
 
 SCHEMATHESIS_VERSION="4.32.5"
+CARGO_FUZZ_VERSION="0.13.2"
+
+ensure_cargo_fuzz() {
+  if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+    say "Instalando cargo-fuzz $CARGO_FUZZ_VERSION"
+    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+  fi
+}
 
 ensure_schemathesis() {
   if ! schemathesis --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then

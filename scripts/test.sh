@@ -12,6 +12,7 @@ ensure_rust_tools
 ensure_npm_packages "$ROOT"
 ensure_npm_packages "$ROOT/end2end"
 ensure_schemathesis
+ensure_cargo_fuzz
 apt_install chromium fonts-dejavu-core fonts-noto-color-emoji postgresql-client
 ensure_services
 
@@ -41,6 +42,22 @@ cargo test
 say "Cobertura do SQL: cada instrução registrada foi executada pelos testes"
 cargo test -p server --test api -- --ignored --exact sql::every_registered_statement_was_executed_by_the_suite
 unset SQL_COVERAGE_FILE
+
+say "Fuzzing (cargo fuzz, ${FUZZ_SECONDS:-20} s por alvo): webhook da Meta, passo do motor de fluxos, modelos de texto"
+# The one stable toolchain builds libFuzzer's flags with RUSTC_BOOTSTRAP; no sanitizer, so a
+# failure is a panic (which every input must avoid) rather than a memory error.
+for target in webhook flow_step template; do
+  mkdir -p "target/fuzz-corpus/$target"
+  seeds=("fuzz/seeds/$target")
+  [ "$target" = webhook ] && seeds=(server/tests/fixtures/whatsapp server/tests/fixtures/messenger server/tests/fixtures/instagram)
+  [ -d "${seeds[0]}" ] || seeds=()
+  (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run -s none "$target" \
+    "$ROOT/target/fuzz-corpus/$target" "${seeds[@]/#/$ROOT/}" -- \
+    -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=2048 -print_final_stats=1) \
+    >"target/fuzz-$target.log" 2>&1 ||
+    { tail -40 "target/fuzz-$target.log"; warn "o fuzzing de $target encontrou uma falha"; exit 1; }
+  grep -E "^Done [0-9]+ runs" "target/fuzz-$target.log" | sed "s/^/  $target: /"
+done
 
 say "Compilando a aplicação para os testes de ponta a ponta"
 # The debug site goes to its own directory: target/site is what a release server started by
