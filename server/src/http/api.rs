@@ -7,12 +7,11 @@
 #![allow(clippy::result_large_err)]
 use super::api_auth::Caller;
 use super::api_doc::{BearerAuth, CommonResponses};
+use super::api_extract::{ApiJson, ApiQuery, Id};
 use super::json::{self, ErrorBody};
 use app::error::AppError;
-use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
-use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -44,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/channels", get(list_channels))
         .route("/api/v1/channels/{id}", get(get_channel))
         .merge(super::api_directory::router())
+        .merge(super::api_actions::router())
         .route(
             "/api/v1/{*rest}",
             axum::routing::any(|| async {
@@ -68,13 +68,15 @@ pub fn router() -> Router<AppState> {
         list_contacts, create_contact, get_contact, update_contact, merge_contact,
         list_conversations, get_conversation, list_messages, send_message, mark_read, media,
         list_channels, get_channel, super::api_directory::list_users,
-        super::api_directory::list_teams
+        super::api_directory::list_teams, super::api_actions::assign, super::api_actions::transfer,
+        super::api_actions::resolve
     ),
     components(schemas(
         ErrorBody, ContactList, ConversationList, MessageList, ChannelList, SendMessageBody,
         MergeBody, ContactInput, ContactView, ConversationView, MessageView, ChannelView,
         super::api_directory::UserList, super::api_directory::ApiUser,
-        super::api_directory::TeamList, super::api_directory::ApiTeam
+        super::api_directory::TeamList, super::api_directory::ApiTeam,
+        super::api_actions::AssignBody, super::api_actions::TransferBody
     )),
     modifiers(&BearerAuth, &CommonResponses),
     security(("bearer" = []))
@@ -122,79 +124,6 @@ fn page(
         ));
     }
     Ok((limit, offset))
-}
-
-fn not_found() -> Response {
-    json::error(404, "not_found", "Recurso não encontrado.")
-}
-
-/// A path id; one that does not parse names nothing, so it is a 404.
-pub struct Id<T>(pub T);
-
-impl<T: std::str::FromStr + Send> FromRequestParts<AppState> for Id<T> {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let Path(raw) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| not_found())?;
-        raw.parse().map(Id).map_err(|_| not_found())
-    }
-}
-
-/// Query parameters, with a 400 in our format when they do not parse.
-pub struct ApiQuery<T>(pub T);
-
-impl<T: serde::de::DeserializeOwned + Send> FromRequestParts<AppState> for ApiQuery<T> {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Response> {
-        serde_urlencoded::from_str(parts.uri.query().unwrap_or_default())
-            .map(ApiQuery)
-            .map_err(|e| {
-                json::error(
-                    400,
-                    "invalid_query",
-                    format!("Parâmetros de consulta inválidos: {e}."),
-                )
-            })
-    }
-}
-
-/// A JSON body, with errors in our format: 415 without `application/json`, 400 when it is not
-/// JSON, 422 when fields are missing or of the wrong type (413 comes from `limit_body`).
-pub struct ApiJson<T>(pub T);
-
-impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
-    type Rejection = Response;
-
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
-        let is_json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-        if !is_json {
-            return Err(json::error(
-                415,
-                "unsupported_media_type",
-                "Envie o corpo como JSON (Content-Type: application/json).",
-            ));
-        }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let value: serde_json::Value = serde_json::from_slice(&bytes)
-            .map_err(|_| json::error(400, "bad_request", "O corpo não é um JSON válido."))?;
-        serde_json::from_value(value).map(ApiJson).map_err(|e| {
-            json::error(
-                422,
-                "invalid_body",
-                format!("Campos ausentes ou inválidos: {e}."),
-            )
-        })
-    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

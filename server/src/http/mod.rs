@@ -2,9 +2,11 @@
 //! passes through (client address, session, CSRF, body size).
 
 pub mod api;
+pub mod api_actions;
 pub mod api_auth;
 pub mod api_directory;
 pub mod api_doc;
+pub mod api_extract;
 pub mod assets;
 pub mod attachments;
 pub mod health;

@@ -551,3 +551,105 @@ async fn paging_outside_the_documented_range_is_refused() {
     assert!(doc["paths"]["/api/v1/channels"]["get"]["responses"]["401"].is_object());
     app.stop().await;
 }
+
+/// An integration assigns, transfers and resolves a conversation over the API, by the inbox's
+/// rules, each step recorded as the system; a token without `conversations` may not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_integration_assigns_transfers_and_resolves_a_conversation() {
+    use shared::api_scope::ApiScope;
+    let (app, _graph) = spawn_channel_app().await;
+    app.signed_webhook("whatsapp", &fixture("whatsapp/text.json"))
+        .await;
+    app.settle().await;
+    let conversation: uuid::Uuid = sqlx::query_scalar("select id from conversations limit 1")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let rafael = crate::common::user_id(&app, crate::common::AGENT_EMAIL).await;
+    let negotiation: uuid::Uuid =
+        sqlx::query_scalar("select id from teams where name = 'Negociação'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    let token = |scopes: &'static [ApiScope]| {
+        let state = app.state.clone();
+        let base = app.address.clone();
+        async move {
+            Api {
+                base,
+                token: backend::services::api_tokens::create(&state, "crm", None, Some(scopes))
+                    .await
+                    .unwrap()
+                    .secret,
+                client: reqwest::Client::new(),
+            }
+        }
+    };
+    let reader = token(&[ApiScope::Read]).await;
+    let r = reader
+        .post(
+            &format!("/api/v1/conversations/{conversation}/assign"),
+            &json!({"agent_id": rafael}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    let crm = token(&[ApiScope::Read, ApiScope::Conversations]).await;
+    let path = |action: &str| format!("/api/v1/conversations/{conversation}/{action}");
+    let r = crm
+        .post(&path("assign"), &json!({"agent_id": rafael}))
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let assignee: Option<uuid::Uuid> =
+        sqlx::query_scalar("select assignee_id from conversations where id = $1")
+            .bind(conversation)
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(assignee.map(|u| u.to_string()), Some(rafael.clone()));
+
+    let r = crm.post(&path("transfer"), &json!({})).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::CONFLICT,
+        "a transfer needs a target"
+    );
+    let r = crm
+        .post(
+            &path("transfer"),
+            &json!({"team_id": negotiation, "note": "Cliente pediu parcelamento"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let team: uuid::Uuid = sqlx::query_scalar("select team_id from conversations where id = $1")
+        .bind(conversation)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(team, negotiation);
+
+    let r = crm.post(&path("resolve"), &json!({})).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let detail: Value = crm
+        .get(&format!("/api/v1/conversations/{conversation}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["status"], "resolved");
+    let system_events = app
+        .count(&format!(
+            "select count(*) from conversation_events where conversation_id = '{conversation}'
+             and actor = 'system' and kind in ('assigned', 'transferred', 'resolved')"
+        ))
+        .await;
+    assert_eq!(system_events, 3, "each step recorded as the system");
+    let unknown = crm
+        .post(
+            &format!("/api/v1/conversations/{}/resolve", uuid::Uuid::new_v4()),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}

@@ -75,7 +75,7 @@ pub async fn send(
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn set_assignee(
     tx: &mut PgConnection,
-    who: &Authorised,
+    by: By<'_>,
     conversation: ConversationId,
     team: Option<TeamId>,
     agent: Option<UserId>,
@@ -95,8 +95,8 @@ pub(crate) async fn set_assignee(
         tx,
         conversation,
         kind,
-        Author::Agent,
-        Some(who.user.id),
+        by.author(),
+        by.user(),
         serde_json::json!({
             "assignee_id": agent,
             "team_id": team,
@@ -108,10 +108,34 @@ pub(crate) async fn set_assignee(
     Ok((event, previous))
 }
 
+/// Who acts on a conversation: a signed-in person, or an integration through the REST API
+/// (recorded as the system, with the token's name in the event).
+#[derive(Clone, Copy)]
+pub(crate) enum By<'a> {
+    Person(&'a Authorised),
+    Integration,
+}
+
+impl By<'_> {
+    fn author(self) -> Author {
+        match self {
+            By::Person(_) => Author::Agent,
+            By::Integration => Author::System,
+        }
+    }
+
+    fn user(self) -> Option<UserId> {
+        match self {
+            By::Person(who) => Some(who.user.id),
+            By::Integration => None,
+        }
+    }
+}
+
 /// Sets the assignee and team in one transaction, then tells the browsers concerned.
 pub(crate) async fn reassign(
     state: &AppState,
-    who: &Authorised,
+    by: By<'_>,
     conversation: ConversationId,
     team: Option<TeamId>,
     agent: Option<UserId>,
@@ -120,7 +144,7 @@ pub(crate) async fn reassign(
 ) -> Result<(), Error> {
     let mut tx = state.pool.begin().await?;
     let (event, previous) =
-        set_assignee(&mut tx, who, conversation, team, agent, kind, note).await?;
+        set_assignee(&mut tx, by, conversation, team, agent, kind, note).await?;
     tx.commit().await?;
     changed(state, conversation, event, kind, previous).await;
     Ok(())
@@ -139,7 +163,7 @@ pub async fn take(
     at_work(state, who).await?;
     reassign(
         state,
-        who,
+        By::Person(who),
         conversation,
         None,
         Some(who.user.id),
@@ -168,7 +192,7 @@ pub async fn assign(
     active_user(state, agent).await?;
     reassign(
         state,
-        who,
+        By::Person(who),
         conversation,
         None,
         Some(agent),
@@ -204,7 +228,7 @@ pub async fn transfer(
     }
     reassign(
         state,
-        who,
+        By::Person(who),
         input.conversation,
         input.team,
         input.agent,
@@ -227,7 +251,7 @@ pub async fn resolve(
     if a.status == ConversationStatus::Resolved {
         return Ok(());
     }
-    say_goodbye(state, who, conversation, a.team_id).await;
+    say_goodbye(state, Some(who.user.id), conversation, a.team_id).await;
     let mut tx = state.pool.begin().await?;
     let Some(event) = crate::db::conversations::resolve(
         &mut tx,
@@ -257,9 +281,9 @@ pub async fn resolve(
 
 /// The team's closing message, sent to the customer before the conversation closes. A send
 /// the channel refuses (the WhatsApp window closed, say) does not stop the resolution.
-async fn say_goodbye(
+pub(crate) async fn say_goodbye(
     state: &AppState,
-    who: &Authorised,
+    author_user: Option<UserId>,
     conversation: ConversationId,
     team: Option<TeamId>,
 ) {
@@ -277,8 +301,12 @@ async fn say_goodbye(
         SendRequest {
             conversation,
             outbound: Outbound::Text { text },
-            author: Author::Agent,
-            author_user: Some(who.user.id),
+            author: if author_user.is_some() {
+                Author::Agent
+            } else {
+                Author::System
+            },
+            author_user,
             client_id: Some(format!("encerramento-{}", uuid::Uuid::new_v4())),
         },
     )
