@@ -28,6 +28,9 @@ pub enum AppError {
     /// An anonymous surface's limit for this client address (`crate::ratelimit`).
     #[error("rate limited")]
     RateLimited { seconds: u64 },
+    /// The provider (Meta) did not answer what we asked of it now (media download).
+    #[error("provider unavailable")]
+    ProviderUnavailable,
     #[error("invalid TOTP code")]
     InvalidTotpCode,
     /// The login's second step was not started or took too long.
@@ -103,6 +106,9 @@ impl AppError {
                 if *minutes == 1 { "" } else { "s" }
             ),
             AppError::RateLimited { seconds } => crate::ratelimit::refusal_text(*seconds),
+            AppError::ProviderUnavailable => {
+                "A Meta não entregou o arquivo agora. Tente de novo em instantes.".into()
+            }
             AppError::InvalidTotpCode => "Código de verificação inválido.".into(),
             AppError::TotpStepExpired => {
                 "A etapa de verificação expirou. Entre novamente com e-mail e senha.".into()
@@ -155,6 +161,7 @@ impl AppError {
                 401
             }
             AppError::TooManyAttempts { .. } | AppError::RateLimited { .. } => 429,
+            AppError::ProviderUnavailable => 502,
             AppError::Invalid { .. } | AppError::Outbound(_) | AppError::Window(_) => 422,
             AppError::ChannelTaken | AppError::ConversationResolved | AppError::Refused(_) => 409,
             AppError::EmailTaken
@@ -177,6 +184,7 @@ impl AppError {
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::TooManyAttempts { .. } => "too_many_attempts",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::ProviderUnavailable => "provider_unavailable",
             AppError::InvalidTotpCode => "invalid_totp_code",
             AppError::TotpStepExpired => "totp_step_expired",
             AppError::TotpAlreadyEnabled => "totp_already_enabled",

@@ -385,7 +385,8 @@ async fn mark_read(
 
 /// Downloads an inbound message's media from the provider.
 #[utoipa::path(get, path = "/api/v1/messages/{id}/media", params(("id" = String, Path)),
-    responses((status = 200, description = "The file, with its content type"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The file, with its content type"), (status = 404, body = ErrorBody),
+        (status = 502, description = "Meta did not deliver the file now; try again", body = ErrorBody)))]
 async fn media(State(state): State<AppState>, _caller: Caller, Id(id): Id<MessageId>) -> Response {
     match messaging::fetch_media(&state, id).await {
         Ok((content_type, bytes)) => {

@@ -698,3 +698,28 @@ async fn a_webhook_signed_with_another_channels_secret_is_refused() {
     assert_eq!(r.status(), StatusCode::OK);
     app.stop().await;
 }
+
+/// Meta unreachable when a customer's photo is opened: 502 with a sentence to try again, not an
+/// opaque 500 (schemathesis found it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_from_an_unreachable_meta_is_a_bad_gateway_not_a_server_error() {
+    let graph = fake_graph::FakeGraph::start().await;
+    let mut config = crate::common::channel_config(&graph);
+    config.graph_api_base_url = "http://127.0.0.1:9".into();
+    config.graph_max_attempts = 1;
+    let app = crate::common::spawn_app_with(config).await;
+    app.signed_webhook("whatsapp", &fixture("whatsapp/image.json"))
+        .await;
+    app.settle().await;
+    let id: uuid::Uuid = sqlx::query_scalar("select id from messages where kind = 'image'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let api = Api::new(&app).await;
+    let r = api.get(&format!("/api/v1/messages/{id}/media")).await;
+    assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "provider_unavailable");
+    assert!(body["message"].as_str().unwrap().contains("Tente de novo"));
+    app.stop().await;
+}

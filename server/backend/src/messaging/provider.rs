@@ -69,7 +69,7 @@ pub async fn fetch_media(state: &AppState, id: MessageId) -> Result<(String, byt
     let token = channel.access_token();
     let fail = |e: GraphError| {
         tracing::warn!(error = ?e, "media fetch failed");
-        Error::from(AppError::Internal)
+        Error::from(AppError::ProviderUnavailable)
     };
     let url = match channel.kind {
         ChannelKind::Whatsapp => {
