@@ -84,6 +84,11 @@ pub struct Config {
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
 
+    /// Days a webchat visitor may stay unseen before their token stops working (the next visit
+    /// starts a new conversation identity).
+    #[arg(long, env = "WEBCHAT_VISITOR_IDLE_DAYS", default_value_t = 30)]
+    pub webchat_visitor_idle_days: u64,
+
     /// Multiplies the per-address limits of the anonymous surfaces (webchat visitors, messages
     /// and streams, the demo simulator): 2 doubles them.
     #[arg(long, env = "ANON_RATE_LIMIT_SCALE", default_value_t = 1)]

@@ -165,6 +165,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             redis_namespace: config.redis_namespace.clone(),
             demo_locked: config.demo_locked,
             anon_rate_limit_scale: config.anon_rate_limit_scale,
+            webchat_idle: Duration::from_secs(config.webchat_visitor_idle_days.max(1) * 24 * 3600),
         }),
         demo: config.demo,
         channels: Arc::new(ChannelDirectory::new(config.demo)),

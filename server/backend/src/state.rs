@@ -31,6 +31,8 @@ pub struct AuthSettings {
     pub demo_locked: bool,
     /// Multiplies every anonymous surface's limit (`shared::ratelimit`).
     pub anon_rate_limit_scale: u32,
+    /// A webchat visitor unseen this long is gone (its token stops working).
+    pub webchat_idle: Duration,
 }
 
 impl Default for AuthSettings {
@@ -47,6 +49,7 @@ impl Default for AuthSettings {
             redis_namespace: "omni".into(),
             demo_locked: true,
             anon_rate_limit_scale: 1,
+            webchat_idle: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

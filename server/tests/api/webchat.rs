@@ -435,3 +435,27 @@ async fn the_live_stream_opens_with_a_one_time_ticket_never_the_token_in_the_url
     );
     app.stop().await;
 }
+
+/// A visitor unseen for longer than the idle time is gone: their token no longer works (the
+/// widget then starts anew), and a visitor seen recently keeps theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_idle_too_long_loses_their_token() {
+    let (app, _graph) = spawn_channel_app().await;
+    let channel = webchat_channel(&app).await;
+    let old = new_visitor(&app, channel).await;
+    let recent = new_visitor(&app, channel).await;
+    sqlx::query(
+        "update webchat_visitors set last_seen_at = now() - interval '31 days'
+         where id = (select id from webchat_visitors order by created_at limit 1)",
+    )
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    let history = |v: &Visitor| v.request(reqwest::Method::GET, "/messages").send();
+    assert_eq!(
+        history(&old).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(history(&recent).await.unwrap().status(), StatusCode::OK);
+    app.stop().await;
+}

@@ -151,9 +151,13 @@ pub async fn visitor(
     if token.is_empty() || token.len() > 100 {
         return Err(WebchatError::InvalidVisitor);
     }
-    let row =
-        webchat_visitors::seen_by_token(&state.pool, &state.secrets.token_hash(token), channel.id)
-            .await?;
+    let row = webchat_visitors::seen_by_token(
+        &state.pool,
+        &state.secrets.token_hash(token),
+        channel.id,
+        state.auth.webchat_idle.as_secs_f64(),
+    )
+    .await?;
     row.map(|(id, contact)| Visitor { id, contact })
         .ok_or(WebchatError::InvalidVisitor)
 }
