@@ -2,11 +2,11 @@
 //! manager, an ERP closing a case): the same rules as the inbox's buttons, recorded as the
 //! system. The token's scope (`conversations`) is checked by the API layer.
 
-use super::lifecycle::{active_user, changed, reassign, say_goodbye, By};
+use super::lifecycle::{active_user, close, reassign, By};
 use crate::db;
 use crate::error::{AppError, Error};
 use crate::state::AppState;
-use shared::messaging::{Author, ConversationEventKind, ConversationStatus};
+use shared::messaging::ConversationEventKind;
 use shared::{ConversationId, Refusal, TeamId, UserId};
 
 async fn existing(
@@ -85,32 +85,5 @@ pub async fn resolve_by_integration(
     conversation: ConversationId,
 ) -> Result<(), Error> {
     let a = existing(state, conversation).await?;
-    if a.status == ConversationStatus::Resolved {
-        return Ok(());
-    }
-    say_goodbye(state, None, conversation, a.team_id).await;
-    let mut tx = state.pool.begin().await?;
-    let Some(event) = db::conversations::resolve(
-        &mut tx,
-        conversation,
-        None,
-        Author::System,
-        None,
-        serde_json::json!({"assignee_id": a.assignee_id, "by": "api"}),
-    )
-    .await?
-    else {
-        return Ok(());
-    };
-    tx.commit().await?;
-    changed(
-        state,
-        conversation,
-        event,
-        ConversationEventKind::Resolved,
-        None,
-    )
-    .await;
-    state.wakers.distribute_soon();
-    Ok(())
+    close(state, By::Integration, conversation, &a).await
 }

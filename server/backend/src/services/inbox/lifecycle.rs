@@ -248,17 +248,28 @@ pub async fn resolve(
     conversation: ConversationId,
 ) -> Result<(), Error> {
     let a = access(state, who, conversation).await?;
+    close(state, By::Person(who), conversation, &a).await
+}
+
+/// Resolves a conversation `a` describes (one already resolved stays as it is): the team's
+/// closing message first, then the resolution, published, and a seat freed for distribution.
+pub(crate) async fn close(
+    state: &AppState,
+    by: By<'_>,
+    conversation: ConversationId,
+    a: &db::conversations::Access,
+) -> Result<(), Error> {
     if a.status == ConversationStatus::Resolved {
         return Ok(());
     }
-    say_goodbye(state, Some(who.user.id), conversation, a.team_id).await;
+    say_goodbye(state, by.user(), conversation, a.team_id).await;
     let mut tx = state.pool.begin().await?;
     let Some(event) = crate::db::conversations::resolve(
         &mut tx,
         conversation,
         None,
-        Author::Agent,
-        Some(who.user.id),
+        by.author(),
+        by.user(),
         serde_json::json!({"assignee_id": a.assignee_id}),
     )
     .await?
@@ -281,7 +292,7 @@ pub async fn resolve(
 
 /// The team's closing message, sent to the customer before the conversation closes. A send
 /// the channel refuses (the WhatsApp window closed, say) does not stop the resolution.
-pub(crate) async fn say_goodbye(
+async fn say_goodbye(
     state: &AppState,
     author_user: Option<UserId>,
     conversation: ConversationId,
