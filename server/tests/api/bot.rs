@@ -541,6 +541,16 @@ async fn help_explains_each_option_and_a_miss_names_them_briefly() {
     app.stop().await;
 }
 
+/// João asks to negotiate, gives his CPF and declines the offers: the message that says `says`
+/// (what he is told about the hand-off).
+async fn declines_the_offers(joao: &mut Customer<'_>, says: &str) -> Seen {
+    joao.pick_from_menu("oi", "negociar").await;
+    joao.say("222.222.222-22").await;
+    let offers = joao.until(|s| s.kind == "list").await.pop().unwrap();
+    joao.tap(option(&offers, "recusar"), true).await;
+    joao.until(|s| s.text.contains(says)).await.pop().unwrap()
+}
+
 /// The team's business hours, set on the Equipes page, decide what João hears when he is
 /// handed over: outside them, when the team opens instead of "um instante"; inside them (and
 /// nobody online), that nobody is available.
@@ -605,15 +615,7 @@ async fn a_hand_off_outside_the_teams_hours_says_when_it_opens() {
     );
 
     let mut joao = Customer::new(&app, &graph, "5511922229990");
-    joao.pick_from_menu("oi", "negociar").await;
-    joao.say("222.222.222-22").await;
-    let offers = joao.until(|s| s.kind == "list").await.pop().unwrap();
-    joao.tap(option(&offers, "recusar"), true).await;
-    let notice = joao
-        .until(|s| s.text.contains("fora do horário"))
-        .await
-        .pop()
-        .unwrap();
+    let notice = declines_the_offers(&mut joao, "fora do horário").await;
     assert!(
         notice
             .text
@@ -630,15 +632,7 @@ async fn a_hand_off_outside_the_teams_hours_says_when_it_opens() {
     // Open all week, all day: open now, and nobody online is what he is told.
     ok(set(["00:00-24:00"; 7].join(",")).await).await;
     let mut other = Customer::new(&app, &graph, "5511922229991");
-    other.pick_from_menu("oi", "negociar").await;
-    other.say("222.222.222-22").await;
-    let offers = other.until(|s| s.kind == "list").await.pop().unwrap();
-    other.tap(option(&offers, "recusar"), true).await;
-    let notice = other
-        .until(|s| s.text.contains("está disponível"))
-        .await
-        .pop()
-        .unwrap();
+    let notice = declines_the_offers(&mut other, "está disponível").await;
     assert!(
         notice
             .text

@@ -2,12 +2,12 @@
 //! manager, an ERP closing a case): the same rules as the inbox's buttons, recorded as the
 //! system. The token's scope (`conversations`) is checked by the API layer.
 
-use super::lifecycle::{active_user, close, reassign, By};
+use super::lifecycle::{assign_as, close, transfer_as, By};
 use crate::db;
 use crate::error::{AppError, Error};
 use crate::state::AppState;
-use shared::messaging::ConversationEventKind;
-use shared::{ConversationId, Refusal, TeamId, UserId};
+use shared::inbox::TransferInput;
+use shared::{ConversationId, TeamId, UserId};
 
 async fn existing(
     state: &AppState,
@@ -25,17 +25,7 @@ pub async fn assign_by_integration(
     agent: UserId,
 ) -> Result<(), Error> {
     existing(state, conversation).await?;
-    active_user(state, agent).await?;
-    reassign(
-        state,
-        By::Integration,
-        conversation,
-        None,
-        Some(agent),
-        ConversationEventKind::Assigned,
-        None,
-    )
-    .await
+    assign_as(state, By::Integration, conversation, agent).await
 }
 
 /// Transfers to a team's queue or an agent, with an optional note for whoever receives it.
@@ -47,35 +37,13 @@ pub async fn transfer_by_integration(
     note: Option<&str>,
 ) -> Result<(), Error> {
     existing(state, conversation).await?;
-    let note = note.map(str::trim).filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > 1000) {
-        return Err(AppError::Refused(Refusal::TransferNoteTooLong { max: 1000 }).into());
-    }
-    if team.is_none() && agent.is_none() {
-        return Err(AppError::Refused(Refusal::TransferTargetMissing).into());
-    }
-    if let Some(team) = team {
-        db::teams::find_name(&state.pool, team)
-            .await?
-            .ok_or(AppError::Refused(Refusal::TeamNotFound))?;
-    }
-    if let Some(agent) = agent {
-        active_user(state, agent).await?;
-    }
-    reassign(
-        state,
-        By::Integration,
+    let input = TransferInput {
         conversation,
         team,
         agent,
-        ConversationEventKind::Transferred,
-        note,
-    )
-    .await?;
-    if agent.is_none() {
-        state.wakers.distribute_soon();
-    }
-    Ok(())
+        note: note.map(str::to_owned),
+    };
+    transfer_as(state, By::Integration, &input).await
 }
 
 /// Resolves the conversation (the team's closing message goes to the customer first); one

@@ -189,10 +189,20 @@ pub async fn assign(
     agent: UserId,
 ) -> Result<(), Error> {
     access(state, who, conversation).await?;
+    assign_as(state, By::Person(who), conversation, agent).await
+}
+
+/// Assigns to an active agent, on behalf of `by` (whose access was checked).
+pub(crate) async fn assign_as(
+    state: &AppState,
+    by: By<'_>,
+    conversation: ConversationId,
+    agent: UserId,
+) -> Result<(), Error> {
     active_user(state, agent).await?;
     reassign(
         state,
-        By::Person(who),
+        by,
         conversation,
         None,
         Some(agent),
@@ -210,6 +220,16 @@ pub async fn transfer(
     input: &TransferInput,
 ) -> Result<(), Error> {
     access(state, who, input.conversation).await?;
+    transfer_as(state, By::Person(who), input).await
+}
+
+/// The transfer's rules (a target, a known team, an active agent, a note of 1,000 characters
+/// at most), on behalf of `by` (whose access was checked).
+pub(crate) async fn transfer_as(
+    state: &AppState,
+    by: By<'_>,
+    input: &TransferInput,
+) -> Result<(), Error> {
     let note = optional_text(
         input.note.as_deref(),
         1000,
@@ -228,7 +248,7 @@ pub async fn transfer(
     }
     reassign(
         state,
-        By::Person(who),
+        by,
         input.conversation,
         input.team,
         input.agent,
