@@ -38,6 +38,21 @@ pub const DEMO_MESSAGES: Limit = Limit {
     window_seconds: 60,
 };
 
+/// Different CPFs one contact may be looked up by in the ERP in a day: a customer who mistypes
+/// gets a second and third try; a fourth CPF is somebody walking a list, and a person answers.
+pub const CPF_PER_CONTACT: Limit = Limit {
+    name: "cpf-contact",
+    max: 3,
+    window_seconds: 86_400,
+};
+/// Different CPFs looked up from one address in an hour, across every conversation it opens
+/// (the webchat and the simulator know the address; Meta's channels do not).
+pub const CPF_PER_CLIENT: Limit = Limit {
+    name: "cpf-client",
+    max: 5,
+    window_seconds: 3_600,
+};
+
 impl Limit {
     /// The limit with its maximum multiplied (an operator's `ANON_RATE_LIMIT_SCALE`).
     pub fn scaled(self, scale: u32) -> Self {

@@ -20,7 +20,7 @@ pub async fn demo_send(
     guard::run(|call| async move {
         let client = call.ctx.ip.as_deref().and_then(|ip| ip.parse().ok());
         backend::ratelimit::hit(&call.state, shared::ratelimit::DEMO_MESSAGES, client).await?;
-        demo::send(&call.state, channel, &session, &text, option).await
+        demo::send(&call.state, channel, &session, &text, option, client).await
     })
     .await
 }

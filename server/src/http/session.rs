@@ -146,6 +146,7 @@ pub async fn resolve_session(
 }
 
 /// The client's address as a handler argument, for the surfaces without a session layer.
+#[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
 impl axum::extract::FromRequestParts<AppState> for ClientAddr {

@@ -325,6 +325,7 @@ async fn post_message(
             &m.text,
             &m.client_id,
             m.reply_id.as_deref(),
+            client.0,
         )
         .await
         {

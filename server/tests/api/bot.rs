@@ -1378,7 +1378,7 @@ async fn a_cpf_typed_first_or_at_the_menu_is_understood_in_every_skin() {
     for (i, kind) in ChannelKind::ALL.iter().copied().enumerate() {
         // As the first message.
         let session = format!("cpf-primeiro-{i}-0123456789");
-        backend::services::demo::send(&app.state, kind, &session, "111.111.111-11", None)
+        backend::services::demo::send(&app.state, kind, &session, "111.111.111-11", None, None)
             .await
             .unwrap();
         let texts =
@@ -1400,11 +1400,11 @@ async fn a_cpf_typed_first_or_at_the_menu_is_understood_in_every_skin() {
 
         // At the main menu, after a greeting.
         let session = format!("cpf-no-menu-{i}-0123456789");
-        backend::services::demo::send(&app.state, kind, &session, "oi", None)
+        backend::services::demo::send(&app.state, kind, &session, "oi", None, None)
             .await
             .unwrap();
         simulator_replies(&app, kind, &session, |t| t.contains("Eu sou a Val")).await;
-        backend::services::demo::send(&app.state, kind, &session, "222.222.222-22", None)
+        backend::services::demo::send(&app.state, kind, &session, "222.222.222-22", None, None)
             .await
             .unwrap();
         let texts = simulator_replies(&app, kind, &session, |t| t.contains("João")).await;
@@ -1456,7 +1456,7 @@ async fn the_customer_the_erp_found_is_who_the_agent_sees_and_finds_by_cpf() {
     let app = spawn_app().await;
     let session = "identidade-0123456789";
     let kind = ChannelKind::Webchat;
-    backend::services::demo::send(&app.state, kind, session, "111.111.111-11", None)
+    backend::services::demo::send(&app.state, kind, session, "111.111.111-11", None, None)
         .await
         .unwrap();
     simulator_replies(&app, kind, session, |t| t.contains("Como posso ajudar")).await;
@@ -1514,11 +1514,11 @@ async fn the_customer_the_erp_found_is_who_the_agent_sees_and_finds_by_cpf() {
         "the timeline tells: {detail}"
     );
     // A second lookup of the same customer changes nothing and records nothing more.
-    backend::services::demo::send(&app.state, kind, session, "menu", None)
+    backend::services::demo::send(&app.state, kind, session, "menu", None, None)
         .await
         .unwrap();
     simulator_replies(&app, kind, session, |t| t.contains("Eu sou a Val")).await;
-    backend::services::demo::send(&app.state, kind, session, "111.111.111-11", None)
+    backend::services::demo::send(&app.state, kind, session, "111.111.111-11", None, None)
         .await
         .unwrap();
     simulator_replies(&app, kind, session, |t| t.contains("Como posso ajudar")).await;
@@ -1530,5 +1530,115 @@ async fn the_customer_the_erp_found_is_who_the_agent_sees_and_finds_by_cpf() {
     .await
     .unwrap();
     assert_eq!(identified, 1);
+    app.stop().await;
+}
+
+/// Valid CPFs the mock ERP does not know.
+const UNKNOWN_CPFS: [&str; 7] = [
+    "481.726.395-46",
+    "153.509.460-56",
+    "714.602.380-01",
+    "390.533.447-05",
+    "275.484.389-23",
+    "862.417.503-80",
+    "601.928.374-78",
+];
+
+/// A CPF list cannot be walked through one conversation: a customer who mistypes gets three
+/// different CPFs looked up; the fourth is not looked up, and a person takes over.
+#[tokio::test]
+async fn a_fourth_different_cpf_from_one_contact_goes_to_a_person_not_to_the_erp() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    let mut c = Customer::new(&app, &graph, "5511977777777");
+    c.pick_from_menu("oi", "segunda_via").await;
+    let lookups = || async {
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from bot_trace where kind = 'call' and detail->>'operation' is not null",
+        )
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+    };
+    for (i, cpf) in UNKNOWN_CPFS[..3].iter().enumerate() {
+        c.say(cpf).await;
+        let missing = c.expect(1).await.remove(0);
+        assert!(missing.text.contains("Não encontrei"), "{cpf}: {missing:?}");
+        wait_until(|| async { lookups().await == i as i64 + 1 }).await;
+        c.tap(option(&missing, "tentar"), false).await;
+        let ask = c.expect(1).await.remove(0);
+        assert!(ask.text.contains("CPF"), "{ask:?}");
+    }
+    // The same CPF again is no new one: still answered.
+    c.say(UNKNOWN_CPFS[0]).await;
+    let missing = c.expect(1).await.remove(0);
+    assert!(missing.text.contains("Não encontrei"), "{missing:?}");
+    c.tap(option(&missing, "tentar"), false).await;
+    c.expect(1).await;
+
+    c.say(UNKNOWN_CPFS[3]).await;
+    let refused = c.expect(1).await.remove(0);
+    assert_eq!(refused.text, backend::bot::CPF_LIMIT_TEXT);
+    wait_until(|| async { c.conversation_status().await == "waiting" }).await;
+    assert_eq!(lookups().await, 4, "the fourth CPF never reached the ERP");
+    app.stop().await;
+}
+
+/// Nor through many conversations from one address: the simulator (as the webchat) knows the
+/// visitor's address, and a sixth different CPF from it in an hour goes to a person.
+#[tokio::test]
+async fn many_cpfs_from_one_address_go_to_a_person_whatever_the_conversation() {
+    use shared::messaging::ChannelKind;
+    let app = spawn_app().await;
+    let kind = ChannelKind::Webchat;
+    let walker: std::net::IpAddr = "2804:14c:5b:8e00::7".parse().unwrap();
+    let send = |session: String, cpf: &'static str, ip: std::net::IpAddr| {
+        let state = app.state.clone();
+        async move {
+            backend::services::demo::send(&state, kind, &session, cpf, None, Some(ip))
+                .await
+                .unwrap();
+        }
+    };
+    for (i, cpf) in UNKNOWN_CPFS[..5].iter().enumerate() {
+        let session = format!("lista-cpf-{i}-0123456789");
+        send(session.clone(), cpf, walker).await;
+        let texts = simulator_replies(&app, kind, &session, |t| t.contains("O que você prefere"))
+            .await;
+        assert!(
+            texts.iter().any(|t| t.contains("Não encontrei")),
+            "{cpf}: {texts:?}"
+        );
+    }
+    // Another address of the same /64 is the same client.
+    let neighbour: std::net::IpAddr = "2804:14c:5b:8e00:ffff::1".parse().unwrap();
+    let session = "lista-cpf-5-0123456789".to_owned();
+    send(session.clone(), UNKNOWN_CPFS[5], neighbour).await;
+    let texts = simulator_replies(&app, kind, &session, |t| {
+        t == backend::bot::CPF_LIMIT_TEXT
+    })
+    .await;
+    assert!(
+        !texts.iter().any(|t| t.contains("Não encontrei")),
+        "{texts:?}"
+    );
+    let conversation = backend::services::demo::snapshot(&app.state, kind, &session, 0)
+        .await
+        .unwrap()
+        .conversation_id
+        .unwrap();
+    let status: String =
+        sqlx::query_scalar("select status::text from conversations where id = $1")
+            .bind(conversation)
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "waiting");
+
+    // Someone else is still answered.
+    let session = "lista-cpf-outro-0123456789".to_owned();
+    send(session.clone(), UNKNOWN_CPFS[6], "200.160.2.3".parse().unwrap()).await;
+    let texts =
+        simulator_replies(&app, kind, &session, |t| t.contains("O que você prefere")).await;
+    assert!(texts.iter().any(|t| t.contains("Não encontrei")), "{texts:?}");
     app.stop().await;
 }

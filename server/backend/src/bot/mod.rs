@@ -37,9 +37,12 @@ use shared::flow::channel::adapt;
 use shared::flow::engine::{step, Bot, BotState, CallRequest, Effect, Input, Outcome, Status};
 use shared::flow::text::Vars;
 use shared::messaging::{Author, ConversationEventKind, ConversationStatus};
-use shared::{ConversationId, TeamId};
+use shared::{ContactId, ConversationId, TeamId};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
+
+/// What a customer is told when one CPF too many was asked for (`crate::cpf_guard`).
+pub const CPF_LIMIT_TEXT: &str = "Por segurança, não consigo consultar mais CPFs nesta conversa. Vou passar você para um de nossos atendentes, que vai confirmar seus dados. 🙏";
 
 /// What the bot's runtime reads from the state.
 pub fn storage(state: &AppState) -> Storage<'_> {
@@ -154,6 +157,7 @@ pub async fn run(state: &AppState, conversation: ConversationId) -> Result<(), E
             loaded: &loaded,
             bot: &bot,
             conversation,
+            contact: session.contact_id,
             for_send: &session.conversation,
             key: format!("m{seq}"),
             trace: Default::default(),
@@ -273,6 +277,7 @@ pub async fn on_inactivity(state: &AppState, check: InactivityCheck) -> Result<(
         loaded: &loaded,
         bot: &bot,
         conversation: check.conversation,
+        contact: session.contact_id,
         for_send: &session.conversation,
         key: format!("i{}{}", check.activity, if check.close { "c" } else { "r" }),
         trace: Default::default(),
@@ -308,6 +313,8 @@ struct RunContext<'a> {
     loaded: &'a Loaded,
     bot: &'a Bot,
     conversation: ConversationId,
+    /// The conversation's contact: whose CPF lookups are counted.
+    contact: ContactId,
     /// Read with the session: the replies' channel, recipient and window.
     for_send: &'a ConversationForSend,
     /// Unique per input: makes sends and ERP writes idempotent.
@@ -349,6 +356,19 @@ impl RunContext<'_> {
                     replies.push((format!("bot:{}:{n}", self.key), outbound));
                 }
                 Effect::Call { call, request } => {
+                    if !self.cpf_admitted(&request).await {
+                        let outbound = adapt(
+                            &shared::flow::Content::Text {
+                                text: CPF_LIMIT_TEXT.to_owned(),
+                            },
+                            self.for_send.kind,
+                        );
+                        replies.push((format!("bot:{}:{n}:cpf-limite", self.key), outbound));
+                        self.say(std::mem::take(&mut replies)).await;
+                        self.note("cpf_limit", json!({}));
+                        self.hand_off(None).await?;
+                        return Ok(now);
+                    }
                     self.say(std::mem::take(&mut replies)).await;
                     let outcome = self.call(&request, &format!("{}:{n}", self.key)).await;
                     let (next, more) = step(self.bot, now, Input::Outcome { call, outcome });
@@ -393,6 +413,26 @@ impl RunContext<'_> {
             }),
         );
         Ok(now)
+    }
+
+    /// Whether an ERP call may look this CPF up (`crate::cpf_guard`): calls without a CPF
+    /// always may.
+    async fn cpf_admitted(&self, request: &CallRequest) -> bool {
+        let CallRequest::Erp { args, .. } = request else {
+            return true;
+        };
+        let Some(cpf) = args
+            .get("cpf")
+            .and_then(|c| shared::values::Cpf::digits_of(c))
+        else {
+            return true;
+        };
+        let asker = crate::cpf_guard::Asker {
+            contact: self.contact,
+            channel: self.for_send.channel_id,
+            external_id: self.for_send.recipient.as_deref(),
+        };
+        crate::cpf_guard::admit(self.state, &asker, &cpf).await
     }
 
     /// Sends the bot's replies; what could not go out is noted for the presenter panel.

@@ -6,7 +6,7 @@ use super::messages::{conversation_for_send, ConversationForSend};
 use super::sql::{query, query_as, query_scalar};
 use crate::error::Result;
 use serde_json::Value;
-use shared::ConversationId;
+use shared::{ContactId, ConversationId};
 use sqlx::PgExecutor;
 
 /// A conversation's session (or where a new one starts) with what a run needs of the
@@ -18,6 +18,7 @@ pub struct Session {
     pub last_seq: i64,
     pub activity: i64,
     pub bot_flow: Option<String>,
+    pub contact_id: ContactId,
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     /// What the bot's replies need; its `status` says whether the bot still has the chat.
@@ -129,7 +130,7 @@ macro_rules! session {
         concat!(
             "select coalesce(s.state, 'null') as state,
                 coalesce(s.last_seq, 0) as last_seq, coalesce(s.activity, 0) as activity,
-                ch.bot_flow, ct.name as contact_name, ct.phone as contact_phone, ",
+                ch.bot_flow, ct.id as contact_id, ct.name as contact_name, ct.phone as contact_phone, ",
             conversation_for_send!(),
             " from conversations c
             join channels ch on ch.id = c.channel_id

@@ -115,6 +115,7 @@ pub async fn send(
     session: &str,
     text: &str,
     option: Option<String>,
+    client: Option<std::net::IpAddr>,
 ) -> Result<(), Error> {
     check_session(session)?;
     let channel = channel(state, kind).await?;
@@ -142,6 +143,8 @@ pub async fn send(
         text: Some(text.to_owned()),
         content,
     };
+    crate::cpf_guard::remember_client(state, channel.id, &message.contact_external_id, client)
+        .await;
     messaging::record_inbound(state, &channel, &message).await?;
     Ok(())
 }

@@ -171,6 +171,7 @@ pub async fn post(
     text: &str,
     client_id: &str,
     reply_id: Option<&str>,
+    client: Option<std::net::IpAddr>,
 ) -> Result<MessageView, WebchatError> {
     let text = text.trim();
     if text.is_empty() {
@@ -207,6 +208,8 @@ pub async fn post(
         text: Some(text.to_owned()),
         content,
     };
+    crate::cpf_guard::remember_client(state, channel.id, &inbound.contact_external_id, client)
+        .await;
     let id = match messaging::record_inbound(state, channel, &inbound).await? {
         Stored::New { message, .. } => Some(message),
         Stored::Duplicate => None,
