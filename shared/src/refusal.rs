@@ -94,6 +94,8 @@ pub enum Refusal {
     BotInactivityOutOfRange,
     MockErpInjectionOutOfRange,
     ErpTestCpfMissing,
+    ConversationTaken,
+    ContinueAgentMissing,
 }
 
 impl Refusal {
@@ -181,6 +183,12 @@ impl Refusal {
             }
             MockErpInjectionOutOfRange => "Falhas de 0 a 100% e latência de até 60000 ms.".into(),
             ErpTestCpfMissing => "Informe um CPF com 11 dígitos para o teste.".into(),
+            ConversationTaken => {
+                "Esta conversa já está com outro atendente: para passá-la adiante, use atribuir ou transferir.".into()
+            }
+            ContinueAgentMissing => {
+                "Informe o atendente que continua a conversa (ela não está com ninguém).".into()
+            }
         }
     }
 }

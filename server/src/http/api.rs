@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/channels/{id}", get(get_channel))
         .merge(super::api_directory::router())
         .merge(super::api_actions::router())
+        .merge(super::api_admin::router())
         .route(
             "/api/v1/{*rest}",
             axum::routing::any(|| async {
@@ -61,7 +62,7 @@ pub fn router() -> Router<AppState> {
             com `Authorization: Bearer <token>` (crie o token em Configurações → Tokens de API ou \
             com `server api-token create --name NOME --scope read`). Cada token tem escopos: \
             leituras pedem `read`; criar e alterar contatos, `contacts`; agir nas conversas e \
-            enviar mensagens, `conversations`; o resto, `admin`. Fora dos escopos do token: 403 \
+            enviar mensagens, `conversations`; criar e alterar usuários e equipes, e o resto, `admin`. Fora dos escopos do token: 403 \
             `insufficient_scope`. Erros: `{\"code\", \"message\"}`."
     ),
     paths(
@@ -69,14 +70,20 @@ pub fn router() -> Router<AppState> {
         list_conversations, get_conversation, list_messages, send_message, mark_read, media,
         list_channels, get_channel, super::api_directory::list_users,
         super::api_directory::list_teams, super::api_actions::assign, super::api_actions::transfer,
-        super::api_actions::resolve
+        super::api_actions::resolve, super::api_actions::take, super::api_actions::reopen,
+        super::api_actions::continue_on, super::api_admin::create_user,
+        super::api_admin::update_user, super::api_admin::create_team, super::api_admin::rename_team,
+        super::api_admin::add_member, super::api_admin::remove_member
     ),
     components(schemas(
         ErrorBody, ContactList, ConversationList, MessageList, ChannelList, SendMessageBody,
         MergeBody, ContactInput, ContactView, ConversationView, MessageView, ChannelView,
         super::api_directory::UserList, super::api_directory::ApiUser,
         super::api_directory::TeamList, super::api_directory::ApiTeam,
-        super::api_actions::AssignBody, super::api_actions::TransferBody
+        super::api_actions::AssignBody, super::api_actions::TransferBody,
+        super::api_actions::ContinueBody, super::api_actions::Continued,
+        super::api_admin::NewUserBody, super::api_admin::CreatedUser, super::api_admin::UserChanges,
+        super::api_admin::TeamBody, super::api_admin::CreatedTeam, super::api_admin::MemberBody
     )),
     modifiers(&BearerAuth, &CommonResponses),
     security(("bearer" = []))
@@ -389,9 +396,7 @@ async fn mark_read(
         (status = 502, description = "Meta did not deliver the file now; try again", body = ErrorBody)))]
 async fn media(State(state): State<AppState>, _caller: Caller, Id(id): Id<MessageId>) -> Response {
     match messaging::fetch_media(&state, id).await {
-        Ok((content_type, bytes)) => {
-            (super::untrusted::headers(&content_type, None, true), bytes).into_response()
-        }
+        Ok(file) => super::attachments::media_response(&state, &file, true).await,
         Err(e) => fail(e),
     }
 }

@@ -1,4 +1,5 @@
-//! The REST API's conversation actions (`conversations` scope): assign, transfer, resolve. Each
+//! The REST API's conversation actions (`conversations` scope): assign, take, transfer, resolve,
+//! reopen and continue on another channel. Each
 //! follows the inbox's rules and is recorded as done by the system; a private note is a
 //! `message` of kind `note` on `POST /api/v1/conversations/{id}/messages`.
 
@@ -13,13 +14,18 @@ use axum::Router;
 use backend::services::inbox;
 use backend::AppState;
 use serde::Deserialize;
-use shared::{ConversationId, TeamId, UserId};
+use axum::Json;
+use serde::Serialize;
+use shared::{ChannelId, ConversationId, TeamId, UserId};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/conversations/{id}/assign", post(assign))
         .route("/api/v1/conversations/{id}/transfer", post(transfer))
         .route("/api/v1/conversations/{id}/resolve", post(resolve))
+        .route("/api/v1/conversations/{id}/take", post(take))
+        .route("/api/v1/conversations/{id}/reopen", post(reopen))
+        .route("/api/v1/conversations/{id}/continue", post(continue_on))
 }
 
 fn done(result: Result<(), backend::error::Error>) -> Response {
@@ -92,4 +98,66 @@ pub async fn resolve(
     Id(id): Id<ConversationId>,
 ) -> Response {
     done(inbox::resolve_by_integration(&state, id).await)
+}
+
+/// An agent takes a conversation with the bot or in a queue; one another agent has is refused
+/// with 409 (`assign` or `transfer` move it).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/take", params(("id" = String, Path)),
+    request_body = AssignBody,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn take(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Id(id): Id<ConversationId>,
+    ApiJson(body): ApiJson<AssignBody>,
+) -> Response {
+    done(inbox::take_by_integration(&state, id, body.agent_id).await)
+}
+
+/// Reopens a resolved conversation, assigned to the agent; one still open stays as it is.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/reopen", params(("id" = String, Path)),
+    request_body = AssignBody,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn reopen(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Id(id): Id<ConversationId>,
+    ApiJson(body): ApiJson<AssignBody>,
+) -> Response {
+    done(inbox::reopen_by_integration(&state, id, body.agent_id).await)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ContinueBody {
+    /// Another of the contact's channels (on WhatsApp, a contact with a phone number gets an
+    /// identity from it).
+    #[schema(value_type = String, format = Uuid)]
+    pub channel_id: ChannelId,
+    /// Who continues there; without one, whoever has the conversation now.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub agent_id: Option<UserId>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Continued {
+    /// The conversation on the other channel (found open, or opened now).
+    #[schema(value_type = String, format = Uuid)]
+    pub conversation_id: ConversationId,
+}
+
+/// Continues the conversation on another of the contact's channels.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/continue", params(("id" = String, Path)),
+    request_body = ContinueBody,
+    responses((status = 200, body = Continued), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn continue_on(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Id(id): Id<ConversationId>,
+    ApiJson(body): ApiJson<ContinueBody>,
+) -> Response {
+    match inbox::continue_by_integration(&state, id, body.channel_id, body.agent_id).await {
+        Ok(conversation_id) => (StatusCode::OK, Json(Continued { conversation_id })).into_response(),
+        Err(e) => json::failure(e),
+    }
 }

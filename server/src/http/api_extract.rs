@@ -27,6 +27,25 @@ impl<T: std::str::FromStr + Send> FromRequestParts<AppState> for Id<T> {
     }
 }
 
+/// Two path ids (`/teams/{id}/members/{user_id}`), a 404 when either does not parse.
+pub struct Ids<A, B>(pub A, pub B);
+
+impl<A: std::str::FromStr + Send, B: std::str::FromStr + Send> FromRequestParts<AppState>
+    for Ids<A, B>
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Path((a, b)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| not_found())?;
+        match (a.parse(), b.parse()) {
+            (Ok(a), Ok(b)) => Ok(Ids(a, b)),
+            _ => Err(not_found()),
+        }
+    }
+}
+
 /// Query parameters, with a 400 in our format when they do not parse.
 pub struct ApiQuery<T>(pub T);
 

@@ -653,3 +653,225 @@ async fn an_integration_assigns_transfers_and_resolves_a_conversation() {
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     app.stop().await;
 }
+
+/// An integration takes a conversation from the queue (not one another agent has), reopens it
+/// after it was resolved, and continues it on WhatsApp once the contact has a phone; each
+/// recorded as the system.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_integration_takes_reopens_and_continues_a_conversation_elsewhere() {
+    use crate::common::{customer_writes_on, user_id, AGENT_EMAIL, OTHER_AGENT_EMAIL};
+    let (app, _graph) = spawn_channel_app().await;
+    let messenger = customer_writes_on(&app, "messenger").await;
+    let whatsapp: uuid::Uuid = sqlx::query_scalar("select id from channels where kind = 'whatsapp'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let rafael = user_id(&app, AGENT_EMAIL).await;
+    let juliana = user_id(&app, OTHER_AGENT_EMAIL).await;
+    let api = Api::new(&app).await;
+    let path = |action: &str| format!("/api/v1/conversations/{messenger}/{action}");
+    let state_of = |id: String| {
+        let pool = app.state.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, Option<uuid::Uuid>)>(
+                "select status::text, assignee_id from conversations where id = $1::uuid",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+
+    let r = api.post(&path("take"), &json!({"agent_id": rafael})).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (status, assignee) = state_of(messenger.clone()).await;
+    assert_eq!((status.as_str(), assignee.map(|u| u.to_string())), ("open", Some(rafael.clone())));
+    // Taking it again is nothing new; another agent may not take it from him.
+    let r = api.post(&path("take"), &json!({"agent_id": rafael})).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = api.post(&path("take"), &json!({"agent_id": juliana})).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("já está com outro atendente"), "{body}");
+
+    let r = api.post(&path("resolve"), &json!({})).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = api.post(&path("take"), &json!({"agent_id": juliana})).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "a resolved conversation is reopened first");
+    let r = api.post(&path("reopen"), &json!({"agent_id": juliana})).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (status, assignee) = state_of(messenger.clone()).await;
+    assert_eq!((status.as_str(), assignee.map(|u| u.to_string())), ("open", Some(juliana.clone())));
+
+    // Without a phone the contact cannot be reached on WhatsApp: refused, nothing opened.
+    let body = json!({"channel_id": whatsapp});
+    let r = api.post(&path("continue"), &body).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(app.count("select count(*) from conversations").await, 1);
+    let contact: String = sqlx::query_scalar(
+        "select contact_id::text from conversations where id = $1::uuid",
+    )
+    .bind(&messenger)
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    let r = api
+        .patch(&format!("/api/v1/contacts/{contact}"), &json!({"phone": "(11) 98765-4000"}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = api.post(&path("continue"), &body).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let moved: Value = r.json().await.unwrap();
+    let target = moved["conversation_id"].as_str().unwrap().to_owned();
+    assert_ne!(target, messenger);
+    let (status, assignee) = state_of(target.clone()).await;
+    assert_eq!(
+        (status.as_str(), assignee.map(|u| u.to_string())),
+        ("open", Some(juliana.clone())),
+        "whoever had it continues there"
+    );
+    // Asked again, the same conversation there.
+    let again: Value = api.post(&path("continue"), &body).await.json().await.unwrap();
+    assert_eq!(again["conversation_id"], target.as_str());
+    let system_events = app
+        .count(&format!(
+            "select count(*) from conversation_events where actor = 'system'
+             and kind in ('assigned', 'reopened', 'moved', 'created')
+             and conversation_id in ('{messenger}', '{target}')"
+        ))
+        .await;
+    assert!(system_events >= 4, "{system_events}");
+    app.stop().await;
+}
+
+/// An HR system creates an agent (password generated and answered once) in a team, renames
+/// the team, moves the agent out and deactivates them; the last administrator stays one; every
+/// change is audited as the token; a token without `admin` may not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_integration_manages_users_and_teams_with_the_admin_scope() {
+    use shared::api_scope::ApiScope;
+    let (app, _graph) = spawn_channel_app().await;
+    let api = Api::new(&app).await;
+    let reader = Api {
+        base: app.address.clone(),
+        token: backend::services::api_tokens::create(&app.state, "leitor", None, Some(&[ApiScope::Read]))
+            .await
+            .unwrap()
+            .secret,
+        client: reqwest::Client::new(),
+    };
+    let r = reader.post("/api/v1/teams", &json!({"name": "Ouvidoria"})).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    let r = api.post("/api/v1/teams", &json!({"name": "Ouvidoria"})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let team = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let r = api.post("/api/v1/teams", &json!({"name": "Ouvidoria"})).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "names are unique");
+
+    let r = api
+        .post(
+            "/api/v1/users",
+            &json!({"name": "Beatriz Lima", "email": "beatriz@empresa.com.br", "role": "agent",
+                    "team_ids": [team]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let created: Value = r.json().await.unwrap();
+    let beatriz = created["id"].as_str().unwrap().to_owned();
+    let password = created["password"].as_str().unwrap().to_owned();
+    assert!(password.len() >= 12, "{created}");
+    // She signs in with it.
+    let login = app
+        .browser()
+        .await
+        .login("beatriz@empresa.com.br", &password)
+        .await;
+    assert_eq!(login.status(), StatusCode::OK);
+    let r = api
+        .post(
+            "/api/v1/users",
+            &json!({"name": "Outra", "email": "beatriz@empresa.com.br", "role": "agent"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "the e-mail is taken");
+    let r = api
+        .post(
+            "/api/v1/users",
+            &json!({"name": "Curta", "email": "curta@empresa.com.br", "role": "agent", "password": "123"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let r = api
+        .patch(&format!("/api/v1/teams/{team}"), &json!({"name": "Ouvidoria e Reclamações"}))
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let members = |team: String| {
+        let pool = app.state.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "select count(*) from team_members where team_id = $1::uuid",
+            )
+            .bind(team)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(members(team.clone()).await, 1);
+    let r = api.delete(&format!("/api/v1/teams/{team}/members/{beatriz}")).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(members(team.clone()).await, 0);
+    let r = api
+        .post(&format!("/api/v1/teams/{team}/members"), &json!({"user_id": beatriz}))
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(members(team.clone()).await, 1);
+
+    let r = api
+        .patch(&format!("/api/v1/users/{beatriz}"), &json!({"role": "supervisor", "active": false}))
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (role, active): (String, bool) =
+        sqlx::query_as("select role::text, active from users where id = $1::uuid")
+            .bind(&beatriz)
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!((role.as_str(), active), ("supervisor", false));
+    assert_eq!(members(team.clone()).await, 1, "teams kept when not named");
+
+    // The last active administrator keeps the role.
+    let admins: Vec<String> =
+        sqlx::query_scalar("select id::text from users where role = 'admin' and active")
+            .fetch_all(&app.state.pool)
+            .await
+            .unwrap();
+    for (i, admin) in admins.iter().enumerate() {
+        let r = api
+            .patch(&format!("/api/v1/users/{admin}"), &json!({"active": false}))
+            .await;
+        let last = i + 1 == admins.len();
+        assert_eq!(
+            r.status(),
+            if last { StatusCode::CONFLICT } else { StatusCode::NO_CONTENT },
+            "administrator {i} of {}",
+            admins.len()
+        );
+    }
+    let unknown = api
+        .patch(&format!("/api/v1/users/{}", uuid::Uuid::new_v4()), &json!({"name": "X"}))
+        .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+    let audited = app
+        .count(
+            "select count(*) from audit_log where actor_label like 'API: %'
+             and action in ('user_created', 'team_changed', 'role_changed', 'user_deactivated')",
+        )
+        .await;
+    assert!(audited >= 6, "{audited}");
+    app.stop().await;
+}

@@ -6,6 +6,7 @@ use crate::db::{teams, users};
 use crate::error::on_constraint;
 use crate::error::{AppError, Error};
 use crate::guard::Authorised;
+use crate::services::users::Actor;
 use crate::state::AppState;
 use shared::dto::{AuditAction, TeamSummary};
 use shared::{Permission, Refusal, Role, TeamId, TeamName, UserId};
@@ -58,14 +59,13 @@ fn map_unique(e: sqlx::Error) -> Error {
 
 async fn audit_team(
     db: impl sqlx::PgExecutor<'_>,
-    who: &Authorised,
+    actor: &Actor<'_>,
     detail: &str,
     subject: Option<(UserId, &str)>,
 ) -> Result<(), Error> {
-    let actor = who.label();
     let mut entry = NewAuditEntry::new(AuditAction::TeamChanged)
-        .by(Some(who.user.id), &actor)
-        .from_ip(who.ip())
+        .by(actor.id, actor.label)
+        .from_ip(actor.ip)
         .detail(detail);
     if let Some((id, label)) = subject {
         entry = entry.on(id, label);
@@ -75,13 +75,18 @@ async fn audit_team(
 }
 
 pub async fn create(state: &AppState, who: &Authorised, name: &str) -> Result<TeamId, Error> {
+    create_as(state, &Actor::person(who, &who.label()), name).await
+}
+
+/// Creates a team on behalf of `actor` (whose right was checked).
+pub async fn create_as(state: &AppState, actor: &Actor<'_>, name: &str) -> Result<TeamId, Error> {
     let name = parse_name(name)?;
     let id = TeamId(uuid::Uuid::new_v4());
     let mut tx = state.pool.begin().await?;
     teams::insert(&mut *tx, id, name.as_str())
         .await
         .map_err(map_unique)?;
-    audit_team(&mut *tx, who, &format!("equipe criada: {name}"), None).await?;
+    audit_team(&mut *tx, actor, &format!("equipe criada: {name}"), None).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -89,6 +94,16 @@ pub async fn create(state: &AppState, who: &Authorised, name: &str) -> Result<Te
 pub async fn rename(
     state: &AppState,
     who: &Authorised,
+    id: TeamId,
+    name: &str,
+) -> Result<(), Error> {
+    rename_as(state, &Actor::person(who, &who.label()), id, name).await
+}
+
+/// Renames a team on behalf of `actor` (whose right was checked).
+pub async fn rename_as(
+    state: &AppState,
+    actor: &Actor<'_>,
     id: TeamId,
     name: &str,
 ) -> Result<(), Error> {
@@ -100,7 +115,7 @@ pub async fn rename(
     {
         return Err(AppError::NotFound.into());
     }
-    audit_team(&mut *tx, who, &format!("equipe renomeada: {name}"), None).await?;
+    audit_team(&mut *tx, actor, &format!("equipe renomeada: {name}"), None).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -128,7 +143,13 @@ pub async fn set_closing_message(
     if !teams::set_closing_message(&mut *tx, id, message).await? {
         return Err(AppError::NotFound.into());
     }
-    audit_team(&mut *tx, who, "mensagem de encerramento alterada", None).await?;
+    audit_team(
+        &mut *tx,
+        &Actor::person(who, &who.label()),
+        "mensagem de encerramento alterada",
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -165,7 +186,7 @@ pub async fn set_business_hours(
     if !teams::set_business_hours(&mut *tx, id, hours.as_ref()).await? {
         return Err(AppError::NotFound.into());
     }
-    audit_team(&mut *tx, who, &detail, None).await?;
+    audit_team(&mut *tx, &Actor::person(who, &who.label()), &detail, None).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -200,6 +221,19 @@ pub async fn add_member(
     if as_supervisor && !is_admin {
         return Err(AppError::Forbidden.into());
     }
+    let label = who.label();
+    add_member_as(state, &Actor::person(who, &label), team, user, is_admin.then_some(as_supervisor)).await
+}
+
+/// Adds `user` (active) to `team` on behalf of `actor` (whose right was checked); `supervisor`
+/// sets whether they supervise it (agents never do), `None` keeps an existing membership's.
+pub async fn add_member_as(
+    state: &AppState,
+    actor: &Actor<'_>,
+    team: TeamId,
+    user: UserId,
+    supervisor: Option<bool>,
+) -> Result<(), Error> {
     let team_name = teams::find_name(&state.pool, team)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -208,16 +242,16 @@ pub async fn add_member(
         .filter(|u| u.active)
         .ok_or(AppError::NotFound)?;
     // Agents supervise no team.
-    let as_supervisor = as_supervisor && member.role != Role::Agent;
+    let supervisor = supervisor.map(|s| s && member.role != Role::Agent);
     let mut tx = state.pool.begin().await?;
-    teams::add_member(&mut *tx, team, user, is_admin.then_some(as_supervisor)).await?;
+    teams::add_member(&mut *tx, team, user, supervisor).await?;
     let label = format!("{} <{}>", member.name, member.email);
     audit_team(
         &mut *tx,
-        who,
+        actor,
         &format!(
             "adicionado à equipe {team_name}{}",
-            if as_supervisor {
+            if supervisor == Some(true) {
                 " como supervisor"
             } else {
                 ""
@@ -243,6 +277,16 @@ pub async fn remove_member(
         // A supervisor cannot remove a fellow supervisor; administrators decide that.
         return Err(AppError::Forbidden.into());
     }
+    remove_member_as(state, &Actor::person(who, &who.label()), team, user).await
+}
+
+/// Removes `user` from `team` on behalf of `actor` (whose right was checked).
+pub async fn remove_member_as(
+    state: &AppState,
+    actor: &Actor<'_>,
+    team: TeamId,
+    user: UserId,
+) -> Result<(), Error> {
     let team_name = teams::find_name(&state.pool, team)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -256,7 +300,7 @@ pub async fn remove_member(
     }
     audit_team(
         &mut *tx,
-        who,
+        actor,
         &format!("removido da equipe {team_name}"),
         Some((user, &label)),
     )

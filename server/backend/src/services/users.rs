@@ -52,20 +52,27 @@ pub async fn create(
 ) -> Result<UserId, Error> {
     crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::Users)?;
     let label = who.label();
-    let actor = Actor {
-        id: Some(who.user.id),
-        label: &label,
-        ip: who.ip(),
-    };
-    create_as(state, actor, input, email, initial_password).await
+    create_as(state, Actor::person(who, &label), input, email, initial_password).await
 }
 
 /// Who creates a user, for the audit log: a signed-in administrator, the command line, or the
 /// first-run page.
+#[derive(Clone, Copy)]
 pub struct Actor<'a> {
     pub id: Option<UserId>,
     pub label: &'a str,
     pub ip: Option<&'a str>,
+}
+
+impl<'a> Actor<'a> {
+    /// A signed-in person, with `label` their [`Authorised::label`].
+    pub fn person(who: &'a Authorised, label: &'a str) -> Self {
+        Self {
+            id: Some(who.user.id),
+            label,
+            ip: who.ip(),
+        }
+    }
 }
 
 /// Creates the user on behalf of `actor`, with its audit entry, in one transaction.
@@ -132,6 +139,18 @@ pub async fn update(
     input: UserInput,
 ) -> Result<(), Error> {
     crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::Users)?;
+    let label = who.label();
+    update_as(state, Actor::person(who, &label), id, input).await
+}
+
+/// Changes the user's name, role, capacity and teams on behalf of `actor`; the last active
+/// administrator keeps the role.
+pub async fn update_as(
+    state: &AppState,
+    actor: Actor<'_>,
+    id: UserId,
+    input: UserInput,
+) -> Result<(), Error> {
     let valid = validate(&input)?;
     check_teams(state, &input.teams).await?;
     let mut tx = state.pool.begin().await?;
@@ -165,11 +184,10 @@ pub async fn update(
     } else {
         (AuditAction::UserUpdated, String::new())
     };
-    let actor = who.label();
     let mut entry = NewAuditEntry::new(action)
-        .by(Some(who.user.id), &actor)
+        .by(actor.id, actor.label)
         .on(id, &label)
-        .from_ip(who.ip());
+        .from_ip(actor.ip);
     if !detail.is_empty() {
         entry = entry.detail(&detail);
     }
@@ -187,6 +205,18 @@ pub async fn set_active(
     active: bool,
 ) -> Result<(), Error> {
     crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::Users)?;
+    let label = who.label();
+    set_active_as(state, Actor::person(who, &label), id, active).await
+}
+
+/// Deactivates or reactivates the user on behalf of `actor`; never the last active
+/// administrator.
+pub async fn set_active_as(
+    state: &AppState,
+    actor: Actor<'_>,
+    id: UserId,
+    active: bool,
+) -> Result<(), Error> {
     let mut tx = state.pool.begin().await?;
     let admins = users::lock_active_admins(&mut tx).await?;
     let user = users::find_for_update(&mut tx, id)
@@ -205,13 +235,21 @@ pub async fn set_active(
     } else {
         AuditAction::UserDeactivated
     })
-    .by(Some(who.user.id), &who.label())
+    .by(actor.id, actor.label)
     .on(id, &label)
-    .from_ip(who.ip())
+    .from_ip(actor.ip)
     .record(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A random password of 12 letters and digits, none that reads like another (no 0/O, 1/l/I).
+pub fn temporary_password() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789";
+    (0..12)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// Sets a random temporary password, ends the user's sessions and returns the password once.
@@ -222,10 +260,7 @@ pub async fn reset_password(
     id: UserId,
 ) -> Result<String, Error> {
     crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::Users)?;
-    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789";
-    let temporary: String = (0..12)
-        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
-        .collect();
+    let temporary = temporary_password();
     let hash = password::hash(temporary.clone()).await?;
     let mut tx = state.pool.begin().await?;
     let user = users::find_for_update(&mut tx, id)

@@ -1,15 +1,15 @@
 //! Continuing a conversation on another of the contact's channels.
 
-use super::lifecycle::changed;
+use super::lifecycle::{changed, By};
 use super::visibility::access;
 use crate::db::contacts;
 use crate::db::conversations::{self, record_event};
 use crate::error::{AppError, Error};
 use crate::guard::Authorised;
 use crate::state::AppState;
-use shared::messaging::{Author, ChannelKind, ConversationEventKind};
+use shared::messaging::{ChannelKind, ConversationEventKind};
 use shared::Refusal;
-use shared::{ChannelId, ConversationId};
+use shared::{ChannelId, ConversationId, UserId};
 use uuid::Uuid;
 
 /// Continues the conversation on another of the contact's channels: finds or opens the
@@ -22,6 +22,20 @@ pub async fn continue_on(
     channel: ChannelId,
 ) -> Result<ConversationId, Error> {
     let a = access(state, who, conversation).await?;
+    continue_as(state, By::Person(who), conversation, &a, channel, who.user.id).await
+}
+
+/// Continues on `channel`, the new conversation assigned to `agent`, on behalf of `by` (whose
+/// access was checked).
+pub(crate) async fn continue_as(
+    state: &AppState,
+    by: By<'_>,
+    conversation: ConversationId,
+    a: &conversations::Access,
+    channel: ChannelId,
+    agent: UserId,
+) -> Result<ConversationId, Error> {
+    super::lifecycle::active_user(state, agent).await?;
     let channels = state.channels.all(&state.pool, &state.secrets).await?;
     let target = channels
         .iter()
@@ -55,15 +69,15 @@ pub async fn continue_on(
                 a.contact_id,
                 channel,
                 a.team_id,
-                who.user.id,
+                agent,
             )
             .await?;
             record_event(
                 &mut tx,
                 id,
                 ConversationEventKind::Created,
-                Author::Agent,
-                Some(who.user.id),
+                by.author(),
+                by.user(),
                 serde_json::json!({"channel_id": channel, "from_conversation": conversation}),
             )
             .await?;
@@ -75,8 +89,8 @@ pub async fn continue_on(
         &mut tx,
         conversation,
         ConversationEventKind::Moved,
-        Author::Agent,
-        Some(who.user.id),
+        by.author(),
+        by.user(),
         serde_json::json!({"to_conversation": target_conversation, "channel_id": channel,
                            "channel_label": label}),
     )

@@ -117,14 +117,14 @@ pub(crate) enum By<'a> {
 }
 
 impl By<'_> {
-    fn author(self) -> Author {
+    pub(crate) fn author(self) -> Author {
         match self {
             By::Person(_) => Author::Agent,
             By::Integration => Author::System,
         }
     }
 
-    fn user(self) -> Option<UserId> {
+    pub(crate) fn user(self) -> Option<UserId> {
         match self {
             By::Person(who) => Some(who.user.id),
             By::Integration => None,
@@ -353,20 +353,33 @@ pub async fn reopen(
     conversation: ConversationId,
 ) -> Result<(), Error> {
     let a = access(state, who, conversation).await?;
+    reopen_as(state, By::Person(who), conversation, &a, who.user.id).await
+}
+
+/// Reopens a resolved conversation assigned to `agent` (an active user), on behalf of `by`
+/// (whose access was checked); one still open stays as it is.
+pub(crate) async fn reopen_as(
+    state: &AppState,
+    by: By<'_>,
+    conversation: ConversationId,
+    a: &db::conversations::Access,
+    agent: UserId,
+) -> Result<(), Error> {
     if a.status != ConversationStatus::Resolved {
         return Ok(());
     }
+    active_user(state, agent).await?;
     let mut tx = state.pool.begin().await?;
-    if !db::conversations::reopen(&mut tx, conversation, who.user.id).await? {
+    if !db::conversations::reopen(&mut tx, conversation, agent).await? {
         return Err(AppError::Refused(Refusal::OtherConversationOpenOnChannel).into());
     }
     let event = record_event(
         &mut tx,
         conversation,
         ConversationEventKind::Reopened,
-        Author::Agent,
-        Some(who.user.id),
-        serde_json::json!({"assignee_id": who.user.id}),
+        by.author(),
+        by.user(),
+        serde_json::json!({"assignee_id": agent}),
     )
     .await?;
     tx.commit().await?;
