@@ -80,6 +80,11 @@ pub struct Config {
     #[arg(long, env = "DEMO_LOCKED", default_value_t = true, action = clap::ArgAction::Set)]
     pub demo_locked: bool,
 
+    /// When set (`127.0.0.1:9464`), `/metrics` is served only on this address, apart from the
+    /// public one (a private interface Prometheus reaches, never the internet).
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<String>,
+
     /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,

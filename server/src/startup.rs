@@ -36,6 +36,8 @@ pub struct Application {
     state: AppState,
     leptos_options: LeptosOptions,
     listener: TcpListener,
+    /// `METRICS_ADDR`: `/metrics` on its own address instead of the public one.
+    metrics_listener: Option<TcpListener>,
 }
 
 /// The pages' router state: the backend's state plus what Leptos needs to render and serve the
@@ -199,6 +201,14 @@ impl Application {
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .with_context(|| format!("Failed to listen on {}", config.bind_addr))?;
+        let metrics_listener = match config.metrics_addr.as_deref().map(str::trim) {
+            Some(addr) if !addr.is_empty() => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("Failed to listen on METRICS_ADDR {addr}"))?,
+            ),
+            _ => None,
+        };
         let leptos_options = leptos_options(listener.local_addr()?);
         state.bot.set_own_port(listener.local_addr()?.port());
         Ok(Self {
@@ -206,11 +216,20 @@ impl Application {
             state,
             leptos_options,
             listener,
+            metrics_listener,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The port `/metrics` is served on apart, with `METRICS_ADDR`.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
     }
 
     pub fn state(&self) -> &AppState {
@@ -224,7 +243,20 @@ impl Application {
             state,
             leptos_options,
             listener,
+            metrics_listener,
         } = self;
+        let metrics = metrics_listener.map(|listener| {
+            let router = Router::new().route("/metrics", metrics_route(&config));
+            let stop = shutdown.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(async move { stop.cancelled().await })
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = ?e, "metrics listener failed");
+                }
+            })
+        });
         let workers = config.roles.runs_workers().then(|| {
             let settings = jobs::WorkerSettings {
                 redis_url: config.redis_url.clone(),
@@ -283,6 +315,9 @@ impl Application {
         .await
         .context("HTTP server failed")?;
 
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         if let Some(workers) = workers {
             workers.await.context("worker task panicked")??;
         }
@@ -311,6 +346,17 @@ async fn announce_first_run(state: &AppState) {
     }
 }
 
+/// `/metrics`, behind `METRICS_TOKEN` when one is set.
+fn metrics_route<S: Clone + Send + Sync + 'static>(config: &Config) -> axum::routing::MethodRouter<S> {
+    get(http::metrics::render_guarded).with_state(
+        config
+            .metrics_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(std::sync::Arc::<str>::from),
+    )
+}
+
 /// The whole HTTP surface. Worker-only instances still answer the probes and metrics.
 pub fn router(
     state: AppState,
@@ -318,19 +364,16 @@ pub fn router(
     config: &Config,
     shutdown: CancellationToken,
 ) -> Router {
-    let ops = Router::new()
+    let mut ops = Router::new()
         .route("/healthz", get(http::health::healthz))
-        .route("/readyz", get(http::health::readyz))
-        .route(
-            "/metrics",
-            get(http::metrics::render_guarded).with_state(
-                config
-                    .metrics_token
-                    .as_deref()
-                    .filter(|t| !t.is_empty())
-                    .map(std::sync::Arc::<str>::from),
-            ),
-        );
+        .route("/readyz", get(http::health::readyz));
+    if config
+        .metrics_addr
+        .as_deref()
+        .is_none_or(|a| a.trim().is_empty())
+    {
+        ops = ops.route("/metrics", metrics_route(config));
+    }
     // Install the recorder now, so metrics the workers record before the first scrape count.
     let _ = http::metrics::handle();
 

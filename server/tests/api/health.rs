@@ -168,3 +168,23 @@ async fn metrics_can_require_a_token_and_keep_their_labels_bounded() {
     assert!(text.contains("method=\"other\""), "{text}");
     app.stop().await;
 }
+
+/// With METRICS_ADDR, `/metrics` is served on that address only: the public one answers 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_can_live_on_their_own_address() {
+    let mut config = test_config();
+    config.metrics_addr = Some("127.0.0.1:0".into());
+    let app = spawn_app_with(config).await;
+    let public = reqwest::get(format!("{}/metrics", app.address)).await.unwrap();
+    assert_eq!(public.status(), StatusCode::NOT_FOUND);
+    let private = app.metrics_address.clone().expect("a metrics listener");
+    reqwest::get(format!("{}/healthz", app.address)).await.unwrap();
+    let text = reqwest::get(format!("{private}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("http_requests_total"), "{text}");
+    app.stop().await;
+}
