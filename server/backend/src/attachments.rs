@@ -62,11 +62,11 @@ pub fn link_valid(state: &AppState, id: Uuid, expires: i64, sig: &str) -> bool {
         && crate::crypto::constant_time_eq(signature(state, id, expires).as_bytes(), sig.as_bytes())
 }
 
-/// The stored file: (mime, filename, kind, bytes).
+/// The stored file: (mime, filename, kind, size); its bytes stream from `crate::blobs::read`.
 pub async fn load(
     state: &AppState,
     id: Uuid,
-) -> Result<(String, String, MessageKind, Vec<u8>), Error> {
+) -> Result<(String, String, MessageKind, i64), Error> {
     db::attachments::load(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound.into())

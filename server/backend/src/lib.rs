@@ -6,8 +6,10 @@
 //! without building the UI. The map of its layers is in `docs/ARCHITECTURE.md`.
 
 pub mod attachments;
+pub mod blobs;
 pub mod bot;
 pub mod channels;
+pub mod cpf_guard;
 pub mod crypto;
 pub mod db;
 pub mod distribution;

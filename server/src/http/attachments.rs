@@ -63,18 +63,29 @@ async fn upload(
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > MAX_UPLOAD_BYTES) {
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_UPLOAD_BYTES as u64) {
         return too_large();
     }
-    let Ok(body) = axum::body::to_bytes(body, MAX_UPLOAD_BYTES).await else {
-        return too_large();
+    let Some(_slot) = backend::blobs::transfer_slot().await else {
+        return busy();
     };
     let mime = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream");
-    match uploads::store(&state, &who, conversation, &query.nome, mime, body).await {
+    // Written to the database as it arrives, a chunk at a time.
+    let stream = body.into_data_stream();
+    let stored = uploads::store(
+        &state,
+        &who,
+        conversation,
+        (&query.nome, mime),
+        stream,
+        MAX_UPLOAD_BYTES as u64,
+    )
+    .await;
+    match stored {
         Ok(stored) => (StatusCode::CREATED, Json(stored)).into_response(),
         Err(Error::App(AppError::Outbound(e @ OutboundError::AttachmentTooLarge { .. }))) => {
             json::error(413, "attachment_too_large", e.message())
@@ -83,6 +94,45 @@ async fn upload(
             json::error(415, "attachment_type", e.message())
         }
         Err(e) => json::failure(e),
+    }
+}
+
+/// Every transfer slot stayed taken for a while.
+pub fn busy() -> Response {
+    let mut r = json::error(
+        503,
+        "busy",
+        "Muitos arquivos sendo enviados ou baixados agora. Tente de novo em instantes.",
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+    r
+}
+
+/// A stored file as a streamed body, a chunk at a time, holding its transfer slot.
+pub async fn stream_file(state: &AppState, file: &backend::blobs::StoredFile) -> Result<Body, Response> {
+    let slot = backend::blobs::transfer_slot().await.ok_or_else(busy)?;
+    Ok(Body::from_stream(backend::blobs::read(
+        state.pool.clone(),
+        file.blob,
+        Some(slot),
+    )))
+}
+
+/// A customer's media, streamed with the headers that keep it from running on our origin.
+pub async fn media_response(
+    state: &AppState,
+    file: &backend::blobs::StoredFile,
+    download: bool,
+) -> Response {
+    match stream_file(state, file).await {
+        Ok(body) => (
+            super::untrusted::headers(&file.mime, None, download),
+            [(header::CONTENT_LENGTH, file.size.to_string())],
+            body,
+        )
+            .into_response(),
+        Err(r) => r,
     }
 }
 
@@ -108,12 +158,22 @@ async fn download(
         );
     }
     match attachments::load(&state, id).await {
-        Ok((mime, filename, kind, data)) => {
+        Ok((mime, filename, kind, size)) => {
+            let file = backend::blobs::StoredFile {
+                mime,
+                size,
+                blob: id,
+            };
+            let body = match stream_file(&state, &file).await {
+                Ok(body) => body,
+                Err(r) => return r,
+            };
             // A document downloads; a photo, audio or video shows where the type allows.
             let download = kind == MessageKind::Document;
             (
-                super::untrusted::upload_headers(&mime, &filename, download),
-                data,
+                super::untrusted::upload_headers(&file.mime, &filename, download),
+                [(header::CONTENT_LENGTH, size.to_string())],
+                body,
             )
                 .into_response()
         }

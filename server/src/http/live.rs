@@ -341,9 +341,7 @@ async fn media(
     }
     match backend::messaging::fetch_media(&state, id).await {
         // What the customer sent never runs as a page of ours.
-        Ok((content_type, bytes)) => {
-            (super::untrusted::headers(&content_type, None, false), bytes).into_response()
-        }
+        Ok(file) => super::attachments::media_response(&state, &file, false).await,
         Err(e) => json::failure(e),
     }
 }

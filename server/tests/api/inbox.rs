@@ -1151,6 +1151,33 @@ async fn attachments_are_checked_per_channel_sent_as_a_signed_link_and_served_to
     )
     .await;
     assert_eq!(page["rows"][0]["id"], json!(conversation));
+
+    // A large file is kept in 1 MiB chunks, written as it arrives and read back as it goes out.
+    let large: Vec<u8> = (0..(2 * 1024 * 1024 + 512 * 1024))
+        .map(|i: u32| (i % 251) as u8)
+        .collect();
+    let r = rafael
+        .upload(&upload_path("extrato.pdf"), "application/pdf", large.clone())
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let stored: Value = r.json().await.unwrap();
+    let id = stored["id"].as_str().unwrap();
+    let chunks = app
+        .count(&format!(
+            "select count(*) from blob_chunks where blob_id = '{id}'"
+        ))
+        .await;
+    assert_eq!(chunks, 3);
+    let link = backend::attachments::signed_link(&app.state, id.parse().unwrap());
+    let r = reqwest::get(format!(
+        "{}{}",
+        rafael.base,
+        &link[app.state.auth.public_origin.len()..]
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.headers()["content-length"], large.len().to_string());
+    assert!(r.bytes().await.unwrap().as_ref() == large.as_slice());
     app.stop().await;
 }
 

@@ -491,7 +491,7 @@ async fn buttons_and_lists_are_checked_against_metas_limits_before_sending() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn media_is_fetched_through_the_graph_media_endpoint_when_opened() {
-    let (app, _graph) = spawn_channel_app().await;
+    let (app, graph) = spawn_channel_app().await;
     app.signed_webhook("whatsapp", &fixture("whatsapp/image.json"))
         .await;
     app.settle().await;
@@ -504,6 +504,20 @@ async fn media_is_fetched_through_the_graph_media_endpoint_when_opened() {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "image/jpeg");
     assert_eq!(r.bytes().await.unwrap().as_ref(), &[0xFF, 0xD8, 0xFF, 0xD9]);
+    // Opened again (the inbox, another agent, the API): served from the cache, Meta asked once.
+    let agent = app.signed_in(AGENT_EMAIL).await;
+    for _ in 0..2 {
+        let r = agent.get(&format!("/midia/{id}")).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-length"], "4");
+        assert_eq!(r.bytes().await.unwrap().as_ref(), &[0xFF, 0xD8, 0xFF, 0xD9]);
+    }
+    let downloads = graph
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/media-download/"))
+        .count();
+    assert_eq!(downloads, 1, "fetched from Meta once, then from the cache");
 }
 
 /// A customer's HTML document, opened by the agent (or read through the API), never runs as a

@@ -226,13 +226,14 @@ impl GraphClient {
         Self::read(response).await
     }
 
-    /// Downloads a media file from the URL the media endpoint returned (it needs the token too).
+    /// Starts downloading a media file from the URL the media endpoint returned (it needs the
+    /// token too): its type and the response, whose body the caller streams (and bounds).
     pub async fn download(
         &self,
         url: &str,
         token: Option<&str>,
         max_bytes: usize,
-    ) -> Result<(String, bytes::Bytes), GraphError> {
+    ) -> Result<(String, reqwest::Response), GraphError> {
         let mut request = self.http.get(url);
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -261,11 +262,7 @@ impl GraphClient {
                 retry_after: None,
             });
         }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| GraphError::network(&e))?;
-        Ok((content_type, bytes))
+        Ok((content_type, response))
     }
 
     async fn read(response: reqwest::Response) -> Result<Value, GraphError> {

@@ -1,5 +1,5 @@
 //! The attachments repository: uploaded files, kept in PostgreSQL with what was checked about
-//! them when they arrived.
+//! them when they arrived (their bytes are chunks, `db::blobs`).
 
 use super::sql::{query, query_as};
 use crate::error::Error;
@@ -24,7 +24,7 @@ pub struct NewAttachment<'a> {
     pub kind: MessageKind,
     pub filename: &'a str,
     pub mime: &'a str,
-    pub data: &'a [u8],
+    pub size: i64,
 }
 
 pub async fn insert(db: impl PgExecutor<'_>, new: NewAttachment<'_>) -> Result<(), Error> {
@@ -35,8 +35,7 @@ pub async fn insert(db: impl PgExecutor<'_>, new: NewAttachment<'_>) -> Result<(
         .bind(new.kind)
         .bind(new.filename)
         .bind(new.mime)
-        .bind(new.data.len() as i64)
-        .bind(new.data)
+        .bind(new.size)
         .execute(db)
         .await?;
     Ok(())
@@ -55,18 +54,18 @@ pub async fn facts_in(
         .await?)
 }
 
-/// The stored file: (mime, filename, kind, bytes).
+/// The stored file: (mime, filename, kind, size); its bytes are the chunks of its id.
 pub async fn load(
     db: impl PgExecutor<'_>,
     id: Uuid,
-) -> Result<Option<(String, String, MessageKind, Vec<u8>)>, Error> {
+) -> Result<Option<(String, String, MessageKind, i64)>, Error> {
     Ok(query_as(LOAD).bind(id).fetch_optional(db).await?)
 }
 
 super::sql::statements! {
-    INSERT = "insert into attachments (id, uploaded_by, conversation_id, kind, filename, mime, size, data)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)";
+    INSERT = "insert into attachments (id, uploaded_by, conversation_id, kind, filename, mime, size)
+         values ($1, $2, $3, $4, $5, $6, $7)";
     FACTS_IN = "select kind, filename, mime, size from attachments
          where id = $1 and conversation_id = $2";
-    LOAD = "select mime, filename, kind, data from attachments where id = $1";
+    LOAD = "select mime, filename, kind, size from attachments where id = $1";
 }

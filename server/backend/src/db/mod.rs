@@ -12,6 +12,7 @@
 pub mod api_tokens;
 pub mod attachments;
 pub mod audit;
+pub mod blobs;
 pub mod bot_flows;
 pub mod bot_sessions;
 pub mod canned_responses;

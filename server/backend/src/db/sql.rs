@@ -32,6 +32,7 @@ pub fn registry() -> Vec<(&'static str, &'static str, &'static str)> {
         ("db", STATEMENTS),
         ("feed", feed::STATEMENTS),
         ("attachments", attachments::STATEMENTS),
+        ("blobs", blobs::STATEMENTS),
         ("api_tokens", api_tokens::STATEMENTS),
         ("bot_flows", bot_flows::STATEMENTS),
         ("bot_sessions", bot_sessions::STATEMENTS),

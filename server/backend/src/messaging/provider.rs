@@ -2,6 +2,7 @@
 
 use crate::channels::{graph::GraphError, whatsapp};
 use crate::db::messages;
+use crate::blobs::StoredFile;
 use crate::error::{AppError, Error};
 use crate::state::AppState;
 use shared::messaging::ChannelKind;
@@ -45,7 +46,7 @@ pub const MAX_MEDIA_BYTES: usize = 100 * 1024 * 1024;
 
 /// Fetches an inbound message's media from the provider (WhatsApp: the media endpoint gives a
 /// short-lived URL that needs the token; Messenger/Instagram: the attachment URL).
-pub async fn fetch_media(state: &AppState, id: MessageId) -> Result<(String, bytes::Bytes), Error> {
+pub async fn fetch_media(state: &AppState, id: MessageId) -> Result<StoredFile, Error> {
     let row = messages::media_of(&state.pool, id).await?;
     let (channel_id, content, kind) = row.ok_or(AppError::NotFound)?;
     if !kind.is_media() {
@@ -58,8 +59,20 @@ pub async fn fetch_media(state: &AppState, id: MessageId) -> Result<(String, byt
             .and_then(|v| v.as_str())
             .and_then(|v| v.parse::<Uuid>().ok())
             .ok_or(AppError::NotFound)?;
-        let (mime, _, _, data) = crate::attachments::load(state, id).await?;
-        return Ok((mime, bytes::Bytes::from(data)));
+        let (mime, _, _, size) = crate::attachments::load(state, id).await?;
+        return Ok(StoredFile {
+            mime,
+            size,
+            blob: id,
+        });
+    }
+    // Fetched before: Meta's links expire, and the inbox opens the same media again and again.
+    if let Some(cached) = crate::db::blobs::cached_media(&state.pool, id.0).await? {
+        return Ok(StoredFile {
+            mime: cached.mime,
+            size: cached.size,
+            blob: id.0,
+        });
     }
     let channels = state.channels.all(&state.pool, &state.secrets).await?;
     let channel = channels
@@ -97,9 +110,54 @@ pub async fn fetch_media(state: &AppState, id: MessageId) -> Result<(String, byt
         ChannelKind::Whatsapp => token,
         _ => None,
     };
-    state
+    let (mime, response) = state
         .graph
         .download(&url, bearer, MAX_MEDIA_BYTES)
         .await
-        .map_err(fail)
+        .map_err(fail)?;
+    cache_media(state, id, &mime, response).await
+}
+
+/// Streams Meta's answer into the media cache (one transaction: a download cut half-way keeps
+/// nothing); a concurrent request for the same media waits for this one's and serves it.
+async fn cache_media(
+    state: &AppState,
+    id: MessageId,
+    mime: &str,
+    response: reqwest::Response,
+) -> Result<StoredFile, Error> {
+    let mut tx = state.pool.begin().await?;
+    if crate::db::blobs::start_media(&mut tx, id.0, mime).await? {
+        let written = crate::blobs::write(
+            &mut tx,
+            id.0,
+            response.bytes_stream(),
+            MAX_MEDIA_BYTES as u64,
+        )
+        .await;
+        let size = match written {
+            Ok(size) => size as i64,
+            Err(crate::blobs::WriteError::Storage(e)) => return Err(e),
+            Err(e) => {
+                tracing::warn!(error = ?e, "media download failed");
+                return Err(AppError::ProviderUnavailable.into());
+            }
+        };
+        crate::db::blobs::finish_media(&mut tx, id.0, size).await?;
+        tx.commit().await?;
+        return Ok(StoredFile {
+            mime: mime.to_owned(),
+            size,
+            blob: id.0,
+        });
+    }
+    tx.rollback().await?;
+    let cached = crate::db::blobs::cached_media(&state.pool, id.0)
+        .await?
+        .ok_or(AppError::ProviderUnavailable)?;
+    Ok(StoredFile {
+        mime: cached.mime,
+        size: cached.size,
+        blob: id.0,
+    })
 }

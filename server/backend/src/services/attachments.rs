@@ -18,15 +18,21 @@ pub fn clean_filename(name: &str) -> Option<String> {
     (!cleaned.is_empty()).then_some(cleaned)
 }
 
-/// Stores an upload for `conversation` after checking the channel accepts it.
-pub async fn store(
+/// Stores an upload for `conversation` as its body arrives (at most `max` bytes), after
+/// checking the channel accepts it: the type before the first byte, the size once it is all
+/// in. A file refused half-way leaves nothing behind.
+pub async fn store<S, E>(
     state: &AppState,
     who: &Authorised,
     conversation: ConversationId,
-    filename: &str,
-    mime: &str,
-    data: bytes::Bytes,
-) -> Result<Attachment, Error> {
+    (filename, mime): (&str, &str),
+    body: S,
+    max: u64,
+) -> Result<Attachment, Error>
+where
+    S: futures::Stream<Item = Result<bytes::Bytes, E>>,
+    E: std::fmt::Display,
+{
     if !who.user.can(Permission::ReplyToConversations) {
         return Err(AppError::Forbidden.into());
     }
@@ -35,10 +41,23 @@ pub async fn store(
     let filename =
         clean_filename(filename).ok_or(AppError::Refused(Refusal::AttachmentNameMissing))?;
     let mime = mime_essence(mime);
-    let media_kind = attachment_kind(kind, &mime, data.len() as u64).map_err(AppError::Outbound)?;
+    attachment_kind(kind, &mime, 1).map_err(AppError::Outbound)?;
     let id = Uuid::new_v4();
+    let mut tx = state.pool.begin().await?;
+    let size = match crate::blobs::write(&mut tx, id, body, max).await {
+        Ok(size) => size,
+        Err(crate::blobs::WriteError::TooLarge) => {
+            return Err(AppError::Outbound(shared::messaging::OutboundError::AttachmentTooLarge {
+                max_mb: max / (1024 * 1024),
+            })
+            .into())
+        }
+        Err(crate::blobs::WriteError::Source(_)) => return Err(AppError::BadRequest.into()),
+        Err(crate::blobs::WriteError::Storage(e)) => return Err(e),
+    };
+    let media_kind = attachment_kind(kind, &mime, size).map_err(AppError::Outbound)?;
     db::attachments::insert(
-        &state.pool,
+        &mut *tx,
         NewAttachment {
             id,
             uploaded_by: who.user.id,
@@ -46,16 +65,17 @@ pub async fn store(
             kind: media_kind,
             filename: &filename,
             mime: &mime,
-            data: data.as_ref(),
+            size: size as i64,
         },
     )
     .await?;
+    tx.commit().await?;
     Ok(Attachment {
         id,
         kind: media_kind,
         filename,
         mime,
-        size: data.len() as u64,
+        size,
         link: None,
     })
 }

@@ -342,7 +342,17 @@ async fn node(
     }
 }
 
-async fn download(Path(id): Path<String>, headers: HeaderMap) -> Response {
+async fn download(
+    State(fake): State<FakeGraph>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    fake.inner.lock().unwrap().requests.push(Recorded {
+        method: "GET".into(),
+        path: format!("/media-download/{id}"),
+        bearer: bearer(&headers),
+        body: Value::Null,
+    });
     if bearer(&headers).as_deref() != Some(WHATSAPP_TOKEN) {
         return StatusCode::UNAUTHORIZED.into_response();
     }

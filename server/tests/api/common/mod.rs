@@ -21,6 +21,8 @@ pub const DEMO_PASSWORD: &str = "demo123";
 
 pub struct TestApp {
     pub address: String,
+    /// `/metrics` apart, with `METRICS_ADDR`.
+    pub metrics_address: Option<String>,
     pub state: backend::AppState,
     pub database_url: String,
     shutdown: CancellationToken,
@@ -60,11 +62,15 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
         .await
         .expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|p| format!("http://127.0.0.1:{p}"));
     let state = app.state().clone();
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(app.run(shutdown.clone()));
     TestApp {
         address,
+        metrics_address,
         state,
         database_url,
         shutdown,
@@ -427,6 +433,15 @@ impl Api {
             .patch(format!("{}{path}", self.base))
             .bearer_auth(&self.token)
             .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.client
+            .delete(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
             .send()
             .await
             .unwrap()
