@@ -151,4 +151,7 @@ else
   cat "$server_log"; warn "o servidor não encerrou bem"; exit 1
 fi
 drop_test_databases
+
+say "Instalação de VPS: scripts/install-vps.sh --self-signed nesta máquina, conferida pelo nginx em https"
+scripts/test_install_vps.sh "$ROOT/target/debug/server" "$ROOT/$TEST_SITE_ROOT"
 say "Tudo certo. Capturas de tela em target/e2e-screenshots/"
