@@ -347,7 +347,9 @@ async fn announce_first_run(state: &AppState) {
 }
 
 /// `/metrics`, behind `METRICS_TOKEN` when one is set.
-fn metrics_route<S: Clone + Send + Sync + 'static>(config: &Config) -> axum::routing::MethodRouter<S> {
+fn metrics_route<S: Clone + Send + Sync + 'static>(
+    config: &Config,
+) -> axum::routing::MethodRouter<S> {
     get(http::metrics::render_guarded).with_state(
         config
             .metrics_token

@@ -63,10 +63,7 @@ pub fn link_valid(state: &AppState, id: Uuid, expires: i64, sig: &str) -> bool {
 }
 
 /// The stored file: (mime, filename, kind, size); its bytes stream from `crate::blobs::read`.
-pub async fn load(
-    state: &AppState,
-    id: Uuid,
-) -> Result<(String, String, MessageKind, i64), Error> {
+pub async fn load(state: &AppState, id: Uuid) -> Result<(String, String, MessageKind, i64), Error> {
     db::attachments::load(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound.into())

@@ -10,11 +10,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use axum::Json;
 use axum::Router;
 use backend::services::inbox;
 use backend::AppState;
 use serde::Deserialize;
-use axum::Json;
 use serde::Serialize;
 use shared::{ChannelId, ConversationId, TeamId, UserId};
 
@@ -157,7 +157,9 @@ pub async fn continue_on(
     ApiJson(body): ApiJson<ContinueBody>,
 ) -> Response {
     match inbox::continue_by_integration(&state, id, body.channel_id, body.agent_id).await {
-        Ok(conversation_id) => (StatusCode::OK, Json(Continued { conversation_id })).into_response(),
+        Ok(conversation_id) => {
+            (StatusCode::OK, Json(Continued { conversation_id })).into_response()
+        }
         Err(e) => json::failure(e),
     }
 }

@@ -26,7 +26,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/teams", post(create_team))
         .route("/api/v1/teams/{id}", patch(rename_team))
         .route("/api/v1/teams/{id}/members", post(add_member))
-        .route("/api/v1/teams/{id}/members/{user_id}", delete(remove_member))
+        .route(
+            "/api/v1/teams/{id}/members/{user_id}",
+            delete(remove_member),
+        )
 }
 
 /// The token as the audit log names it ("API: integração RH"), from the caller's address.
@@ -94,7 +97,11 @@ pub async fn create_user(
     ApiJson(body): ApiJson<NewUserBody>,
 ) -> Response {
     let generated = body.password.is_none().then(users::temporary_password);
-    let password = body.password.clone().or(generated.clone()).unwrap_or_default();
+    let password = body
+        .password
+        .clone()
+        .or(generated.clone())
+        .unwrap_or_default();
     let input = UserInput {
         name: body.name,
         role: body.role,
@@ -103,9 +110,7 @@ pub async fn create_user(
     };
     let who = Audited::new(&caller, client);
     let actor = who.actor();
-    let created = async {
-        users::create_as(&state, actor, input, &body.email, &password).await
-    };
+    let created = async { users::create_as(&state, actor, input, &body.email, &password).await };
     match created.await {
         Ok(id) => (
             StatusCode::CREATED,
@@ -199,9 +204,7 @@ pub async fn create_team(
 ) -> Response {
     let who = Audited::new(&caller, client);
     let actor = who.actor();
-    let created = async {
-        teams::create_as(&state, &actor, &body.name).await
-    };
+    let created = async { teams::create_as(&state, &actor, &body.name).await };
     match created.await {
         Ok(id) => (StatusCode::CREATED, Json(CreatedTeam { id })).into_response(),
         Err(e) => json::failure(e),
@@ -221,9 +224,7 @@ pub async fn rename_team(
 ) -> Response {
     let who = Audited::new(&caller, client);
     let actor = who.actor();
-    let result = async {
-        teams::rename_as(&state, &actor, id, &body.name).await
-    };
+    let result = async { teams::rename_as(&state, &actor, id, &body.name).await };
     done(result.await)
 }
 
@@ -249,9 +250,8 @@ pub async fn add_member(
 ) -> Response {
     let who = Audited::new(&caller, client);
     let actor = who.actor();
-    let result = async {
-        teams::add_member_as(&state, &actor, id, body.user_id, body.supervisor).await
-    };
+    let result =
+        async { teams::add_member_as(&state, &actor, id, body.user_id, body.supervisor).await };
     done(result.await)
 }
 
@@ -267,8 +267,6 @@ pub async fn remove_member(
 ) -> Response {
     let who = Audited::new(&caller, client);
     let actor = who.actor();
-    let result = async {
-        teams::remove_member_as(&state, &actor, team, user).await
-    };
+    let result = async { teams::remove_member_as(&state, &actor, team, user).await };
     done(result.await)
 }

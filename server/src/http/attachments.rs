@@ -104,13 +104,18 @@ pub fn busy() -> Response {
         "busy",
         "Muitos arquivos sendo enviados ou baixados agora. Tente de novo em instantes.",
     );
-    r.headers_mut()
-        .insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+    r.headers_mut().insert(
+        header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("5"),
+    );
     r
 }
 
 /// A stored file as a streamed body, a chunk at a time, holding its transfer slot.
-pub async fn stream_file(state: &AppState, file: &backend::blobs::StoredFile) -> Result<Body, Response> {
+pub async fn stream_file(
+    state: &AppState,
+    file: &backend::blobs::StoredFile,
+) -> Result<Body, Response> {
     let slot = backend::blobs::transfer_slot().await.ok_or_else(busy)?;
     Ok(Body::from_stream(backend::blobs::read(
         state.pool.clone(),

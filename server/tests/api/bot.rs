@@ -1602,8 +1602,8 @@ async fn many_cpfs_from_one_address_go_to_a_person_whatever_the_conversation() {
     for (i, cpf) in UNKNOWN_CPFS[..5].iter().enumerate() {
         let session = format!("lista-cpf-{i}-0123456789");
         send(session.clone(), cpf, walker).await;
-        let texts = simulator_replies(&app, kind, &session, |t| t.contains("O que você prefere"))
-            .await;
+        let texts =
+            simulator_replies(&app, kind, &session, |t| t.contains("O que você prefere")).await;
         assert!(
             texts.iter().any(|t| t.contains("Não encontrei")),
             "{cpf}: {texts:?}"
@@ -1613,10 +1613,8 @@ async fn many_cpfs_from_one_address_go_to_a_person_whatever_the_conversation() {
     let neighbour: std::net::IpAddr = "2804:14c:5b:8e00:ffff::1".parse().unwrap();
     let session = "lista-cpf-5-0123456789".to_owned();
     send(session.clone(), UNKNOWN_CPFS[5], neighbour).await;
-    let texts = simulator_replies(&app, kind, &session, |t| {
-        t == backend::bot::CPF_LIMIT_TEXT
-    })
-    .await;
+    let texts =
+        simulator_replies(&app, kind, &session, |t| t == backend::bot::CPF_LIMIT_TEXT).await;
     assert!(
         !texts.iter().any(|t| t.contains("Não encontrei")),
         "{texts:?}"
@@ -1626,19 +1624,25 @@ async fn many_cpfs_from_one_address_go_to_a_person_whatever_the_conversation() {
         .unwrap()
         .conversation_id
         .unwrap();
-    let status: String =
-        sqlx::query_scalar("select status::text from conversations where id = $1")
-            .bind(conversation)
-            .fetch_one(&app.state.pool)
-            .await
-            .unwrap();
+    let status: String = sqlx::query_scalar("select status::text from conversations where id = $1")
+        .bind(conversation)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
     assert_eq!(status, "waiting");
 
     // Someone else is still answered.
     let session = "lista-cpf-outro-0123456789".to_owned();
-    send(session.clone(), UNKNOWN_CPFS[6], "200.160.2.3".parse().unwrap()).await;
-    let texts =
-        simulator_replies(&app, kind, &session, |t| t.contains("O que você prefere")).await;
-    assert!(texts.iter().any(|t| t.contains("Não encontrei")), "{texts:?}");
+    send(
+        session.clone(),
+        UNKNOWN_CPFS[6],
+        "200.160.2.3".parse().unwrap(),
+    )
+    .await;
+    let texts = simulator_replies(&app, kind, &session, |t| t.contains("O que você prefere")).await;
+    assert!(
+        texts.iter().any(|t| t.contains("Não encontrei")),
+        "{texts:?}"
+    );
     app.stop().await;
 }

@@ -175,10 +175,14 @@ async fn metrics_can_live_on_their_own_address() {
     let mut config = test_config();
     config.metrics_addr = Some("127.0.0.1:0".into());
     let app = spawn_app_with(config).await;
-    let public = reqwest::get(format!("{}/metrics", app.address)).await.unwrap();
+    let public = reqwest::get(format!("{}/metrics", app.address))
+        .await
+        .unwrap();
     assert_eq!(public.status(), StatusCode::NOT_FOUND);
     let private = app.metrics_address.clone().expect("a metrics listener");
-    reqwest::get(format!("{}/healthz", app.address)).await.unwrap();
+    reqwest::get(format!("{}/healthz", app.address))
+        .await
+        .unwrap();
     let text = reqwest::get(format!("{private}/metrics"))
         .await
         .unwrap()

@@ -1157,7 +1157,11 @@ async fn attachments_are_checked_per_channel_sent_as_a_signed_link_and_served_to
         .map(|i: u32| (i % 251) as u8)
         .collect();
     let r = rafael
-        .upload(&upload_path("extrato.pdf"), "application/pdf", large.clone())
+        .upload(
+            &upload_path("extrato.pdf"),
+            "application/pdf",
+            large.clone(),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let stored: Value = r.json().await.unwrap();

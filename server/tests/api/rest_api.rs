@@ -662,10 +662,11 @@ async fn an_integration_takes_reopens_and_continues_a_conversation_elsewhere() {
     use crate::common::{customer_writes_on, user_id, AGENT_EMAIL, OTHER_AGENT_EMAIL};
     let (app, _graph) = spawn_channel_app().await;
     let messenger = customer_writes_on(&app, "messenger").await;
-    let whatsapp: uuid::Uuid = sqlx::query_scalar("select id from channels where kind = 'whatsapp'")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
+    let whatsapp: uuid::Uuid =
+        sqlx::query_scalar("select id from channels where kind = 'whatsapp'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
     let rafael = user_id(&app, AGENT_EMAIL).await;
     let juliana = user_id(&app, OTHER_AGENT_EMAIL).await;
     let api = Api::new(&app).await;
@@ -686,38 +687,58 @@ async fn an_integration_takes_reopens_and_continues_a_conversation_elsewhere() {
     let r = api.post(&path("take"), &json!({"agent_id": rafael})).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let (status, assignee) = state_of(messenger.clone()).await;
-    assert_eq!((status.as_str(), assignee.map(|u| u.to_string())), ("open", Some(rafael.clone())));
+    assert_eq!(
+        (status.as_str(), assignee.map(|u| u.to_string())),
+        ("open", Some(rafael.clone()))
+    );
     // Taking it again is nothing new; another agent may not take it from him.
     let r = api.post(&path("take"), &json!({"agent_id": rafael})).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let r = api.post(&path("take"), &json!({"agent_id": juliana})).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let body: Value = r.json().await.unwrap();
-    assert!(body["message"].as_str().unwrap().contains("já está com outro atendente"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("já está com outro atendente"),
+        "{body}"
+    );
 
     let r = api.post(&path("resolve"), &json!({})).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let r = api.post(&path("take"), &json!({"agent_id": juliana})).await;
-    assert_eq!(r.status(), StatusCode::CONFLICT, "a resolved conversation is reopened first");
-    let r = api.post(&path("reopen"), &json!({"agent_id": juliana})).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::CONFLICT,
+        "a resolved conversation is reopened first"
+    );
+    let r = api
+        .post(&path("reopen"), &json!({"agent_id": juliana}))
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let (status, assignee) = state_of(messenger.clone()).await;
-    assert_eq!((status.as_str(), assignee.map(|u| u.to_string())), ("open", Some(juliana.clone())));
+    assert_eq!(
+        (status.as_str(), assignee.map(|u| u.to_string())),
+        ("open", Some(juliana.clone()))
+    );
 
     // Without a phone the contact cannot be reached on WhatsApp: refused, nothing opened.
     let body = json!({"channel_id": whatsapp});
     let r = api.post(&path("continue"), &body).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(app.count("select count(*) from conversations").await, 1);
-    let contact: String = sqlx::query_scalar(
-        "select contact_id::text from conversations where id = $1::uuid",
-    )
-    .bind(&messenger)
-    .fetch_one(&app.state.pool)
-    .await
-    .unwrap();
+    let contact: String =
+        sqlx::query_scalar("select contact_id::text from conversations where id = $1::uuid")
+            .bind(&messenger)
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
     let r = api
-        .patch(&format!("/api/v1/contacts/{contact}"), &json!({"phone": "(11) 98765-4000"}))
+        .patch(
+            &format!("/api/v1/contacts/{contact}"),
+            &json!({"phone": "(11) 98765-4000"}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let r = api.post(&path("continue"), &body).await;
@@ -732,7 +753,12 @@ async fn an_integration_takes_reopens_and_continues_a_conversation_elsewhere() {
         "whoever had it continues there"
     );
     // Asked again, the same conversation there.
-    let again: Value = api.post(&path("continue"), &body).await.json().await.unwrap();
+    let again: Value = api
+        .post(&path("continue"), &body)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(again["conversation_id"], target.as_str());
     let system_events = app
         .count(&format!(
@@ -755,19 +781,33 @@ async fn an_integration_manages_users_and_teams_with_the_admin_scope() {
     let api = Api::new(&app).await;
     let reader = Api {
         base: app.address.clone(),
-        token: backend::services::api_tokens::create(&app.state, "leitor", None, Some(&[ApiScope::Read]))
-            .await
-            .unwrap()
-            .secret,
+        token: backend::services::api_tokens::create(
+            &app.state,
+            "leitor",
+            None,
+            Some(&[ApiScope::Read]),
+        )
+        .await
+        .unwrap()
+        .secret,
         client: reqwest::Client::new(),
     };
-    let r = reader.post("/api/v1/teams", &json!({"name": "Ouvidoria"})).await;
+    let r = reader
+        .post("/api/v1/teams", &json!({"name": "Ouvidoria"}))
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
-    let r = api.post("/api/v1/teams", &json!({"name": "Ouvidoria"})).await;
+    let r = api
+        .post("/api/v1/teams", &json!({"name": "Ouvidoria"}))
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    let team = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-    let r = api.post("/api/v1/teams", &json!({"name": "Ouvidoria"})).await;
+    let team = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = api
+        .post("/api/v1/teams", &json!({"name": "Ouvidoria"}))
+        .await;
     assert_eq!(r.status(), StatusCode::CONFLICT, "names are unique");
 
     let r = api
@@ -805,7 +845,10 @@ async fn an_integration_manages_users_and_teams_with_the_admin_scope() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     let r = api
-        .patch(&format!("/api/v1/teams/{team}"), &json!({"name": "Ouvidoria e Reclamações"}))
+        .patch(
+            &format!("/api/v1/teams/{team}"),
+            &json!({"name": "Ouvidoria e Reclamações"}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let members = |team: String| {
@@ -821,17 +864,25 @@ async fn an_integration_manages_users_and_teams_with_the_admin_scope() {
         }
     };
     assert_eq!(members(team.clone()).await, 1);
-    let r = api.delete(&format!("/api/v1/teams/{team}/members/{beatriz}")).await;
+    let r = api
+        .delete(&format!("/api/v1/teams/{team}/members/{beatriz}"))
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(members(team.clone()).await, 0);
     let r = api
-        .post(&format!("/api/v1/teams/{team}/members"), &json!({"user_id": beatriz}))
+        .post(
+            &format!("/api/v1/teams/{team}/members"),
+            &json!({"user_id": beatriz}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(members(team.clone()).await, 1);
 
     let r = api
-        .patch(&format!("/api/v1/users/{beatriz}"), &json!({"role": "supervisor", "active": false}))
+        .patch(
+            &format!("/api/v1/users/{beatriz}"),
+            &json!({"role": "supervisor", "active": false}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let (role, active): (String, bool) =
@@ -856,13 +907,20 @@ async fn an_integration_manages_users_and_teams_with_the_admin_scope() {
         let last = i + 1 == admins.len();
         assert_eq!(
             r.status(),
-            if last { StatusCode::CONFLICT } else { StatusCode::NO_CONTENT },
+            if last {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::NO_CONTENT
+            },
             "administrator {i} of {}",
             admins.len()
         );
     }
     let unknown = api
-        .patch(&format!("/api/v1/users/{}", uuid::Uuid::new_v4()), &json!({"name": "X"}))
+        .patch(
+            &format!("/api/v1/users/{}", uuid::Uuid::new_v4()),
+            &json!({"name": "X"}),
+        )
         .await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 

@@ -27,7 +27,11 @@ pub async fn put_chunk(
 
 /// Chunk `n` of the blob; none past its end.
 pub async fn chunk(db: impl PgExecutor<'_>, blob: Uuid, n: i32) -> Result<Option<Vec<u8>>, Error> {
-    Ok(query_scalar(CHUNK).bind(blob).bind(n).fetch_optional(db).await?)
+    Ok(query_scalar(CHUNK)
+        .bind(blob)
+        .bind(n)
+        .fetch_optional(db)
+        .await?)
 }
 
 /// A cached media: its type and size, once completely fetched.

@@ -1,8 +1,8 @@
 //! Provider calls outside the queue: read receipts and media downloads.
 
+use crate::blobs::StoredFile;
 use crate::channels::{graph::GraphError, whatsapp};
 use crate::db::messages;
-use crate::blobs::StoredFile;
 use crate::error::{AppError, Error};
 use crate::state::AppState;
 use shared::messaging::ChannelKind;

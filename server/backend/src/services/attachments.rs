@@ -47,10 +47,12 @@ where
     let size = match crate::blobs::write(&mut tx, id, body, max).await {
         Ok(size) => size,
         Err(crate::blobs::WriteError::TooLarge) => {
-            return Err(AppError::Outbound(shared::messaging::OutboundError::AttachmentTooLarge {
-                max_mb: max / (1024 * 1024),
-            })
-            .into())
+            return Err(
+                AppError::Outbound(shared::messaging::OutboundError::AttachmentTooLarge {
+                    max_mb: max / (1024 * 1024),
+                })
+                .into(),
+            )
         }
         Err(crate::blobs::WriteError::Source(_)) => return Err(AppError::BadRequest.into()),
         Err(crate::blobs::WriteError::Storage(e)) => return Err(e),

@@ -222,7 +222,14 @@ pub async fn add_member(
         return Err(AppError::Forbidden.into());
     }
     let label = who.label();
-    add_member_as(state, &Actor::person(who, &label), team, user, is_admin.then_some(as_supervisor)).await
+    add_member_as(
+        state,
+        &Actor::person(who, &label),
+        team,
+        user,
+        is_admin.then_some(as_supervisor),
+    )
+    .await
 }
 
 /// Adds `user` (active) to `team` on behalf of `actor` (whose right was checked); `supervisor`

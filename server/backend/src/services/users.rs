@@ -52,7 +52,14 @@ pub async fn create(
 ) -> Result<UserId, Error> {
     crate::guard::ensure_not_demo_locked(state, who, crate::guard::DemoLocked::Users)?;
     let label = who.label();
-    create_as(state, Actor::person(who, &label), input, email, initial_password).await
+    create_as(
+        state,
+        Actor::person(who, &label),
+        input,
+        email,
+        initial_password,
+    )
+    .await
 }
 
 /// Who creates a user, for the audit log: a signed-in administrator, the command line, or the

@@ -62,9 +62,7 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
         .await
         .expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
-    let metrics_address = app
-        .metrics_port()
-        .map(|p| format!("http://127.0.0.1:{p}"));
+    let metrics_address = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
     let state = app.state().clone();
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(app.run(shutdown.clone()));

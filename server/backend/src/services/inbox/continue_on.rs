@@ -22,7 +22,15 @@ pub async fn continue_on(
     channel: ChannelId,
 ) -> Result<ConversationId, Error> {
     let a = access(state, who, conversation).await?;
-    continue_as(state, By::Person(who), conversation, &a, channel, who.user.id).await
+    continue_as(
+        state,
+        By::Person(who),
+        conversation,
+        &a,
+        channel,
+        who.user.id,
+    )
+    .await
 }
 
 /// Continues on `channel`, the new conversation assigned to `agent`, on behalf of `by` (whose
@@ -63,15 +71,8 @@ pub(crate) async fn continue_as(
         Some(id) => id,
         None => {
             let id = ConversationId(Uuid::new_v4());
-            conversations::open_for_agent(
-                &mut tx,
-                id,
-                a.contact_id,
-                channel,
-                a.team_id,
-                agent,
-            )
-            .await?;
+            conversations::open_for_agent(&mut tx, id, a.contact_id, channel, a.team_id, agent)
+                .await?;
             record_event(
                 &mut tx,
                 id,
