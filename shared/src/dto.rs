@@ -111,6 +111,7 @@ pub enum AuditAction {
     SettingsChanged,
     ChannelChanged,
     ErpTested,
+    FlowPublished,
     DemoReset,
     ApiTokenCreated,
     ApiTokenRevoked,
@@ -120,7 +121,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
@@ -139,6 +140,7 @@ impl AuditAction {
         AuditAction::SettingsChanged,
         AuditAction::ChannelChanged,
         AuditAction::ErpTested,
+        AuditAction::FlowPublished,
         AuditAction::DemoReset,
         AuditAction::ApiTokenCreated,
         AuditAction::ApiTokenRevoked,
@@ -167,6 +169,7 @@ impl AuditAction {
             AuditAction::SettingsChanged => "settings_changed",
             AuditAction::ChannelChanged => "channel_changed",
             AuditAction::ErpTested => "erp_tested",
+            AuditAction::FlowPublished => "flow_published",
             AuditAction::DemoReset => "demo_reset",
             AuditAction::ApiTokenCreated => "api_token_created",
             AuditAction::ApiTokenRevoked => "api_token_revoked",
@@ -200,6 +203,7 @@ impl AuditAction {
             AuditAction::SettingsChanged => "Configurações alteradas",
             AuditAction::ChannelChanged => "Canal alterado",
             AuditAction::ErpTested => "ERP testado",
+            AuditAction::FlowPublished => "Fluxo publicado",
             AuditAction::DemoReset => "Demonstração reiniciada",
             AuditAction::ApiTokenCreated => "Token de API criado",
             AuditAction::ApiTokenRevoked => "Token de API revogado",

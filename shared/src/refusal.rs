@@ -96,6 +96,16 @@ pub enum Refusal {
     ErpTestCpfMissing,
     ConversationTaken,
     ContinueAgentMissing,
+    FlowDraftStale {
+        revision: i32,
+    },
+    FlowKeyMismatch,
+    FlowVersionMissing {
+        version: i32,
+    },
+    FlowNoteTooLong {
+        max: usize,
+    },
 }
 
 impl Refusal {
@@ -186,6 +196,10 @@ impl Refusal {
             ConversationTaken => {
                 "Esta conversa já está com outro atendente: para passá-la adiante, use atribuir ou transferir.".into()
             }
+            FlowDraftStale { revision } => format!("O rascunho mudou desde que você o abriu (agora na revisão {revision}): recarregue para ver a versão atual, ou guarde uma cópia das suas alterações."),
+            FlowKeyMismatch => "A chave do fluxo enviado não é a do endereço.".into(),
+            FlowVersionMissing { version } => format!("Este fluxo não tem a versão {version}."),
+            FlowNoteTooLong { max } => format!("A nota da publicação aceita até {max} caracteres."),
             ContinueAgentMissing => {
                 "Informe o atendente que continua a conversa (ela não está com ninguém).".into()
             }

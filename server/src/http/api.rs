@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(super::api_directory::router())
         .merge(super::api_actions::router())
         .merge(super::api_admin::router())
+        .merge(super::api_flows::router())
         .route(
             "/api/v1/{*rest}",
             axum::routing::any(|| async {
@@ -62,7 +63,8 @@ pub fn router() -> Router<AppState> {
             com `Authorization: Bearer <token>` (crie o token em Configurações → Tokens de API ou \
             com `server api-token create --name NOME --scope read`). Cada token tem escopos: \
             leituras pedem `read`; criar e alterar contatos, `contacts`; agir nas conversas e \
-            enviar mensagens, `conversations`; criar e alterar usuários e equipes, e o resto, `admin`. Fora dos escopos do token: 403 \
+            enviar mensagens, `conversations`; salvar, publicar e restaurar fluxos, `flows`; criar e \
+            alterar usuários e equipes, e o resto, `admin`. Fora dos escopos do token: 403 \
             `insufficient_scope`. Erros: `{\"code\", \"message\"}`."
     ),
     paths(
@@ -73,7 +75,10 @@ pub fn router() -> Router<AppState> {
         super::api_actions::resolve, super::api_actions::take, super::api_actions::reopen,
         super::api_actions::continue_on, super::api_admin::create_user,
         super::api_admin::update_user, super::api_admin::create_team, super::api_admin::rename_team,
-        super::api_admin::add_member, super::api_admin::remove_member
+        super::api_admin::add_member, super::api_admin::remove_member,
+        super::api_flows::list_flows, super::api_flows::get_flow, super::api_flows::save_draft,
+        super::api_flows::publish, super::api_flows::versions, super::api_flows::restore,
+        super::api_flows::export, super::api_flows::import_flow
     ),
     components(schemas(
         ErrorBody, ContactList, ConversationList, MessageList, ChannelList, SendMessageBody,
@@ -83,7 +88,11 @@ pub fn router() -> Router<AppState> {
         super::api_actions::AssignBody, super::api_actions::TransferBody,
         super::api_actions::ContinueBody, super::api_actions::Continued,
         super::api_admin::NewUserBody, super::api_admin::CreatedUser, super::api_admin::UserChanges,
-        super::api_admin::TeamBody, super::api_admin::CreatedTeam, super::api_admin::MemberBody
+        super::api_admin::TeamBody, super::api_admin::CreatedTeam, super::api_admin::MemberBody,
+        super::api_flows::FlowSummary, super::api_flows::FlowList, super::api_flows::FlowDraft,
+        super::api_flows::DraftBody, super::api_flows::Revision, super::api_flows::PublishBody,
+        super::api_flows::Published, super::api_flows::FlowVersion,
+        super::api_flows::FlowVersionList, super::api_flows::ImportBody, super::api_flows::Imported
     )),
     modifiers(&BearerAuth, &CommonResponses),
     security(("bearer" = []))

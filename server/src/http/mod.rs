@@ -4,6 +4,7 @@
 pub mod api;
 pub mod api_actions;
 pub mod api_admin;
+pub mod api_flows;
 pub mod api_auth;
 pub mod api_directory;
 pub mod api_doc;

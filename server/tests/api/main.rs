@@ -7,6 +7,7 @@ mod bad_input;
 mod bot;
 mod common;
 mod demo_mode;
+mod flows;
 mod health;
 mod inbox;
 mod inbox_actions;

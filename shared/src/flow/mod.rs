@@ -9,6 +9,7 @@
 
 pub mod answers;
 pub mod channel;
+pub mod edit;
 pub mod engine;
 pub mod text;
 mod validate;

@@ -1,5 +1,6 @@
-//! The bot's flow library: each flow's definition (`shared::flow::Flow` as JSON), its version,
-//! and whether it is still the version the demo seeded.
+//! The bot's flow library: each flow's published definition (`shared::flow::Flow` as JSON, what
+//! the bot runs) and version, its draft with the draft's revision, whether it is still the
+//! version the demo seeded, and the immutable history of published versions.
 
 use super::sql::{query, query_as, query_scalar};
 use crate::error::Result;
@@ -76,19 +77,157 @@ pub async fn seed(
     Ok(())
 }
 
+/// What the API and the builder read of a flow.
+#[derive(sqlx::FromRow)]
+pub struct Draft {
+    pub key: String,
+    pub name: String,
+    pub draft: Json<Flow>,
+    pub revision: i32,
+    pub published_version: i32,
+    pub unpublished_changes: bool,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub updated_by: Option<String>,
+}
+
+/// Every flow with its draft, by key.
+pub async fn drafts(db: impl PgExecutor<'_>) -> Result<Vec<Draft>> {
+    Ok(query_as(DRAFTS).fetch_all(db).await?)
+}
+
+pub async fn draft(db: impl PgExecutor<'_>, key: &str) -> Result<Option<Draft>> {
+    Ok(query_as(DRAFT).bind(key).fetch_optional(db).await?)
+}
+
+/// Replaces the draft if it is still at `base_revision`: the new revision, or none when the
+/// draft changed since (or the flow does not exist).
+pub async fn save_draft(
+    db: impl PgExecutor<'_>,
+    key: &str,
+    flow: &Value,
+    name: &str,
+    base_revision: i32,
+    by: Option<UserId>,
+) -> Result<Option<i32>> {
+    Ok(query_scalar(SAVE_DRAFT)
+        .bind(key)
+        .bind(flow)
+        .bind(name)
+        .bind(base_revision)
+        .bind(by)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// Publishes the draft as the next version, with its note: the version, none for no flow.
+pub async fn publish(
+    db: impl PgExecutor<'_>,
+    key: &str,
+    note: &str,
+    by: Option<UserId>,
+) -> Result<Option<i32>> {
+    Ok(query_scalar(PUBLISH)
+        .bind(key)
+        .bind(by)
+        .bind(note)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// A published version as the history lists it.
+#[derive(sqlx::FromRow)]
+pub struct Version {
+    pub version: i32,
+    pub note: String,
+    pub published_at: chrono::DateTime<chrono::Utc>,
+    pub author: Option<String>,
+}
+
+/// The flow's published versions, newest first.
+pub async fn versions(db: impl PgExecutor<'_>, key: &str) -> Result<Vec<Version>> {
+    Ok(query_as(VERSIONS).bind(key).fetch_all(db).await?)
+}
+
+/// One published version's definition.
+pub async fn version(db: impl PgExecutor<'_>, key: &str, version: i32) -> Result<Option<Flow>> {
+    let found: Option<Json<Flow>> = query_scalar(VERSION)
+        .bind(key)
+        .bind(version)
+        .fetch_optional(db)
+        .await?;
+    Ok(found.map(|j| j.0))
+}
+
+/// The version becomes the draft (a new revision): the revision, none when no such version.
+pub async fn restore(
+    db: impl PgExecutor<'_>,
+    key: &str,
+    version: i32,
+    by: Option<UserId>,
+) -> Result<Option<i32>> {
+    Ok(query_scalar(RESTORE)
+        .bind(key)
+        .bind(version)
+        .bind(by)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// The columns of [`Draft`] over `bot_flows f`.
+macro_rules! draft_columns {
+    () => {
+        "f.key, f.name, f.draft, f.revision, f.version as published_version,
+         f.draft <> f.definition as unpublished_changes, f.draft_updated_at as updated_at,
+         (select u.name from users u where u.id = f.draft_updated_by) as updated_by
+         from bot_flows f"
+    };
+}
+
 super::sql::statements! {
+    DRAFTS = concat!("select ", draft_columns!(), " order by f.key");
+    DRAFT = concat!("select ", draft_columns!(), " where f.key = $1");
+    SAVE_DRAFT = "update bot_flows set draft = $2, name = $3, revision = revision + 1,
+         draft_updated_at = now(), draft_updated_by = $5
+         where key = $1 and revision = $4 returning revision";
+    PUBLISH = "with published as (
+             update bot_flows set definition = draft, version = version + 1, seeded = false,
+                 updated_at = now(), updated_by = $2
+             where key = $1 returning key, version, definition)
+         insert into bot_flow_versions (flow_key, version, definition, note, published_by)
+         select key, version, definition, $3, $2 from published returning version";
+    VERSIONS = "select v.version, v.note, v.published_at, u.name as author
+         from bot_flow_versions v left join users u on u.id = v.published_by
+         where v.flow_key = $1 order by v.version desc";
+    VERSION = "select definition from bot_flow_versions where flow_key = $1 and version = $2";
+    RESTORE = "update bot_flows f set draft = v.definition, revision = f.revision + 1,
+             draft_updated_at = now(), draft_updated_by = $3
+         from bot_flow_versions v
+         where f.key = $1 and v.flow_key = f.key and v.version = $2 returning f.revision";
     LIST = "select key, name, version, seeded from bot_flows order by key";
     EXISTS = "select exists (select 1 from bot_flows where key = $1)";
     DEFINITION = "select definition from bot_flows where key = $1";
     ALL = "select definition from bot_flows order by key";
     ALL_EXCEPT = "select definition from bot_flows where key <> $1";
-    SAVE_IMPORTED = "insert into bot_flows (key, name, definition, seeded, updated_by) values ($1, $2, $3, false, $4)
-         on conflict (key) do update set name = excluded.name, definition = excluded.definition,
-             seeded = false, version = bot_flows.version + 1, updated_at = now(),
-             updated_by = excluded.updated_by";
-    SEED = "insert into bot_flows (key, name, definition, seeded) values ($1, $2, $3, true)
+    SAVE_IMPORTED = "with saved as (
+             insert into bot_flows (key, name, definition, draft, seeded, updated_by, draft_updated_by)
+             values ($1, $2, $3, $3, false, $4, $4)
+             on conflict (key) do update set name = excluded.name, definition = excluded.definition,
+                 draft = excluded.definition, revision = bot_flows.revision + 1,
+                 seeded = false, version = bot_flows.version + 1, updated_at = now(),
+                 updated_by = excluded.updated_by, draft_updated_at = now(),
+                 draft_updated_by = excluded.updated_by
+             returning key, version, definition, updated_by)
+         insert into bot_flow_versions (flow_key, version, definition, note, published_by)
+         select key, version, definition, 'Importado', updated_by from saved";
+    SEED = "with seeded as (
+             insert into bot_flows (key, name, definition, draft, seeded) values ($1, $2, $3, $3, true)
              on conflict (key) do update set name = excluded.name,
-                 definition = excluded.definition, updated_at = now(),
+                 definition = excluded.definition, draft = excluded.definition,
+                 revision = bot_flows.revision + 1, updated_at = now(),
                  version = bot_flows.version + 1
-             where bot_flows.seeded and bot_flows.definition <> excluded.definition";
+             where bot_flows.seeded and bot_flows.definition <> excluded.definition
+                 and bot_flows.draft = bot_flows.definition
+             returning key, version, definition)
+         insert into bot_flow_versions (flow_key, version, definition, note)
+         select key, version, definition, 'Versão da demonstração' from seeded";
 }
