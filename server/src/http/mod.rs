@@ -4,11 +4,11 @@
 pub mod api;
 pub mod api_actions;
 pub mod api_admin;
-pub mod api_flows;
 pub mod api_auth;
 pub mod api_directory;
 pub mod api_doc;
 pub mod api_extract;
+pub mod api_flows;
 pub mod assets;
 pub mod attachments;
 pub mod health;

@@ -41,12 +41,20 @@ async fn a_flow_is_drafted_on_its_revision_published_as_versions_and_rolled_back
     assert_eq!(principal["unpublished_changes"], false);
     let first_version = principal["published_version"].as_i64().unwrap();
 
-    let current: Value = api.get("/api/v1/flows/principal").await.json().await.unwrap();
+    let current: Value = api
+        .get("/api/v1/flows/principal")
+        .await
+        .json()
+        .await
+        .unwrap();
     let revision = current["revision"].as_i64().unwrap();
     assert_eq!(current["published_version"], first_version);
-    let edited: Value =
-        serde_json::from_str(&current["draft"].to_string().replace("Eu sou a Val", "Eu sou a Luma"))
-            .unwrap();
+    let edited: Value = serde_json::from_str(
+        &current["draft"]
+            .to_string()
+            .replace("Eu sou a Val", "Eu sou a Luma"),
+    )
+    .unwrap();
 
     let r = api
         .put(
@@ -71,7 +79,10 @@ async fn a_flow_is_drafted_on_its_revision_published_as_versions_and_rolled_back
     let stale: Value = r.json().await.unwrap();
     assert_eq!(stale["code"], "stale_revision");
     assert_eq!(stale["revision"], revision + 1);
-    assert!(stale["message"].as_str().unwrap().contains("recarregue"), "{stale}");
+    assert!(
+        stale["message"].as_str().unwrap().contains("recarregue"),
+        "{stale}"
+    );
 
     // A broken flow is refused with the validator's own sentences.
     let mut broken = edited.clone();
@@ -111,7 +122,9 @@ async fn a_flow_is_drafted_on_its_revision_published_as_versions_and_rolled_back
     assert_eq!(r.status(), StatusCode::OK);
     let published: Value = r.json().await.unwrap();
     assert_eq!(published["version"], first_version + 1);
-    assert!(greeting(&app, "publicado-0123456789").await.contains("Luma"));
+    assert!(greeting(&app, "publicado-0123456789")
+        .await
+        .contains("Luma"));
     let audited = app
         .count("select count(*) from audit_log where action = 'flow_published' and actor_label like 'API: %'")
         .await;
@@ -136,7 +149,12 @@ async fn a_flow_is_drafted_on_its_revision_published_as_versions_and_rolled_back
         )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
-    let draft: Value = api.get("/api/v1/flows/principal").await.json().await.unwrap();
+    let draft: Value = api
+        .get("/api/v1/flows/principal")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(draft["draft"].to_string().contains("Eu sou a Val"));
     let list: Value = api.get("/api/v1/flows").await.json().await.unwrap();
     let principal = list["data"]
@@ -147,7 +165,9 @@ async fn a_flow_is_drafted_on_its_revision_published_as_versions_and_rolled_back
         .unwrap()
         .clone();
     assert_eq!(principal["unpublished_changes"], true);
-    let r = api.post("/api/v1/flows/principal/publish", &json!({})).await;
+    let r = api
+        .post("/api/v1/flows/principal/publish", &json!({}))
+        .await;
     let republished: Value = r.json().await.unwrap();
     assert_eq!(republished["version"], first_version + 2);
     assert!(greeting(&app, "revertido-0123456789").await.contains("Val"));
@@ -199,5 +219,69 @@ async fn a_token_without_the_flows_scope_reads_flows_but_changes_none() {
         .post("/api/v1/flows/principal/publish", &json!({}))
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    app.stop().await;
+}
+
+/// The bot's texts to a simulator visitor so far.
+async fn bot_texts(app: &TestApp, session: &str) -> Vec<String> {
+    backend::services::demo::snapshot(&app.state, ChannelKind::Whatsapp, session, 0)
+        .await
+        .unwrap()
+        .messages
+        .into_iter()
+        .filter(|m| m.author == shared::messaging::Author::Bot)
+        .filter_map(|m| m.text)
+        .collect()
+}
+
+async fn say(app: &TestApp, session: &str, text: &str) {
+    let before = bot_texts(app, session).await.len();
+    backend::services::demo::send(&app.state, ChannelKind::Whatsapp, session, text, None, None)
+        .await
+        .unwrap();
+    wait_until(|| async { bot_texts(app, session).await.len() > before }).await;
+}
+
+/// A conversation already with the bot when a new version is published finishes on the version
+/// it started on; a new conversation takes the new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conversation_in_progress_keeps_its_version_across_a_publish() {
+    let app = spawn_app().await;
+    let api = Api::new(&app).await;
+    let before = "Para isso, preciso identificar você.";
+    let after = "Agora, me diga o seu CPF.";
+    say(&app, "em-andamento-0123456789", "oi").await;
+
+    let current: Value = api
+        .get("/api/v1/flows/principal")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let edited: Value =
+        serde_json::from_str(&current["draft"].to_string().replace(before, after)).unwrap();
+    let r = api
+        .put(
+            "/api/v1/flows/principal/draft",
+            &json!({"flow": edited, "base_revision": current["revision"]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = api
+        .post(
+            "/api/v1/flows/principal/publish",
+            &json!({"note": "Pergunta do CPF mais curta"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    say(&app, "em-andamento-0123456789", "segunda via").await;
+    let old = bot_texts(&app, "em-andamento-0123456789").await;
+    assert!(old.last().unwrap().contains(before), "{old:?}");
+
+    say(&app, "nova-conversa-0123456789", "oi").await;
+    say(&app, "nova-conversa-0123456789", "segunda via").await;
+    let new = bot_texts(&app, "nova-conversa-0123456789").await;
+    assert!(new.last().unwrap().contains(after), "{new:?}");
     app.stop().await;
 }

@@ -22,7 +22,11 @@ pub enum Change {
     /// Blocks moved to these positions (a drag of the selection).
     Move(Vec<(NodeId, Position)>),
     /// `from`'s `port` now leads to `to` (replacing where it led before).
-    Connect { from: NodeId, port: Port, to: NodeId },
+    Connect {
+        from: NodeId,
+        port: Port,
+        to: NodeId,
+    },
     /// `from`'s `port` leads nowhere.
     Disconnect { from: NodeId, port: Port },
     /// A block's fields changed (same id).
@@ -45,7 +49,10 @@ pub enum EditError {
     IdTaken(NodeId),
     UnknownNode(NodeId),
     /// The block has no such port.
-    NoSuchPort { node: NodeId, port: Port },
+    NoSuchPort {
+        node: NodeId,
+        port: Port,
+    },
     StartCannotBeDeleted,
     /// A block cannot lead to itself.
     SelfLoop,
@@ -211,7 +218,12 @@ fn apply_to(flow: &mut Flow, change: Change) -> Result<Vec<NodeId>, EditError> {
             let i = index_of(flow, &node.id)?;
             flow.nodes[i] = node;
             // Ports the block no longer has lose their edges (a button removed, a rule less).
-            let ports: Vec<Port> = flow.nodes[i].kind.ports().into_iter().map(|p| p.0).collect();
+            let ports: Vec<Port> = flow.nodes[i]
+                .kind
+                .ports()
+                .into_iter()
+                .map(|p| p.0)
+                .collect();
             let id = flow.nodes[i].id.clone();
             flow.edges
                 .retain(|e| e.from != id || ports.contains(&e.port));

@@ -107,7 +107,10 @@ pub async fn publish(
         .into());
     }
     let current = draft(state, key).await?;
-    checked(db::bot_flows::all_except(&state.pool, key).await?, &current.draft.0)?;
+    checked(
+        db::bot_flows::all_except(&state.pool, key).await?,
+        &current.draft.0,
+    )?;
     let mut tx = state.pool.begin().await?;
     let version = db::bot_flows::publish(&mut *tx, key, note, actor.id)
         .await?
@@ -164,7 +167,10 @@ pub async fn import(state: &AppState, json: &str, by: Option<UserId>) -> Result<
     {
         return Err(AppError::Refused(Refusal::FlowKeyInvalid).into());
     }
-    checked(db::bot_flows::all_except(&state.pool, &flow.key).await?, &flow)?;
+    checked(
+        db::bot_flows::all_except(&state.pool, &flow.key).await?,
+        &flow,
+    )?;
     let definition = serde_json::to_value(&flow).map_err(anyhow::Error::from)?;
     db::bot_flows::save_imported(&state.pool, &flow.key, &flow.name, &definition, by).await?;
     state.bot.invalidate().await;

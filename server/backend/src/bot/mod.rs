@@ -141,7 +141,8 @@ pub async fn run(state: &AppState, conversation: ConversationId) -> Result<(), E
             return Ok(());
         }
         let loaded = state.bot.loaded(storage(state)).await?;
-        let bot = loaded.bot(&main_flow);
+        let pinned = pinned_versions(&session, &loaded);
+        let bot = loaded.bot_on(&state.pool, &main_flow, &pinned).await?;
         let current = current_state(&bot, &session, conversation);
         let choice = content
             .as_ref()
@@ -171,6 +172,7 @@ pub async fn run(state: &AppState, conversation: ConversationId) -> Result<(), E
                 seq,
                 read_last_seq: session.last_seq,
                 trace: ctx.take_trace(),
+                flow_versions: serde_json::to_value(&pinned).map_err(anyhow::Error::from)?,
             },
         )
         .await?;
@@ -218,6 +220,15 @@ pub async fn run_sweeper(state: AppState, shutdown: tokio_util::sync::Cancellati
             }
             Err(e) => tracing::warn!(error = ?e, "bot sweep failed"),
         }
+    }
+}
+
+/// The flows' versions the session runs on: those it started on, or for a session starting now
+/// (or one that started before versions were kept), the published ones.
+fn pinned_versions(session: &Session, loaded: &Loaded) -> std::collections::BTreeMap<String, i32> {
+    match &session.flow_versions {
+        Some(versions) if !session.state.is_null() => versions.0.clone(),
+        _ => loaded.versions.clone(),
     }
 }
 
@@ -271,7 +282,9 @@ pub async fn on_inactivity(state: &AppState, check: InactivityCheck) -> Result<(
         return Ok(());
     }
     let loaded = state.bot.loaded(storage(state)).await?;
-    let bot = loaded.bot(&main_flow);
+    let bot = loaded
+        .bot_on(&state.pool, &main_flow, &pinned_versions(&session, &loaded))
+        .await?;
     let ctx = RunContext {
         state,
         loaded: &loaded,

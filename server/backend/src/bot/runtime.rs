@@ -59,6 +59,8 @@ pub(super) struct Loaded {
     /// One engine per flow that can be a channel's main flow (all of them), built once.
     pub(super) bots: std::collections::HashMap<String, Arc<Bot>>,
     pub(super) flows: Vec<Flow>,
+    /// Each flow's published version (what `flows` holds).
+    pub(super) versions: std::collections::BTreeMap<String, i32>,
     pub(super) config: BotConfig,
     pub(super) erp: erp::ErpSettings,
     /// The demo's mock ERP latency and failures (demo mode only).
@@ -66,6 +68,38 @@ pub(super) struct Loaded {
 }
 
 impl Loaded {
+    /// The engine for a session that started on `pinned` versions: the cached one when they
+    /// are the published ones; else one built from those versions (a conversation in progress
+    /// when a new version was published finishes on the one it started on).
+    pub(super) async fn bot_on(
+        &self,
+        pool: &sqlx::PgPool,
+        main_flow: &str,
+        pinned: &std::collections::BTreeMap<String, i32>,
+    ) -> Result<Arc<Bot>, Error> {
+        if pinned
+            .iter()
+            .all(|(key, v)| self.versions.get(key).is_none_or(|current| current == v))
+        {
+            return Ok(self.bot(main_flow));
+        }
+        let mut flows = Vec::with_capacity(self.flows.len());
+        for flow in &self.flows {
+            let old = match pinned.get(&flow.key) {
+                Some(v) if self.versions.get(&flow.key) != Some(v) => {
+                    crate::db::bot_flows::version(pool, &flow.key, *v).await?
+                }
+                _ => None,
+            };
+            flows.push(old.unwrap_or_else(|| flow.clone()));
+        }
+        Ok(Arc::new(Bot::new(
+            flows,
+            main_flow,
+            self.config.texts.clone(),
+        )))
+    }
+
     pub(super) fn bot(&self, main_flow: &str) -> Arc<Bot> {
         self.bots.get(main_flow).cloned().unwrap_or_else(|| {
             // A channel pointing at a flow that is gone: the engine says so politely.
@@ -144,6 +178,7 @@ impl BotRuntime {
             }
         }
         let flows = crate::db::bot_flows::all(state.pool).await?;
+        let versions = crate::db::bot_flows::published_versions(state.pool).await?;
         let mut config: BotConfig = crate::db::settings::get(state.pool).await?;
         if state.demo {
             for cpf in erp::mock::FIXTURE_CPFS {
@@ -168,6 +203,7 @@ impl BotRuntime {
         let loaded = Arc::new(Loaded {
             bots,
             flows,
+            versions,
             config,
             erp,
             injection,

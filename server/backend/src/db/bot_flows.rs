@@ -35,6 +35,14 @@ pub async fn all(db: impl PgExecutor<'_>) -> Result<Vec<Flow>> {
     Ok(found.into_iter().map(|j| j.0).collect())
 }
 
+/// Each flow's published version, by key.
+pub async fn published_versions(
+    db: impl PgExecutor<'_>,
+) -> Result<std::collections::BTreeMap<String, i32>> {
+    let rows: Vec<(String, i32)> = query_as(PUBLISHED_VERSIONS).fetch_all(db).await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Every flow but the one with this key.
 pub async fn all_except(db: impl PgExecutor<'_>, key: &str) -> Result<Vec<Flow>> {
     let found: Vec<Json<Flow>> = query_scalar(ALL_EXCEPT).bind(key).fetch_all(db).await?;
@@ -208,6 +216,7 @@ super::sql::statements! {
     DEFINITION = "select definition from bot_flows where key = $1";
     ALL = "select definition from bot_flows order by key";
     ALL_EXCEPT = "select definition from bot_flows where key <> $1";
+    PUBLISHED_VERSIONS = "select key, version from bot_flows";
     SAVE_IMPORTED = "with saved as (
              insert into bot_flows (key, name, definition, draft, seeded, updated_by, draft_updated_by)
              values ($1, $2, $3, $3, false, $4, $4)

@@ -17,6 +17,8 @@ pub struct Session {
     pub state: Value,
     pub last_seq: i64,
     pub activity: i64,
+    /// The flows' versions the session started on (none: started before versions existed).
+    pub flow_versions: Option<sqlx::types::Json<std::collections::BTreeMap<String, i32>>>,
     pub bot_flow: Option<String>,
     pub contact_id: ContactId,
     pub contact_name: Option<String>,
@@ -70,6 +72,8 @@ pub struct Step {
     pub seq: i64,
     pub read_last_seq: i64,
     pub trace: Trace,
+    /// The flows' versions the session runs on.
+    pub flow_versions: Value,
 }
 
 /// Stores a step's new state only if nobody fed the message first, with the step's trace in
@@ -83,6 +87,7 @@ pub async fn store_step(db: impl PgExecutor<'_>, step: Step) -> Result<Option<(i
         .bind(step.read_last_seq)
         .bind(step.trace.kinds)
         .bind(step.trace.details)
+        .bind(step.flow_versions)
         .fetch_optional(db)
         .await?)
 }
@@ -130,6 +135,7 @@ macro_rules! session {
         concat!(
             "select coalesce(s.state, 'null') as state,
                 coalesce(s.last_seq, 0) as last_seq, coalesce(s.activity, 0) as activity,
+                s.flow_versions,
                 ch.bot_flow, ct.id as contact_id, ct.name as contact_name, ct.phone as contact_phone, ",
             conversation_for_send!(),
             " from conversations c
@@ -153,11 +159,12 @@ super::sql::statements! {
          order by seq limit 1) m on true"
     );
     STORE_STEP = "with stored as (
-        insert into bot_sessions (conversation_id, state, last_seq, activity)
-        values ($1, $2, $3, 1)
+        insert into bot_sessions (conversation_id, state, last_seq, activity, flow_versions)
+        values ($1, $2, $3, 1, $7)
         on conflict (conversation_id) do update
             set state = excluded.state, last_seq = excluded.last_seq,
-                activity = bot_sessions.activity + 1, updated_at = now()
+                activity = bot_sessions.activity + 1, updated_at = now(),
+                flow_versions = excluded.flow_versions
             where bot_sessions.last_seq = $4
         returning activity),
     traced as (

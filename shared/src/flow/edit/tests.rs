@@ -57,12 +57,21 @@ fn connect(from: &str, to: &str) -> Change {
 #[test]
 fn adding_and_connecting_a_block_is_undone_in_two_steps_and_redone() {
     let mut editor = Editor::new(small());
-    editor.apply(Change::Add(message("aviso", "Aviso"))).unwrap();
+    editor
+        .apply(Change::Add(message("aviso", "Aviso")))
+        .unwrap();
     editor.apply(connect("boas_vindas", "aviso")).unwrap();
     editor.apply(connect("aviso", "fim")).unwrap();
     let edited = editor.flow().clone();
-    assert_eq!(edited.target(&NodeId::new("boas_vindas"), &Port::Next), Some(&NodeId::new("aviso")));
-    assert!(validate(&edited, None).is_empty(), "{:?}", validate(&edited, None));
+    assert_eq!(
+        edited.target(&NodeId::new("boas_vindas"), &Port::Next),
+        Some(&NodeId::new("aviso"))
+    );
+    assert!(
+        validate(&edited, None).is_empty(),
+        "{:?}",
+        validate(&edited, None)
+    );
     assert!(editor.undo() && editor.undo() && editor.undo());
     assert_eq!(editor.flow(), &small());
     assert!(!editor.undo());
@@ -80,8 +89,14 @@ fn refused_changes_change_nothing_and_say_why_in_portuguese() {
             Change::Delete(vec![NodeId::new("boas_vindas")]),
             "O bloco inicial não pode ser apagado: escolha outro início antes.",
         ),
-        (connect("boas_vindas", "boas_vindas"), "Um bloco não pode levar a ele mesmo."),
-        (connect("boas_vindas", "nada"), "O bloco \"nada\" não existe."),
+        (
+            connect("boas_vindas", "boas_vindas"),
+            "Um bloco não pode levar a ele mesmo.",
+        ),
+        (
+            connect("boas_vindas", "nada"),
+            "O bloco \"nada\" não existe.",
+        ),
         (
             Change::Connect {
                 from: NodeId::new("fim"),
@@ -102,12 +117,17 @@ fn refused_changes_change_nothing_and_say_why_in_portuguese() {
 #[test]
 fn deleting_a_block_takes_its_edges_and_a_new_change_clears_redo() {
     let mut editor = Editor::new(small());
-    editor.apply(Change::Delete(vec![NodeId::new("fim")])).unwrap();
+    editor
+        .apply(Change::Delete(vec![NodeId::new("fim")]))
+        .unwrap();
     assert!(editor.flow().edges.is_empty());
     editor.undo();
     assert!(editor.can_redo());
     editor
-        .apply(Change::Move(vec![(NodeId::new("fim"), Position { x: 10.0, y: 20.0 })]))
+        .apply(Change::Move(vec![(
+            NodeId::new("fim"),
+            Position { x: 10.0, y: 20.0 },
+        )]))
         .unwrap();
     assert!(!editor.can_redo());
     assert_eq!(editor.flow().edges.len(), 1);
@@ -124,7 +144,10 @@ fn pasted_blocks_get_free_ids_and_keep_only_their_own_edges() {
             offset: Position { x: 40.0, y: 40.0 },
         })
         .unwrap();
-    assert_eq!(pasted, vec![NodeId::new("boas_vindas_2"), NodeId::new("fim_2")]);
+    assert_eq!(
+        pasted,
+        vec![NodeId::new("boas_vindas_2"), NodeId::new("fim_2")]
+    );
     let again = editor
         .apply(Change::Paste {
             nodes: vec![source.nodes[1].clone()],
@@ -134,17 +157,32 @@ fn pasted_blocks_get_free_ids_and_keep_only_their_own_edges() {
         .unwrap();
     assert_eq!(again, vec![NodeId::new("fim_3")]);
     let flow = editor.flow();
-    assert_eq!(flow.target(&NodeId::new("boas_vindas_2"), &Port::Next), Some(&NodeId::new("fim_2")));
-    assert_eq!(flow.edges.len(), 2, "the lone pasted block brings no edge: {:?}", flow.edges);
-    assert_eq!(flow.node(&NodeId::new("fim_2")).unwrap().position, Position { x: 40.0, y: 40.0 });
+    assert_eq!(
+        flow.target(&NodeId::new("boas_vindas_2"), &Port::Next),
+        Some(&NodeId::new("fim_2"))
+    );
+    assert_eq!(
+        flow.edges.len(),
+        2,
+        "the lone pasted block brings no edge: {:?}",
+        flow.edges
+    );
+    assert_eq!(
+        flow.node(&NodeId::new("fim_2")).unwrap().position,
+        Position { x: 40.0, y: 40.0 }
+    );
 }
 
 #[test]
 fn layout_puts_blocks_in_columns_from_the_start_and_leaves_pinned_ones() {
     let mut editor = Editor::new(small());
-    editor.apply(Change::Add(message("solto", "Sem ligação"))).unwrap();
+    editor
+        .apply(Change::Add(message("solto", "Sem ligação")))
+        .unwrap();
     let pinned_at = Position { x: 999.0, y: 5.0 };
-    editor.apply(Change::Move(vec![(NodeId::new("solto"), pinned_at)])).unwrap();
+    editor
+        .apply(Change::Move(vec![(NodeId::new("solto"), pinned_at)]))
+        .unwrap();
     editor
         .apply(Change::Layout {
             pinned: [NodeId::new("solto")].into_iter().collect(),
@@ -157,7 +195,10 @@ fn layout_puts_blocks_in_columns_from_the_start_and_leaves_pinned_ones() {
     assert_eq!(at("solto"), pinned_at);
     // The whole layout is one step.
     editor.undo();
-    assert_eq!(editor.flow().node(&NodeId::new("fim")).unwrap().position, Position::default());
+    assert_eq!(
+        editor.flow().node(&NodeId::new("fim")).unwrap().position,
+        Position::default()
+    );
 }
 
 #[test]
