@@ -3,12 +3,12 @@
 //! system. The token's scope (`conversations`) is checked by the API layer.
 
 use super::continue_on::continue_as;
-use super::lifecycle::{assign_as, close, reassign, reopen_as, transfer_as, By};
+use super::lifecycle::{assign_as, close, reopen_as, transfer_as, By};
 use crate::db;
 use crate::error::{AppError, Error};
 use crate::state::AppState;
 use shared::inbox::TransferInput;
-use shared::messaging::{ConversationEventKind, ConversationStatus};
+use shared::messaging::ConversationStatus;
 use shared::{ChannelId, ConversationId, Refusal, TeamId, UserId};
 
 async fn existing(
@@ -75,17 +75,7 @@ pub async fn take_by_integration(
         Some(_) => return Err(AppError::Refused(Refusal::ConversationTaken).into()),
         None => {}
     }
-    super::lifecycle::active_user(state, agent).await?;
-    reassign(
-        state,
-        By::Integration,
-        conversation,
-        None,
-        Some(agent),
-        ConversationEventKind::Assigned,
-        None,
-    )
-    .await
+    assign_as(state, By::Integration, conversation, agent).await
 }
 
 /// Reopens a resolved conversation, assigned to `agent`; one still open stays as it is.
