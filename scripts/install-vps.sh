@@ -371,18 +371,20 @@ else
   done
 fi
 
+LOGS="journalctl -u plataforma-web -u plataforma-worker"
+has_systemd || LOGS="/var/log/plataforma-web.log e /var/log/plataforma-worker.log"
 for _ in $(seq 1 120); do
   curl -fsk --resolve "$DOMAIN:$HTTPS_PORT:127.0.0.1" "https://$DOMAIN:$HTTPS_PORT/readyz" >/dev/null 2>&1 && break
   sleep 1
 done
 curl -fsk --resolve "$DOMAIN:$HTTPS_PORT:127.0.0.1" "https://$DOMAIN:$HTTPS_PORT/readyz" >/dev/null ||
-  { warn "a plataforma não respondeu em $PUBLIC_URL/readyz (veja journalctl -u plataforma-web)"; exit 1; }
+  { warn "a plataforma não respondeu em $PUBLIC_URL/readyz (veja $LOGS)"; exit 1; }
 
 cat <<MSG
 
   Plataforma Omnichannel no ar: $PUBLIC_URL
   Configuração:  $ENV_FILE (modo 600; guarde uma cópia das chaves)
-  Logs:          journalctl -u plataforma-web -u plataforma-worker
+  Logs:          $LOGS
   Primeiro administrador: o link de primeiro acesso aparece no log do plataforma-web, ou
                  sudo bash -c 'set -a; . $ENV_FILE; exec $PREFIX/bin/server user create --email … --name … --role administrador'
   Backup diário: $BACKUPS (guardado por $RETENTION_DAYS dias; agora: sudo $PREFIX/bin/plataforma-backup)

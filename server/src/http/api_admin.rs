@@ -2,7 +2,7 @@
 //! agent and putting them in their team, deactivating who left. The same rules as Usuários and
 //! Equipes (the last active administrator stays one), audited as the token.
 
-use super::api_auth::Caller;
+use super::api_auth::{Audited, Caller};
 use super::api_extract::{ApiJson, Id, Ids};
 use super::json::{self, ErrorBody};
 use super::session::ClientAddr;
@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, patch, post};
 use axum::{Json, Router};
 use backend::error::{AppError, Error};
-use backend::services::users::{self, Actor, UserInput};
+use backend::services::users::{self, UserInput};
 use backend::services::{inbox, teams};
 use backend::AppState;
 use serde::{Deserialize, Serialize};
@@ -30,29 +30,6 @@ pub fn router() -> Router<AppState> {
             "/api/v1/teams/{id}/members/{user_id}",
             delete(remove_member),
         )
-}
-
-/// The token as the audit log names it ("API: integração RH"), from the caller's address.
-struct Audited {
-    label: String,
-    ip: Option<String>,
-}
-
-impl Audited {
-    fn new(caller: &Caller, client: ClientAddr) -> Self {
-        Self {
-            label: format!("API: {}", caller.0.name),
-            ip: client.0.map(|ip| ip.to_string()),
-        }
-    }
-
-    fn actor(&self) -> Actor<'_> {
-        Actor {
-            id: None,
-            label: &self.label,
-            ip: self.ip.as_deref(),
-        }
-    }
 }
 
 fn done(result: Result<(), Error>) -> Response {

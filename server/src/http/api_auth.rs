@@ -59,3 +59,26 @@ impl FromRequestParts<AppState> for Caller {
         Ok(Caller(token))
     }
 }
+
+/// The token as the audit log names it ("API: integração RH"), from the caller's address.
+pub struct Audited {
+    label: String,
+    ip: Option<String>,
+}
+
+impl Audited {
+    pub fn new(caller: &Caller, client: super::session::ClientAddr) -> Self {
+        Self {
+            label: format!("API: {}", caller.0.name),
+            ip: client.0.map(|ip| ip.to_string()),
+        }
+    }
+
+    pub fn actor(&self) -> backend::services::users::Actor<'_> {
+        backend::services::users::Actor {
+            id: None,
+            label: &self.label,
+            ip: self.ip.as_deref(),
+        }
+    }
+}

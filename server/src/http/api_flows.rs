@@ -3,7 +3,7 @@
 //! was read at (409 when someone saved since); a broken flow is refused with the validator's
 //! pt-BR messages (422); publishing makes the draft the next immutable version.
 
-use super::api_auth::Caller;
+use super::api_auth::{Audited, Caller};
 use super::api_extract::ApiJson;
 use super::json::{self, ErrorBody};
 use super::session::ClientAddr;
@@ -14,7 +14,6 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use backend::bot::library;
 use backend::error::{AppError, Error};
-use backend::services::users::Actor;
 use backend::AppState;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -205,14 +204,8 @@ pub async fn publish(
     Path(key): Path<String>,
     ApiJson(body): ApiJson<PublishBody>,
 ) -> Response {
-    let label = format!("API: {}", caller.0.name);
-    let ip = client.0.map(|ip| ip.to_string());
-    let actor = Actor {
-        id: None,
-        label: &label,
-        ip: ip.as_deref(),
-    };
-    let result = library::publish(&state, &key, &body.note, &actor)
+    let who = Audited::new(&caller, client);
+    let result = library::publish(&state, &key, &body.note, &who.actor())
         .await
         .map(|version| Published { version });
     answer(StatusCode::OK, result)

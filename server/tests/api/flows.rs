@@ -201,19 +201,7 @@ async fn a_flow_is_drafted_on_its_revision_published_as_versions_and_rolled_back
 async fn a_token_without_the_flows_scope_reads_flows_but_changes_none() {
     use shared::api_scope::ApiScope;
     let app = spawn_app().await;
-    let reader = Api {
-        base: app.address.clone(),
-        token: backend::services::api_tokens::create(
-            &app.state,
-            "leitor",
-            None,
-            Some(&[ApiScope::Read]),
-        )
-        .await
-        .unwrap()
-        .secret,
-        client: reqwest::Client::new(),
-    };
+    let reader = Api::with_scopes(&app, &[ApiScope::Read]).await;
     assert_eq!(reader.get("/api/v1/flows").await.status(), StatusCode::OK);
     let r = reader
         .post("/api/v1/flows/principal/publish", &json!({}))

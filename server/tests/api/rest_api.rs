@@ -429,20 +429,7 @@ async fn marking_a_conversation_read_sends_the_receipt_for_the_customers_latest_
 async fn a_token_may_do_only_what_its_scopes_allow() {
     use shared::api_scope::ApiScope;
     let (app, _graph) = spawn_channel_app().await;
-    let with = |scopes: &'static [ApiScope]| {
-        let state = app.state.clone();
-        let base = app.address.clone();
-        async move {
-            Api {
-                base,
-                token: backend::services::api_tokens::create(&state, "escopo", None, Some(scopes))
-                    .await
-                    .unwrap()
-                    .secret,
-                client: reqwest::Client::new(),
-            }
-        }
-    };
+    let with = |scopes: &'static [ApiScope]| Api::with_scopes(&app, scopes);
     let reader = with(&[ApiScope::Read]).await;
     assert_eq!(
         reader.get("/api/v1/contacts").await.status(),
@@ -571,20 +558,7 @@ async fn an_integration_assigns_transfers_and_resolves_a_conversation() {
             .fetch_one(&app.state.pool)
             .await
             .unwrap();
-    let token = |scopes: &'static [ApiScope]| {
-        let state = app.state.clone();
-        let base = app.address.clone();
-        async move {
-            Api {
-                base,
-                token: backend::services::api_tokens::create(&state, "crm", None, Some(scopes))
-                    .await
-                    .unwrap()
-                    .secret,
-                client: reqwest::Client::new(),
-            }
-        }
-    };
+    let token = |scopes: &'static [ApiScope]| Api::with_scopes(&app, scopes);
     let reader = token(&[ApiScope::Read]).await;
     let r = reader
         .post(
@@ -779,19 +753,7 @@ async fn an_integration_manages_users_and_teams_with_the_admin_scope() {
     use shared::api_scope::ApiScope;
     let (app, _graph) = spawn_channel_app().await;
     let api = Api::new(&app).await;
-    let reader = Api {
-        base: app.address.clone(),
-        token: backend::services::api_tokens::create(
-            &app.state,
-            "leitor",
-            None,
-            Some(&[ApiScope::Read]),
-        )
-        .await
-        .unwrap()
-        .secret,
-        client: reqwest::Client::new(),
-    };
+    let reader = Api::with_scopes(&app, &[ApiScope::Read]).await;
     let r = reader
         .post("/api/v1/teams", &json!({"name": "Ouvidoria"}))
         .await;

@@ -131,9 +131,17 @@ pub async fn publish(
     Ok(version)
 }
 
+async fn existing(state: &AppState, key: &str) -> Result<(), Error> {
+    if db::bot_flows::exists(&state.pool, key).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound.into())
+    }
+}
+
 /// The flow's published versions, newest first.
 pub async fn versions(state: &AppState, key: &str) -> Result<Vec<db::bot_flows::Version>, Error> {
-    draft(state, key).await?;
+    existing(state, key).await?;
     db::bot_flows::versions(&state.pool, key).await
 }
 
@@ -144,7 +152,7 @@ pub async fn restore(
     version: i32,
     by: Option<UserId>,
 ) -> Result<i32, Error> {
-    draft(state, key).await?;
+    existing(state, key).await?;
     db::bot_flows::restore(&state.pool, key, version, by)
         .await?
         .ok_or(AppError::Refused(Refusal::FlowVersionMissing { version }).into())

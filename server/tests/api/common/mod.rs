@@ -399,6 +399,18 @@ pub struct Api {
 }
 
 impl Api {
+    /// A client with a token of only these scopes.
+    pub async fn with_scopes(app: &TestApp, scopes: &[shared::api_scope::ApiScope]) -> Self {
+        Self {
+            base: app.address.clone(),
+            token: backend::services::api_tokens::create(&app.state, "escopos", None, Some(scopes))
+                .await
+                .unwrap()
+                .secret,
+            client: reqwest::Client::new(),
+        }
+    }
+
     pub async fn new(app: &TestApp) -> Self {
         Self {
             base: app.address.clone(),
