@@ -101,6 +101,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view={Lazy::<LayoutRoute>::new()}>
                     <Route path=path!("") view={Lazy::<DashboardRoute>::new()} />
                     <Route path=path!("conversas") view={Lazy::<InboxRoute>::new()} />
+                    <Route path=path!("fluxos") view={Lazy::<FlowsRoute>::new()} />
+                    <Route path=path!("fluxos/:key") view={Lazy::<FlowsRoute>::new()} />
                     // The administration pages share one lazy module (routes::AdminRoute).
                     <Route path=path!("respostas-prontas") view={Lazy::<AdminRoute>::new()} />
                     <Route path=path!("usuarios") view={Lazy::<AdminRoute>::new()} />

@@ -58,6 +58,29 @@ lazy_page!(
     /// the open conversation is hydrated too.
     InboxRoute => InboxPage, own_mark
 );
+/// The flow builder (`/fluxos` and `/fluxos/{key}`): its own module, so its canvas never weighs
+/// on the inbox or the other administration pages.
+pub struct FlowsRoute;
+
+#[lazy_route]
+impl LazyRoute for FlowsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        let path = leptos_router::hooks::use_location()
+            .pathname
+            .get_untracked();
+        let page = if path.trim_end_matches('/') == "/fluxos" {
+            view! { <crate::pages::flows::FlowsPage /> }.into_any()
+        } else {
+            view! { <crate::pages::flows::editor::FlowEditorPage /> }.into_any()
+        };
+        view! { {page} <HydrationMark /> }.into_any()
+    }
+}
+
 /// The administration pages (saved replies, users, teams, profile, audit, settings, channels,
 /// API tokens, integrations) as one lazy module, each route of them showing the page its path
 /// names. With one split point each, the splitter cut the code they share with the inbox into

@@ -74,10 +74,13 @@ impl Role {
             | AssignConversations
             | ManageQueues
             | ManageCannedResponses
-            | ViewFullCpf => {
+            | ViewFullCpf
+            | ViewFlows => {
                 matches!(self, Role::Admin | Role::Supervisor)
             }
-            ManageUsers | ManageAllTeams | ManageSettings | ViewAuditLog => self == Role::Admin,
+            ManageUsers | ManageAllTeams | ManageSettings | ViewAuditLog | ManageFlows => {
+                self == Role::Admin
+            }
         }
     }
 }
@@ -110,10 +113,12 @@ pub enum Permission {
     ManageCannedResponses,
     RevealCpf,
     ViewFullCpf,
+    ViewFlows,
+    ManageFlows,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 21] = [
         Permission::ViewDashboard,
         Permission::EditOwnProfile,
         Permission::SetOwnAvailability,
@@ -133,6 +138,8 @@ impl Permission {
         Permission::ManageCannedResponses,
         Permission::RevealCpf,
         Permission::ViewFullCpf,
+        Permission::ViewFlows,
+        Permission::ManageFlows,
     ];
 
     /// What the permission allows, in pt-BR, for the matrix document and the UI.
@@ -167,6 +174,10 @@ impl Permission {
             Permission::ManageCannedResponses => "Gerenciar respostas prontas",
             Permission::RevealCpf => "Revelar o CPF mascarado de um contato (fica registrado)",
             Permission::ViewFullCpf => "Ver o CPF dos contatos sem máscara",
+            Permission::ViewFlows => "Ver os fluxos do robô e o histórico de versões",
+            Permission::ManageFlows => {
+                "Criar, editar, publicar, arquivar fluxos do robô e escolher o fluxo de cada canal"
+            }
         }
     }
 }

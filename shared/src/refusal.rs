@@ -106,6 +106,14 @@ pub enum Refusal {
     FlowNoteTooLong {
         max: usize,
     },
+    FlowNameInvalid,
+    FlowTemplateUnknown,
+    FlowRunsOnChannel {
+        channel: String,
+    },
+    FlowArchived {
+        key: String,
+    },
 }
 
 impl Refusal {
@@ -200,6 +208,10 @@ impl Refusal {
             FlowKeyMismatch => "A chave do fluxo enviado não é a do endereço.".into(),
             FlowVersionMissing { version } => format!("Este fluxo não tem a versão {version}."),
             FlowNoteTooLong { max } => format!("A nota da publicação aceita até {max} caracteres."),
+            FlowNameInvalid => "Dê ao fluxo um nome de 1 a 120 caracteres.".into(),
+            FlowTemplateUnknown => "Modelo de fluxo desconhecido.".into(),
+            FlowRunsOnChannel { channel } => format!("O canal \"{channel}\" atende com este fluxo: escolha outro fluxo para o canal antes de arquivar."),
+            FlowArchived { key } => format!("O fluxo \"{key}\" está arquivado: restaure-o antes de usá-lo num canal."),
             ContinueAgentMissing => {
                 "Informe o atendente que continua a conversa (ela não está com ninguém).".into()
             }

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod channels;
 pub mod demo;
+pub mod flows;
 pub mod inbox;
 pub mod integrations;
 pub mod profile;

@@ -16,7 +16,7 @@ struct NavItem {
 }
 
 /// Sections appear only when their capability exists and the role may use it.
-const NAV: [NavItem; 7] = [
+const NAV: [NavItem; 8] = [
     NavItem {
         href: "/",
         label: "Painel",
@@ -28,6 +28,12 @@ const NAV: [NavItem; 7] = [
         label: "Conversas",
         icon: "M21 12a8 8 0 0 1-11.6 7.1L4 21l1.9-5.4A8 8 0 1 1 21 12z",
         permission: Permission::ViewOwnConversations,
+    },
+    NavItem {
+        href: "/fluxos",
+        label: "Fluxos",
+        icon: "M6 3v6M6 15v6M18 9v6M6 9a3 3 0 1 0 0 6M18 9a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM9 12h6",
+        permission: Permission::ViewFlows,
     },
     NavItem {
         href: "/respostas-prontas",

@@ -5,6 +5,7 @@ pub mod channels;
 pub mod dashboard;
 pub mod demo;
 pub mod first_run;
+pub mod flows;
 pub mod inbox;
 pub mod integrations;
 pub mod login;

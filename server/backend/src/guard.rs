@@ -35,6 +35,7 @@ pub enum DemoLocked {
     Erp,
     Security,
     OwnCredentials,
+    Flows,
 }
 
 impl DemoLocked {
@@ -45,6 +46,7 @@ impl DemoLocked {
             DemoLocked::Channels => "alterar canais e suas credenciais",
             DemoLocked::Erp => "mudar o endereço e a chave do ERP",
             DemoLocked::Security => "alterar as configurações de segurança",
+            DemoLocked::Flows => "publicar, arquivar ou trocar o fluxo de um canal",
             DemoLocked::OwnCredentials => {
                 "mudar a senha nem a verificação em duas etapas desta conta"
             }

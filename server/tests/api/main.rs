@@ -5,6 +5,7 @@
 mod auth;
 mod bad_input;
 mod bot;
+mod builder;
 mod common;
 mod demo_mode;
 mod flows;

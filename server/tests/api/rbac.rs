@@ -164,6 +164,56 @@ fn table(ids: &Ids) -> Vec<Row> {
         ("api-tokens/list", AdminOnly, vec![]),
         ("integrations/get", AdminOnly, vec![]),
         ("channels/flows", AdminOnly, vec![]),
+        ("flows/list", AdminOrSupervisor, vec![]),
+        (
+            "flows/get",
+            AdminOrSupervisor,
+            vec![("key", "principal".into())],
+        ),
+        (
+            "flows/versions",
+            AdminOrSupervisor,
+            vec![("key", "principal".into())],
+        ),
+        (
+            "flows/version",
+            AdminOrSupervisor,
+            vec![("key", "principal".into()), ("version", "1".into())],
+        ),
+        (
+            "flows/publish",
+            AdminOnly,
+            vec![("key", "nao-existe".into()), ("note", String::new())],
+        ),
+        (
+            "flows/restore",
+            AdminOnly,
+            vec![("key", "nao-existe".into()), ("version", "1".into())],
+        ),
+        (
+            "flows/create",
+            AdminOnly,
+            vec![("name", "RBAC".into()), ("template", "em-branco".into())],
+        ),
+        (
+            "flows/duplicate",
+            AdminOnly,
+            vec![("key", "nao-existe".into())],
+        ),
+        (
+            "flows/archive",
+            AdminOnly,
+            vec![("key", "nao-existe".into()), ("archived", "true".into())],
+        ),
+        ("flows/import", AdminOnly, vec![("json", "{}".into())]),
+        (
+            "flows/channel",
+            AdminOnly,
+            vec![
+                ("channel", uuid::Uuid::from_u128(0xdead_beef).to_string()),
+                ("flow", String::new()),
+            ],
+        ),
         // The demo simulator is public (in demo mode).
         ("demo/enabled", Anyone, vec![]),
         (
@@ -195,6 +245,12 @@ fn json_table(ids: &Ids) -> Vec<(&'static str, Allowed, serde_json::Value)> {
     // A conversation (or channel) that does not exist: the allowed get 404, not 401/403.
     let nobody = uuid::Uuid::from_u128(0xdead_beef);
     vec![
+        (
+            "flows/save",
+            AdminOnly,
+            json!({"key": "nao-existe", "base_revision": 1,
+                   "flow": {"key": "nao-existe", "name": "RBAC", "start": "a", "nodes": [], "edges": []}}),
+        ),
         (
             "users/create",
             AdminOnly,
@@ -374,7 +430,15 @@ fn answer_when_allowed(endpoint: &str) -> StatusCode {
         | "inbox/contact"
         | "inbox/canned-save"
         | "inbox/canned-delete"
-        | "channels/sync-templates" => StatusCode::NOT_FOUND,
+        | "channels/sync-templates"
+        | "flows/publish"
+        | "flows/restore"
+        | "flows/duplicate"
+        | "flows/archive"
+        | "flows/channel"
+        | "flows/save" => StatusCode::NOT_FOUND,
+        // Not a flow file: refused with the reason.
+        "flows/import" => StatusCode::CONFLICT,
         // The demo has its administrators: the first-run page is gone.
         "setup/first-admin" => StatusCode::CONFLICT,
         _ => StatusCode::OK,

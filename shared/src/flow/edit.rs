@@ -38,6 +38,10 @@ pub enum Change {
         edges: Vec<Edge>,
         offset: Position,
     },
+    /// The flow starts at this block.
+    SetStart(NodeId),
+    /// The flow's name.
+    Rename(String),
     /// "Organizar": blocks in columns by their distance from the start, leaving `pinned` where
     /// they are.
     Layout { pinned: BTreeSet<NodeId> },
@@ -80,6 +84,9 @@ pub struct Editor {
     flow: Flow,
     undo: VecDeque<Flow>,
     redo: Vec<Flow>,
+    /// The block being typed into: its edits join the last undo step instead of making one per
+    /// keystroke (see [`Editor::type_into`]).
+    typing: Option<NodeId>,
 }
 
 /// Horizontal and vertical distance between laid-out blocks.
@@ -92,6 +99,7 @@ impl Editor {
             flow,
             undo: VecDeque::new(),
             redo: Vec::new(),
+            typing: None,
         }
     }
 
@@ -110,6 +118,7 @@ impl Editor {
     /// Applies one change as one undo step; a refused change leaves everything as it was.
     /// Pasting answers the new ids (in the order of the pasted blocks).
     pub fn apply(&mut self, change: Change) -> Result<Vec<NodeId>, EditError> {
+        self.typing = None;
         let mut next = self.flow.clone();
         let created = apply_to(&mut next, change)?;
         if next != self.flow {
@@ -122,8 +131,30 @@ impl Editor {
         Ok(created)
     }
 
+    /// An update typed into a field of the inspector: the keystrokes into one block, until
+    /// [`Editor::stop_typing`] or any other change, are one undo step.
+    pub fn type_into(&mut self, node: Node) -> Result<(), EditError> {
+        if self.typing.as_ref() == Some(&node.id) && !self.undo.is_empty() {
+            let mut next = self.flow.clone();
+            apply_to(&mut next, Change::Update(node))?;
+            self.flow = next;
+            self.redo.clear();
+            return Ok(());
+        }
+        let id = node.id.clone();
+        self.apply(Change::Update(node))?;
+        self.typing = Some(id);
+        Ok(())
+    }
+
+    /// The field lost focus: the next keystroke starts a new undo step.
+    pub fn stop_typing(&mut self) {
+        self.typing = None;
+    }
+
     /// Back one step; false when there is none.
     pub fn undo(&mut self) -> bool {
+        self.typing = None;
         match self.undo.pop_back() {
             Some(previous) => {
                 self.redo.push(std::mem::replace(&mut self.flow, previous));
@@ -135,6 +166,7 @@ impl Editor {
 
     /// Forward one undone step; false when there is none.
     pub fn redo(&mut self) -> bool {
+        self.typing = None;
         match self.redo.pop() {
             Some(next) => {
                 self.undo.push_back(std::mem::replace(&mut self.flow, next));
@@ -259,6 +291,15 @@ fn apply_to(flow: &mut Flow, change: Change) -> Result<Vec<NodeId>, EditError> {
                 }
             }
             Ok(created)
+        }
+        Change::SetStart(id) => {
+            index_of(flow, &id)?;
+            flow.start = id;
+            Ok(Vec::new())
+        }
+        Change::Rename(name) => {
+            flow.name = name;
+            Ok(Vec::new())
         }
         Change::Layout { pinned } => {
             let columns = depths(flow);

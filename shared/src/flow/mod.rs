@@ -8,13 +8,16 @@
 //! the server carries out.
 
 pub mod answers;
+pub mod blocks;
+pub mod builder;
 pub mod channel;
 pub mod edit;
 pub mod engine;
+pub mod templates;
 pub mod text;
 mod validate;
 
-pub use validate::{validate, validate_library, FlowError};
+pub use validate::{validate, validate_library, FlowError, BUILTIN_VARIABLES};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

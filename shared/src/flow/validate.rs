@@ -67,6 +67,41 @@ pub enum FlowError {
 }
 
 impl FlowError {
+    /// The block the problem is on, for the builder's badges and its "Problemas" panel (none:
+    /// the whole flow).
+    pub fn node(&self) -> Option<&NodeId> {
+        match self {
+            FlowError::SchemaVersion { .. } | FlowError::Empty | FlowError::Key => None,
+            FlowError::MissingStart { node } => Some(node),
+            FlowError::DanglingEdge { from, .. } => Some(from),
+            FlowError::DuplicateNode { node }
+            | FlowError::Unreachable { node }
+            | FlowError::UnknownPort { node, .. }
+            | FlowError::DuplicatePort { node, .. }
+            | FlowError::Unconnected { node, .. }
+            | FlowError::UnknownVariable { node, .. }
+            | FlowError::UnknownFormat { node, .. }
+            | FlowError::TooManyButtons { node }
+            | FlowError::ButtonTitle { node, .. }
+            | FlowError::TooManyRows { node }
+            | FlowError::RowTitle { node, .. }
+            | FlowError::ListButton { node }
+            | FlowError::DuplicateOption { node, .. }
+            | FlowError::EmptyText { node }
+            | FlowError::VariableName { node, .. }
+            | FlowError::Attempts { node }
+            | FlowError::Timeout { node }
+            | FlowError::UnknownFlow { node, .. }
+            | FlowError::NoRules { node } => Some(node),
+        }
+    }
+
+    /// A block no path reaches is drawn as a warning: it does no harm until connected, but
+    /// publishing still waits for it to be connected or deleted.
+    pub fn is_warning(&self) -> bool {
+        matches!(self, FlowError::Unreachable { .. })
+    }
+
     pub fn message(&self) -> String {
         match self {
             FlowError::SchemaVersion { found } => format!(

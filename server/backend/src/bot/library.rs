@@ -76,11 +76,23 @@ pub async fn save_draft(
         .into());
     }
     checked(db::bot_flows::all_except(&state.pool, key).await?, &parsed)?;
-    let value = serde_json::to_value(&parsed).map_err(anyhow::Error::from)?;
-    db::bot_flows::save_draft(&state.pool, key, &value, &parsed.name, base_revision, by)
+    store_draft(state, key, &parsed, base_revision, by).await
+}
+
+/// Stores `flow` as the draft of `key` if nobody saved since `base_revision`, whatever its
+/// problems: the new revision.
+pub async fn store_draft(
+    state: &AppState,
+    key: &str,
+    flow: &Flow,
+    base_revision: i32,
+    by: Option<UserId>,
+) -> Result<i32, Error> {
+    let value = serde_json::to_value(flow).map_err(anyhow::Error::from)?;
+    db::bot_flows::save_draft(&state.pool, key, &value, &flow.name, base_revision, by)
         .await?
         .ok_or_else(|| {
-            // Another save won the race between the read above and this one.
+            // Nobody has the flow, or another save came first.
             AppError::Refused(Refusal::FlowDraftStale {
                 revision: base_revision + 1,
             })

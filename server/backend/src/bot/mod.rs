@@ -18,6 +18,7 @@
 //! store the state conditionally) is one transaction of thought; the runtime cache
 //! (`runtime.rs`), the flow library (`library.rs`) and the seed (`seed.rs`) are apart.
 
+pub mod builder;
 pub mod library;
 pub mod runtime;
 pub mod seed;

@@ -96,6 +96,7 @@ pub struct Draft {
     pub unpublished_changes: bool,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub updated_by: Option<String>,
+    pub archived: bool,
 }
 
 /// Every flow with its draft, by key.
@@ -181,12 +182,46 @@ pub async fn restore(
         .await?)
 }
 
+/// Creates a flow published as version 1 (its draft may differ: a duplicate keeps the draft it
+/// was copied from). None: the key is taken.
+pub async fn create(
+    db: impl PgExecutor<'_>,
+    key: &str,
+    name: &str,
+    definition: &Value,
+    draft: &Value,
+    note: &str,
+    by: Option<UserId>,
+) -> Result<bool> {
+    let created: Option<String> = query_scalar(CREATE)
+        .bind(key)
+        .bind(name)
+        .bind(definition)
+        .bind(draft)
+        .bind(by)
+        .bind(note)
+        .fetch_optional(db)
+        .await?;
+    Ok(created.is_some())
+}
+
+/// Archives the flow or brings it back; false when there is no such flow.
+pub async fn set_archived(db: impl PgExecutor<'_>, key: &str, archived: bool) -> Result<bool> {
+    let done = query(SET_ARCHIVED)
+        .bind(key)
+        .bind(archived)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// The columns of [`Draft`] over `bot_flows f`.
 macro_rules! draft_columns {
     () => {
         "f.key, f.name, f.draft, f.revision, f.version as published_version,
          f.draft <> f.definition as unpublished_changes, f.draft_updated_at as updated_at,
-         (select u.name from users u where u.id = f.draft_updated_by) as updated_by
+         (select u.name from users u where u.id = f.draft_updated_by) as updated_by,
+         f.archived_at is not null as archived
          from bot_flows f"
     };
 }
@@ -212,6 +247,15 @@ super::sql::statements! {
          from bot_flow_versions v
          where f.key = $1 and v.flow_key = f.key and v.version = $2 returning f.revision";
     LIST = "select key, name, version, seeded from bot_flows order by key";
+    CREATE = "with created as (
+             insert into bot_flows (key, name, definition, draft, seeded, updated_by, draft_updated_by)
+             values ($1, $2, $3, $4, false, $5, $5)
+             on conflict (key) do nothing
+             returning key, version, definition, updated_by)
+         insert into bot_flow_versions (flow_key, version, definition, note, published_by)
+         select key, version, definition, $6, updated_by from created returning flow_key";
+    SET_ARCHIVED = "update bot_flows set archived_at = case when $2 then coalesce(archived_at, now()) end
+         where key = $1";
     EXISTS = "select exists (select 1 from bot_flows where key = $1)";
     DEFINITION = "select definition from bot_flows where key = $1";
     ALL = "select definition from bot_flows order by key";

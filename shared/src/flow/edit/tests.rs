@@ -209,6 +209,38 @@ fn a_block_that_loses_a_port_loses_its_edge() {
 }
 
 /// A random change over a small pool of ids.
+#[test]
+fn typing_into_one_block_is_one_undo_step_until_the_field_is_left() {
+    let mut editor = Editor::new(small());
+    for text in ["O", "Ol", "Olá, tudo bem?"] {
+        editor.type_into(message("boas_vindas", text)).unwrap();
+    }
+    editor.stop_typing();
+    editor.type_into(message("boas_vindas", "Oi")).unwrap();
+    assert!(editor.undo());
+    let Some(NodeKind::Message {
+        content: Content::Text { text },
+        ..
+    }) = editor
+        .flow()
+        .node(&NodeId::new("boas_vindas"))
+        .map(|n| &n.kind)
+    else {
+        panic!("the block is a text message");
+    };
+    assert_eq!(text, "Olá, tudo bem?");
+    assert!(editor.undo());
+    assert_eq!(editor.flow(), &small());
+    assert!(!editor.can_undo());
+    assert!(editor.redo() && editor.redo());
+    assert!(!editor.can_redo());
+    // Typing into a block that does not exist is refused like any update.
+    assert_eq!(
+        editor.type_into(message("nao_existe", "x")),
+        Err(EditError::UnknownNode(NodeId::new("nao_existe")))
+    );
+}
+
 fn change() -> impl Strategy<Value = Change> {
     let id = prop::sample::select(vec!["boas_vindas", "fim", "a", "b", "c"]);
     prop_oneof![
@@ -231,6 +263,8 @@ fn change() -> impl Strategy<Value = Change> {
         Just(Change::Layout {
             pinned: BTreeSet::new()
         }),
+        id.clone().prop_map(|i| Change::SetStart(NodeId::new(i))),
+        id.prop_map(|i| Change::Rename(format!("Fluxo {i}"))),
     ]
 }
 

@@ -1,0 +1,560 @@
+//! `/fluxos/{key}`: the flow builder. The toolbar (undo, redo, "Organizar", search, zoom,
+//! publish), the palette, the canvas or its "Lista" outline, and the inspector, problems and
+//! history beside it. Every change goes through the pure editor in `shared`; the draft is saved
+//! automatically on the revision it was made on.
+
+mod canvas;
+mod dom;
+mod inspector;
+mod outline;
+mod panels;
+mod state;
+
+pub use dom::download;
+
+use crate::api::flows::{flow_document, save_flow};
+use crate::components::session::{use_session, RequirePermission};
+use canvas::{Canvas, CANVAS_ID};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use shared::error::AppError;
+use shared::flow::builder::FlowDocument;
+use shared::flow::edit::Change;
+use shared::flow::{blocks, Position};
+use shared::{Permission, Refusal};
+use state::{use_builder, Builder, SaveState, View};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// How long after the last change the draft is saved.
+const AUTOSAVE_DELAY: Duration = Duration::from_millis(1200);
+
+#[component]
+pub fn FlowEditorPage() -> impl IntoView {
+    view! {
+        <Title text="Fluxo" />
+        <RequirePermission permission=Permission::ViewFlows>
+            <Loader />
+        </RequirePermission>
+    }
+}
+
+#[component]
+fn Loader() -> impl IntoView {
+    let params = use_params_map();
+    let key = move || params.read().get("key").unwrap_or_default();
+    let doc = RwSignal::new(None::<Result<FlowDocument, String>>);
+    Effect::new(move |_| {
+        let key = key();
+        spawn_local(async move {
+            doc.set(Some(flow_document(key).await.map_err(|e| e.message())));
+        });
+    });
+    view! {
+        {move || match doc.get() {
+            None => view! { <p class="p-6 text-tinta-suave">"Abrindo o fluxo…"</p> }.into_any(),
+            Some(Err(e)) => view! {
+                <div class="p-6">
+                    <p class="alerta-erro" role="alert">{e}</p>
+                    <a href="/fluxos" class="botao-link">"Voltar aos fluxos"</a>
+                </div>
+            }.into_any(),
+            Some(Ok(d)) => view! { <FlowBuilder doc=d /> }.into_any(),
+        }}
+    }
+}
+
+fn view_key(user: &str, flow: &str) -> String {
+    format!("fluxo-vista:{user}:{flow}")
+}
+
+/// Saves the draft now unless a save is on its way (it saves again when done if more changed).
+fn save_now(b: Builder, in_flight: StoredValue<bool>) {
+    if in_flight.get_value() || matches!(b.save.get_untracked(), SaveState::Conflict(_)) {
+        return;
+    }
+    in_flight.set_value(true);
+    let at_change = b.changes.get_untracked();
+    b.save.set(SaveState::Saving);
+    let flow = b.flow.get_untracked();
+    let revision = b.revision.get_untracked();
+    let key = b.key.get_value();
+    spawn_local(async move {
+        let result = save_flow(key, flow, revision).await;
+        in_flight.set_value(false);
+        match result {
+            Ok(revision) => {
+                b.revision.set(revision);
+                if b.changes.get_untracked() == at_change {
+                    b.save.set(SaveState::Saved);
+                } else {
+                    save_now(b, in_flight);
+                }
+            }
+            Err(AppError::Refused(r @ Refusal::FlowDraftStale { .. })) => {
+                b.save.set(SaveState::Conflict(r.message()));
+                b.say(r.message());
+            }
+            Err(e) => b.save.set(SaveState::Failed(e.message())),
+        }
+    });
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Inspector,
+    Problems,
+    History,
+}
+
+#[component]
+fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
+    let session = use_session();
+    let user = session
+        .user()
+        .map(|u| u.id.0.to_string())
+        .unwrap_or_default();
+    let b = Builder::new(doc);
+    provide_context(b);
+    let in_flight = StoredValue::new(false);
+    let side = RwSignal::new(Side::Inspector);
+    let outline = RwSignal::new(false);
+    let publishing = RwSignal::new(false);
+    let search = RwSignal::new(String::new());
+    let search_at = StoredValue::new(0usize);
+    let name = RwSignal::new(b.flow.with_untracked(|f| f.name.clone()));
+
+    // Autosave: a change starts the clock; more changes restart it.
+    Effect::new(move |_| {
+        let n = b.changes.get();
+        if n == 0 {
+            return;
+        }
+        set_timeout(
+            move || {
+                if b.changes.get_untracked() == n {
+                    save_now(b, in_flight);
+                }
+            },
+            AUTOSAVE_DELAY,
+        );
+    });
+
+    // The view is remembered per flow and per user.
+    let storage_key = view_key(&user, &b.key.get_value());
+    {
+        let storage_key = storage_key.clone();
+        request_animation_frame(move || {
+            let stored =
+                dom::load(&storage_key).and_then(|s| serde_json::from_str::<View>(&s).ok());
+            let view = stored.unwrap_or_else(|| {
+                let r = dom::rect_of(CANVAS_ID);
+                b.flow
+                    .with_untracked(|f| View::fitting(f, r.width, r.height))
+            });
+            b.view.set(view);
+        });
+    }
+    Effect::new(move |_| {
+        let v = b.view.get();
+        if let Ok(json) = serde_json::to_string(&v) {
+            dom::store(&storage_key, &json);
+        }
+    });
+
+    let fit = move || {
+        let r = dom::rect_of(CANVAS_ID);
+        b.view.set(
+            b.flow
+                .with_untracked(|f| View::fitting(f, r.width, r.height)),
+        );
+    };
+    let zoom_by = move |factor: f64| {
+        let r = dom::rect_of(CANVAS_ID);
+        b.view
+            .update(|v| *v = v.zoomed_at(factor, r.width / 2.0, r.height / 2.0));
+    };
+    let go_start = move || {
+        let start = b.flow.with_untracked(|f| f.start.clone());
+        b.view.update(|v| v.zoom = 1.0);
+        panels::go_to(&start);
+    };
+    let layout = move || {
+        let pinned: BTreeSet<_> = BTreeSet::new();
+        if b.apply(Change::Layout { pinned }).is_some() {
+            b.say("Blocos organizados em colunas a partir do início.");
+            fit();
+        }
+    };
+    let run_search = move |next: bool| {
+        let q = search.get_untracked();
+        let hits: Vec<_> = b.flow.with_untracked(|f| {
+            f.nodes
+                .iter()
+                .filter(|n| blocks::matches(n, &q))
+                .map(|n| n.id.clone())
+                .collect()
+        });
+        b.search_hits.set(hits.clone());
+        if hits.is_empty() {
+            if !q.trim().is_empty() {
+                b.say("Nenhum bloco encontrado.");
+            }
+            return;
+        }
+        let i = if next {
+            (search_at.get_value() + 1) % hits.len()
+        } else {
+            0
+        };
+        search_at.set_value(i);
+        panels::go_to(&hits[i]);
+        b.say(format!("{} de {} blocos encontrados.", i + 1, hits.len()));
+    };
+
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let target: leptos::web_sys::Element = event_target(&ev);
+        let tag = target.tag_name().to_ascii_lowercase();
+        if matches!(tag.as_str(), "input" | "textarea" | "select") {
+            return;
+        }
+        let ctrl = ev.ctrl_key() || ev.meta_key();
+        let key = ev.key();
+        match key.as_str() {
+            "z" | "Z" if ctrl && ev.shift_key() => b.redo(),
+            "z" | "Z" if ctrl => b.undo(),
+            "y" if ctrl => b.redo(),
+            "a" if ctrl => {
+                b.selected.set(
+                    b.flow
+                        .with_untracked(|f| f.nodes.iter().map(|n| n.id.clone()).collect()),
+                );
+                b.say("Todos os blocos selecionados.");
+            }
+            "d" if ctrl => {
+                if let Some(json) = b.copy_selection() {
+                    b.paste(&json, Position { x: 40.0, y: 40.0 });
+                }
+            }
+            "Delete" | "Backspace" => b.delete_selection(),
+            "Escape" => {
+                b.menu.set(None);
+                b.link.set(None);
+                b.selected.set(BTreeSet::new());
+            }
+            "ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight"
+                if tag != "button" || b.menu.get_untracked().is_none() =>
+            {
+                let step = if ev.shift_key() { 100.0 } else { 20.0 };
+                let (dx, dy) = match key.as_str() {
+                    "ArrowUp" => (0.0, -step),
+                    "ArrowDown" => (0.0, step),
+                    "ArrowLeft" => (-step, 0.0),
+                    _ => (step, 0.0),
+                };
+                let selected = b.selected.get_untracked();
+                if selected.is_empty() {
+                    return;
+                }
+                let moves = b.flow.with_untracked(|f| {
+                    f.nodes
+                        .iter()
+                        .filter(|n| selected.contains(&n.id))
+                        .map(|n| {
+                            (
+                                n.id.clone(),
+                                Position {
+                                    x: n.position.x + dx,
+                                    y: n.position.y + dy,
+                                },
+                            )
+                        })
+                        .collect()
+                });
+                ev.prevent_default();
+                b.apply(Change::Move(moves));
+            }
+            _ => return,
+        }
+        if ctrl || key == "Delete" || key == "Backspace" {
+            ev.prevent_default();
+        }
+    };
+
+    // Copy, cut and paste through the system clipboard, as JSON (blocks move between flows).
+    #[cfg(feature = "hydrate")]
+    {
+        let typing = || {
+            document()
+                .active_element()
+                .map(|e| {
+                    matches!(
+                        e.tag_name().to_ascii_lowercase().as_str(),
+                        "input" | "textarea" | "select"
+                    )
+                })
+                .unwrap_or(false)
+        };
+        let copy = window_event_listener(leptos::ev::copy, move |ev| {
+            if typing() {
+                return;
+            }
+            if let (Some(json), Some(data)) = (b.copy_selection(), ev.clipboard_data()) {
+                let _ = data.set_data("text/plain", &json);
+                ev.prevent_default();
+                b.say("Blocos copiados.");
+            }
+        });
+        let cut = window_event_listener(leptos::ev::cut, move |ev| {
+            if typing() {
+                return;
+            }
+            if let (Some(json), Some(data)) = (b.copy_selection(), ev.clipboard_data()) {
+                let _ = data.set_data("text/plain", &json);
+                ev.prevent_default();
+                b.delete_selection();
+            }
+        });
+        let paste = window_event_listener(leptos::ev::paste, move |ev| {
+            if typing() {
+                return;
+            }
+            if let Some(text) = ev
+                .clipboard_data()
+                .and_then(|d| d.get_data("text/plain").ok())
+            {
+                if b.paste(&text, Position { x: 60.0, y: 60.0 }) {
+                    ev.prevent_default();
+                }
+            }
+        });
+        on_cleanup(move || {
+            copy.remove();
+            cut.remove();
+            paste.remove();
+        });
+    }
+
+    let status = move || match b.save.get() {
+        SaveState::Saved => ("Salvo", "estado-salvo"),
+        SaveState::Pending => ("Alterações não salvas", "estado-pendente"),
+        SaveState::Saving => ("Salvando…", "estado-pendente"),
+        SaveState::Conflict(_) => ("Não salvo: conflito", "estado-erro"),
+        SaveState::Failed(_) => ("Não salvo", "estado-erro"),
+    };
+    let reload = move || {
+        let key = b.key.get_value();
+        spawn_local(async move {
+            if let Ok(doc) = flow_document(key).await {
+                name.set(doc.draft.name.clone());
+                b.reset(doc);
+                b.say("Fluxo recarregado com a versão salva.");
+            }
+        });
+    };
+    let keep_copy = move || {
+        let flow = b.flow.get_untracked();
+        if let Ok(json) = serde_json::to_string_pretty(&flow) {
+            dom::download(&format!("{}-minha-versao.json", flow.key), &json);
+        }
+    };
+    let export = move || {
+        let flow = b.flow.get_untracked();
+        if let Ok(json) = serde_json::to_string_pretty(&flow) {
+            dom::download(&format!("{}.json", flow.key), &json);
+        }
+    };
+    let problem_count = Memo::new(move |_| {
+        b.problems
+            .with(|p| p.iter().filter(|e| !e.is_warning()).count())
+    });
+    let editable = b.editable;
+
+    view! {
+        <div class="construtor" on:keydown=on_key>
+            <header class="construtor-barra">
+                <a href="/fluxos" class="botao-link" aria-label="Voltar aos fluxos">"← Fluxos"</a>
+                <input class="entrada nome-fluxo" prop:value=move || name.get() disabled=!editable
+                    aria-label="Nome do fluxo" data-testid="nome-fluxo"
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        name.set(v.clone());
+                        b.apply(Change::Rename(v));
+                    } />
+                <span class="text-xs text-tinta-suave">
+                    {move || format!("v{} publicada", b.published_version.get())}
+                </span>
+                <span class=move || format!("estado-salvamento {}", status().1) role="status" data-testid="estado-salvamento">
+                    {move || status().0}
+                </span>
+                <div class="grupo-botoes" role="group" aria-label="Desfazer e refazer">
+                    <button type="button" class="botao-icone" title="Desfazer (Ctrl+Z)" aria-label="Desfazer"
+                        disabled=move || !b.editor.with(|e| e.can_undo()) on:click=move |_| b.undo()>"↶"</button>
+                    <button type="button" class="botao-icone" title="Refazer (Ctrl+Shift+Z)" aria-label="Refazer"
+                        disabled=move || !b.editor.with(|e| e.can_redo()) on:click=move |_| b.redo()>"↷"</button>
+                </div>
+                <button type="button" class="botao-secundario" disabled=!editable on:click=move |_| layout()>"Organizar"</button>
+                <form class="busca-fluxo" role="search" on:submit=move |ev| { ev.prevent_default(); run_search(true); }>
+                    <input class="entrada" type="search" placeholder="Buscar blocos, textos, variáveis, URLs"
+                        aria-label="Buscar no fluxo" bind:value=search
+                        on:input=move |_| run_search(false) />
+                </form>
+                <div class="grupo-botoes" role="group" aria-label="Zoom">
+                    <button type="button" class="botao-icone" aria-label="Diminuir o zoom" on:click=move |_| zoom_by(1.0 / 1.25)>"−"</button>
+                    <span class="text-xs w-10 text-center" aria-live="off">{move || format!("{:.0}%", b.view.get().zoom * 100.0)}</span>
+                    <button type="button" class="botao-icone" aria-label="Aumentar o zoom" on:click=move |_| zoom_by(1.25)>"+"</button>
+                </div>
+                <button type="button" class="botao-secundario" on:click=move |_| fit()>"Ajustar à tela"</button>
+                <button type="button" class="botao-secundario" on:click=move |_| go_start()>"Ir ao início"</button>
+                <button type="button" class="botao-secundario" aria-pressed=move || outline.get().to_string()
+                    on:click=move |_| outline.update(|o| *o = !*o)>
+                    {move || if outline.get() { "Tela" } else { "Lista" }}
+                </button>
+                <button type="button" class="botao-secundario" on:click=move |_| export()>"Exportar JSON"</button>
+                {editable.then(|| view! {
+                    <button type="button" class="botao-primario" data-testid="publicar"
+                        title=move || if problem_count.get() > 0 { "Corrija os problemas antes de publicar" } else { "" }
+                        on:click=move |_| {
+                            if b.save.get_untracked() == SaveState::Pending {
+                                save_now(b, in_flight);
+                            }
+                            publishing.set(true);
+                        }>"Publicar"</button>
+                })}
+            </header>
+            {move || match b.save.get() {
+                SaveState::Conflict(message) => Some(view! {
+                    <div class="alerta-erro construtor-aviso" role="alert" data-testid="conflito">
+                        <span>{message}</span>
+                        <button type="button" class="botao-secundario" on:click=move |_| reload()>"Recarregar a versão salva"</button>
+                        <button type="button" class="botao-secundario" on:click=move |_| keep_copy()>"Baixar a minha versão (JSON)"</button>
+                    </div>
+                }.into_any()),
+                SaveState::Failed(message) => Some(view! {
+                    <div class="alerta-erro construtor-aviso" role="alert">
+                        <span>{message}</span>
+                        <button type="button" class="botao-secundario" on:click=move |_| save_now(b, in_flight)>"Tentar de novo"</button>
+                    </div>
+                }.into_any()),
+                _ => None,
+            }}
+            {(!editable).then(|| view! {
+                <div class="alerta-info construtor-aviso">"Você pode ver este fluxo; só administradores o alteram."</div>
+            })}
+            <div class="construtor-corpo">
+                <panels::Palette />
+                <div class="construtor-centro">
+                    <Show when=move || !outline.get() fallback=|| view! { <outline::Outline /> }>
+                        <Canvas />
+                        <Minimap />
+                    </Show>
+                </div>
+                <div class="construtor-lado">
+                    <div class="abas" role="tablist" aria-label="Painéis">
+                        <button type="button" role="tab" class="aba" aria-selected=move || (side.get() == Side::Inspector).to_string()
+                            on:click=move |_| side.set(Side::Inspector)>"Propriedades"</button>
+                        <button type="button" role="tab" class="aba" data-testid="aba-problemas" aria-selected=move || (side.get() == Side::Problems).to_string()
+                            on:click=move |_| side.set(Side::Problems)>
+                            "Problemas"
+                            {move || {
+                                let n = b.problems.with(|p| p.len());
+                                (n > 0).then(|| view! { <span class="selo-erro ml-1">{n}</span> })
+                            }}
+                        </button>
+                        <button type="button" role="tab" class="aba" data-testid="aba-historico" aria-selected=move || (side.get() == Side::History).to_string()
+                            on:click=move |_| side.set(Side::History)>"Histórico"</button>
+                    </div>
+                    {move || match side.get() {
+                        Side::Inspector => view! { <inspector::Inspector /> }.into_any(),
+                        Side::Problems => view! { <panels::ProblemsPanel /> }.into_any(),
+                        Side::History => view! { <panels::HistoryPanel /> }.into_any(),
+                    }}
+                </div>
+            </div>
+            <div class="sr-only" aria-live="polite" data-testid="anuncio">{move || b.announce.get()}</div>
+            <panels::PublishDialog open=publishing />
+        </div>
+    }
+}
+
+/// The whole flow in miniature with the visible part framed; a click centres the canvas there.
+#[component]
+fn Minimap() -> impl IntoView {
+    let b = use_builder();
+    const W: f64 = 200.0;
+    const H: f64 = 130.0;
+    let geometry = Memo::new(move |_| {
+        b.flow.with(|f| {
+            state::bounds(f).map(|(min, max)| {
+                let pad = 200.0;
+                let (min, max) = (
+                    Position {
+                        x: min.x - pad,
+                        y: min.y - pad,
+                    },
+                    Position {
+                        x: max.x + pad,
+                        y: max.y + pad,
+                    },
+                );
+                let scale = (W / (max.x - min.x)).min(H / (max.y - min.y));
+                let rects: Vec<(f64, f64, f64, f64)> = f
+                    .nodes
+                    .iter()
+                    .map(|n| {
+                        (
+                            (n.position.x - min.x) * scale,
+                            (n.position.y - min.y) * scale,
+                            state::BLOCK_WIDTH * scale,
+                            state::block_height(n) * scale,
+                        )
+                    })
+                    .collect();
+                (min, scale, rects)
+            })
+        })
+    });
+    let frame = move || {
+        let (min, scale, _) = geometry.get()?;
+        let v = b.view.get();
+        let r = dom::rect_of(CANVAS_ID);
+        let a = v.to_flow(0.0, 0.0);
+        Some((
+            (a.x - min.x) * scale,
+            (a.y - min.y) * scale,
+            r.width / v.zoom * scale,
+            r.height / v.zoom * scale,
+        ))
+    };
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let Some((min, scale, _)) = geometry.get_untracked() else {
+            return;
+        };
+        let x = ev.offset_x() as f64 / scale + min.x;
+        let y = ev.offset_y() as f64 / scale + min.y;
+        let r = dom::rect_of(CANVAS_ID);
+        b.view.update(|v| {
+            *v = v.centred_on(
+                Position {
+                    x: x - state::BLOCK_WIDTH / 2.0,
+                    y: y - state::HEADER,
+                },
+                r.width,
+                r.height,
+            )
+        });
+    };
+    view! {
+        <svg class="minimapa" width=W height=H viewBox=format!("0 0 {W} {H}") on:click=on_click
+            role="img" aria-label="Minimapa do fluxo">
+            {move || geometry.get().map(|(_, _, rects)| rects.into_iter().map(|(x, y, w, h)| view! {
+                <rect x=x y=y width=w height=h rx="2" class="minimapa-bloco" />
+            }).collect::<Vec<_>>())}
+            {move || frame().map(|(x, y, w, h)| view! {
+                <rect x=x y=y width=w height=h class="minimapa-vista" />
+            })}
+        </svg>
+    }
+}

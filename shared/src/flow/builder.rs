@@ -1,0 +1,107 @@
+//! What the flow builder's pages exchange with the server: the list at `/fluxos`, the flow open
+//! on the canvas, and the outcome of its saves.
+
+use super::Flow;
+use crate::messaging::ChannelKind;
+use crate::ChannelId;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One row of `/fluxos`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowSummary {
+    pub key: String,
+    pub name: String,
+    /// The version the bot runs.
+    pub published_version: i32,
+    /// The draft differs from the published version.
+    pub unpublished_changes: bool,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Option<String>,
+    pub archived: bool,
+    pub blocks: usize,
+}
+
+/// A channel and the flow that answers its new conversations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelFlow {
+    pub id: ChannelId,
+    pub kind: ChannelKind,
+    pub name: String,
+    pub flow: Option<String>,
+}
+
+/// `/fluxos`: the flows, the channels and the templates a new flow may start from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowsOverview {
+    pub flows: Vec<FlowSummary>,
+    pub channels: Vec<ChannelFlow>,
+    /// (code, name, description).
+    pub templates: Vec<(String, String, String)>,
+}
+
+/// The flow open on the canvas.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowDocument {
+    pub key: String,
+    pub draft: Flow,
+    /// What a save must carry (a save on an older one is refused).
+    pub revision: i32,
+    pub published_version: i32,
+    pub unpublished_changes: bool,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Option<String>,
+    /// The other flows' keys and names, for "Ir para outro fluxo" and the validator.
+    pub other_flows: Vec<(String, String)>,
+    /// Team names, for "Transferir para atendente".
+    pub teams: Vec<String>,
+    /// Whether the one reading may change it (supervisors only look).
+    pub editable: bool,
+}
+
+/// One published version in the history panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionView {
+    pub version: i32,
+    pub note: String,
+    pub published_at: DateTime<Utc>,
+    pub author: Option<String>,
+}
+
+/// A flow key made from a name: "Pesquisa de satisfação" → `pesquisa-de-satisfacao`.
+pub fn key_from_name(name: &str) -> String {
+    let folded = super::text::normalize(name);
+    let mut key = String::new();
+    for c in folded.chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            key.push(c);
+        } else if !key.ends_with('-') && !key.is_empty() {
+            key.push('-');
+        }
+        if key.len() >= 56 {
+            break;
+        }
+    }
+    let key = key.trim_end_matches('-').to_owned();
+    if key.is_empty() {
+        "fluxo".into()
+    } else {
+        key
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_from_name;
+
+    #[test]
+    fn keys_are_made_from_names_without_accents_or_symbols() {
+        assert_eq!(
+            key_from_name("Pesquisa de satisfação (CSAT)"),
+            "pesquisa-de-satisfacao-csat"
+        );
+        assert_eq!(key_from_name("  Fora do horário!! "), "fora-do-horario");
+        assert_eq!(key_from_name("***"), "fluxo");
+        assert!(key_from_name(&"a".repeat(200)).len() <= 64);
+    }
+}
