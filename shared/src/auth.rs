@@ -232,7 +232,8 @@ mensagens e suas notas internas ficam de fora.
 
 Com `DEMO_LOCKED` (o padrão), as contas de demonstração — o login publicado na página de entrada \
 — veem tudo o que o papel permite, mas não alteram usuários, tokens de API, canais, o endereço e \
-a chave do ERP, as configurações de segurança, nem a própria senha e 2FA.
+a chave do ERP, as configurações de segurança, nem a própria senha e 2FA; editam rascunhos de \
+fluxos, mas não publicam, não arquivam nem trocam o fluxo de um canal.
 ";
 
 /// Whether an agent takes new conversations now.

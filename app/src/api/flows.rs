@@ -9,7 +9,7 @@ use shared::flow::Flow;
 use shared::ChannelId;
 
 #[server(client = CsrfClient, endpoint = "flows/list")]
-pub async fn flows_overview() -> Result<FlowsOverview, AppError> {
+pub async fn list_flows() -> Result<FlowsOverview, AppError> {
     use crate::guard;
     use backend::bot::builder;
     use shared::Permission;
@@ -21,7 +21,7 @@ pub async fn flows_overview() -> Result<FlowsOverview, AppError> {
 }
 
 #[server(client = CsrfClient, endpoint = "flows/get")]
-pub async fn flow_document(key: String) -> Result<FlowDocument, AppError> {
+pub async fn get_flow(key: String) -> Result<FlowDocument, AppError> {
     use crate::guard;
     use backend::bot::builder;
     use shared::Permission;

@@ -6,7 +6,7 @@
 pub mod editor;
 
 use crate::api::flows::{
-    archive_flow, create_flow, duplicate_flow, flow_document, flows_overview, import_flow,
+    archive_flow, create_flow, duplicate_flow, get_flow, list_flows, import_flow,
     set_channel_flow,
 };
 use crate::components::session::{hard_navigate, use_session, RequirePermission};
@@ -44,7 +44,7 @@ fn Flows() -> impl IntoView {
     let show_archived = RwSignal::new(false);
     let reload = move || {
         spawn_local(async move {
-            match flows_overview().await {
+            match list_flows().await {
                 Ok(d) => data.set(Some(d)),
                 Err(e) => message.set(Some((false, e.message()))),
             }
@@ -98,7 +98,7 @@ fn Flows() -> impl IntoView {
                     <button type="button" class="botao-link" on:click=move |_| {
                         let key = k_exp.clone();
                         spawn_local(async move {
-                            if let Ok(doc) = flow_document(key.clone()).await {
+                            if let Ok(doc) = get_flow(key.clone()).await {
                                 if let Ok(json) = serde_json::to_string_pretty(&doc.draft) {
                                     editor::download(&format!("{key}.json"), &json);
                                 }

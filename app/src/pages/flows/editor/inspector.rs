@@ -188,9 +188,9 @@ fn Fields(node: Node) -> impl IntoView {
             <TextArea label="Corpo (JSON, opcional)" value=request.body.clone().unwrap_or_default() disabled=disabled max=None variables=variables testid="campo-corpo"
                 set=move |v| edit.with_value(|e| e(&|n: &mut Node| if let NodeKind::Http { request } = &mut n.kind { request.body = (!v.trim().is_empty()).then(|| v.clone()) })) />
             <TextField label="Tempo limite (ms)" value=request.timeout_ms.to_string() disabled=disabled testid="campo-tempo"
-                set=move |v| if let Ok(ms) = v.trim().parse::<u32>() {
+                set=move |v| { if let Ok(ms) = v.trim().parse::<u32>() {
                     edit.with_value(|e| e(&|n: &mut Node| if let NodeKind::Http { request } = &mut n.kind { request.timeout_ms = ms }))
-                } />
+                } } />
             <p class="dica">"Respostas 2xx saem por \"Sucesso\"; as demais e os erros de rede, por \"Erro\"."</p>
         }.into_any(),
         NodeKind::Erp { operation, args, variable } => view! {
@@ -587,9 +587,9 @@ fn question_fields(
         <TextField label="Se a resposta for inválida" value=error_message disabled=disabled testid="campo-erro"
             set=move |v| edit.with_value(|e| e(&|n: &mut Node| if let NodeKind::Question { error_message, .. } = &mut n.kind { *error_message = v.clone() })) />
         <TextField label="Tentativas (1 a 10) antes de sair por \"Tentativas esgotadas\"" value=max_attempts.to_string() disabled=disabled testid="campo-tentativas"
-            set=move |v| if let Ok(k) = v.trim().parse::<u8>() {
+            set=move |v| { if let Ok(k) = v.trim().parse::<u8>() {
                 edit.with_value(|e| e(&|n: &mut Node| if let NodeKind::Question { max_attempts, .. } = &mut n.kind { *max_attempts = k }))
-            } />
+            } } />
     }
 }
 

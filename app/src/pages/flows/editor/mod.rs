@@ -12,7 +12,7 @@ mod state;
 
 pub use dom::download;
 
-use crate::api::flows::{flow_document, save_flow};
+use crate::api::flows::{get_flow, save_flow};
 use crate::components::session::{use_session, RequirePermission};
 use canvas::{Canvas, CANVAS_ID};
 use leptos::prelude::*;
@@ -49,7 +49,7 @@ fn Loader() -> impl IntoView {
     Effect::new(move |_| {
         let key = key();
         spawn_local(async move {
-            doc.set(Some(flow_document(key).await.map_err(|e| e.message())));
+            doc.set(Some(get_flow(key).await.map_err(|e| e.message())));
         });
     });
     view! {
@@ -347,7 +347,7 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
     let reload = move || {
         let key = b.key.get_value();
         spawn_local(async move {
-            if let Ok(doc) = flow_document(key).await {
+            if let Ok(doc) = get_flow(key).await {
                 name.set(doc.draft.name.clone());
                 b.reset(doc);
                 b.say("Fluxo recarregado com a versão salva.");

@@ -5,7 +5,7 @@ use super::canvas::{block_dom_id, CANVAS_ID};
 use super::dom;
 use super::state::{use_builder, SaveState};
 use crate::api::flows::{
-    flow_document, flow_version, flow_versions, publish_flow, restore_flow_version,
+    get_flow, flow_version, flow_versions, publish_flow, restore_flow_version,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -210,7 +210,7 @@ pub fn HistoryPanel() -> impl IntoView {
         spawn_local(async move {
             match restore_flow_version(key.clone(), version).await {
                 Ok(_) => {
-                    match flow_document(key).await {
+                    match get_flow(key).await {
                         Ok(doc) => {
                             b.reset(doc);
                             b.compare.set(None);
