@@ -607,6 +607,43 @@ fn PortView(node: NodeId, port: Port) -> impl IntoView {
     };
     let menu_id = format!("menu-{}-{}", node.0, port_code(&port));
     let first_item = format!("{menu_id}-0");
+    let menu_prefix = menu_id.clone();
+    let port_button_id = format!("{menu_id}-porta");
+    // The blocks the menu lists (every other one), plus "Desligar" when connected.
+    let menu_count = Memo::new(move |_| {
+        b.flow.with(|f| f.nodes.len().saturating_sub(1)) + usize::from(target.get().is_some())
+    });
+    // Arrow keys move through the menu, Escape closes it and returns to the port.
+    let on_menu_key = {
+        let port_button_id = port_button_id.clone();
+        move |ev: leptos::ev::KeyboardEvent| {
+                        let step: i64 = match ev.key().as_str() {
+                            "ArrowDown" => 1,
+                            "ArrowUp" => -1,
+                            "Escape" => {
+                                ev.stop_propagation();
+                                b.menu.set(None);
+                                dom::focus(&port_button_id);
+                                return;
+                            }
+                            _ => return,
+                        };
+                        ev.prevent_default();
+                        ev.stop_propagation();
+                        let current: leptos::web_sys::Element = event_target(&ev);
+                        let index = current
+                            .id()
+                            .rsplit('-')
+                            .next()
+                            .and_then(|i| i.parse::<i64>().ok())
+                            .unwrap_or(0);
+                        let count = menu_count.get_untracked() as i64;
+                        if count > 0 {
+                            let next = (index + step).rem_euclid(count);
+                            dom::focus(&format!("{menu_prefix}-{next}"));
+                        }
+                    }
+    };
     let toggle = {
         let key = key.clone();
         let first_item = first_item.clone();
@@ -668,10 +705,12 @@ fn PortView(node: NodeId, port: Port) -> impl IntoView {
                 );
             }
             if connected.is_some() {
+                let disconnect_index = views.len();
                 let (from, port) = (node.clone(), port.clone());
                 views.push(view! {
                     <li role="none">
                         <button type="button" role="menuitem" class="item-menu-porta text-red-700"
+                            id=format!("{menu_id}-{disconnect_index}")
                             on:click=move |ev| {
                                 ev.stop_propagation();
                                 b.menu.set(None);
@@ -703,6 +742,7 @@ fn PortView(node: NodeId, port: Port) -> impl IntoView {
             <span class="porta-nome">{title}</span>
             <button
                 type="button"
+                id=port_button_id.clone()
                 class="porta"
                 class:ligada=move || target.get().is_some()
                 aria-haspopup="menu"
@@ -717,7 +757,8 @@ fn PortView(node: NodeId, port: Port) -> impl IntoView {
             ></button>
             <Show when=move || open.get()>
                 <ul class="menu-porta" role="menu" id=menu_id.clone() aria-label="Ligar a…"
-                    on:pointerdown=|ev: leptos::ev::PointerEvent| ev.stop_propagation()>
+                    on:pointerdown=|ev: leptos::ev::PointerEvent| ev.stop_propagation()
+                    on:keydown=on_menu_key.clone()>
                     {items.clone()}
                 </ul>
             </Show>

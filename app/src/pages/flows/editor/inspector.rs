@@ -24,7 +24,7 @@ fn count(text: &str) -> usize {
 #[component]
 fn Counter(#[prop(into)] used: Signal<usize>, max: usize) -> impl IntoView {
     view! {
-        <span class="contador" class:excedido=move || used.get() > max aria-live="off">
+        <span class="contador" class:excedido=move || { used.get() > max } aria-live="off">
             {move || format!("{}/{max}", used.get())}
         </span>
     }
@@ -507,7 +507,7 @@ fn message_fields(
                                 }
                                 on:blur=move |_| b.stop_typing() />
                             <Counter used=used max=max_title />
-                            <button type="button" class="botao-link text-red-700" disabled=disabled || option_count <= 1
+                            <button type="button" class="botao-link text-red-700" disabled={disabled || option_count <= 1}
                                 aria-label=format!("Remover a opção {}", i + 1)
                                 on:click=move |_| {
                                     edit.with_value(|e| e(&|n: &mut Node| if let NodeKind::Message { content, .. } = &mut n.kind {
@@ -521,8 +521,8 @@ fn message_fields(
                     }
                 }).collect::<Vec<_>>()}
                 <button type="button" class="botao-secundario text-sm self-start"
-                    disabled=disabled || option_count >= max_options
-                    title=if option_count >= max_options { format!("O WhatsApp aceita até {max_options} opções aqui.") } else { String::new() }
+                    disabled={disabled || option_count >= max_options}
+                    title={if option_count >= max_options { format!("O WhatsApp aceita até {max_options} opções aqui.") } else { String::new() }}
                     on:click=move |_| {
                         edit.with_value(|e| e(&|n: &mut Node| if let NodeKind::Message { content, .. } = &mut n.kind {
                             if let Content::Buttons { options, .. } | Content::List { options, .. } = content {
@@ -641,7 +641,7 @@ fn condition_fields(rules: Vec<Rule>, edit: Edit, disabled: bool) -> impl IntoVi
                     <input class="entrada" prop:value=r.value.clone() disabled=disabled aria-label=format!("Valor da regra {}", i + 1)
                         on:input=move |ev| { let v = event_target_value(&ev); edit.with_value(|e| e(&|n: &mut Node| if let NodeKind::Condition { rules } = &mut n.kind { if let Some(r) = rules.get_mut(i) { r.value = v.clone() } })) }
                         on:blur=move |_| b.stop_typing() />
-                    <button type="button" class="botao-link text-red-700 text-sm" disabled=disabled || n <= 1
+                    <button type="button" class="botao-link text-red-700 text-sm" disabled={disabled || n <= 1}
                         on:click=move |_| { edit.with_value(|e| e(&|n: &mut Node| if let NodeKind::Condition { rules } = &mut n.kind { if i < rules.len() { rules.remove(i); } })); b.stop_typing(); }>
                         "Remover regra"
                     </button>

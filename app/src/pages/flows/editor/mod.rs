@@ -415,7 +415,7 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
                 <button type="button" class="botao-secundario" on:click=move |_| export()>"Exportar JSON"</button>
                 {editable.then(|| view! {
                     <button type="button" class="botao-primario" data-testid="publicar"
-                        title=move || if problem_count.get() > 0 { "Corrija os problemas antes de publicar" } else { "" }
+                        title=move || { if problem_count.get() > 0 { "Corrija os problemas antes de publicar" } else { "" } }
                         on:click=move |_| {
                             if b.save.get_untracked() == SaveState::Pending {
                                 save_now(b, in_flight);

@@ -167,7 +167,7 @@ pub fn PublishDialog(open: RwSignal<bool>) -> impl IntoView {
                     <div class="flex justify-end gap-2">
                         <button type="button" class="botao-secundario" on:click=move |_| { open.set(false); message.set(None); }>"Fechar"</button>
                         <button type="submit" class="botao-primario" data-testid="confirmar-publicacao"
-                            disabled=move || busy.get() || errors.get() > 0>"Publicar"</button>
+                            disabled=move || { busy.get() || errors.get() > 0 }>"Publicar"</button>
                     </div>
                 </form>
             </div>
