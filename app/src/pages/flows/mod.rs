@@ -6,8 +6,7 @@
 pub mod editor;
 
 use crate::api::flows::{
-    archive_flow, create_flow, duplicate_flow, get_flow, list_flows, import_flow,
-    set_channel_flow,
+    archive_flow, create_flow, duplicate_flow, get_flow, import_flow, list_flows, set_channel_flow,
 };
 use crate::components::session::{hard_navigate, use_session, RequirePermission};
 use leptos::prelude::*;

@@ -342,6 +342,7 @@ pub fn Canvas() -> impl IntoView {
             {selection_box}
         </div>
     }
+    .into_any()
 }
 
 /// The DOM id of a block's element.
@@ -539,6 +540,7 @@ fn BlockView(id: NodeId, diff: Memo<std::collections::BTreeMap<NodeId, Diff>>) -
             }}
         </div>
     }
+    .into_any()
 }
 
 fn kind_icon(kind: &shared::flow::NodeKind) -> &'static str {
@@ -617,32 +619,32 @@ fn PortView(node: NodeId, port: Port) -> impl IntoView {
     let on_menu_key = {
         let port_button_id = port_button_id.clone();
         move |ev: leptos::ev::KeyboardEvent| {
-                        let step: i64 = match ev.key().as_str() {
-                            "ArrowDown" => 1,
-                            "ArrowUp" => -1,
-                            "Escape" => {
-                                ev.stop_propagation();
-                                b.menu.set(None);
-                                dom::focus(&port_button_id);
-                                return;
-                            }
-                            _ => return,
-                        };
-                        ev.prevent_default();
-                        ev.stop_propagation();
-                        let current: leptos::web_sys::Element = event_target(&ev);
-                        let index = current
-                            .id()
-                            .rsplit('-')
-                            .next()
-                            .and_then(|i| i.parse::<i64>().ok())
-                            .unwrap_or(0);
-                        let count = menu_count.get_untracked() as i64;
-                        if count > 0 {
-                            let next = (index + step).rem_euclid(count);
-                            dom::focus(&format!("{menu_prefix}-{next}"));
-                        }
-                    }
+            let step: i64 = match ev.key().as_str() {
+                "ArrowDown" => 1,
+                "ArrowUp" => -1,
+                "Escape" => {
+                    ev.stop_propagation();
+                    b.menu.set(None);
+                    dom::focus(&port_button_id);
+                    return;
+                }
+                _ => return,
+            };
+            ev.prevent_default();
+            ev.stop_propagation();
+            let current: leptos::web_sys::Element = event_target(&ev);
+            let index = current
+                .id()
+                .rsplit('-')
+                .next()
+                .and_then(|i| i.parse::<i64>().ok())
+                .unwrap_or(0);
+            let count = menu_count.get_untracked() as i64;
+            if count > 0 {
+                let next = (index + step).rem_euclid(count);
+                dom::focus(&format!("{menu_prefix}-{next}"));
+            }
+        }
     };
     let toggle = {
         let key = key.clone();

@@ -372,8 +372,7 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
     });
     let editable = b.editable;
 
-    view! {
-        <div class="construtor" on:keydown=on_key>
+    let toolbar = view! {
             <header class="construtor-barra">
                 <a href="/fluxos" class="botao-link" aria-label="Voltar aos fluxos">"← Fluxos"</a>
                 <input class="entrada nome-fluxo" prop:value=move || name.get() disabled=!editable
@@ -424,6 +423,9 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
                         }>"Publicar"</button>
                 })}
             </header>
+    }
+    .into_any();
+    let banners = view! {
             {move || match b.save.get() {
                 SaveState::Conflict(message) => Some(view! {
                     <div class="alerta-erro construtor-aviso" role="alert" data-testid="conflito">
@@ -443,6 +445,9 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
             {(!editable).then(|| view! {
                 <div class="alerta-info construtor-aviso">"Você pode ver este fluxo; só administradores o alteram."</div>
             })}
+    }
+    .into_any();
+    let body = view! {
             <div class="construtor-corpo">
                 <panels::Palette />
                 <div class="construtor-centro">
@@ -473,10 +478,18 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
                     }}
                 </div>
             </div>
+    }
+    .into_any();
+    view! {
+        <div class="construtor" on:keydown=on_key>
+            {toolbar}
+            {banners}
+            {body}
             <div class="sr-only" aria-live="polite" data-testid="anuncio">{move || b.announce.get()}</div>
             <panels::PublishDialog open=publishing />
         </div>
     }
+    .into_any()
 }
 
 /// The whole flow in miniature with the visible part framed; a click centres the canvas there.

@@ -5,7 +5,7 @@ use super::canvas::{block_dom_id, CANVAS_ID};
 use super::dom;
 use super::state::{use_builder, SaveState};
 use crate::api::flows::{
-    get_flow, flow_version, flow_versions, publish_flow, restore_flow_version,
+    flow_version, flow_versions, get_flow, publish_flow, restore_flow_version,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
