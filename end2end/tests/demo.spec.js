@@ -1,7 +1,7 @@
 // The demo simulator at /demonstracao: the real bot behind WhatsApp, Messenger, Instagram and
 // webchat skins, the mock ERP's payment data, and a hand-off that reaches an agent's inbox.
 const { test, expect } = require("@playwright/test");
-const { DEMO, hydrated, login, shot } = require("./helpers");
+const { DEMO, hydrated, login, shot, bubbles, say, pick, openDemo } = require("./helpers");
 
 /** FEBRABAN module 10 over each 11-digit block of a 48-digit arrecadação line. */
 function digitableValid(line) {
@@ -29,30 +29,8 @@ function pixValid(code) {
   return crc.toString(16).toUpperCase().padStart(4, "0") === code.slice(-4);
 }
 
-const bubbles = (page) => page.getByTestId("sim-mensagem");
 /** The text of the message that is nothing but a PIX code. */
 const pixBubble = (page) => page.locator(".sim-texto").filter({ hasText: /^\s*000201[^\n]+6304[0-9A-F]{4}\s*$/ }).last();
-
-async function say(page, text) {
-  await page.getByTestId("sim-texto").fill(text);
-  await page.getByTestId("sim-enviar").click();
-}
-
-/** Opens the last list's sheet and sends the row titled `title`. */
-async function pick(page, title) {
-  await page.locator(".sim-lista-abrir").last().click();
-  const sheet = page.getByTestId("sim-lista");
-  await expect(sheet).toBeVisible();
-  await sheet.locator("label", { hasText: title }).click();
-  await sheet.getByTestId("sim-lista-enviar").click();
-  await expect(sheet).toHaveCount(0);
-}
-
-async function openDemo(page, skin = "whatsapp") {
-  await page.goto(`/demonstracao?canal=${skin}`);
-  await hydrated(page);
-  await expect(page.getByTestId("celular")).toBeVisible();
-}
 
 test("WhatsApp skin: Maria gets her invoice's digitable line and PIX", async ({ page }) => {
   await openDemo(page);

@@ -71,4 +71,30 @@ async function createUser(page, { name, email, role, password }) {
   await expect(page.getByText("Usuário criado.")).toBeVisible();
 }
 
-module.exports = { DEMO, shot, hydrated, login, logout, totp, createUser };
+/** The simulator's message bubbles. */
+const bubbles = (page) => page.getByTestId("sim-mensagem");
+
+/** Types and sends a message in the simulator. */
+async function say(page, text) {
+  await page.getByTestId("sim-texto").fill(text);
+  await page.getByTestId("sim-enviar").click();
+}
+
+/** Opens the last list's sheet in the simulator and sends the row titled `title`. */
+async function pick(page, title) {
+  await page.locator(".sim-lista-abrir").last().click();
+  const sheet = page.getByTestId("sim-lista");
+  await expect(sheet).toBeVisible();
+  await sheet.locator("label", { hasText: title }).click();
+  await sheet.getByTestId("sim-lista-enviar").click();
+  await expect(sheet).toHaveCount(0);
+}
+
+/** Opens the demo simulator in a skin and waits for the phone. */
+async function openDemo(page, skin = "whatsapp") {
+  await page.goto(`/demonstracao?canal=${skin}`);
+  await hydrated(page);
+  await expect(page.getByTestId("celular")).toBeVisible();
+}
+
+module.exports = { DEMO, shot, hydrated, login, logout, totp, createUser, bubbles, say, pick, openDemo };

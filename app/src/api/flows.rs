@@ -168,3 +168,18 @@ pub async fn set_channel_flow(channel: ChannelId, flow: String) -> Result<(), Ap
     })
     .await
 }
+
+/// "Testar": one message through the draft on the server's engine (nothing reaches a channel).
+#[server(client = CsrfClient, endpoint = "flows/test", input = Json)]
+pub async fn test_flow(
+    request: shared::flow::builder::TestRequest,
+) -> Result<shared::flow::builder::TestTurn, AppError> {
+    use crate::guard;
+    use backend::bot::tester;
+    use shared::Permission;
+    guard::run(|call| async move {
+        call.require(Permission::ManageFlows)?;
+        tester::turn(&call.state, request).await
+    })
+    .await
+}

@@ -289,3 +289,103 @@ async fn a_flow_a_channel_runs_is_not_archived_and_an_archived_flow_runs_on_no_c
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+async fn test_turn(admin: &Browser, request: Value) -> Value {
+    let r = admin
+        .call_json("flows/test", &json!({"request": request}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
+}
+
+fn said(turn: &Value) -> String {
+    turn["replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["text"].as_str().unwrap_or_default().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn testar_runs_the_unsaved_draft_on_the_server_engine_with_the_connector_or_canned_answers() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let doc: Value = admin
+        .call("flows/get", &[("key", "principal")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    // The draft on the canvas, not yet saved: a new greeting.
+    let draft: Value = serde_json::from_str(
+        &doc["draft"]
+            .to_string()
+            .replace("Eu sou a Val", "Eu sou a Luma"),
+    )
+    .unwrap();
+    let base = json!({"key": "principal", "draft": draft, "state": null, "choice": null,
+        "start_at": null, "canned": {}});
+
+    let mut first = base.clone();
+    first["text"] = json!("oi");
+    let turn = test_turn(&admin, first).await;
+    assert!(said(&turn).contains("Eu sou a Luma"), "{turn}");
+    assert_eq!(turn["replies"][0]["type"], "list");
+    assert_eq!(turn["state"]["node"], "menu");
+    assert_eq!(turn["state"]["status"], "awaiting_input");
+
+    // A CPF typed at the menu goes to the real (mock) ERP connector, with its latency.
+    let mut second = base.clone();
+    second["state"] = turn["state"].clone();
+    second["text"] = json!("111.111.111-11");
+    let turn = test_turn(&admin, second).await;
+    let call = &turn["calls"][0];
+    assert_eq!(call["what"], "Buscar cliente por CPF");
+    assert_eq!(call["ok"], true);
+    assert_eq!(call["canned"], false);
+    assert_eq!(call["request"]["args"]["cpf"], "11111111111");
+    assert!(
+        call["answer"]["nome"].as_str().unwrap().contains("Maria"),
+        "{call}"
+    );
+    assert!(call["ms"].as_u64().is_some());
+    assert!(said(&turn).contains("Maria"), "{turn}");
+
+    // A canned answer is used instead of the connector.
+    let mut start = base.clone();
+    start["text"] = json!("oi");
+    let menu = test_turn(&admin, start).await;
+    let mut with_canned = base.clone();
+    with_canned["state"] = menu["state"].clone();
+    with_canned["text"] = json!("529.982.247-25");
+    with_canned["canned"] = json!({"find_customer": {"encontrado": true, "id": "C-9", "nome": "Cliente Simulado",
+        "primeiro_nome": "Simulado", "cpf": "52998224725", "situacao_texto": "tudo em dia."}});
+    let turn = test_turn(&admin, with_canned).await;
+    assert_eq!(turn["calls"][0]["canned"], true);
+    assert!(said(&turn).contains("Prontinho, Simulado"), "{turn}");
+
+    // Starting at a chosen block skips what comes before it.
+    let mut from_block = base.clone();
+    from_block["text"] = json!("oi");
+    from_block["start_at"] = json!("humano");
+    let turn = test_turn(&admin, from_block).await;
+    assert!(
+        turn["finished"]
+            .as_str()
+            .unwrap()
+            .starts_with("Transferida"),
+        "{turn}"
+    );
+
+    // Nothing of it touched a conversation or the stored draft.
+    assert_eq!(app.count("select count(*) from bot_sessions").await, 0);
+    let after: Value = admin
+        .call("flows/get", &[("key", "principal")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["revision"], doc["revision"]);
+}

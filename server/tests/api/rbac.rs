@@ -246,6 +246,14 @@ fn json_table(ids: &Ids) -> Vec<(&'static str, Allowed, serde_json::Value)> {
     let nobody = uuid::Uuid::from_u128(0xdead_beef);
     vec![
         (
+            "flows/test",
+            AdminOnly,
+            json!({"request": {"key": "principal", "state": null, "text": "oi", "choice": null,
+                "start_at": null, "canned": {},
+                "draft": {"key": "principal", "name": "RBAC", "start": "a",
+                    "nodes": [{"id": "a", "type": "end", "message": "Fim"}], "edges": []}}}),
+        ),
+        (
             "flows/save",
             AdminOnly,
             json!({"key": "nao-existe", "base_revision": 1,

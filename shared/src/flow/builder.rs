@@ -105,3 +105,43 @@ mod tests {
         assert!(key_from_name(&"a".repeat(200)).len() <= 64);
     }
 }
+
+/// One turn of "Testar": the draft run on the server's engine, as the channels run it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestRequest {
+    pub key: String,
+    /// The draft as it is on the canvas now (saved or not).
+    pub draft: Flow,
+    /// Where the test is (none: a new conversation).
+    pub state: Option<super::engine::BotState>,
+    pub text: String,
+    /// The option chosen, for a button or list reply.
+    pub choice: Option<String>,
+    /// Start a new test at this block instead of the flow's start.
+    pub start_at: Option<super::NodeId>,
+    /// Canned answers by ERP operation code (`find_customer`…): used instead of the connector.
+    pub canned: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// A call the test made, as the trace shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestCall {
+    /// "Buscar cliente por CPF", "GET https://…".
+    pub what: String,
+    pub request: serde_json::Value,
+    pub answer: serde_json::Value,
+    pub ok: bool,
+    pub ms: u64,
+    /// Answered by a canned answer, not the connector.
+    pub canned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestTurn {
+    pub state: super::engine::BotState,
+    /// What the bot said, in order.
+    pub replies: Vec<super::Content>,
+    pub calls: Vec<TestCall>,
+    /// How the conversation left the bot, if it did ("Transferida para …", "Encerrada").
+    pub finished: Option<String>,
+}

@@ -89,9 +89,20 @@ pub struct Editor {
     typing: Option<NodeId>,
 }
 
-/// Horizontal and vertical distance between laid-out blocks.
+/// Horizontal distance between laid-out columns, and the vertical gap between blocks.
 const COLUMN: f64 = 340.0;
-const ROW: f64 = 200.0;
+const GAP: f64 = 48.0;
+
+/// How tall the canvas draws a block: a header and a body, then one row per port. The canvas
+/// draws with these numbers, so edges leave from the ports' rows and "Organizar" never overlaps
+/// two blocks.
+pub const BLOCK_HEADER: f64 = 34.0;
+pub const BLOCK_BODY: f64 = 52.0;
+pub const BLOCK_PORT_ROW: f64 = 26.0;
+
+pub fn block_height(node: &Node) -> f64 {
+    BLOCK_HEADER + BLOCK_BODY + node.kind.ports().len() as f64 * BLOCK_PORT_ROW + 6.0
+}
 
 impl Editor {
     pub fn new(flow: Flow) -> Self {
@@ -303,18 +314,18 @@ fn apply_to(flow: &mut Flow, change: Change) -> Result<Vec<NodeId>, EditError> {
         }
         Change::Layout { pinned } => {
             let columns = depths(flow);
-            let mut rows: BTreeMap<usize, usize> = BTreeMap::new();
+            let mut tops: BTreeMap<usize, f64> = BTreeMap::new();
             for node in flow.nodes.iter_mut() {
                 if pinned.contains(&node.id) {
                     continue;
                 }
                 let column = columns.get(&node.id).copied().unwrap_or(columns.len());
-                let row = rows.entry(column).or_default();
+                let top = tops.entry(column).or_default();
                 node.position = Position {
                     x: column as f64 * COLUMN,
-                    y: *row as f64 * ROW,
+                    y: *top,
                 };
-                *row += 1;
+                *top += block_height(node) + GAP;
             }
             Ok(Vec::new())
         }

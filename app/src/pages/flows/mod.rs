@@ -58,7 +58,7 @@ fn Flows() -> impl IntoView {
                     d.channels
                         .iter()
                         .filter(|c| c.flow.as_deref() == Some(f.key.as_str()))
-                        .map(|c| format!("{} · {}", c.kind.label(), c.name))
+                        .map(|c| c.name.clone())
                         .collect()
                 })
                 .unwrap_or_default()

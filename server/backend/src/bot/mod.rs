@@ -22,6 +22,7 @@ pub mod builder;
 pub mod library;
 pub mod runtime;
 pub mod seed;
+pub mod tester;
 
 use runtime::Loaded;
 pub use runtime::{BotConfig, BotRuntime, Storage};

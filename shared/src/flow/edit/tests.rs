@@ -202,6 +202,31 @@ fn layout_puts_blocks_in_columns_from_the_start_and_leaves_pinned_ones() {
 }
 
 #[test]
+fn laid_out_blocks_of_one_column_never_overlap() {
+    let mut editor = Editor::new(small());
+    for id in ["a", "b", "c"] {
+        editor.apply(Change::Add(message(id, "x"))).unwrap();
+    }
+    // boas_vindas → fim; a, b and c unreachable: one column after the reachable ones.
+    editor
+        .apply(Change::Layout {
+            pinned: BTreeSet::new(),
+        })
+        .unwrap();
+    let flow = editor.flow();
+    let mut column: Vec<&Node> = flow
+        .nodes
+        .iter()
+        .filter(|n| n.position.x == 680.0)
+        .collect();
+    column.sort_by(|x, y| x.position.y.total_cmp(&y.position.y));
+    assert_eq!(column.len(), 3);
+    for pair in column.windows(2) {
+        assert!(pair[1].position.y >= pair[0].position.y + block_height(pair[0]));
+    }
+}
+
+#[test]
 fn a_block_that_loses_a_port_loses_its_edge() {
     let mut editor = Editor::new(small());
     editor.apply(Change::Update(end("boas_vindas"))).unwrap();

@@ -238,7 +238,7 @@ pub fn Canvas() -> impl IntoView {
                     y: (at.y - HEADER / 2.0).round(),
                 };
                 if let Some(id) = b.add(block, at) {
-                    dom::focus(&block_dom_id(&id));
+                    dom::focus_soon(block_dom_id(&id));
                 }
             }
         }
@@ -475,6 +475,7 @@ fn BlockView(id: NodeId, diff: Memo<std::collections::BTreeMap<NodeId, Diff>>) -
     };
     let dom_id = block_dom_id(&id);
     let focus_id = id.clone();
+    let testing_id = id.clone();
     let label_id = id.clone();
     view! {
         <div
@@ -486,6 +487,7 @@ fn BlockView(id: NodeId, diff: Memo<std::collections::BTreeMap<NodeId, Diff>>) -
             class:selecionado=move || selected.get()
             class:bloco-inicio=move || is_start.get()
             class:bloco-achado=hit
+            class:bloco-testando=move || b.test_at.with(|t| t.as_ref() == Some(&testing_id))
             style:transform=position
             style:width=format!("{BLOCK_WIDTH}px")
             aria-label=move || {

@@ -92,6 +92,11 @@ pub fn focus(id: &str) {
     let _ = id;
 }
 
+/// Focuses the element once the frame being drawn has it (a block just added).
+pub fn focus_soon(id: String) {
+    leptos::prelude::request_animation_frame(move || focus(&id));
+}
+
 /// Offers `text` as a file called `name` (the "Exportar JSON" and "Baixar minha versão").
 pub fn download(name: &str, text: &str) {
     #[cfg(feature = "hydrate")]

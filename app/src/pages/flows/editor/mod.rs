@@ -9,6 +9,7 @@ mod inspector;
 mod outline;
 mod panels;
 mod state;
+mod tester;
 
 pub use dom::download;
 
@@ -107,6 +108,7 @@ enum Side {
     Inspector,
     Problems,
     History,
+    Test,
 }
 
 #[component]
@@ -142,8 +144,10 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
         );
     });
 
-    // The view is remembered per flow and per user.
+    // The view is remembered per flow and per user: read once the canvas has its size, and
+    // written on each change after that (not before, or the default would overwrite it).
     let storage_key = view_key(&user, &b.key.get_value());
+    let view_ready = RwSignal::new(false);
     {
         let storage_key = storage_key.clone();
         request_animation_frame(move || {
@@ -155,10 +159,14 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
                     .with_untracked(|f| View::fitting(f, r.width, r.height))
             });
             b.view.set(view);
+            view_ready.set(true);
         });
     }
     Effect::new(move |_| {
         let v = b.view.get();
+        if !view_ready.get() {
+            return;
+        }
         if let Ok(json) = serde_json::to_string(&v) {
             dom::store(&storage_key, &json);
         }
@@ -382,8 +390,8 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
                         name.set(v.clone());
                         b.apply(Change::Rename(v));
                     } />
-                <span class="text-xs text-tinta-suave">
-                    {move || format!("v{} publicada", b.published_version.get())}
+                <span class="chip" title="Versão publicada (a que os clientes veem)">
+                    {move || format!("v{}", b.published_version.get())}
                 </span>
                 <span class=move || format!("estado-salvamento {}", status().1) role="status" data-testid="estado-salvamento">
                     {move || status().0}
@@ -401,17 +409,17 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
                         on:input=move |_| run_search(false) />
                 </form>
                 <div class="grupo-botoes" role="group" aria-label="Zoom">
-                    <button type="button" class="botao-icone" aria-label="Diminuir o zoom" on:click=move |_| zoom_by(1.0 / 1.25)>"−"</button>
+                    <button type="button" class="botao-icone" aria-label="Diminuir o zoom" title="Diminuir o zoom" on:click=move |_| zoom_by(1.0 / 1.25)>"−"</button>
                     <span class="text-xs w-10 text-center" aria-live="off">{move || format!("{:.0}%", b.view.get().zoom * 100.0)}</span>
-                    <button type="button" class="botao-icone" aria-label="Aumentar o zoom" on:click=move |_| zoom_by(1.25)>"+"</button>
+                    <button type="button" class="botao-icone" aria-label="Aumentar o zoom" title="Aumentar o zoom" on:click=move |_| zoom_by(1.25)>"+"</button>
+                    <button type="button" class="botao-icone" aria-label="Ajustar à tela" title="Ajustar à tela" on:click=move |_| fit()>"⤢"</button>
+                    <button type="button" class="botao-icone" aria-label="Ir ao início" title="Ir ao início" on:click=move |_| go_start()>"⌂"</button>
                 </div>
-                <button type="button" class="botao-secundario" on:click=move |_| fit()>"Ajustar à tela"</button>
-                <button type="button" class="botao-secundario" on:click=move |_| go_start()>"Ir ao início"</button>
                 <button type="button" class="botao-secundario" aria-pressed=move || outline.get().to_string()
                     on:click=move |_| outline.update(|o| *o = !*o)>
                     {move || if outline.get() { "Tela" } else { "Lista" }}
                 </button>
-                <button type="button" class="botao-secundario" on:click=move |_| export()>"Exportar JSON"</button>
+                <button type="button" class="botao-link" title="Baixar o rascunho como JSON" on:click=move |_| export()>"Exportar"</button>
                 {editable.then(|| view! {
                     <button type="button" class="botao-primario" data-testid="publicar"
                         title=move || { if problem_count.get() > 0 { "Corrija os problemas antes de publicar" } else { "" } }
@@ -470,11 +478,14 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
                         </button>
                         <button type="button" role="tab" class="aba" data-testid="aba-historico" aria-selected=move || (side.get() == Side::History).to_string()
                             on:click=move |_| side.set(Side::History)>"Histórico"</button>
+                        <button type="button" role="tab" class="aba" data-testid="aba-testar" aria-selected=move || (side.get() == Side::Test).to_string()
+                            disabled=!editable on:click=move |_| side.set(Side::Test)>"Testar"</button>
                     </div>
                     {move || match side.get() {
                         Side::Inspector => view! { <inspector::Inspector /> }.into_any(),
                         Side::Problems => view! { <panels::ProblemsPanel /> }.into_any(),
                         Side::History => view! { <panels::HistoryPanel /> }.into_any(),
+                        Side::Test => view! { <tester::TestPanel /> }.into_any(),
                     }}
                 </div>
             </div>

@@ -54,7 +54,7 @@ pub fn Palette() -> impl IntoView {
                                 let at = b.view.get_untracked().to_flow(r.width / 2.0 - 130.0, r.height / 2.0 - 40.0);
                                 let at = shared::flow::Position { x: at.x.round(), y: at.y.round() };
                                 if let Some(id) = b.add(block, at) {
-                                    dom::focus(&block_dom_id(&id));
+                                    dom::focus_soon(block_dom_id(&id));
                                 }
                             }
                         >

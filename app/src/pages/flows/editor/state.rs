@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 /// A block's width and the heights its parts are drawn with: the edges start at the ports' rows,
 /// so these are the canvas's geometry, not only its looks.
 pub const BLOCK_WIDTH: f64 = 260.0;
-pub const HEADER: f64 = 34.0;
-pub const BODY: f64 = 52.0;
-pub const PORT_ROW: f64 = 26.0;
+pub use shared::flow::edit::{
+    block_height, BLOCK_BODY as BODY, BLOCK_HEADER as HEADER, BLOCK_PORT_ROW as PORT_ROW,
+};
 
 /// Pan and zoom: a point `p` of the flow is drawn at `p * zoom + (x, y)` in the canvas.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -79,11 +79,6 @@ impl View {
             zoom: self.zoom,
         }
     }
-}
-
-/// The height a block is drawn with (header, body, one row per port).
-pub fn block_height(node: &shared::flow::Node) -> f64 {
-    HEADER + BODY + node.kind.ports().len() as f64 * PORT_ROW + 6.0
 }
 
 /// The smallest and largest corners of the blocks.
@@ -189,6 +184,8 @@ pub struct Builder {
     /// The version the canvas is compared with, and how each block differs from it.
     pub compare: RwSignal<Option<(i32, Flow)>>,
     pub search_hits: RwSignal<Vec<NodeId>>,
+    /// The block "Testar" is at.
+    pub test_at: RwSignal<Option<NodeId>>,
 }
 
 impl Builder {
@@ -223,6 +220,7 @@ impl Builder {
             teams: StoredValue::new(doc.teams),
             compare: RwSignal::new(None),
             search_hits: RwSignal::new(Vec::new()),
+            test_at: RwSignal::new(None),
         }
     }
 
