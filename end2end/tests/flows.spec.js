@@ -31,6 +31,7 @@ async function publish(page, note) {
 
 test("an administrator draws, connects, publishes and rolls back a flow the simulator runs", async ({ page, context }) => {
   await login(page, DEMO.email, DEMO.password);
+  await expect(page).not.toHaveURL(/\/entrar/);
   await page.goto("/fluxos");
   await hydrated(page);
   const row = page.getByTestId("linha-fluxo").filter({ hasText: "Menu principal" });
@@ -96,6 +97,19 @@ test("an administrator draws, connects, publishes and rolls back a flow the simu
   await page.mouse.up();
   await expect(port(page, "menu", "Reportar problema")).toHaveAttribute("aria-label", /ligada a "Mensagem de texto"/);
   await shot(page, "flows-02-canvas");
+
+  // "Testar" runs this draft on the server: the block it waits at is highlighted.
+  await page.getByTestId("aba-testar").click();
+  await page.getByTestId("teste-texto").fill("oi");
+  await page.getByTestId("teste-texto").press("Enter");
+  const conversation = page.getByTestId("teste-conversa");
+  await expect(conversation).toContainText("Como posso ajudar");
+  await expect(page.locator("#bloco-menu.bloco-testando")).toBeVisible();
+  await conversation.locator("summary", { hasText: "Ver opções" }).click();
+  await conversation.getByRole("button", { name: /Reportar problema/ }).click();
+  await expect(conversation).toContainText(NOTICE);
+  await expect(conversation).toContainText("Transferida");
+  await shot(page, "flows-09-testar");
 
   await publish(page, "Aviso de manutenção em Reportar problema");
 

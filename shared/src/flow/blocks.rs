@@ -193,7 +193,7 @@ impl Block {
         Node {
             id: free_id(flow, self.prefix()),
             position,
-            label: None,
+            label: Some(self.label().to_owned()),
             kind,
         }
     }
