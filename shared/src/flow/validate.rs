@@ -96,8 +96,8 @@ impl FlowError {
         }
     }
 
-    /// A block no path reaches is drawn as a warning: it does no harm until connected, but
-    /// publishing still waits for it to be connected or deleted.
+    /// A block no path reaches is a warning: it does no harm when the flow runs (nothing gets
+    /// there), so it does not stop a save or a publication; the builder shows it in amber.
     pub fn is_warning(&self) -> bool {
         matches!(self, FlowError::Unreachable { .. })
     }

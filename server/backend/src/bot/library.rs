@@ -24,13 +24,14 @@ pub async fn export(state: &AppState, key: &str) -> Result<String, Error> {
 }
 
 /// Parses a flow and checks it against the rest of the library (its "go to flow" targets, its
-/// nodes and ports): every problem found, in pt-BR.
+/// nodes and ports): every problem found, in pt-BR. Warnings (a block nothing leads to yet)
+/// do no harm when the flow runs and do not stop it.
 fn checked(others: Vec<Flow>, flow: &Flow) -> Result<(), Error> {
     let mut library = others;
     library.push(flow.clone());
     let errors: Vec<String> = validate_library(&library)
         .into_iter()
-        .filter(|(key, _)| key == &flow.key)
+        .filter(|(key, e)| key == &flow.key && !e.is_warning())
         .map(|(_, e)| e.message())
         .collect();
     if errors.is_empty() {

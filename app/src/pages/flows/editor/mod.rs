@@ -347,7 +347,7 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
 
     let status = move || match b.save.get() {
         SaveState::Saved => ("Salvo", "estado-salvo"),
-        SaveState::Pending => ("Alterações não salvas", "estado-pendente"),
+        SaveState::Pending => ("Não salvo", "estado-pendente"),
         SaveState::Saving => ("Salvando…", "estado-pendente"),
         SaveState::Conflict(_) => ("Não salvo: conflito", "estado-erro"),
         SaveState::Failed(_) => ("Não salvo", "estado-erro"),
@@ -434,6 +434,9 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
     }
     .into_any();
     let banners = view! {
+            {move || b.notice.get().map(|text| view! {
+                <div class="alerta-ok construtor-aviso" role="status">{text}</div>
+            })}
             {move || match b.save.get() {
                 SaveState::Conflict(message) => Some(view! {
                     <div class="alerta-erro construtor-aviso" role="alert" data-testid="conflito">

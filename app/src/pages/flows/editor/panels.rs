@@ -81,7 +81,11 @@ pub fn ProblemsPanel() -> impl IntoView {
                 let errors = problems.iter().filter(|p| !p.is_warning()).count();
                 view! {
                     <p class="text-sm font-medium">
-                        {format!("{} problema(s) — {errors} impede(m) a publicação", problems.len())}
+                        {match (errors, problems.len() - errors) {
+                            (0, w) => format!("{w} aviso(s): nada impede a publicação."),
+                            (e, 0) => format!("{e} erro(s) a corrigir antes de publicar."),
+                            (e, w) => format!("{e} erro(s) a corrigir antes de publicar e {w} aviso(s)."),
+                        }}
                     </p>
                     <ul class="flex flex-col gap-1">
                         {problems.into_iter().map(|p| {
@@ -111,7 +115,10 @@ pub fn PublishDialog(open: RwSignal<bool>) -> impl IntoView {
     let note = RwSignal::new(String::new());
     let message = RwSignal::new(None::<(bool, String)>);
     let busy = RwSignal::new(false);
-    let errors = Memo::new(move |_| b.problems.with(|p| p.len()));
+    let errors = Memo::new(move |_| {
+        b.problems
+            .with(|p| p.iter().filter(|e| !e.is_warning()).count())
+    });
     let publish = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if b.save.get_untracked() != SaveState::Saved {
@@ -128,13 +135,11 @@ pub fn PublishDialog(open: RwSignal<bool>) -> impl IntoView {
                 Ok(version) => {
                     b.published_version.set(version);
                     note.set(String::new());
-                    message.set(Some((
-                        true,
-                        format!(
-                            "Versão {version} publicada: as novas conversas já usam esta versão."
-                        ),
-                    )));
-                    b.say(format!("Versão {version} publicada."));
+                    message.set(None);
+                    open.set(false);
+                    b.confirm(format!(
+                        "Versão {version} publicada: as novas conversas já usam esta versão."
+                    ));
                 }
                 Err(e) => message.set(Some((false, e.message()))),
             }

@@ -186,6 +186,8 @@ pub struct Builder {
     pub search_hits: RwSignal<Vec<NodeId>>,
     /// The block "Testar" is at.
     pub test_at: RwSignal<Option<NodeId>>,
+    /// A confirmation shown under the toolbar for a while ("Versão 3 publicada…").
+    pub notice: RwSignal<Option<String>>,
 }
 
 impl Builder {
@@ -221,11 +223,27 @@ impl Builder {
             compare: RwSignal::new(None),
             search_hits: RwSignal::new(Vec::new()),
             test_at: RwSignal::new(None),
+            notice: RwSignal::new(None),
         }
     }
 
     pub fn say(&self, text: impl Into<String>) {
         self.announce.set(text.into());
+    }
+
+    /// Shows a confirmation under the toolbar for ten seconds (and announces it).
+    pub fn confirm(&self, text: String) {
+        self.say(text.clone());
+        self.notice.set(Some(text.clone()));
+        let notice = self.notice;
+        set_timeout(
+            move || {
+                if notice.get_untracked().as_deref() == Some(text.as_str()) {
+                    notice.set(None);
+                }
+            },
+            std::time::Duration::from_secs(10),
+        );
     }
 
     fn changed(&self) {
