@@ -149,7 +149,7 @@ test("an administrator draws, connects, publishes and rolls back a flow the simu
   await expect(page.locator(`#bloco-${id}`)).toHaveCount(0);
   await publish(page, "Volta à versão anterior");
 
-  await page.getByRole("button", { name: "Lista" }).click();
+  await page.getByRole("button", { name: "Lista", exact: true }).click();
   await expect(page.getByTestId("lista-fluxo")).toContainText("Menu principal");
   await shot(page, "flows-06-outline");
 
