@@ -29,7 +29,7 @@ async function publish(page, note) {
   await expect(page.getByText(/Versão \d+ publicada/).first()).toBeVisible();
 }
 
-test("an administrator draws, connects, publishes and rolls back a flow the simulator runs", async ({ page, context }) => {
+test("an administrator draws, connects, publishes and rolls back a flow the simulator runs", async ({ page, context, browser }) => {
   await login(page, DEMO.email, DEMO.password);
   await expect(page).not.toHaveURL(/\/entrar/);
   await page.goto("/fluxos");
@@ -153,7 +153,8 @@ test("an administrator draws, connects, publishes and rolls back a flow the simu
   await expect(page.getByTestId("lista-fluxo")).toContainText("Menu principal");
   await shot(page, "flows-06-outline");
 
-  const again = await context.newPage();
+  // A new visitor (the first one's conversation went to a person): a context of its own.
+  const again = await (await browser.newContext()).newPage();
   await openDemo(again);
   await say(again, "oi");
   await expect(bubbles(again).filter({ hasText: "Como posso ajudar" })).toBeVisible();
