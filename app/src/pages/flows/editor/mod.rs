@@ -126,7 +126,6 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
     let publishing = RwSignal::new(false);
     let search = RwSignal::new(String::new());
     let search_at = StoredValue::new(0usize);
-    let name = RwSignal::new(b.flow.with_untracked(|f| f.name.clone()));
 
     // Autosave: a change starts the clock; more changes restart it.
     Effect::new(move |_| {
@@ -356,7 +355,6 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
         let key = b.key.get_value();
         spawn_local(async move {
             if let Ok(doc) = get_flow(key).await {
-                name.set(doc.draft.name.clone());
                 b.reset(doc);
                 b.say("Fluxo recarregado com a versão salva.");
             }
@@ -383,11 +381,10 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
     let toolbar = view! {
             <header class="construtor-barra">
                 <a href="/fluxos" class="botao-link" aria-label="Voltar aos fluxos">"← Fluxos"</a>
-                <input class="entrada nome-fluxo" prop:value=move || name.get() disabled=!editable
+                <input class="entrada nome-fluxo" prop:value=move || b.flow.with(|f| f.name.clone()) disabled=!editable
                     aria-label="Nome do fluxo" data-testid="nome-fluxo"
                     on:change=move |ev| {
                         let v = event_target_value(&ev);
-                        name.set(v.clone());
                         b.apply(Change::Rename(v));
                     } />
                 <span class="chip" title="Versão publicada (a que os clientes veem)">

@@ -38,7 +38,7 @@ pub fn Outline() -> impl IntoView {
                             }).collect::<Vec<_>>();
                             view! {
                                 <li class="flex items-center gap-2 text-sm">
-                                    <span class="w-40 truncate">{format!("Saída \"{label}\"")}</span>
+                                    <span class="w-56 shrink-0 truncate" title=format!("Saída \"{label}\"")>{format!("Saída \"{label}\"")}</span>
                                     <select class="entrada" disabled=!b.editable
                                         aria-label=format!("Saída \"{label}\" de \"{}\" leva a", blocks::title(&node))
                                         on:change=move |ev| {
