@@ -20,6 +20,7 @@ PAGES = [
     ("/conversas (inbox)", "inbox", True),
     ("/usuarios", "admin", True),
     ("/configuracoes/canais", "admin", True),
+    ("/fluxos (construtor)", "flows", True),
 ]
 
 

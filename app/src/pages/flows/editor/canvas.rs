@@ -71,14 +71,30 @@ fn curve(a: Position, b: Position) -> String {
     )
 }
 
-/// The block's position with the drag in progress applied.
-fn shown_at(id: &NodeId, at: Position, drag: &Option<Drag>) -> Position {
-    match drag {
-        Some(d) if d.ids.contains(id) => Position {
-            x: at.x + d.dx,
-            y: at.y + d.dy,
-        },
-        _ => at,
+/// The position of a block, moved by the drag in progress when it is one of the dragged.
+fn shifted(at: Position, (dx, dy): (f64, f64)) -> Position {
+    Position {
+        x: at.x + dx,
+        y: at.y + dy,
+    }
+}
+
+/// Whether the block is being dragged (a memo: it changes when a drag starts or ends, not on
+/// each frame of it).
+fn moving(id: NodeId) -> Memo<bool> {
+    let b = use_builder();
+    Memo::new(move |_| {
+        b.drag
+            .with(|d| d.as_ref().is_some_and(|d| d.ids.contains(&id)))
+    })
+}
+
+/// The drag's distance for a block: read (and so subscribed to) only by the moving ones.
+fn delta_if(moving: Memo<bool>, delta: RwSignal<(f64, f64)>) -> (f64, f64) {
+    if moving.get() {
+        delta.get()
+    } else {
+        (0.0, 0.0)
     }
 }
 
@@ -126,12 +142,7 @@ pub fn Canvas() -> impl IntoView {
             }),
             Gesture::Move { sx, sy } => {
                 let zoom = b.view.get_untracked().zoom;
-                b.drag.update(|d| {
-                    if let Some(d) = d {
-                        d.dx = (x - sx) / zoom;
-                        d.dy = (y - sy) / zoom;
-                    }
-                });
+                b.drag_delta.set(((x - sx) / zoom, (y - sy) / zoom));
             }
             Gesture::Select { sx, sy, .. } => {
                 gesture.set(Some(Gesture::Select { sx, sy, x, y }));
@@ -156,8 +167,10 @@ pub fn Canvas() -> impl IntoView {
             Gesture::Pan { .. } => {}
             Gesture::Move { .. } => {
                 if let Some(d) = b.drag.get_untracked() {
+                    let (dx, dy) = b.drag_delta.get_untracked();
                     b.drag.set(None);
-                    if d.dx.abs() + d.dy.abs() > 0.5 {
+                    b.drag_delta.set((0.0, 0.0));
+                    if dx.abs() + dy.abs() > 0.5 {
                         let moves = b.flow.with_untracked(|f| {
                             f.nodes
                                 .iter()
@@ -166,8 +179,8 @@ pub fn Canvas() -> impl IntoView {
                                     (
                                         n.id.clone(),
                                         Position {
-                                            x: (n.position.x + d.dx).round(),
-                                            y: (n.position.y + d.dy).round(),
+                                            x: (n.position.x + dx).round(),
+                                            y: (n.position.y + dy).round(),
                                         },
                                     )
                                 })
@@ -324,10 +337,9 @@ pub fn Canvas() -> impl IntoView {
                     </For>
                     {move || {
                         b.link.get().and_then(|l| {
-                            let drag = b.drag.get_untracked();
                             b.flow.with(|f| {
                                 f.node(&l.from).map(|n| {
-                                    let a = port_anchor(n, &l.port, shown_at(&n.id, n.position, &drag));
+                                    let a = port_anchor(n, &l.port, n.position);
                                     view! { <path class="ligacao ligacao-nova" d=curve(a, l.to) /> }
                                 })
                             })
@@ -354,17 +366,21 @@ pub fn block_dom_id(id: &NodeId) -> String {
 fn EdgeView(from: NodeId, port: Port, to: NodeId) -> impl IntoView {
     let b = use_builder();
     let key = (from.clone(), port.clone());
+    let (from_moving, to_moving) = (moving(from.clone()), moving(to.clone()));
     let d = {
         let (from, port, to) = (from.clone(), port.clone(), to.clone());
         move || {
-            let drag = b.drag.get();
+            let (da, dz) = (
+                delta_if(from_moving, b.drag_delta),
+                delta_if(to_moving, b.drag_delta),
+            );
             b.flow.with(|f| {
                 let (Some(a), Some(z)) = (f.node(&from), f.node(&to)) else {
                     return String::new();
                 };
                 curve(
-                    port_anchor(a, &port, shown_at(&a.id, a.position, &drag)),
-                    entry_anchor(shown_at(&z.id, z.position, &drag)),
+                    port_anchor(a, &port, shifted(a.position, da)),
+                    entry_anchor(shifted(z.position, dz)),
                 )
             })
         }
@@ -415,10 +431,10 @@ fn BlockView(id: NodeId, diff: Memo<std::collections::BTreeMap<NodeId, Diff>>) -
         })
     };
     let position = {
-        let id = id.clone();
+        let is_moving = moving(id.clone());
         move || {
             let at = node.with(|n| n.as_ref().map(|n| n.position).unwrap_or_default());
-            let p = shown_at(&id, at, &b.drag.get());
+            let p = shifted(at, delta_if(is_moving, b.drag_delta));
             format!("translate({}px, {}px)", p.x, p.y)
         }
     };
@@ -462,10 +478,9 @@ fn BlockView(id: NodeId, diff: Memo<std::collections::BTreeMap<NodeId, Diff>>) -
             }
             // The canvas carries on the gesture: it has the pointer from here on.
             let (x, y) = local(ev.client_x() as f64, ev.client_y() as f64);
+            b.drag_delta.set((0.0, 0.0));
             b.drag.set(Some(Drag {
                 ids: b.selected.get_untracked(),
-                dx: 0.0,
-                dy: 0.0,
             }));
             gestures.set(Some(Gesture::Move { sx: x, sy: y }));
             if let Some(el) = leptos::prelude::document().get_element_by_id(CANVAS_ID) {

@@ -499,22 +499,14 @@ fn message_fields(
                                 on:input=move |ev| {
                                     let v = event_target_value(&ev);
                                     used.set(count(&v));
-                                    edit.with_value(|e| e(&|n: &mut Node| if let NodeKind::Message { content, .. } = &mut n.kind {
-                                        if let Content::Buttons { options, .. } | Content::List { options, .. } = content {
-                                            if let Some(o) = options.get_mut(i) { o.title = v.clone(); }
-                                        }
-                                    }));
+                                    edit.with_value(|e| e(&|n: &mut Node| if let Some(o) = options_mut(&mut n.kind).and_then(|o| o.get_mut(i)) { o.title = v.clone(); }));
                                 }
                                 on:blur=move |_| b.stop_typing() />
                             <Counter used=used max=max_title />
                             <button type="button" class="botao-link text-red-700" disabled={disabled || option_count <= 1}
                                 aria-label=format!("Remover a opção {}", i + 1)
                                 on:click=move |_| {
-                                    edit.with_value(|e| e(&|n: &mut Node| if let NodeKind::Message { content, .. } = &mut n.kind {
-                                        if let Content::Buttons { options, .. } | Content::List { options, .. } = content {
-                                            if i < options.len() { options.remove(i); }
-                                        }
-                                    }));
+                                    edit.with_value(|e| e(&|n: &mut Node| if let Some(options) = options_mut(&mut n.kind).filter(|o| i < o.len()) { options.remove(i); }));
                                     b.stop_typing();
                                 }>"✕"</button>
                         </div>
@@ -524,12 +516,10 @@ fn message_fields(
                     disabled={disabled || option_count >= max_options}
                     title={if option_count >= max_options { format!("O WhatsApp aceita até {max_options} opções aqui.") } else { String::new() }}
                     on:click=move |_| {
-                        edit.with_value(|e| e(&|n: &mut Node| if let NodeKind::Message { content, .. } = &mut n.kind {
-                            if let Content::Buttons { options, .. } | Content::List { options, .. } = content {
-                                let id = (1..).map(|k| format!("opcao_{k}")).find(|id| options.iter().all(|o| &o.id != id)).unwrap_or_default();
-                                let title = format!("Opção {}", options.len() + 1);
-                                options.push(choice(&id, &title));
-                            }
+                        edit.with_value(|e| e(&|n: &mut Node| if let Some(options) = options_mut(&mut n.kind) {
+                            let id = (1..).map(|k| format!("opcao_{k}")).find(|id| options.iter().all(|o| &o.id != id)).unwrap_or_default();
+                            let title = format!("Opção {}", options.len() + 1);
+                            options.push(choice(&id, &title));
                         }));
                         b.stop_typing();
                     }>"Adicionar opção"</button>
@@ -539,6 +529,17 @@ fn message_fields(
             <TextField label="Se a resposta não for uma opção" value=error_message.clone().unwrap_or_default() disabled=disabled testid="campo-erro"
                 set=move |v| edit.with_value(|e| e(&|n: &mut Node| if let NodeKind::Message { error_message, .. } = &mut n.kind { *error_message = (!v.trim().is_empty()).then(|| v.clone()) })) />
         })}
+    }
+}
+
+/// The options of a message with buttons or a list.
+fn options_mut(kind: &mut NodeKind) -> Option<&mut Vec<Choice>> {
+    match kind {
+        NodeKind::Message {
+            content: Content::Buttons { options, .. } | Content::List { options, .. },
+            ..
+        } => Some(options),
+        _ => None,
     }
 }
 

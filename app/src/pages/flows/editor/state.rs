@@ -37,7 +37,7 @@ pub const MAX_ZOOM: f64 = 2.0;
 
 impl View {
     /// The flow point under a canvas point.
-    pub fn to_flow(&self, cx: f64, cy: f64) -> Position {
+    pub fn to_flow(self, cx: f64, cy: f64) -> Position {
         Position {
             x: (cx - self.x) / self.zoom,
             y: (cy - self.y) / self.zoom,
@@ -135,12 +135,12 @@ pub enum SaveState {
     Failed(String),
 }
 
-/// Blocks being moved by a drag: the distance so far, in flow units.
+/// Blocks being moved by a drag. The distance so far is a signal of its own
+/// ([`Builder::drag_delta`]) that only the moving blocks and their edges read, so a frame of a
+/// drag redraws those and nothing else.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Drag {
     pub ids: BTreeSet<NodeId>,
-    pub dx: f64,
-    pub dy: f64,
 }
 
 /// An edge being drawn from a port to the cursor (in flow units).
@@ -169,6 +169,8 @@ pub struct Builder {
     pub selected_edge: RwSignal<Option<(NodeId, shared::flow::Port)>>,
     pub view: RwSignal<View>,
     pub drag: RwSignal<Option<Drag>>,
+    /// How far the dragged blocks have moved, in flow units.
+    pub drag_delta: RwSignal<(f64, f64)>,
     pub link: RwSignal<Option<Link>>,
     /// Which port's "Ligar a…" menu is open.
     pub menu: RwSignal<Option<(NodeId, shared::flow::Port)>>,
@@ -210,6 +212,7 @@ impl Builder {
             selected_edge: RwSignal::new(None),
             view: RwSignal::new(View::default()),
             drag: RwSignal::new(None),
+            drag_delta: RwSignal::new((0.0, 0.0)),
             link: RwSignal::new(None),
             menu: RwSignal::new(None),
             revision: RwSignal::new(doc.revision),
