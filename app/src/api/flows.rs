@@ -183,3 +183,16 @@ pub async fn test_flow(
     })
     .await
 }
+
+/// The builder open on a flow says it is there: who else has it open.
+#[server(client = CsrfClient, endpoint = "flows/presence")]
+pub async fn flow_presence(key: String) -> Result<Vec<String>, AppError> {
+    use crate::guard;
+    use backend::bot::builder;
+    use shared::Permission;
+    guard::run(|call| async move {
+        let who = call.require(Permission::ViewFlows)?;
+        builder::presence(&call.state, &who, &key).await
+    })
+    .await
+}

@@ -389,3 +389,31 @@ async fn testar_runs_the_unsaved_draft_on_the_server_engine_with_the_connector_o
         .unwrap();
     assert_eq!(after["revision"], doc["revision"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_person_with_a_flow_open_sees_who_else_has_it_open() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let supervisor = app.signed_in(SUPERVISOR_EMAIL).await;
+    let names = |r: reqwest::Response| async move { r.json::<Vec<String>>().await.unwrap() };
+    assert!(
+        names(admin.call("flows/presence", &[("key", "principal")]).await)
+            .await
+            .is_empty()
+    );
+    let seen = names(
+        supervisor
+            .call("flows/presence", &[("key", "principal")])
+            .await,
+    )
+    .await;
+    assert_eq!(seen, vec!["Demonstração".to_owned()]);
+    let seen = names(admin.call("flows/presence", &[("key", "principal")]).await).await;
+    assert_eq!(seen, vec!["Carla Mendes".to_owned()]);
+    // Another flow has nobody else.
+    assert!(
+        names(admin.call("flows/presence", &[("key", "negociacao")]).await)
+            .await
+            .is_empty()
+    );
+}

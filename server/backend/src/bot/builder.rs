@@ -331,3 +331,45 @@ pub async fn set_channel_flow(
     state.channels.invalidate().await;
     Ok(())
 }
+
+/// How long an open builder counts as present without a new heartbeat.
+const PRESENCE_SECONDS: i64 = 45;
+
+/// The builder open on `key` says it is there; the names of the other people who have it open
+/// (each counted while their tab sends a heartbeat, every 15 s).
+pub async fn presence(state: &AppState, who: &Authorised, key: &str) -> Result<Vec<String>, Error> {
+    let ns = &state.auth.redis_namespace;
+    let set = format!("{ns}:flow-presence:{key}");
+    let now = chrono::Utc::now().timestamp();
+    let me = format!("{}|{}", who.user.id.0, who.user.name);
+    let mut conn = state.redis.clone();
+    let (_, _, _, members): ((), (), (), Vec<String>) = redis::pipe()
+        .atomic()
+        .cmd("ZADD")
+        .arg(&set)
+        .arg(now)
+        .arg(&me)
+        .cmd("ZREMRANGEBYSCORE")
+        .arg(&set)
+        .arg("-inf")
+        .arg(now - PRESENCE_SECONDS)
+        .cmd("EXPIRE")
+        .arg(&set)
+        .arg(PRESENCE_SECONDS * 2)
+        .cmd("ZRANGE")
+        .arg(&set)
+        .arg(0)
+        .arg(-1)
+        .query_async(&mut conn)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let mine = format!("{}|", who.user.id.0);
+    let mut others: Vec<String> = members
+        .into_iter()
+        .filter(|m| !m.starts_with(&mine))
+        .filter_map(|m| m.split_once('|').map(|(_, name)| name.to_owned()))
+        .collect();
+    others.sort();
+    others.dedup();
+    Ok(others)
+}

@@ -13,7 +13,7 @@ mod tester;
 
 pub use dom::download;
 
-use crate::api::flows::{get_flow, save_flow};
+use crate::api::flows::{flow_presence, get_flow, save_flow};
 use crate::components::session::{use_session, RequirePermission};
 use canvas::{Canvas, CANVAS_ID};
 use leptos::prelude::*;
@@ -126,6 +126,25 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
     let publishing = RwSignal::new(false);
     let search = RwSignal::new(String::new());
     let search_at = StoredValue::new(0usize);
+
+    // Who else has this flow open: a heartbeat every 15 s while the page is open.
+    let others = RwSignal::new(Vec::<String>::new());
+    let beat = move || {
+        let key = b.key.get_value();
+        spawn_local(async move {
+            if let Ok(names) = flow_presence(key).await {
+                others.set(names);
+            }
+        });
+    };
+    #[cfg(feature = "hydrate")]
+    {
+        beat();
+        if let Ok(handle) = set_interval_with_handle(beat, Duration::from_secs(15)) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    let _ = &beat;
 
     // Autosave: a change starts the clock; more changes restart it.
     Effect::new(move |_| {
@@ -393,6 +412,15 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
                 <span class=move || format!("estado-salvamento {}", status().1) role="status" data-testid="estado-salvamento">
                     {move || status().0}
                 </span>
+                {move || {
+                    let names = others.get();
+                    (!names.is_empty()).then(|| view! {
+                        <span class="chip bg-amber-100 text-amber-900" role="status" data-testid="outros-editando"
+                            title="Outras pessoas com este fluxo aberto: quem salvar primeiro fica com a revisão">
+                            {format!("Também aqui: {}", names.join(", "))}
+                        </span>
+                    })
+                }}
                 <div class="grupo-botoes" role="group" aria-label="Desfazer e refazer">
                     <button type="button" class="botao-icone" title="Desfazer (Ctrl+Z)" aria-label="Desfazer"
                         disabled=move || !b.editor.with(|e| e.can_undo()) on:click=move |_| b.undo()>"↶"</button>
