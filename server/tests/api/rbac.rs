@@ -176,6 +176,11 @@ fn table(ids: &Ids) -> Vec<Row> {
             vec![("key", "principal".into())],
         ),
         (
+            "flows/presence",
+            AdminOrSupervisor,
+            vec![("key", "principal".into())],
+        ),
+        (
             "flows/version",
             AdminOrSupervisor,
             vec![("key", "principal".into()), ("version", "1".into())],
