@@ -27,8 +27,8 @@ async function newSupervisor(page) {
 
 // Pages reached from the frame but not listed in the sidebar.
 const EXTRA = {
-  administrador: ["/perfil", "/configuracoes/canais", "/configuracoes/tokens", "/configuracoes/integracoes"],
-  supervisora: ["/perfil"],
+  administrador: ["/perfil", "/configuracoes/canais", "/configuracoes/tokens", "/configuracoes/integracoes", "/fluxos/principal"],
+  supervisora: ["/perfil", "/fluxos/principal"],
   atendente: ["/perfil"],
 };
 

@@ -1,8 +1,8 @@
 //! The panels beside the canvas: "Problemas" (the validator's messages, each taking you to its
 //! block), the version history (compare, restore), publishing with a note, and the palette.
 
-use super::canvas::{block_dom_id, CANVAS_ID};
 use super::dom;
+use super::geometry::{block_dom_id, CANVAS_ID};
 use super::state::{use_builder, SaveState};
 use crate::api::flows::{
     flow_version, flow_versions, get_flow, publish_flow, restore_flow_version,
