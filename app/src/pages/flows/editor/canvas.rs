@@ -7,8 +7,8 @@
 use super::block::BlockView;
 use super::dom;
 use super::geometry::{
-    block_dom_id, curve, delta_if, entry_anchor, local, moving, port_anchor, shifted, Gesture,
-    Gestures, CANVAS_ID,
+    curve, delta_if, entry_anchor, local, moving, port_anchor, shifted, Gesture, Gestures,
+    CANVAS_ID,
 };
 use super::state::{block_height, flow_order, use_builder, View, BLOCK_WIDTH, HEADER};
 use leptos::prelude::*;
@@ -169,7 +169,7 @@ pub fn Canvas() -> impl IntoView {
                     y: (at.y - HEADER / 2.0).round(),
                 };
                 if let Some(id) = b.add(block, at) {
-                    dom::focus_soon(block_dom_id(&id));
+                    dom::focus_soon(super::geometry::block_dom_id(&id));
                 }
             }
         }

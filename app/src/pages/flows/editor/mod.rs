@@ -29,7 +29,7 @@ use shared::flow::builder::FlowDocument;
 use shared::flow::edit::Change;
 use shared::flow::{blocks, Position};
 use shared::{Permission, Refusal};
-use state::{use_builder, Builder, SaveState, View};
+use state::{Builder, SaveState, View};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
