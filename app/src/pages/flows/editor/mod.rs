@@ -403,6 +403,7 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
 
     let toolbar = view! {
             <header class="construtor-barra">
+                <h1 class="sr-only">{move || b.flow.with(|f| format!("Fluxo {}", f.name))}</h1>
                 <a href="/fluxos" class="botao-link" aria-label="Voltar aos fluxos">"← Fluxos"</a>
                 <input class="entrada nome-fluxo" prop:value=move || b.flow.with(|f| f.name.clone()) disabled=!editable
                     aria-label="Nome do fluxo" data-testid="nome-fluxo"
