@@ -12,7 +12,15 @@ PORT="${BENCH_PORT:-3300}"
 DB="postgres://postgres@127.0.0.1:5432/plataforma_bench"
 psql "postgres://postgres@127.0.0.1:5432/postgres" -q -c "drop database if exists plataforma_bench with (force)"
 
-bench_prepare
+# Only the release server and site (no load generators): bench_prepare's first half.
+ensure_rust_tools
+ensure_npm_packages "$ROOT"
+say "Compilando (release) o servidor e o site"
+build_release_site
+export SESSION_SECRET ENCRYPTION_KEY
+SESSION_SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+ENCRYPTION_KEY="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+export LEPTOS_OUTPUT_NAME=plataforma LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
 
 say "Subindo o servidor em :$PORT"
 DATABASE_URL="$DB" REDIS_NAMESPACE="bench-$$" BIND_ADDR="127.0.0.1:$PORT" \
