@@ -114,12 +114,7 @@ impl Block {
 
     /// A new block of this kind at `position`, with an id free in `flow`.
     pub fn create(self, flow: &Flow, position: Position) -> Node {
-        let option = |id: &str, title: &str| Choice {
-            id: id.into(),
-            title: title.into(),
-            description: None,
-            keywords: Vec::new(),
-        };
+        let option = Choice::new;
         let message = |content| NodeKind::Message {
             content,
             variable: None,

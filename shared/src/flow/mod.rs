@@ -218,6 +218,18 @@ pub struct Choice {
     pub keywords: Vec<String>,
 }
 
+impl Choice {
+    /// An option with a title and no description or keywords.
+    pub fn new(id: &str, title: &str) -> Self {
+        Self {
+            id: id.into(),
+            title: title.into(),
+            description: None,
+            keywords: Vec::new(),
+        }
+    }
+}
+
 /// A message with options that also accepts a typed value (a CPF at the main menu): stored in
 /// `variable` when it passes `validation`, leaving through `captured`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

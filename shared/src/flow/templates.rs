@@ -52,12 +52,7 @@ fn node(id: &str, x: f64, y: f64, label: &str, kind: NodeKind) -> Node {
 }
 
 fn choice(id: &str, title: &str) -> Choice {
-    Choice {
-        id: id.into(),
-        title: title.into(),
-        description: None,
-        keywords: Vec::new(),
-    }
+    Choice::new(id, title)
 }
 
 fn message(content: Content) -> NodeKind {

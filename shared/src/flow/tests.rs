@@ -24,12 +24,7 @@ fn edge(from: &str, port: Port, to: &str) -> Edge {
 }
 
 fn choice(id: &str, title: &str) -> Choice {
-    Choice {
-        id: id.into(),
-        title: title.into(),
-        description: None,
-        keywords: Vec::new(),
-    }
+    Choice::new(id, title)
 }
 
 fn text(t: &str) -> Content {

@@ -198,12 +198,7 @@ fn options_mut(kind: &mut NodeKind) -> Option<&mut Vec<Choice>> {
 }
 
 fn choice(id: &str, title: &str) -> Choice {
-    Choice {
-        id: id.into(),
-        title: title.into(),
-        description: None,
-        keywords: Vec::new(),
-    }
+    Choice::new(id, title)
 }
 
 #[allow(clippy::too_many_arguments)]
