@@ -282,13 +282,6 @@ pub async fn autosave(
         return Err(AppError::Refused(Refusal::FlowKeyMismatch).into());
     }
     checked_name(&flow.name)?;
-    let current = library::draft(state, key).await?;
-    if current.revision != base_revision {
-        return Err(AppError::Refused(Refusal::FlowDraftStale {
-            revision: current.revision,
-        })
-        .into());
-    }
     library::store_draft(state, key, &flow, base_revision, Some(who.user.id)).await
 }
 
@@ -301,15 +294,11 @@ pub async fn set_channel_flow(
 ) -> Result<(), Error> {
     ensure_not_demo_locked(state, who, DemoLocked::Flows)?;
     let flow = flow.map(|f| f.trim().to_owned()).filter(|f| !f.is_empty());
-    let found = crate::services::channels::list(state)
-        .await?
-        .into_iter()
-        .find(|c| c.channel.id == channel)
-        .ok_or(AppError::NotFound)?;
+    let found = crate::services::channels::get(state, channel).await?;
     if let Some(key) = &flow {
-        let draft = library::draft(state, key)
-            .await
-            .map_err(|_| AppError::Refused(Refusal::FlowMissing { key: key.clone() }))?;
+        let draft = db::bot_flows::draft(&state.pool, key)
+            .await?
+            .ok_or_else(|| AppError::Refused(Refusal::FlowMissing { key: key.clone() }))?;
         if draft.archived {
             return Err(AppError::Refused(Refusal::FlowArchived { key: key.clone() }).into());
         }

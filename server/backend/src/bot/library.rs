@@ -90,15 +90,16 @@ pub async fn store_draft(
     by: Option<UserId>,
 ) -> Result<i32, Error> {
     let value = serde_json::to_value(flow).map_err(anyhow::Error::from)?;
-    db::bot_flows::save_draft(&state.pool, key, &value, &flow.name, base_revision, by)
-        .await?
-        .ok_or_else(|| {
-            // Nobody has the flow, or another save came first.
-            AppError::Refused(Refusal::FlowDraftStale {
-                revision: base_revision + 1,
-            })
-            .into()
+    let saved =
+        db::bot_flows::save_draft(&state.pool, key, &value, &flow.name, base_revision, by).await?;
+    match saved {
+        Some(revision) => Ok(revision),
+        // Another save came first (or there is no such flow: not found).
+        None => Err(AppError::Refused(Refusal::FlowDraftStale {
+            revision: draft(state, key).await?.revision,
         })
+        .into()),
+    }
 }
 
 /// The longest note a publication may carry.

@@ -478,22 +478,17 @@ impl RunContext<'_> {
     async fn call(&self, request: &CallRequest, key: &str) -> Outcome {
         let started = Instant::now();
         let (what, result) = match request {
-            CallRequest::Erp { operation, args } => {
-                let connector = HttpErp {
-                    egress: &self.state.bot.egress,
-                    settings: self.loaded.erp.clone(),
-                };
-                (
-                    json!({"type": "erp", "operation": operation, "label": operation.label()}),
-                    erp::run_operation(
-                        &connector,
-                        *operation,
-                        args,
-                        &format!("{}:{key}", self.conversation.0.simple()),
-                    )
-                    .await,
+            CallRequest::Erp { operation, args } => (
+                json!({"type": "erp", "operation": operation, "label": operation.label()}),
+                erp_call(
+                    self.state,
+                    self.loaded,
+                    *operation,
+                    args,
+                    &format!("{}:{key}", self.conversation.0.simple()),
                 )
-            }
+                .await,
+            ),
             CallRequest::Http {
                 method,
                 url,
@@ -661,6 +656,21 @@ impl RunContext<'_> {
         crate::publish::conversation_changed(self.state, self.conversation, None).await;
         Ok(())
     }
+}
+
+/// An ERP block's operation on the connector configured in Integrações.
+async fn erp_call(
+    state: &AppState,
+    loaded: &Loaded,
+    operation: shared::flow::ErpOperation,
+    args: &std::collections::BTreeMap<String, String>,
+    idempotency_key: &str,
+) -> Result<Value, ErpError> {
+    let connector = HttpErp {
+        egress: &state.bot.egress,
+        settings: loaded.erp.clone(),
+    };
+    erp::run_operation(&connector, operation, args, idempotency_key).await
 }
 
 /// A flow's HTTP block: templated request, bounded by its timeout; the answer as JSON (or

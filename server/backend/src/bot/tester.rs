@@ -4,8 +4,7 @@
 //! configured connector unless the administrator typed a canned answer for the operation.
 
 use super::runtime::Loaded;
-use super::{http_call, storage};
-use crate::erp::{self, HttpErp};
+use super::{erp_call, http_call, storage};
 use crate::error::Error;
 use crate::state::AppState;
 use serde_json::{json, Value};
@@ -105,12 +104,8 @@ async fn run_call(
                     Ok(answer.clone()),
                 ),
                 None => {
-                    let connector = HttpErp {
-                        egress: &state.bot.egress,
-                        settings: loaded.erp.clone(),
-                    };
                     let key = format!("teste:{}", uuid::Uuid::new_v4().simple());
-                    let result = erp::run_operation(&connector, *operation, args, &key).await;
+                    let result = erp_call(state, loaded, *operation, args, &key).await;
                     (operation.label().to_owned(), shown, false, result)
                 }
             }
