@@ -161,4 +161,25 @@ test("an administrator draws, connects, publishes and rolls back a flow the simu
   await pick(again, "Reportar problema");
   await expect(bubbles(again).filter({ hasText: "CPF" })).toBeVisible();
   await expect(bubbles(again).filter({ hasText: NOTICE })).toHaveCount(0);
+
+  // "Análise": both visitors reached the menu and left it through "Reportar problema"; the
+  // overlay says so on the block and on the port, and the panel lists where customers stop.
+  await page.getByRole("button", { name: "Tela", exact: true }).click();
+  await page.getByTestId("aba-analise").click();
+  await expect(page.getByTestId("analise-resumo")).toContainText("começaram o fluxo");
+  const menuFigures = page.locator("#bloco-menu").getByTestId("analise-bloco");
+  await expect(menuFigures).toBeVisible();
+  const reached = Number((await menuFigures.locator(".passaram").textContent()).replace(/\D/g, ""));
+  expect(reached).toBeGreaterThanOrEqual(2);
+  const reported = page
+    .locator("#bloco-menu .porta-linha", { hasText: "Reportar problema" })
+    .getByTestId("analise-porta");
+  await expect(reported).toHaveText(/\d+/);
+  expect(Number(await reported.textContent())).toBeGreaterThanOrEqual(2);
+  await expect(page.locator("#bloco-menu")).toHaveAttribute("aria-label", /conversa\(s\) chegaram/);
+  await page.getByRole("button", { name: "Ajustar à tela" }).click();
+  await shot(page, "flows-10-analytics");
+  // A version alone: the select lists the published ones.
+  await page.getByTestId("analise-versao").selectOption({ index: 1 });
+  await expect(page.getByTestId("analise-resumo")).not.toContainText("Calculando");
 });

@@ -104,6 +104,15 @@ pub async fn nightly_demo_reset(
     Ok(())
 }
 
+/// Rolls the flows' visits of the days gone by up per day, for the builder's overlay.
+pub async fn roll_up_bot_steps(_tick: Tick, deps: Data<BotDeps>) -> anyhow::Result<()> {
+    match backend::bot::analytics::roll_up(&deps.state).await {
+        Ok(rows) => tracing::debug!(rows, "flow visits rolled up"),
+        Err(e) => tracing::warn!(error = ?e, "flow visits roll-up failed"),
+    }
+    Ok(())
+}
+
 pub struct WorkerSettings {
     pub redis_url: String,
     pub namespace: String,
@@ -125,6 +134,9 @@ pub async fn run(
     let demo = state.demo;
     let bot_deps = BotDeps { state };
     let reset_deps = bot_deps.clone();
+    let rollup_deps = bot_deps.clone();
+    let rollup_schedule =
+        cron::Schedule::from_str("0 */10 * * * *").context("invalid roll-up schedule")?;
     let storage = expire_sessions_queue(conn, &settings.namespace);
     let schedule = cron::Schedule::from_str(&format!(
         "0 */{} * * * *",
@@ -178,6 +190,12 @@ pub async fn run(
                     idle_seconds,
                 })
                 .build(enqueue_expire_sessions)
+        })
+        .register(move |_restarts| {
+            WorkerBuilder::new("bot-steps-rollup")
+                .backend(CronScheduler::new(rollup_schedule.clone()))
+                .data(rollup_deps.clone())
+                .build(roll_up_bot_steps)
         });
     // A demo server goes back to its seeded state every night at 03:00 in São Paulo.
     let monitor = if demo {

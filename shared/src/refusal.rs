@@ -111,6 +111,15 @@ pub enum Refusal {
     FlowRunsOnChannel {
         channel: String,
     },
+    AnalyticsPeriodInvalid {
+        max_days: i64,
+    },
+    TestContactInvalid {
+        phone: String,
+    },
+    TestContactsTooMany {
+        max: usize,
+    },
     FlowArchived {
         key: String,
     },
@@ -211,6 +220,9 @@ impl Refusal {
             FlowNameInvalid => "Dê ao fluxo um nome de 1 a 120 caracteres.".into(),
             FlowTemplateUnknown => "Modelo de fluxo desconhecido.".into(),
             FlowRunsOnChannel { channel } => format!("O canal \"{channel}\" atende com este fluxo: escolha outro fluxo para o canal antes de arquivar."),
+            TestContactInvalid { phone } => format!("\"{phone}\" não é um número de telefone: use o DDD e o número, como (11) 99999-0001, ou +55…"),
+            TestContactsTooMany { max } => format!("Cadastre no máximo {max} contatos de teste."),
+            AnalyticsPeriodInvalid { max_days } => format!("Escolha um período com o início antes do fim e de até {max_days} dias."),
             FlowArchived { key } => format!("O fluxo \"{key}\" está arquivado: restaure-o antes de usá-lo num canal."),
             ContinueAgentMissing => {
                 "Informe o atendente que continua a conversa (ela não está com ninguém).".into()

@@ -196,3 +196,51 @@ pub async fn flow_presence(key: String) -> Result<Vec<String>, AppError> {
     })
     .await
 }
+
+/// "Onde os clientes vão": per block of the flow, how many conversations passed, left through
+/// each port or stopped there, and the median time spent, for a published `version` (none:
+/// all) over the São Paulo days `from..=to` (none: the last 30 days).
+#[server(client = CsrfClient, endpoint = "flows/analytics")]
+pub async fn flow_analytics(
+    key: String,
+    version: Option<i32>,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> Result<shared::flow::analytics::FlowAnalytics, AppError> {
+    use crate::guard;
+    use backend::bot::analytics;
+    use shared::Permission;
+    guard::run(|call| async move {
+        call.require(Permission::ViewFlows)?;
+        analytics::overview(&call.state, &key, version, from, to).await
+    })
+    .await
+}
+
+/// The test contacts: phone numbers whose conversations on the real channels run the drafts.
+#[server(client = CsrfClient, endpoint = "flows/test-contacts")]
+pub async fn flow_test_contacts() -> Result<shared::flow::builder::TestContacts, AppError> {
+    use crate::guard;
+    use backend::bot::test_contacts;
+    use shared::Permission;
+    guard::run(|call| async move {
+        call.require(Permission::ManageFlows)?;
+        test_contacts::get(&call.state).await
+    })
+    .await
+}
+
+/// Replaces the test contacts with the numbers typed, one per line.
+#[server(client = CsrfClient, endpoint = "flows/test-contacts/save")]
+pub async fn save_flow_test_contacts(
+    phones: String,
+) -> Result<shared::flow::builder::TestContacts, AppError> {
+    use crate::guard;
+    use backend::bot::test_contacts;
+    use shared::Permission;
+    guard::run(|call| async move {
+        let who = call.require(Permission::ManageFlows)?;
+        test_contacts::set(&call.state, &who, &phones).await
+    })
+    .await
+}

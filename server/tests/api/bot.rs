@@ -1646,3 +1646,68 @@ async fn many_cpfs_from_one_address_go_to_a_person_whatever_the_conversation() {
     );
     app.stop().await;
 }
+
+/// A test contact's conversation on the real WhatsApp channel runs the draft; everyone else
+/// the published version. Its visits are not counted in the flow's analytics.
+#[tokio::test]
+async fn a_test_contact_runs_the_draft_and_everyone_else_the_published_version() {
+    let (app, graph) = bot_app(BotConfig::default()).await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let r = admin
+        .call(
+            "flows/test-contacts/save",
+            &[("phones", "(11) 95555-0001\n+55 11 95555-0001")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let saved: Value = r.json().await.unwrap();
+    assert_eq!(saved["phones"], json!(["+5511955550001"]));
+    let r = admin
+        .call("flows/test-contacts/save", &[("phones", "11 9555 zero")])
+        .await;
+    let (status, body) = error_of(r).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        body.to_string().contains("não é um número de telefone"),
+        "{body}"
+    );
+
+    // The draft greets differently; it is not published.
+    let api = Api::new(&app).await;
+    let current: Value = api
+        .get("/api/v1/flows/principal")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let edited: Value = serde_json::from_str(
+        &current["draft"]
+            .to_string()
+            .replace("Como posso ajudar", "Rascunho em teste: como posso ajudar"),
+    )
+    .unwrap();
+    let r = api
+        .put(
+            "/api/v1/flows/principal/draft",
+            &json!({"flow": edited, "base_revision": current["revision"]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let mut tester = Customer::new(&app, &graph, "5511955550001");
+    tester.say("oi").await;
+    let menu = tester.expect(1).await.remove(0);
+    assert!(menu.text.contains("Rascunho em teste"), "{menu:?}");
+    let mut customer = Customer::new(&app, &graph, "5511955550002");
+    customer.say("oi").await;
+    let menu = customer.expect(1).await.remove(0);
+    assert!(!menu.text.contains("Rascunho em teste"), "{menu:?}");
+    assert!(menu.text.contains("Como posso ajudar"), "{menu:?}");
+
+    app.settle_bot().await;
+    let visits = app
+        .count("select count(*) from bot_steps where node = 'menu'")
+        .await;
+    assert_eq!(visits, 1, "only the customer's visit is counted");
+    app.stop().await;
+}

@@ -211,7 +211,7 @@ async fn a_token_without_the_flows_scope_reads_flows_but_changes_none() {
 }
 
 /// The bot's texts to a simulator visitor so far.
-async fn bot_texts(app: &TestApp, session: &str) -> Vec<String> {
+pub(crate) async fn bot_texts(app: &TestApp, session: &str) -> Vec<String> {
     backend::services::demo::snapshot(&app.state, ChannelKind::Whatsapp, session, 0)
         .await
         .unwrap()
@@ -222,7 +222,7 @@ async fn bot_texts(app: &TestApp, session: &str) -> Vec<String> {
         .collect()
 }
 
-async fn say(app: &TestApp, session: &str, text: &str) {
+pub(crate) async fn say(app: &TestApp, session: &str, text: &str) {
     let before = bot_texts(app, session).await.len();
     backend::services::demo::send(&app.state, ChannelKind::Whatsapp, session, text, None, None)
         .await

@@ -2,6 +2,7 @@
 //! against its own PostgreSQL database and a private Redis namespace. One binary for all of them,
 //! so the suite links once.
 
+mod analytics;
 mod auth;
 mod bad_input;
 mod bot;

@@ -175,6 +175,17 @@ fn table(ids: &Ids) -> Vec<Row> {
             AdminOrSupervisor,
             vec![("key", "principal".into())],
         ),
+        ("flows/test-contacts", AdminOnly, vec![]),
+        (
+            "flows/test-contacts/save",
+            AdminOnly,
+            vec![("phones", "(11) 99999-0001".into())],
+        ),
+        (
+            "flows/analytics",
+            AdminOrSupervisor,
+            vec![("key", "principal".into())],
+        ),
         (
             "flows/presence",
             AdminOrSupervisor,

@@ -59,6 +59,40 @@ pub struct FlowDocument {
     pub editable: bool,
 }
 
+/// Phone numbers (E.164) whose conversations on the real channels run the flows' drafts, so
+/// an administrator tries a change on their own phone before publishing it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TestContacts {
+    pub phones: Vec<String>,
+}
+
+impl TestContacts {
+    pub const MAX: usize = 50;
+
+    /// The numbers typed one per line (or separated by commas or semicolons), each checked,
+    /// repeated ones once; the first one that is not a phone number is the error.
+    pub fn parse(typed: &str) -> Result<Self, String> {
+        let mut phones: Vec<String> = Vec::new();
+        for raw in typed
+            .split(['\n', ',', ';'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let phone = crate::values::Phone::parse(raw).map_err(|_| raw.to_owned())?;
+            if !phones.iter().any(|p| p == phone.as_str()) {
+                phones.push(phone.as_str().to_owned());
+            }
+        }
+        Ok(Self { phones })
+    }
+
+    /// Whether a contact's phone (in any of the forms [`crate::values::Phone`] accepts) is one.
+    pub fn includes(&self, phone: &str) -> bool {
+        crate::values::Phone::parse(phone)
+            .is_ok_and(|p| self.phones.iter().any(|t| t == p.as_str()))
+    }
+}
+
 /// One published version in the history panel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VersionView {
@@ -93,6 +127,20 @@ pub fn key_from_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::key_from_name;
+
+    #[test]
+    fn test_contacts_are_phone_numbers_typed_in_any_usual_form() {
+        let t = TestContacts::parse("(11) 99999-0001\n+55 21 98888-0002, 11999990001\n\n").unwrap();
+        assert_eq!(t.phones, ["+5511999990001", "+5521988880002"]);
+        assert!(t.includes("+5511999990001"));
+        assert!(t.includes("11 99999-0001"));
+        assert!(!t.includes("+5511999990009"));
+        assert!(!t.includes("não é telefone"));
+        assert_eq!(
+            TestContacts::parse("1199999 e mais").unwrap_err(),
+            "1199999 e mais"
+        );
+    }
 
     #[test]
     fn keys_are_made_from_names_without_accents_or_symbols() {

@@ -200,18 +200,84 @@ pub fn global_word(text: &str) -> Option<GlobalWord> {
     }
 }
 
+/// Why a conversation stopped at the block it was at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stop {
+    /// The flow ended there (an end block, or a port leading nowhere).
+    Ended,
+    /// A hand-off block (or the bot, after too many failed answers) gave it to a person.
+    Handoff,
+    /// The customer asked for a person ("atendente").
+    Agent,
+    /// The customer left ("sair").
+    Quit,
+    /// Closed after the customer's silence.
+    Inactive,
+    /// The customer went back to the menu.
+    Menu,
+}
+
+impl Stop {
+    pub const ALL: [Stop; 6] = [
+        Stop::Ended,
+        Stop::Handoff,
+        Stop::Agent,
+        Stop::Quit,
+        Stop::Inactive,
+        Stop::Menu,
+    ];
+
+    /// How it is stored.
+    pub fn key(self) -> &'static str {
+        match self {
+            Stop::Ended => "ended",
+            Stop::Handoff => "handoff",
+            Stop::Agent => "agent",
+            Stop::Quit => "quit",
+            Stop::Inactive => "inactive",
+            Stop::Menu => "menu",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Stop> {
+        Stop::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+/// Where a step took the conversation, in order, for the analytics of each block.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "mark", rename_all = "snake_case")]
+pub enum Mark {
+    /// A block began: the conversation is at it now (the block it was at, if still open, was
+    /// left without a port, as a "go to flow" is).
+    Enter { flow: String, node: NodeId },
+    /// The block the conversation is at was left through this port.
+    Leave { port: Port },
+    /// The conversation stopped at the block it is at.
+    Stop { reason: Stop },
+}
+
 struct Run<'a> {
     bot: &'a Bot,
     state: BotState,
     effects: Vec<Effect>,
+    marks: Vec<Mark>,
 }
 
 /// Runs one input.
 pub fn step(bot: &Bot, state: BotState, input: Input) -> (BotState, Vec<Effect>) {
+    let (state, effects, _) = step_traced(bot, state, input);
+    (state, effects)
+}
+
+/// Runs one input, and says which blocks it passed and how it left each ([`Mark`]).
+pub fn step_traced(bot: &Bot, state: BotState, input: Input) -> (BotState, Vec<Effect>, Vec<Mark>) {
     let mut run = Run {
         bot,
         state,
         effects: Vec::new(),
+        marks: Vec::new(),
     };
     match input {
         Input::Message { text, choice } => run.message(text, choice),
@@ -224,6 +290,7 @@ pub fn step(bot: &Bot, state: BotState, input: Input) -> (BotState, Vec<Effect>)
             if matches!(run.state.status, Status::AwaitingInput | Status::Recovering) {
                 if close {
                     run.say(&bot.settings.closing_message.clone());
+                    run.stop(Stop::Inactive);
                     run.end();
                 } else {
                     run.say(&bot.settings.reminder_message.clone());
@@ -231,7 +298,7 @@ pub fn step(bot: &Bot, state: BotState, input: Input) -> (BotState, Vec<Effect>)
             }
         }
     }
-    (run.state, run.effects)
+    (run.state, run.effects, run.marks)
 }
 
 fn text_content(text: String) -> Content {
@@ -246,11 +313,32 @@ impl Run<'_> {
     }
 
     fn end(&mut self) {
+        self.stop(Stop::Ended);
         self.effects.push(Effect::End);
         self.state.status = Status::Ended;
     }
 
+    /// Marks the stop at the current block; the first reason given wins (an "atendente"
+    /// is that, not the hand-off it leads to).
+    fn stop(&mut self, reason: Stop) {
+        if !matches!(self.marks.last(), Some(Mark::Stop { .. })) {
+            self.marks.push(Mark::Stop { reason });
+        }
+    }
+
+    fn enter(&mut self) {
+        self.marks.push(Mark::Enter {
+            flow: self.state.flow.clone(),
+            node: self.state.node.clone(),
+        });
+    }
+
+    fn leave(&mut self, port: Port) {
+        self.marks.push(Mark::Leave { port });
+    }
+
     fn hand_off(&mut self, team: Option<String>, message: &str) {
+        self.stop(Stop::Handoff);
         self.say(message);
         self.effects.push(Effect::Handoff { team });
         self.state.status = Status::HandedOff;
@@ -294,10 +382,25 @@ impl Run<'_> {
                 .and_then(global_word)
                 .or_else(|| global_word(&text))
         };
+        let waiting = matches!(
+            self.state.status,
+            Status::AwaitingInput | Status::AwaitingResult | Status::Recovering
+        );
         match word {
-            Some(GlobalWord::Menu) => return self.restart(),
-            Some(GlobalWord::Agent) => return self.hand_off_to_flow_team(),
+            Some(GlobalWord::Menu) => {
+                if waiting {
+                    self.stop(Stop::Menu);
+                }
+                return self.restart();
+            }
+            Some(GlobalWord::Agent) => {
+                self.stop(Stop::Agent);
+                return self.hand_off_to_flow_team();
+            }
             Some(GlobalWord::Quit) => {
+                if waiting {
+                    self.stop(Stop::Quit);
+                }
                 let msg = self.bot.settings.goodbye_message.clone();
                 self.say(&msg);
                 return self.end();
@@ -333,13 +436,17 @@ impl Run<'_> {
                     self.state.node = start;
                     self.state.attempts = 0;
                     self.state.status = Status::AwaitingInput;
+                    self.enter();
                     self.answer(&text, choice.as_deref());
                 }
             }
             Status::Ended => self.restart(),
             // The customer writes while a call runs: the answer comes with its outcome.
             Status::AwaitingResult => {}
-            Status::Recovering => self.hand_off_to_flow_team(),
+            Status::Recovering => {
+                self.stop(Stop::Agent);
+                self.hand_off_to_flow_team()
+            }
             Status::AwaitingInput => self.answer(&text, choice.as_deref()),
         }
     }
@@ -563,6 +670,9 @@ impl Run<'_> {
             .flow()
             .and_then(|f| f.target(&self.state.node, &port))
             .cloned();
+        if next.is_some() {
+            self.leave(port);
+        }
         match next {
             Some(to) => {
                 self.state.node = to;
@@ -580,6 +690,7 @@ impl Run<'_> {
                 let msg = self.bot.settings.handoff_message.clone();
                 return self.hand_off(None, &msg);
             };
+            self.enter();
             let port = match &node.kind {
                 NodeKind::Message { content, .. } => {
                     let rendered = self.render_content(content);
@@ -671,6 +782,7 @@ impl Run<'_> {
             let next = self.flow().and_then(|f| f.target(&node.id, &port)).cloned();
             match next {
                 Some(to) => {
+                    self.leave(port);
                     self.state.node = to;
                     self.state.attempts = 0;
                 }

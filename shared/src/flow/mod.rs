@@ -7,6 +7,7 @@
 //! messages; [`engine::step`] runs one input through a flow without I/O and returns the effects
 //! the server carries out.
 
+pub mod analytics;
 pub mod answers;
 pub mod blocks;
 pub mod builder;

@@ -984,3 +984,116 @@ fn help_at_a_menu_explains_its_options_and_a_miss_names_them_without_the_whole_m
     let (_, fx) = say(&bot, state, "negociar débitos");
     assert!(!texts(&fx).iter().any(|t| t.starts_with("Não entendi")));
 }
+
+fn marks_for(bot: &Bot, state: BotState, input: Input) -> (BotState, Vec<Mark>) {
+    let (state, _, marks) = step_traced(bot, state, input);
+    (state, marks)
+}
+
+fn message(t: &str) -> Input {
+    Input::Message {
+        text: t.into(),
+        choice: None,
+    }
+}
+
+fn entered(marks: &[Mark]) -> Vec<&str> {
+    marks
+        .iter()
+        .filter_map(|m| match m {
+            Mark::Enter { node, .. } => Some(node.0.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn steps_mark_each_block_entered_the_port_taken_and_where_the_conversation_stopped() {
+    let bot = bot();
+    let state = BotState::new(&bot, Default::default());
+    let (state, marks) = marks_for(&bot, state, message("oi"));
+    assert_eq!(entered(&marks), ["menu"]);
+    assert_eq!(marks.len(), 1, "the menu waits: {marks:?}");
+
+    let (state, marks) = marks_for(&bot, state, message("1"));
+    assert_eq!(
+        marks,
+        [
+            Mark::Leave {
+                port: Port::Choice("segunda_via".into())
+            },
+            Mark::Enter {
+                flow: "menu-principal".into(),
+                node: NodeId::new("cpf")
+            },
+        ]
+    );
+    // A wrong CPF keeps the conversation at the question: nothing is marked.
+    let (state, marks) = marks_for(&bot, state, message("123"));
+    assert!(marks.is_empty(), "{marks:?}");
+    let (state, fx, marks) = step_traced(&bot, state, message("222.222.222-22"));
+    assert_eq!(entered(&marks), ["busca"]);
+    let (call, _) = pending_call(&fx);
+    let (_, marks) = marks_for(
+        &bot,
+        state,
+        Input::Outcome {
+            call,
+            outcome: Outcome::Ok {
+                value: json!({"nome": "João Santos", "debito": 10}),
+            },
+        },
+    );
+    assert_eq!(
+        marks,
+        [
+            Mark::Leave {
+                port: Port::Success
+            },
+            Mark::Enter {
+                flow: "menu-principal".into(),
+                node: NodeId::new("tem_debito")
+            },
+            Mark::Leave {
+                port: Port::Rule(0)
+            },
+            Mark::Enter {
+                flow: "menu-principal".into(),
+                node: NodeId::new("debito")
+            },
+            Mark::Stop {
+                reason: Stop::Handoff
+            },
+        ]
+    );
+}
+
+#[test]
+fn leaving_asking_for_a_person_and_silence_are_marked_as_such() {
+    let bot = bot();
+    let at_menu = say(&bot, BotState::new(&bot, Default::default()), "oi").0;
+    let (_, marks) = marks_for(&bot, at_menu.clone(), message("sair"));
+    assert_eq!(marks, [Mark::Stop { reason: Stop::Quit }]);
+    let (_, marks) = marks_for(&bot, at_menu.clone(), message("atendente"));
+    assert_eq!(
+        marks,
+        [Mark::Stop {
+            reason: Stop::Agent
+        }]
+    );
+    let (_, marks) = marks_for(&bot, at_menu.clone(), Input::Inactive { close: false });
+    assert!(
+        marks.is_empty(),
+        "a reminder leaves the customer where they are"
+    );
+    let (_, marks) = marks_for(&bot, at_menu.clone(), Input::Inactive { close: true });
+    assert_eq!(
+        marks,
+        [Mark::Stop {
+            reason: Stop::Inactive
+        }]
+    );
+    let (_, marks) = marks_for(&bot, at_menu, message("menu"));
+    assert_eq!(marks[0], Mark::Stop { reason: Stop::Menu });
+    assert_eq!(entered(&marks), ["menu"]);
+}

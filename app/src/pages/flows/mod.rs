@@ -6,7 +6,8 @@
 pub mod editor;
 
 use crate::api::flows::{
-    archive_flow, create_flow, duplicate_flow, get_flow, import_flow, list_flows, set_channel_flow,
+    archive_flow, create_flow, duplicate_flow, flow_test_contacts, get_flow, import_flow,
+    list_flows, save_flow_test_contacts, set_channel_flow,
 };
 use crate::components::session::{hard_navigate, use_session, RequirePermission};
 use leptos::prelude::*;
@@ -163,6 +164,7 @@ fn Flows() -> impl IntoView {
             </tbody>
         </table>
         <ChannelFlows data=data message=message editable=editable reload=reload />
+        {editable.then(|| view! { <TestContactsSection /> })}
         {move || {
             let archived: Vec<FlowSummary> = data.get().map(|d| d.flows.into_iter().filter(|f| f.archived).collect()).unwrap_or_default();
             (!archived.is_empty()).then(|| view! {
@@ -299,6 +301,59 @@ fn ChannelFlows(
                     })}
                 </tbody>
             </table>
+        </section>
+    }
+}
+
+/// The phone numbers whose conversations on the real channels run the drafts.
+#[component]
+fn TestContactsSection() -> impl IntoView {
+    let typed = RwSignal::new(String::new());
+    let status = RwSignal::new(None::<(bool, String)>);
+    Effect::new(move |_| {
+        spawn_local(async move {
+            if let Ok(t) = flow_test_contacts().await {
+                typed.set(t.phones.join("\n"));
+            }
+        });
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let phones = typed.get_untracked();
+        spawn_local(async move {
+            match save_flow_test_contacts(phones).await {
+                Ok(t) => {
+                    let n = t.phones.len();
+                    typed.set(t.phones.join("\n"));
+                    status.set(Some((
+                        true,
+                        match n {
+                            0 => "Nenhum contato de teste: todas as conversas usam as versões publicadas.".into(),
+                            n => format!("{n} contato(s) de teste salvos: as conversas deles usam os rascunhos."),
+                        },
+                    )));
+                }
+                Err(e) => status.set(Some((false, e.message()))),
+            }
+        });
+    };
+    view! {
+        <section aria-labelledby="titulo-contatos-teste" class="mt-8">
+            <h2 id="titulo-contatos-teste" class="text-lg font-semibold mb-2">"Contatos de teste"</h2>
+            <form class="cartao flex flex-col gap-3" on:submit=submit data-testid="contatos-teste">
+                <p class="text-sm text-tinta-suave">
+                    "As conversas destes números nos canais de verdade (WhatsApp, Messenger, Instagram, webchat) seguem o rascunho de cada fluxo, não a versão publicada: teste uma mudança no seu celular antes de publicar. Elas não entram na análise dos fluxos."
+                </p>
+                <label class="campo">
+                    <span class="rotulo">"Telefones, um por linha"</span>
+                    <textarea class="entrada font-mono text-sm" rows="3" bind:value=typed
+                        placeholder="(11) 99999-0001" data-testid="telefones-teste"></textarea>
+                </label>
+                {move || status.get().map(|(ok, m)| view! {
+                    <p class=if ok { "alerta-ok" } else { "alerta-erro" } role="status">{m}</p>
+                })}
+                <div><button type="submit" class="botao-secundario">"Salvar contatos de teste"</button></div>
+            </form>
         </section>
     }
 }

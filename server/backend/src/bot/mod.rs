@@ -18,10 +18,12 @@
 //! store the state conditionally) is one transaction of thought; the runtime cache
 //! (`runtime.rs`), the flow library (`library.rs`) and the seed (`seed.rs`) are apart.
 
+pub mod analytics;
 pub mod builder;
 pub mod library;
 pub mod runtime;
 pub mod seed;
+pub mod test_contacts;
 pub mod tester;
 
 use runtime::Loaded;
@@ -31,12 +33,15 @@ use super::erp::{self, ErpError, HttpErp};
 use super::messaging::{self, ConversationForSend};
 use super::state::AppState;
 use crate::db::bot_sessions::{self, Pending, Session, Step, Trace};
+use crate::db::bot_steps::VisitRecord;
 use crate::db::conversations::record_event;
 use crate::error::Error;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use shared::flow::channel::adapt;
-use shared::flow::engine::{step, Bot, BotState, CallRequest, Effect, Input, Outcome, Status};
+use shared::flow::engine::{
+    step_traced, Bot, BotState, CallRequest, Effect, Input, Mark, Outcome, Status, Stop,
+};
 use shared::flow::text::Vars;
 use shared::messaging::{Author, ConversationEventKind, ConversationStatus};
 use shared::{ContactId, ConversationId, TeamId};
@@ -143,8 +148,7 @@ pub async fn run(state: &AppState, conversation: ConversationId) -> Result<(), E
             return Ok(());
         }
         let loaded = state.bot.loaded(storage(state)).await?;
-        let pinned = pinned_versions(&session, &loaded);
-        let bot = loaded.bot_on(&state.pool, &main_flow, &pinned).await?;
+        let (bot, pinned) = engine_for(state, &loaded, &session, &main_flow).await?;
         let current = current_state(&bot, &session, conversation);
         let choice = content
             .as_ref()
@@ -164,7 +168,9 @@ pub async fn run(state: &AppState, conversation: ConversationId) -> Result<(), E
             for_send: &session.conversation,
             key: format!("m{seq}"),
             trace: Default::default(),
+            marks: Default::default(),
         };
+        let waited = waits_at_block(&current);
         let after = ctx.execute(current, input).await?;
         let stored = bot_sessions::store_step(
             &state.pool,
@@ -175,6 +181,7 @@ pub async fn run(state: &AppState, conversation: ConversationId) -> Result<(), E
                 read_last_seq: session.last_seq,
                 trace: ctx.take_trace(),
                 flow_versions: serde_json::to_value(&pinned).map_err(anyhow::Error::from)?,
+                visits: ctx.take_visits(&pinned, waited),
             },
         )
         .await?;
@@ -225,6 +232,30 @@ pub async fn run_sweeper(state: AppState, shutdown: tokio_util::sync::Cancellati
     }
 }
 
+/// The engine a session runs on, and the flows' versions it pins: a test contact's runs the
+/// drafts (and pins none, so its visits are not counted); any other the versions it started
+/// on.
+async fn engine_for(
+    state: &AppState,
+    loaded: &Loaded,
+    session: &Session,
+    main_flow: &str,
+) -> Result<(std::sync::Arc<Bot>, std::collections::BTreeMap<String, i32>), Error> {
+    let testing = session
+        .contact_phone
+        .as_deref()
+        .is_some_and(|p| loaded.test_contacts.includes(p));
+    if testing {
+        return Ok((
+            loaded.draft_bot(&state.pool, main_flow).await?,
+            Default::default(),
+        ));
+    }
+    let pinned = pinned_versions(session, loaded);
+    let bot = loaded.bot_on(&state.pool, main_flow, &pinned).await?;
+    Ok((bot, pinned))
+}
+
 /// The flows' versions the session runs on: those it started on, or for a session starting now
 /// (or one that started before versions were kept), the published ones.
 fn pinned_versions(session: &Session, loaded: &Loaded) -> std::collections::BTreeMap<String, i32> {
@@ -236,6 +267,11 @@ fn pinned_versions(session: &Session, loaded: &Loaded) -> std::collections::BTre
 
 fn waits_for_customer(s: &BotState) -> bool {
     matches!(s.status, Status::AwaitingInput | Status::Recovering)
+}
+
+/// Whether the conversation is at a block (whose visit a step may close).
+fn waits_at_block(s: &BotState) -> bool {
+    waits_for_customer(s) || s.status == Status::AwaitingResult
 }
 
 fn current_state(bot: &Bot, session: &Session, conversation: ConversationId) -> BotState {
@@ -284,9 +320,7 @@ pub async fn on_inactivity(state: &AppState, check: InactivityCheck) -> Result<(
         return Ok(());
     }
     let loaded = state.bot.loaded(storage(state)).await?;
-    let bot = loaded
-        .bot_on(&state.pool, &main_flow, &pinned_versions(&session, &loaded))
-        .await?;
+    let (bot, pinned) = engine_for(state, &loaded, &session, &main_flow).await?;
     let ctx = RunContext {
         state,
         loaded: &loaded,
@@ -296,6 +330,7 @@ pub async fn on_inactivity(state: &AppState, check: InactivityCheck) -> Result<(
         for_send: &session.conversation,
         key: format!("i{}{}", check.activity, if check.close { "c" } else { "r" }),
         trace: Default::default(),
+        marks: Default::default(),
     };
     ctx.note(if check.close { "close" } else { "reminder" }, json!({}));
     let after = ctx
@@ -307,6 +342,7 @@ pub async fn on_inactivity(state: &AppState, check: InactivityCheck) -> Result<(
         check.activity,
         serde_json::to_value(&after).map_err(anyhow::Error::from)?,
         ctx.take_trace(),
+        ctx.take_visits(&pinned, true),
     )
     .await?;
     if !check.close && waits_for_customer(&after) {
@@ -336,6 +372,8 @@ struct RunContext<'a> {
     key: String,
     /// What the step did, for the presenter panel: stored with the step's new state.
     trace: std::sync::Mutex<(Vec<String>, Vec<Value>)>,
+    /// The blocks the engine passed, each with when (for the analytics overlay).
+    marks: std::sync::Mutex<Vec<(chrono::DateTime<chrono::Utc>, Mark)>>,
 }
 
 impl RunContext<'_> {
@@ -344,6 +382,27 @@ impl RunContext<'_> {
             t.0.push(kind.to_owned());
             t.1.push(detail);
         }
+    }
+
+    fn mark(&self, marks: Vec<Mark>) {
+        let now = chrono::Utc::now();
+        if let Ok(mut m) = self.marks.lock() {
+            m.extend(marks.into_iter().map(|mark| (now, mark)));
+        }
+    }
+
+    /// The visits the run's marks make, on the session's flow `versions`.
+    fn take_visits(
+        &self,
+        versions: &std::collections::BTreeMap<String, i32>,
+        waited: bool,
+    ) -> VisitRecord {
+        let marks = self
+            .marks
+            .lock()
+            .map(|mut m| std::mem::take(&mut *m))
+            .unwrap_or_default();
+        VisitRecord::new(shared::flow::analytics::visits(&marks), versions, waited)
     }
 
     fn take_trace(&self) -> Trace {
@@ -357,7 +416,8 @@ impl RunContext<'_> {
 
     /// One input through the engine, carrying out its effects (and the calls' outcomes).
     async fn execute(&self, current: BotState, input: Input) -> Result<BotState, Error> {
-        let (mut now, effects) = step(self.bot, current, input);
+        let (mut now, effects, marks) = step_traced(self.bot, current, input);
+        self.mark(marks);
         let mut queue: VecDeque<Effect> = effects.into();
         let mut n = 0u32;
         // Consecutive replies go out together: one statement stores them, then they are
@@ -381,12 +441,17 @@ impl RunContext<'_> {
                         replies.push((format!("bot:{}:{n}:cpf-limite", self.key), outbound));
                         self.say(std::mem::take(&mut replies)).await;
                         self.note("cpf_limit", json!({}));
+                        self.mark(vec![Mark::Stop {
+                            reason: Stop::Handoff,
+                        }]);
                         self.hand_off(None).await?;
                         return Ok(now);
                     }
                     self.say(std::mem::take(&mut replies)).await;
                     let outcome = self.call(&request, &format!("{}:{n}", self.key)).await;
-                    let (next, more) = step(self.bot, now, Input::Outcome { call, outcome });
+                    let (next, more, marks) =
+                        step_traced(self.bot, now, Input::Outcome { call, outcome });
+                    self.mark(marks);
                     now = next;
                     queue.extend(more);
                 }

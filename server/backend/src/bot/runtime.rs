@@ -65,6 +65,8 @@ pub(super) struct Loaded {
     pub(super) erp: erp::ErpSettings,
     /// The demo's mock ERP latency and failures (demo mode only).
     pub(super) injection: erp::mock::Injection,
+    /// Whose conversations run the drafts.
+    pub(super) test_contacts: shared::flow::builder::TestContacts,
 }
 
 impl Loaded {
@@ -93,6 +95,25 @@ impl Loaded {
             };
             flows.push(old.unwrap_or_else(|| flow.clone()));
         }
+        Ok(Arc::new(Bot::new(
+            flows,
+            main_flow,
+            self.config.texts.clone(),
+        )))
+    }
+
+    /// The engine on the flows' drafts, for a test contact (read afresh: a draft saved a
+    /// moment ago is what the administrator wants to try).
+    pub(super) async fn draft_bot(
+        &self,
+        pool: &sqlx::PgPool,
+        main_flow: &str,
+    ) -> Result<Arc<Bot>, Error> {
+        let flows = crate::db::bot_flows::drafts(pool)
+            .await?
+            .into_iter()
+            .map(|d| d.draft.0)
+            .collect();
         Ok(Arc::new(Bot::new(
             flows,
             main_flow,
@@ -193,6 +214,7 @@ impl BotRuntime {
             true => crate::db::settings::get(state.pool).await?,
             false => Default::default(),
         };
+        let test_contacts = crate::db::settings::get(state.pool).await?;
         let bots = flows
             .iter()
             .map(|f| {
@@ -207,6 +229,7 @@ impl BotRuntime {
             config,
             erp,
             injection,
+            test_contacts,
         });
         *self.cache.write().await = Some((Instant::now(), loaded.clone()));
         Ok(loaded)

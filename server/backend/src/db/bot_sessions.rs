@@ -2,6 +2,7 @@
 //! inbound message fed, the activity counter inactivity checks carry) and the `bot_trace` of
 //! what each step did.
 
+use super::bot_steps::{record_visits, VisitRecord};
 use super::messages::{conversation_for_send, ConversationForSend};
 use super::sql::{query, query_as, query_scalar};
 use crate::error::Result;
@@ -74,6 +75,8 @@ pub struct Step {
     pub trace: Trace,
     /// The flows' versions the session runs on.
     pub flow_versions: Value,
+    /// The blocks the step passed (`db::bot_steps`).
+    pub visits: VisitRecord,
 }
 
 /// Stores a step's new state only if nobody fed the message first, with the step's trace in
@@ -88,11 +91,12 @@ pub async fn store_step(db: impl PgExecutor<'_>, step: Step) -> Result<Option<(i
         .bind(step.trace.kinds)
         .bind(step.trace.details)
         .bind(step.flow_versions)
+        .bind(step.visits.json())
         .fetch_optional(db)
         .await?)
 }
 
-/// Stores the state an inactivity check left, with its trace, only if the session's
+/// Stores the state an inactivity check left, with its trace and visits, only if the session's
 /// `activity` is still the one it was scheduled with.
 pub async fn store_after_inactivity(
     db: impl PgExecutor<'_>,
@@ -100,6 +104,7 @@ pub async fn store_after_inactivity(
     activity: i64,
     state: Value,
     trace: Trace,
+    visits: VisitRecord,
 ) -> Result<()> {
     query(STORE_AFTER_INACTIVITY)
         .bind(conversation)
@@ -107,6 +112,7 @@ pub async fn store_after_inactivity(
         .bind(activity)
         .bind(trace.kinds)
         .bind(trace.details)
+        .bind(visits.json())
         .execute(db)
         .await?;
     Ok(())
@@ -158,7 +164,7 @@ super::sql::statements! {
          where conversation_id = $1 and direction = 'inbound' and seq > p.last_seq
          order by seq limit 1) m on true"
     );
-    STORE_STEP = "with stored as (
+    STORE_STEP = concat!("with stored as (
         insert into bot_sessions (conversation_id, state, last_seq, activity, flow_versions)
         values ($1, $2, $3, 1, $7)
         on conflict (conversation_id) do update
@@ -170,16 +176,18 @@ super::sql::statements! {
     traced as (
         insert into bot_trace (conversation_id, kind, detail)
         select $1, t.kind, t.detail from unnest($5::text[], $6::jsonb[]) as t(kind, detail)
-        where exists (select 1 from stored))
+        where exists (select 1 from stored)),
+    ", record_visits!("$8"), "
     select activity, exists (select 1 from messages
                              where conversation_id = $1 and direction = 'inbound' and seq > $3)
-    from stored";
-    STORE_AFTER_INACTIVITY = "with stored as (
+    from stored");
+    STORE_AFTER_INACTIVITY = concat!("with stored as (
              update bot_sessions set state = $2, updated_at = now()
-             where conversation_id = $1 and activity = $3 returning 1)
+             where conversation_id = $1 and activity = $3 returning 1),
+         ", record_visits!("$6"), "
          insert into bot_trace (conversation_id, kind, detail)
          select $1, t.kind, t.detail from unnest($4::text[], $5::jsonb[]) as t(kind, detail)
-         where exists (select 1 from stored)";
+         where exists (select 1 from stored)");
     STRANDED = "select c.id from conversations c
              join channels ch on ch.id = c.channel_id and ch.bot_flow is not null
              left join bot_sessions s on s.conversation_id = c.id

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod blobs;
 pub mod bot_flows;
 pub mod bot_sessions;
+pub mod bot_steps;
 pub mod canned_responses;
 pub mod channel_errors;
 pub mod channels;

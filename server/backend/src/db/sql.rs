@@ -36,6 +36,7 @@ pub fn registry() -> Vec<(&'static str, &'static str, &'static str)> {
         ("api_tokens", api_tokens::STATEMENTS),
         ("bot_flows", bot_flows::STATEMENTS),
         ("bot_sessions", bot_sessions::STATEMENTS),
+        ("bot_steps", bot_steps::STATEMENTS),
         ("channels", channels::STATEMENTS),
         ("deliveries", deliveries::STATEMENTS),
         ("demo", demo::STATEMENTS),

@@ -100,6 +100,15 @@ pub(super) fn BlockView(
             }
         }
     };
+    let stats = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            b.analytics.with(|a| {
+                a.as_ref()
+                    .map(|a| a.blocks.get(&id.0).cloned().unwrap_or_default())
+            })
+        })
+    };
     let dom_id = block_dom_id(&id);
     let focus_id = id.clone();
     let testing_id = id.clone();
@@ -123,6 +132,7 @@ pub(super) fn BlockView(
                     let mut label = format!("{}: {}", blocks::title(n), n.kind.label());
                     if is_start.get() { label.push_str(" (início)"); }
                     if errors > 0 { label.push_str(&format!(", {errors} problema(s)")); }
+                    if let Some(s) = stats.get() { label.push_str(&format!(". {}", super::analytics::describe(&s))); }
                     label
                 }).unwrap_or_default())
             }
@@ -134,6 +144,16 @@ pub(super) fn BlockView(
             }
             on:pointerdown=|ev: leptos::ev::PointerEvent| ev.stop_propagation()
         >
+            {move || stats.get().map(|s| {
+                let dropped = s.dropped();
+                view! {
+                    <div class="bloco-analise" data-testid="analise-bloco" title=super::analytics::describe(&s) aria-hidden="true">
+                        <span class="passaram">{format!("▶ {}", s.passed)}</span>
+                        <span class="pararam" class:zero=dropped == 0>{format!("⏏ {dropped}")}</span>
+                        {s.median_seconds.map(|m| view! { <span>{format!("⏱ {}", shared::flow::analytics::format_duration(m))}</span> })}
+                    </div>
+                }
+            })}
             <div
                 class="bloco-cabecalho"
                 style:height=format!("{HEADER}px")
@@ -368,9 +388,25 @@ fn PortView(node: NodeId, port: Port) -> impl IntoView {
             .and_then(|t| b.flow.with(|f| f.node(&t).map(blocks::title)))
     };
     let title_for_label = title.clone();
+    let passed = {
+        let (node, key) = (node.clone(), shared::flow::analytics::port_key(&port));
+        move || {
+            b.analytics.with(|a| {
+                a.as_ref().map(|a| {
+                    a.blocks
+                        .get(&node.0)
+                        .and_then(|s| s.ports.get(&key).copied())
+                        .unwrap_or(0)
+                })
+            })
+        }
+    };
     view! {
         <div class="porta-linha" style:height=format!("{PORT_ROW}px")>
             <span class="porta-nome">{title}</span>
+            {move || passed().map(|n| view! {
+                <span class="porta-contagem" data-testid="analise-porta" title=format!("{n} conversa(s) seguiram por esta saída")>{n}</span>
+            })}
             <button
                 type="button"
                 id=port_button_id.clone()

@@ -10,7 +10,9 @@ use super::geometry::{
     curve, delta_if, entry_anchor, local, moving, port_anchor, shifted, Gesture, Gestures,
     CANVAS_ID,
 };
-use super::state::{block_height, flow_order, use_builder, View, BLOCK_WIDTH, HEADER};
+use super::state::{
+    block_height, flow_order, overlaps, use_builder, View, BLOCK_WIDTH, DRAW_ALL_BELOW, HEADER,
+};
 use leptos::prelude::*;
 use shared::flow::edit::Change;
 use shared::flow::{blocks, NodeId, Port, Position};
@@ -175,11 +177,51 @@ pub fn Canvas() -> impl IntoView {
         }
     };
 
-    let order = Memo::new(move |_| b.flow.with(flow_order));
+    // A large flow draws only what is near the screen (see `View::window`).
+    let window = Memo::new(move |_| {
+        if b.flow.with(|f| f.nodes.len()) < DRAW_ALL_BELOW {
+            return None;
+        }
+        let r = dom::rect_of(CANVAS_ID);
+        Some(b.view.get().window(r.width.max(800.0), r.height.max(600.0)))
+    });
+    let order = Memo::new(move |_| {
+        let all = b.flow.with(flow_order);
+        let Some(w) = window.get() else {
+            return all;
+        };
+        let selected = b.selected.get();
+        let testing = b.test_at.get();
+        b.flow.with(|f| {
+            all.into_iter()
+                .filter(|id| {
+                    selected.contains(id)
+                        || testing.as_ref() == Some(id)
+                        || f.node(id)
+                            .is_some_and(|n| overlaps(n.position, block_height(n), w))
+                })
+                .collect()
+        })
+    });
     let edges = Memo::new(move |_| {
+        let w = window.get();
         b.flow.with(|f| {
             f.edges
                 .iter()
+                .filter(|e| {
+                    let Some((a, z)) = w else {
+                        return true;
+                    };
+                    let (Some(p), Some(q)) = (f.node(&e.from), f.node(&e.to)) else {
+                        return false;
+                    };
+                    // The box between both ends meets the window.
+                    p.position.x.min(q.position.x) < z.x
+                        && p.position.x.max(q.position.x) + BLOCK_WIDTH > a.x
+                        && p.position.y.min(q.position.y) < z.y
+                        && p.position.y.max(q.position.y) + block_height(p).max(block_height(q))
+                            > a.y
+                })
                 .map(|e| (e.from.clone(), e.port.clone(), e.to.clone()))
                 .collect::<Vec<_>>()
         })

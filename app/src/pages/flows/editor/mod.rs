@@ -3,6 +3,7 @@
 //! history beside it. Every change goes through the pure editor in `shared`; the draft is saved
 //! automatically on the revision it was made on.
 
+mod analytics;
 mod block;
 mod canvas;
 mod dom;
@@ -114,6 +115,7 @@ enum Side {
     Problems,
     History,
     Test,
+    Analytics,
 }
 
 #[component]
@@ -395,12 +397,15 @@ fn FlowBuilder(doc: FlowDocument) -> impl IntoView {
                             on:click=move |_| side.set(Side::History)>"Histórico"</button>
                         <button type="button" role="tab" class="aba" data-testid="aba-testar" aria-selected=move || (side.get() == Side::Test).to_string()
                             disabled=!editable on:click=move |_| side.set(Side::Test)>"Testar"</button>
+                        <button type="button" role="tab" class="aba" data-testid="aba-analise" aria-selected=move || (side.get() == Side::Analytics).to_string()
+                            on:click=move |_| side.set(Side::Analytics)>"Análise"</button>
                     </div>
                     {move || match side.get() {
                         Side::Inspector => view! { <inspector::Inspector /> }.into_any(),
                         Side::Problems => view! { <panels::ProblemsPanel /> }.into_any(),
                         Side::History => view! { <panels::HistoryPanel /> }.into_any(),
                         Side::Test => view! { <tester::TestPanel /> }.into_any(),
+                        Side::Analytics => view! { <analytics::AnalyticsPanel /> }.into_any(),
                     }}
                 </div>
             </div>

@@ -22,7 +22,8 @@ pub fn go_to(id: &NodeId) {
     let r = dom::rect_of(CANVAS_ID);
     b.view.update(|v| *v = v.centred_on(at, r.width, r.height));
     b.select_only(id.clone());
-    dom::focus(&block_dom_id(id));
+    // Next frame: in a large flow the block is drawn only once it is near the screen.
+    dom::focus_soon(block_dom_id(id));
 }
 
 #[component]

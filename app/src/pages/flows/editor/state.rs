@@ -33,6 +33,16 @@ impl Default for View {
 }
 
 pub const MIN_ZOOM: f64 = 0.2;
+/// The grid [`View::window`] snaps to, in flow units.
+pub const WINDOW_CELL: f64 = 512.0;
+/// From this many blocks on, the canvas draws only the blocks near the screen (and the selected
+/// ones); smaller flows are drawn whole, so Tab reaches every block in the flow's order.
+pub const DRAW_ALL_BELOW: usize = 150;
+
+/// Whether a block (at `p`, `height` tall) overlaps the rectangle `a`–`z`.
+pub fn overlaps(p: Position, height: f64, (a, z): (Position, Position)) -> bool {
+    p.x < z.x && p.x + BLOCK_WIDTH > a.x && p.y < z.y && p.y + height > a.y
+}
 pub const MAX_ZOOM: f64 = 2.0;
 
 impl View {
@@ -69,6 +79,26 @@ impl View {
             y: (height - (max.y - min.y) * zoom) / 2.0 - min.y * zoom,
             zoom,
         }
+    }
+
+    /// The part of the flow worth drawing in a canvas of this size: what is on screen and a
+    /// screen more on each side, snapped outwards to [`WINDOW_CELL`] flow units, so that a pan
+    /// changes it only when it crosses a cell.
+    pub fn window(&self, width: f64, height: f64) -> (Position, Position) {
+        let a = self.to_flow(-width, -height);
+        let z = self.to_flow(2.0 * width, 2.0 * height);
+        let down = |v: f64| (v / WINDOW_CELL).floor() * WINDOW_CELL;
+        let up = |v: f64| (v / WINDOW_CELL).ceil() * WINDOW_CELL;
+        (
+            Position {
+                x: down(a.x),
+                y: down(a.y),
+            },
+            Position {
+                x: up(z.x),
+                y: up(z.y),
+            },
+        )
     }
 
     /// The view with `p` at the centre of a canvas of this size, at the same zoom.
@@ -190,6 +220,8 @@ pub struct Builder {
     pub test_at: RwSignal<Option<NodeId>>,
     /// A confirmation shown under the toolbar for a while ("Versão 3 publicada…").
     pub notice: RwSignal<Option<String>>,
+    /// The figures of "Análise", drawn on the blocks while that panel is open.
+    pub analytics: RwSignal<Option<shared::flow::analytics::FlowAnalytics>>,
 }
 
 impl Builder {
@@ -227,6 +259,7 @@ impl Builder {
             search_hits: RwSignal::new(Vec::new()),
             test_at: RwSignal::new(None),
             notice: RwSignal::new(None),
+            analytics: RwSignal::new(None),
         }
     }
 
@@ -498,5 +531,38 @@ mod tests {
         assert!((before.x - after.x).abs() < 1e-9 && (before.y - after.y).abs() < 1e-9);
         assert_eq!(view.zoomed_at(100.0, 0.0, 0.0).zoom, MAX_ZOOM);
         assert_eq!(view.zoomed_at(0.001, 0.0, 0.0).zoom, MIN_ZOOM);
+    }
+
+    #[test]
+    fn the_drawn_window_covers_the_screen_and_more_and_moves_in_cells() {
+        let view = View {
+            x: -1000.0,
+            y: -200.0,
+            zoom: 1.0,
+        };
+        let (a, z) = view.window(1200.0, 700.0);
+        // The screen shows x 1000..2200, y 200..900: a screen more each side, snapped.
+        assert!(a.x <= -200.0 && z.x >= 3400.0, "{a:?} {z:?}");
+        assert!(a.y <= -500.0 && z.y >= 1600.0, "{a:?} {z:?}");
+        assert_eq!(a.x % WINDOW_CELL, 0.0);
+        // A small pan stays in the same cells.
+        let panned = View { x: -1010.0, ..view };
+        assert_eq!(panned.window(1200.0, 700.0), (a, z));
+        assert!(overlaps(
+            Position {
+                x: 1500.0,
+                y: 300.0
+            },
+            100.0,
+            (a, z)
+        ));
+        assert!(!overlaps(
+            Position {
+                x: 9000.0,
+                y: 300.0
+            },
+            100.0,
+            (a, z)
+        ));
     }
 }
