@@ -177,7 +177,7 @@ test("an administrator draws, connects, publishes and rolls back a flow the simu
   await expect(reported).toHaveText(/\d+/);
   expect(Number(await reported.textContent())).toBeGreaterThanOrEqual(2);
   await expect(page.locator("#bloco-menu")).toHaveAttribute("aria-label", /conversa\(s\) chegaram/);
-  await page.getByRole("button", { name: "Ajustar à tela" }).click();
+  await page.getByRole("button", { name: "Ir ao início" }).click();
   await shot(page, "flows-10-analytics");
   // A version alone: the select lists the published ones.
   await page.getByTestId("analise-versao").selectOption({ index: 1 });

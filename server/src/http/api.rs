@@ -78,7 +78,7 @@ pub fn router() -> Router<AppState> {
         super::api_admin::add_member, super::api_admin::remove_member,
         super::api_flows::list_flows, super::api_flows::get_flow, super::api_flows::save_draft,
         super::api_flows::publish, super::api_flows::versions, super::api_flows::restore,
-        super::api_flows::export, super::api_flows::import_flow
+        super::api_flows::export, super::api_flows::import_flow, super::api_flows::analytics
     ),
     components(schemas(
         ErrorBody, ContactList, ConversationList, MessageList, ChannelList, SendMessageBody,
@@ -92,7 +92,8 @@ pub fn router() -> Router<AppState> {
         super::api_flows::FlowSummary, super::api_flows::FlowList, super::api_flows::FlowDraft,
         super::api_flows::DraftBody, super::api_flows::Revision, super::api_flows::PublishBody,
         super::api_flows::Published, super::api_flows::FlowVersion,
-        super::api_flows::FlowVersionList, super::api_flows::ImportBody, super::api_flows::Imported
+        super::api_flows::FlowVersionList, super::api_flows::ImportBody, super::api_flows::Imported,
+        super::api_flows::FlowAnalytics, super::api_flows::BlockFigures
     )),
     modifiers(&BearerAuth, &CommonResponses),
     security(("bearer" = []))

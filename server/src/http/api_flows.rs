@@ -4,7 +4,7 @@
 //! pt-BR messages (422); publishing makes the draft the next immutable version.
 
 use super::api_auth::{Audited, Caller};
-use super::api_extract::ApiJson;
+use super::api_extract::{ApiJson, ApiQuery};
 use super::json::{self, ErrorBody};
 use super::session::ClientAddr;
 use axum::extract::{Path, State};
@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
             post(restore),
         )
         .route("/api/v1/flows/{key}/export", get(export))
+        .route("/api/v1/flows/{key}/analytics", get(analytics))
 }
 
 /// Refusals of a flow as integrators read them: 422 with every problem, 409 with the current
@@ -319,4 +320,82 @@ pub async fn import_flow(
     }
     .await;
     answer(StatusCode::CREATED, result)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AnalyticsQuery {
+    /// A published version (default: every version).
+    version: Option<i32>,
+    /// First São Paulo day, `YYYY-MM-DD` (default: 29 days before `to`).
+    from: Option<chrono::NaiveDate>,
+    /// Last São Paulo day, `YYYY-MM-DD` (default: today); at most 367 days after `from`.
+    to: Option<chrono::NaiveDate>,
+}
+
+/// One block's figures over the period.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BlockFigures {
+    /// Conversations that reached the block (counted once per day).
+    pub passed: i64,
+    /// Conversations that left through each port: `next`, `choice:<id>`, `rule:<n>`, `else`,
+    /// `success`, `error`, `failure`, `captured`.
+    pub ports: std::collections::BTreeMap<String, i64>,
+    /// Conversations that stopped there, by reason: `quit` (said "sair"), `open` (never
+    /// answered), `inactive`, `agent` (asked for a person), `handoff`, `ended`, `menu`.
+    pub stopped: std::collections::BTreeMap<String, i64>,
+    /// Median time at the block, in seconds (from duration buckets).
+    pub median_seconds: Option<f64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FlowAnalytics {
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+    /// The version counted (null: every version).
+    pub version: Option<i32>,
+    /// The flow's published versions.
+    pub versions: Vec<i32>,
+    /// Conversations that reached the flow's start.
+    pub started: i64,
+    /// By block id.
+    pub blocks: std::collections::BTreeMap<String, BlockFigures>,
+}
+
+/// Where customers go in the flow's published versions: per block, how many conversations
+/// reached it, left through each port or stopped there, and the median time spent.
+#[utoipa::path(get, path = "/api/v1/flows/{key}/analytics", params(("key" = String, Path), AnalyticsQuery),
+    responses((status = 200, body = FlowAnalytics), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn analytics(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(key): Path<String>,
+    ApiQuery(q): ApiQuery<AnalyticsQuery>,
+) -> Response {
+    let result = backend::bot::analytics::overview(&state, &key, q.version, q.from, q.to)
+        .await
+        .map(|a| FlowAnalytics {
+            from: a.from,
+            to: a.to,
+            version: a.version,
+            versions: a.versions,
+            started: a.started,
+            blocks: a
+                .blocks
+                .into_iter()
+                .map(|(id, b)| {
+                    (
+                        id,
+                        BlockFigures {
+                            passed: b.passed,
+                            ports: b.ports,
+                            stopped: b.stopped,
+                            median_seconds: b.median_seconds,
+                        },
+                    )
+                })
+                .collect(),
+        });
+    answer(StatusCode::OK, result)
 }

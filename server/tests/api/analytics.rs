@@ -87,6 +87,20 @@ async fn each_block_counts_who_passed_left_went_silent_or_asked_for_a_person() {
 
     let today = analytics(&admin, &[]).await;
     assert_counts(&today);
+    // The REST API reads the same figures.
+    let api = Api::new(&app).await;
+    let r = api.get("/api/v1/flows/principal/analytics").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let rest: Value = r.json().await.unwrap();
+    assert_counts(&rest);
+    let r = api
+        .get("/api/v1/flows/principal/analytics?from=ontem")
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = api
+        .get("/api/v1/flows/principal/analytics?version=9")
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         analytics(&admin, &[("version", "1")]).await["blocks"],
         today["blocks"]

@@ -126,7 +126,7 @@ pub fn key_from_name(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::key_from_name;
+    use super::{key_from_name, TestContacts};
 
     #[test]
     fn test_contacts_are_phone_numbers_typed_in_any_usual_form() {

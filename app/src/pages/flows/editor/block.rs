@@ -405,7 +405,7 @@ fn PortView(node: NodeId, port: Port) -> impl IntoView {
         <div class="porta-linha" style:height=format!("{PORT_ROW}px")>
             <span class="porta-nome">{title}</span>
             {move || passed().map(|n| view! {
-                <span class="porta-contagem" data-testid="analise-porta" title=format!("{n} conversa(s) seguiram por esta saída")>{n}</span>
+                <span class="porta-contagem" class:zero=n == 0 data-testid="analise-porta" title=format!("{n} conversa(s) seguiram por esta saída")>{n}</span>
             })}
             <button
                 type="button"
