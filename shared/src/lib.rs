@@ -5,6 +5,7 @@
 
 pub mod api_scope;
 pub mod auth;
+pub mod campaign;
 pub mod dto;
 pub mod egress;
 pub mod erp;
@@ -20,6 +21,7 @@ pub mod redact;
 pub mod refusal;
 pub mod rich_text;
 pub mod shortcuts;
+pub mod template;
 pub mod timeline;
 pub mod totp;
 pub mod values;

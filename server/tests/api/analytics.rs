@@ -97,9 +97,7 @@ async fn each_block_counts_who_passed_left_went_silent_or_asked_for_a_person() {
         .get("/api/v1/flows/principal/analytics?from=ontem")
         .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let r = api
-        .get("/api/v1/flows/principal/analytics?version=9")
-        .await;
+    let r = api.get("/api/v1/flows/principal/analytics?version=9").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         analytics(&admin, &[("version", "1")]).await["blocks"],
