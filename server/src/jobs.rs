@@ -113,6 +113,42 @@ pub async fn roll_up_bot_steps(_tick: Tick, deps: Data<BotDeps>) -> anyhow::Resu
     Ok(())
 }
 
+/// Whether this instance is the first to take this tick of a cron job: cron fires in every
+/// instance, and a job that calls Meta should run once per tick across them.
+async fn first_for_tick(state: &backend::state::AppState, job: &str, tick: u64) -> bool {
+    let key = format!("{}:cron:{job}:{tick}", state.auth.redis_namespace);
+    let mut conn = state.redis.clone();
+    let set: Result<Option<String>, _> = redis::cmd("SET")
+        .arg(&key)
+        .arg(1)
+        .arg("NX")
+        .arg("EX")
+        .arg(6 * 3600)
+        .query_async(&mut conn)
+        .await;
+    match set {
+        Ok(answer) => answer.is_some(),
+        // Redis unreachable: better twice than never.
+        Err(e) => {
+            tracing::warn!(error = %e, job, "cron dedupe unavailable");
+            true
+        }
+    }
+}
+
+/// Reads every WhatsApp channel's templates from Meta again (the webhooks keep them current;
+/// this catches what a missed webhook left behind).
+pub async fn sync_templates(tick: Tick, deps: Data<BotDeps>) -> anyhow::Result<()> {
+    if !first_for_tick(&deps.state, "templates-sync", tick.get_timestamp()).await {
+        return Ok(());
+    }
+    match backend::services::templates::sync_all(&deps.state).await {
+        Ok(n) => tracing::info!(templates = n, "templates synced from Meta"),
+        Err(e) => tracing::warn!(error = ?e, "template sync failed"),
+    }
+    Ok(())
+}
+
 pub struct WorkerSettings {
     pub redis_url: String,
     pub namespace: String,
@@ -135,6 +171,9 @@ pub async fn run(
     let bot_deps = BotDeps { state };
     let reset_deps = bot_deps.clone();
     let rollup_deps = bot_deps.clone();
+    let templates_deps = bot_deps.clone();
+    let templates_schedule =
+        cron::Schedule::from_str("0 7,37 * * * *").context("invalid template sync schedule")?;
     let rollup_schedule =
         cron::Schedule::from_str("0 */10 * * * *").context("invalid roll-up schedule")?;
     let storage = expire_sessions_queue(conn, &settings.namespace);
@@ -196,6 +235,12 @@ pub async fn run(
                 .backend(CronScheduler::new(rollup_schedule.clone()))
                 .data(rollup_deps.clone())
                 .build(roll_up_bot_steps)
+        })
+        .register(move |_restarts| {
+            WorkerBuilder::new("templates-sync")
+                .backend(CronScheduler::new(templates_schedule.clone()))
+                .data(templates_deps.clone())
+                .build(sync_templates)
         });
     // A demo server goes back to its seeded state every night at 03:00 in São Paulo.
     let monitor = if demo {

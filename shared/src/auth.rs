@@ -75,12 +75,12 @@ impl Role {
             | ManageQueues
             | ManageCannedResponses
             | ViewFullCpf
-            | ViewFlows => {
+            | ViewFlows
+            | ViewTemplates => {
                 matches!(self, Role::Admin | Role::Supervisor)
             }
-            ManageUsers | ManageAllTeams | ManageSettings | ViewAuditLog | ManageFlows => {
-                self == Role::Admin
-            }
+            ManageUsers | ManageAllTeams | ManageSettings | ViewAuditLog | ManageFlows
+            | ManageTemplates => self == Role::Admin,
         }
     }
 }
@@ -115,10 +115,12 @@ pub enum Permission {
     ViewFullCpf,
     ViewFlows,
     ManageFlows,
+    ViewTemplates,
+    ManageTemplates,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 23] = [
         Permission::ViewDashboard,
         Permission::EditOwnProfile,
         Permission::SetOwnAvailability,
@@ -140,6 +142,8 @@ impl Permission {
         Permission::ViewFullCpf,
         Permission::ViewFlows,
         Permission::ManageFlows,
+        Permission::ViewTemplates,
+        Permission::ManageTemplates,
     ];
 
     /// What the permission allows, in pt-BR, for the matrix document and the UI.
@@ -177,6 +181,10 @@ impl Permission {
             Permission::ViewFlows => "Ver os fluxos do robô e o histórico de versões",
             Permission::ManageFlows => {
                 "Criar, editar, publicar, arquivar fluxos do robô e escolher o fluxo de cada canal"
+            }
+            Permission::ViewTemplates => "Ver os modelos de mensagem do WhatsApp e o estado de cada um",
+            Permission::ManageTemplates => {
+                "Criar, excluir e sincronizar modelos de mensagem do WhatsApp com a Meta"
             }
         }
     }

@@ -114,6 +114,10 @@ pub enum Refusal {
     AnalyticsPeriodInvalid {
         max_days: i64,
     },
+    TemplateInvalid {
+        problems: Vec<String>,
+    },
+    TemplateChannelAmbiguous,
     TestContactInvalid {
         phone: String,
     },
@@ -222,6 +226,8 @@ impl Refusal {
             FlowRunsOnChannel { channel } => format!("O canal \"{channel}\" atende com este fluxo: escolha outro fluxo para o canal antes de arquivar."),
             TestContactInvalid { phone } => format!("\"{phone}\" não é um número de telefone: use o DDD e o número, como (11) 99999-0001, ou +55…"),
             TestContactsTooMany { max } => format!("Cadastre no máximo {max} contatos de teste."),
+            TemplateInvalid { problems } => format!("O modelo não segue as regras da Meta: {}", problems.join(" ")),
+            TemplateChannelAmbiguous => "Há mais de um canal de WhatsApp: informe channel_id.".into(),
             AnalyticsPeriodInvalid { max_days } => format!("Escolha um período com o início antes do fim e de até {max_days} dias."),
             FlowArchived { key } => format!("O fluxo \"{key}\" está arquivado: restaure-o antes de usá-lo num canal."),
             ContinueAgentMissing => {

@@ -462,6 +462,316 @@ pub fn validate(t: &TemplateDraft) -> Vec<Problem> {
     out
 }
 
+/// A template as the Modelos page and the REST API list it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateSummary {
+    pub id: uuid::Uuid,
+    pub channel_id: crate::ChannelId,
+    /// Meta's id (none until Meta answered a creation).
+    pub meta_id: Option<String>,
+    pub name: String,
+    pub language: String,
+    /// As Meta names it: `MARKETING`, `UTILITY`, `AUTHENTICATION`.
+    pub category: String,
+    /// As Meta names it: `APPROVED`, `PENDING`, `REJECTED`, `PAUSED`, `DISABLED`…
+    pub status: String,
+    /// `GREEN`, `YELLOW`, `RED`, `UNKNOWN`.
+    pub quality: String,
+    /// Why it was rejected, paused or disabled (Meta's code, then its words).
+    pub reason: Option<String>,
+    /// The template read back from Meta's components (none when Meta's shape was not one
+    /// this form edits, such as a carousel).
+    pub draft: Option<TemplateDraft>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A status as a person reads it.
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "APPROVED" => "Aprovado",
+        "PENDING" => "Em análise",
+        "REJECTED" => "Rejeitado",
+        "PAUSED" => "Pausado",
+        "DISABLED" => "Desativado",
+        "IN_APPEAL" => "Em recurso",
+        "LIMIT_EXCEEDED" => "Limite excedido",
+        "ARCHIVED" => "Arquivado",
+        "DELETED" => "Excluído",
+        "PENDING_DELETION" => "Exclusão pendente",
+        _ => "Desconhecido",
+    }
+}
+
+/// A quality rating as a person reads it.
+pub fn quality_label(quality: &str) -> &'static str {
+    match quality {
+        "GREEN" => "Alta",
+        "YELLOW" => "Média",
+        "RED" => "Baixa",
+        _ => "Sem avaliação",
+    }
+}
+
+/// Meta's reason code (`INVALID_FORMAT`, `FIRST_PAUSE`…) in pt-BR; its own words follow it
+/// after a colon when it gave some.
+pub fn reason_text(reason: &str) -> String {
+    let (code, detail) = match reason.split_once(':') {
+        Some((c, d)) => (c.trim(), Some(d.trim()).filter(|d| !d.is_empty())),
+        None => (reason.trim(), None),
+    };
+    let text = match code {
+        "ABUSIVE_CONTENT" => "Conteúdo considerado abusivo",
+        "CATEGORY_NOT_AVAILABLE" => "Categoria indisponível para esta conta",
+        "INCORRECT_CATEGORY" => "Categoria incorreta para o conteúdo",
+        "INVALID_FORMAT" => "Formato inválido (parâmetros, exemplos ou texto)",
+        "PROMOTIONAL" => "Conteúdo promocional fora da categoria Marketing",
+        "SCAM" => "Considerado golpe ou fraude",
+        "TAG_CONTENT_MISMATCH" => "O conteúdo não corresponde à categoria",
+        "FIRST_PAUSE" => "Pausado por 3 horas pela baixa qualidade",
+        "SECOND_PAUSE" => "Pausado por 6 horas pela baixa qualidade",
+        "RATE_LIMITING_PAUSE" => "Pausado pela Meta para limitar envios",
+        "DISABLED" => "Desativado pela Meta depois de pausas repetidas",
+        "NONE" | "" => return detail.map(str::to_owned).unwrap_or_default(),
+        other => {
+            return format!(
+                "{other}{}",
+                detail.map(|d| format!(": {d}")).unwrap_or_default()
+            )
+        }
+    };
+    match detail {
+        Some(d) => format!("{text}: {d}"),
+        None => text.to_owned(),
+    }
+}
+
+/// The text with each parameter replaced by its value (the preview shows the examples), in the
+/// order [`params`] finds them; parameters without a value stay as written.
+pub fn fill(text: &str, values: &[String]) -> String {
+    let names: Vec<String> = match params(text) {
+        Ok(Params::Named(names)) => names,
+        Ok(Params::Positional(n)) => (1..=n).map(|i| i.to_string()).collect(),
+        _ => return text.to_owned(),
+    };
+    let mut out = text.to_owned();
+    for (name, value) in names.iter().zip(values) {
+        if value.trim().is_empty() {
+            continue;
+        }
+        for written in [format!("{{{{{name}}}}}"), format!("{{{{ {name} }}}}")] {
+            out = out.replace(&written, value);
+        }
+    }
+    out
+}
+
+fn named_examples(names: &[String], examples: &[String]) -> serde_json::Value {
+    names
+        .iter()
+        .zip(examples)
+        .map(|(n, e)| serde_json::json!({"param_name": n, "example": e}))
+        .collect()
+}
+
+/// The template in the shape `POST /{waba}/message_templates` takes.
+pub fn to_meta(t: &TemplateDraft) -> serde_json::Value {
+    use serde_json::json;
+    let body_params = params(&t.body).unwrap_or(Params::None);
+    let named = matches!(body_params, Params::Named(_));
+    let mut components = Vec::new();
+    match &t.header {
+        Some(Header::Text { text, example }) => {
+            let mut h = json!({"type": "HEADER", "format": "TEXT", "text": text});
+            if let (Ok(p), Some(e)) = (params(text), example) {
+                match p {
+                    Params::Named(names) => {
+                        h["example"] = json!({"header_text_named_params": named_examples(&names, std::slice::from_ref(e))})
+                    }
+                    Params::Positional(_) => h["example"] = json!({"header_text": [e]}),
+                    Params::None => {}
+                }
+            }
+            components.push(h);
+        }
+        Some(Header::Image { example_url }) => components.push(json!({"type": "HEADER", "format": "IMAGE", "example": {"header_handle": [example_url]}})),
+        Some(Header::Video { example_url }) => components.push(json!({"type": "HEADER", "format": "VIDEO", "example": {"header_handle": [example_url]}})),
+        Some(Header::Document { example_url }) => components.push(json!({"type": "HEADER", "format": "DOCUMENT", "example": {"header_handle": [example_url]}})),
+        Some(Header::Location) => components.push(json!({"type": "HEADER", "format": "LOCATION"})),
+        None => {}
+    }
+    let mut body = json!({"type": "BODY", "text": t.body});
+    match &body_params {
+        Params::Named(names) => {
+            body["example"] =
+                json!({"body_text_named_params": named_examples(names, &t.body_examples)})
+        }
+        Params::Positional(n) => {
+            body["example"] =
+                json!({"body_text": [t.body_examples.iter().take(*n).collect::<Vec<_>>()]})
+        }
+        Params::None => {}
+    }
+    components.push(body);
+    if let Some(f) = t.footer.as_ref().filter(|f| !f.trim().is_empty()) {
+        components.push(json!({"type": "FOOTER", "text": f}));
+    }
+    if !t.buttons.is_empty() {
+        let buttons: Vec<_> = t
+            .buttons
+            .iter()
+            .map(|b| match b {
+                Button::QuickReply { text } => json!({"type": "QUICK_REPLY", "text": text}),
+                Button::Url { text, url, example } => {
+                    let mut v = json!({"type": "URL", "text": text, "url": url});
+                    if let Some(e) = example.as_ref().filter(|e| !e.is_empty()) {
+                        v["example"] = json!([e]);
+                    }
+                    v
+                }
+                Button::PhoneNumber { text, phone_number } => {
+                    json!({"type": "PHONE_NUMBER", "text": text, "phone_number": phone_number})
+                }
+                Button::CopyCode { example } => json!({"type": "COPY_CODE", "example": example}),
+            })
+            .collect();
+        components.push(json!({"type": "BUTTONS", "buttons": buttons}));
+    }
+    json!({
+        "name": t.name,
+        "language": t.language,
+        "category": t.category,
+        "parameter_format": if named { "NAMED" } else { "POSITIONAL" },
+        "components": components,
+    })
+}
+
+/// A template in Meta's shape (a REST API call, or what Meta lists), read back.
+pub fn from_meta(v: &serde_json::Value) -> Result<TemplateDraft, String> {
+    let text =
+        |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
+    let name = text(v, "name").ok_or("Falta o nome do modelo (name).")?;
+    let language = text(v, "language").ok_or("Falta o idioma do modelo (language).")?;
+    let category: Category = v
+        .get("category")
+        .cloned()
+        .and_then(|c| serde_json::from_value(c).ok())
+        .ok_or("Categoria do modelo: MARKETING, UTILITY ou AUTHENTICATION.")?;
+    let components = v
+        .get("components")
+        .and_then(|c| c.as_array())
+        .ok_or("Faltam os componentes do modelo (components).")?;
+    let mut t = TemplateDraft {
+        name,
+        language,
+        category,
+        header: None,
+        body: String::new(),
+        body_examples: Vec::new(),
+        footer: None,
+        buttons: Vec::new(),
+    };
+    let strings = |v: Option<&serde_json::Value>| -> Vec<String> {
+        v.and_then(|x| x.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let named = |v: Option<&serde_json::Value>| -> Vec<String> {
+        v.and_then(|x| x.as_array())
+            .map(|a| a.iter().filter_map(|x| text(x, "example")).collect())
+            .unwrap_or_default()
+    };
+    for c in components {
+        let kind = text(c, "type").unwrap_or_default().to_uppercase();
+        let example = c.get("example");
+        match kind.as_str() {
+            "HEADER" => {
+                let handle = || {
+                    strings(example.and_then(|e| e.get("header_handle")))
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default()
+                };
+                t.header = Some(
+                    match text(c, "format")
+                        .unwrap_or_default()
+                        .to_uppercase()
+                        .as_str()
+                    {
+                        "TEXT" => Header::Text {
+                            text: text(c, "text").unwrap_or_default(),
+                            example: strings(example.and_then(|e| e.get("header_text")))
+                                .into_iter()
+                                .chain(named(
+                                    example.and_then(|e| e.get("header_text_named_params")),
+                                ))
+                                .next(),
+                        },
+                        "IMAGE" => Header::Image {
+                            example_url: handle(),
+                        },
+                        "VIDEO" => Header::Video {
+                            example_url: handle(),
+                        },
+                        "DOCUMENT" => Header::Document {
+                            example_url: handle(),
+                        },
+                        "LOCATION" => Header::Location,
+                        other => return Err(format!("Tipo de cabeçalho desconhecido: {other}.")),
+                    },
+                );
+            }
+            "BODY" => {
+                t.body = text(c, "text").unwrap_or_default();
+                let positional = example
+                    .and_then(|e| e.get("body_text"))
+                    .and_then(|b| b.as_array())
+                    .and_then(|rows| rows.first());
+                t.body_examples = strings(positional);
+                if t.body_examples.is_empty() {
+                    t.body_examples = named(example.and_then(|e| e.get("body_text_named_params")));
+                }
+            }
+            "FOOTER" => t.footer = text(c, "text"),
+            "BUTTONS" => {
+                for b in c
+                    .get("buttons")
+                    .and_then(|b| b.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    let label = text(b, "text").unwrap_or_default();
+                    t.buttons.push(
+                        match text(b, "type").unwrap_or_default().to_uppercase().as_str() {
+                            "QUICK_REPLY" => Button::QuickReply { text: label },
+                            "URL" => Button::Url {
+                                text: label,
+                                url: text(b, "url").unwrap_or_default(),
+                                example: strings(b.get("example")).into_iter().next(),
+                            },
+                            "PHONE_NUMBER" => Button::PhoneNumber {
+                                text: label,
+                                phone_number: text(b, "phone_number").unwrap_or_default(),
+                            },
+                            "COPY_CODE" => Button::CopyCode {
+                                example: text(b, "example")
+                                    .or_else(|| strings(b.get("example")).into_iter().next())
+                                    .unwrap_or_default(),
+                            },
+                            other => return Err(format!("Tipo de botão não suportado: {other}.")),
+                        },
+                    );
+                }
+            }
+            other => return Err(format!("Componente desconhecido: {other}.")),
+        }
+    }
+    Ok(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -609,6 +919,66 @@ mod tests {
             })
             .collect();
         assert!(validate(&t).iter().any(|p| p.message.contains("10 botões")));
+    }
+
+    #[test]
+    fn statuses_and_reasons_read_in_portuguese() {
+        assert_eq!(status_label("PENDING"), "Em análise");
+        assert_eq!(quality_label("RED"), "Baixa");
+        assert_eq!(
+            reason_text("INVALID_FORMAT: variável no fim do texto"),
+            "Formato inválido (parâmetros, exemplos ou texto): variável no fim do texto"
+        );
+        assert_eq!(
+            reason_text("FIRST_PAUSE"),
+            "Pausado por 3 horas pela baixa qualidade"
+        );
+        assert_eq!(reason_text("NONE"), "");
+        assert_eq!(reason_text("NOVO_MOTIVO"), "NOVO_MOTIVO");
+    }
+
+    #[test]
+    fn the_preview_fills_the_examples_in() {
+        let t = collection();
+        assert_eq!(
+            fill(&t.body, &t.body_examples),
+            "Olá, Maria! A sua fatura de R$ 150,20 está em aberto. Quer negociar agora?"
+        );
+        assert_eq!(fill("Oi {{nome}}", &["".into()]), "Oi {{nome}}");
+        assert_eq!(
+            fill("Oi {{nome}}, {{ nome }}", &["Ana".into()]),
+            "Oi Ana, Ana"
+        );
+    }
+
+    #[test]
+    fn metas_shape_goes_out_and_comes_back_the_same() {
+        let mut t = collection();
+        t.buttons.push(Button::Url {
+            text: "Ver fatura".into(),
+            url: "https://aguasdovale.com.br/f/{{1}}".into(),
+            example: Some("123".into()),
+        });
+        let meta = to_meta(&t);
+        assert_eq!(meta["parameter_format"], "POSITIONAL");
+        assert_eq!(meta["components"][1]["type"], "BODY");
+        assert_eq!(
+            meta["components"][1]["example"]["body_text"],
+            serde_json::json!([["Maria", "R$ 150,20"]])
+        );
+        assert_eq!(from_meta(&meta).unwrap(), t);
+        let mut named = collection();
+        named.body = "Olá, {{nome}}! Sua fatura de {{valor}} venceu ontem.".into();
+        let meta = to_meta(&named);
+        assert_eq!(meta["parameter_format"], "NAMED");
+        assert_eq!(
+            meta["components"][1]["example"]["body_text_named_params"][1],
+            serde_json::json!({"param_name": "valor", "example": "R$ 150,20"})
+        );
+        assert_eq!(from_meta(&meta).unwrap(), named);
+        assert!(from_meta(&serde_json::json!({"name": "x"}))
+            .unwrap_err()
+            .contains("idioma"));
     }
 
     #[test]

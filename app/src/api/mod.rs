@@ -13,4 +13,5 @@ pub mod integrations;
 pub mod profile;
 pub mod setup;
 pub mod teams;
+pub mod templates;
 pub mod users;

@@ -16,7 +16,7 @@ struct NavItem {
 }
 
 /// Sections appear only when their capability exists and the role may use it.
-const NAV: [NavItem; 8] = [
+const NAV: [NavItem; 9] = [
     NavItem {
         href: "/",
         label: "Painel",
@@ -34,6 +34,12 @@ const NAV: [NavItem; 8] = [
         label: "Fluxos",
         icon: "M6 3v6M6 15v6M18 9v6M6 9a3 3 0 1 0 0 6M18 9a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM9 12h6",
         permission: Permission::ViewFlows,
+    },
+    NavItem {
+        href: "/modelos",
+        label: "Modelos",
+        icon: "M4 4h16v12H7l-3 3zM8 8h8M8 12h5",
+        permission: Permission::ViewTemplates,
     },
     NavItem {
         href: "/respostas-prontas",

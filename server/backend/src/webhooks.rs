@@ -167,6 +167,10 @@ async fn process(
     let channels = state.channels.all(&state.pool, &state.secrets).await?;
     let mut routed = true;
     for event in events {
+        if let ProviderEvent::Template(t) = event {
+            crate::services::templates::apply_event(state, t).await?;
+            continue;
+        }
         let external = event.channel_external_id();
         let Some(channel) = channels::route(&channels, kind, external) else {
             tracing::warn!(
@@ -191,6 +195,7 @@ async fn process(
                     .await?
             }
             ProviderEvent::Error(e) => messaging::record_channel_error(state, channel, e).await?,
+            ProviderEvent::Template(_) => {}
         }
     }
     Ok(routed)

@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(super::api_actions::router())
         .merge(super::api_admin::router())
         .merge(super::api_flows::router())
+        .merge(super::api_templates::router())
         .route(
             "/api/v1/{*rest}",
             axum::routing::any(|| async {
@@ -78,7 +79,9 @@ pub fn router() -> Router<AppState> {
         super::api_admin::add_member, super::api_admin::remove_member,
         super::api_flows::list_flows, super::api_flows::get_flow, super::api_flows::save_draft,
         super::api_flows::publish, super::api_flows::versions, super::api_flows::restore,
-        super::api_flows::export, super::api_flows::import_flow, super::api_flows::analytics
+        super::api_flows::export, super::api_flows::import_flow, super::api_flows::analytics,
+        super::api_templates::list_templates, super::api_templates::create_template,
+        super::api_templates::delete_template, super::api_templates::sync_templates
     ),
     components(schemas(
         ErrorBody, ContactList, ConversationList, MessageList, ChannelList, SendMessageBody,
@@ -93,7 +96,10 @@ pub fn router() -> Router<AppState> {
         super::api_flows::DraftBody, super::api_flows::Revision, super::api_flows::PublishBody,
         super::api_flows::Published, super::api_flows::FlowVersion,
         super::api_flows::FlowVersionList, super::api_flows::ImportBody, super::api_flows::Imported,
-        super::api_flows::FlowAnalytics, super::api_flows::BlockFigures
+        super::api_flows::FlowAnalytics, super::api_flows::BlockFigures,
+        super::api_templates::ApiTemplate, super::api_templates::TemplateList,
+        super::api_templates::TemplateBody, super::api_templates::CreatedTemplate,
+        super::api_templates::SyncBody, super::api_templates::Synced
     )),
     modifiers(&BearerAuth, &CommonResponses),
     security(("bearer" = []))

@@ -9,6 +9,7 @@ pub mod api_directory;
 pub mod api_doc;
 pub mod api_extract;
 pub mod api_flows;
+pub mod api_templates;
 pub mod assets;
 pub mod attachments;
 pub mod health;

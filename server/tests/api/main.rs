@@ -20,6 +20,7 @@ mod rbac;
 mod rest_api;
 mod setup;
 mod sql;
+mod templates;
 mod totp;
 mod users;
 mod webchat;

@@ -176,6 +176,17 @@ fn table(ids: &Ids) -> Vec<Row> {
             vec![("key", "principal".into())],
         ),
         ("flows/test-contacts", AdminOnly, vec![]),
+        ("templates/list", AdminOrSupervisor, vec![]),
+        (
+            "templates/delete",
+            AdminOnly,
+            vec![("id", uuid::Uuid::from_u128(0xdead_beef).to_string())],
+        ),
+        (
+            "templates/sync",
+            AdminOnly,
+            vec![("channel", uuid::Uuid::from_u128(0xdead_beef).to_string())],
+        ),
         (
             "flows/test-contacts/save",
             AdminOnly,
@@ -261,6 +272,12 @@ fn json_table(ids: &Ids) -> Vec<(&'static str, Allowed, serde_json::Value)> {
     // A conversation (or channel) that does not exist: the allowed get 404, not 401/403.
     let nobody = uuid::Uuid::from_u128(0xdead_beef);
     vec![
+        (
+            "templates/create",
+            AdminOnly,
+            json!({"channel": nobody, "template": {"name": "rbac", "language": "pt_BR",
+                "category": "UTILITY", "body": "Olá, tudo bem com você?"}}),
+        ),
         (
             "flows/test",
             AdminOnly,
@@ -460,7 +477,10 @@ fn answer_when_allowed(endpoint: &str) -> StatusCode {
         | "flows/duplicate"
         | "flows/archive"
         | "flows/channel"
-        | "flows/save" => StatusCode::NOT_FOUND,
+        | "flows/save"
+        | "templates/create"
+        | "templates/delete"
+        | "templates/sync" => StatusCode::NOT_FOUND,
         // Not a flow file: refused with the reason.
         "flows/import" => StatusCode::CONFLICT,
         // The demo has its administrators: the first-run page is gone.

@@ -215,6 +215,17 @@ impl GraphClient {
         Self::read(response).await
     }
 
+    pub async fn delete(&self, path: &str, token: &str) -> Result<Value, GraphError> {
+        let response = self
+            .http
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| GraphError::network(&e))?;
+        Self::read(response).await
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Result<Value, GraphError> {
         let response = self
             .http

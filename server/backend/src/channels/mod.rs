@@ -266,7 +266,15 @@ pub fn delivery_signed(
 ) -> bool {
     let mut routed = events
         .iter()
-        .filter_map(|e| route(channels, kind, e.channel_external_id()))
+        .filter_map(|e| match e {
+            // A template webhook is for a business account: signed with its channels' secret.
+            ProviderEvent::Template(t) => channels.iter().find(|c| {
+                c.kind == kind
+                    && c.settings.business_account_id.as_deref()
+                        == Some(t.business_account_id.as_str())
+            }),
+            _ => route(channels, kind, e.channel_external_id()),
+        })
         .peekable();
     if routed.peek().is_none() {
         return signature_valid(header, body, &app_secrets(channels, kind));
@@ -331,6 +339,34 @@ pub enum ProviderEvent {
         watermark: chrono::DateTime<chrono::Utc>,
     },
     Error(ProviderError),
+    /// A template's status, quality or category changed (WhatsApp; for a business account,
+    /// not a number).
+    Template(TemplateEvent),
+}
+
+/// What one of Meta's template webhooks says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateEvent {
+    /// The business account (`entry[].id`).
+    pub business_account_id: String,
+    pub meta_id: String,
+    pub name: String,
+    /// In REST's form (`pt_BR`; webhooks write `pt-BR`).
+    pub language: String,
+    pub change: TemplateChange,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplateChange {
+    /// A new status, with Meta's reason (`INVALID_FORMAT: …`, `FIRST_PAUSE`).
+    Status {
+        status: String,
+        reason: Option<String>,
+    },
+    /// Flagged, locked, reinstated, unarchived: events, not statuses; the status is read again.
+    Refetch,
+    Quality(String),
+    Category(String),
 }
 
 impl ProviderEvent {
@@ -344,6 +380,7 @@ impl ProviderEvent {
                 ..
             } => channel_external_id,
             ProviderEvent::Error(e) => &e.channel_external_id,
+            ProviderEvent::Template(t) => &t.business_account_id,
         }
     }
 }

@@ -66,14 +66,80 @@ pub fn parse(payload: &Value) -> Result<Vec<ProviderEvent>, MalformedPayload> {
                 .get("value")
                 .filter(|v| v.is_object())
                 .ok_or_else(|| malformed("changes[].value ausente"))?;
-            // Other fields (template status, account updates) are not conversations.
-            if str_field(change, "field").is_some_and(|f| f != "messages") {
-                continue;
+            match str_field(change, "field") {
+                None | Some("messages") => parse_value(value, &mut events)?,
+                Some(field) => {
+                    let waba = str_field(entry, "id").unwrap_or_default();
+                    if let Some(t) = parse_template(field, waba, value) {
+                        events.push(ProviderEvent::Template(t));
+                    }
+                    // Other fields (account updates…) are not conversations.
+                }
             }
-            parse_value(value, &mut events)?;
         }
     }
     Ok(events)
+}
+
+/// A template webhook (`message_template_status_update`, `message_template_quality_update`,
+/// `template_category_update`). Meta writes the id as a number and the language with a hyphen
+/// here, a string and an underscore in REST: both are read in REST's form.
+fn parse_template(field: &str, waba: &str, value: &Value) -> Option<super::TemplateEvent> {
+    use super::TemplateChange;
+    let meta_id = match value.get("message_template_id")? {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        _ => return None,
+    };
+    let name = str_field(value, "message_template_name")?.to_owned();
+    let language = str_field(value, "message_template_language")
+        .unwrap_or_default()
+        .replace('-', "_");
+    let change = match field {
+        "message_template_status_update" => {
+            let event = str_field(value, "event")?;
+            match event {
+                "FLAGGED" | "LOCKED" | "UNLOCKED" | "REINSTATED" | "UNARCHIVED" => {
+                    TemplateChange::Refetch
+                }
+                status => {
+                    let code = str_field(value, "reason")
+                        .filter(|r| *r != "NONE")
+                        .or_else(|| value.pointer("/other_info/title").and_then(Value::as_str));
+                    let detail = value
+                        .pointer("/rejection_info/reason")
+                        .or_else(|| value.pointer("/other_info/description"))
+                        .and_then(Value::as_str);
+                    let reason = match (code, detail) {
+                        (Some(c), Some(d)) => Some(format!("{c}: {d}")),
+                        (Some(c), None) => Some(c.to_owned()),
+                        (None, Some(d)) => Some(format!("NONE: {d}")),
+                        (None, None) => None,
+                    };
+                    TemplateChange::Status {
+                        status: status.to_owned(),
+                        reason,
+                    }
+                }
+            }
+        }
+        "message_template_quality_update" => {
+            TemplateChange::Quality(str_field(value, "new_quality_score")?.to_owned())
+        }
+        // An impending change names `correct_category`; only a completed one (with the
+        // previous category) changes what the template is.
+        "template_category_update" if value.get("previous_category").is_some() => {
+            TemplateChange::Category(str_field(value, "new_category")?.to_owned())
+        }
+        _ => return None,
+    };
+    Some(super::TemplateEvent {
+        business_account_id: waba.to_owned(),
+        meta_id,
+        name,
+        language,
+        change,
+    })
 }
 
 fn parse_value(value: &Value, events: &mut Vec<ProviderEvent>) -> Result<(), MalformedPayload> {

@@ -16,5 +16,6 @@ pub mod profile;
 pub mod settings;
 pub mod setup;
 pub mod teams;
+pub mod templates;
 pub mod users;
 pub mod webchat;

@@ -37,6 +37,8 @@ struct Inner {
     /// Answers for the next sends, in order; empty means success.
     script: VecDeque<(u16, Value)>,
     sent: u64,
+    /// Templates created through `POST /{waba}/message_templates`, listed after the fixed ones.
+    templates: Vec<Value>,
 }
 
 #[derive(Clone)]
@@ -68,7 +70,10 @@ impl FakeGraph {
         let app = Router::new()
             .route("/{version}/{node}/messages", post(send))
             .route("/{version}/{node}", get(node))
-            .route("/{version}/{node}/message_templates", get(templates))
+            .route(
+                "/{version}/{node}/message_templates",
+                get(templates).post(create_template).delete(delete_template),
+            )
             .route("/media-download/{id}", get(download))
             .with_state(fake.clone());
         tokio::spawn(async move {
@@ -389,17 +394,130 @@ async fn templates(
         )
             .into_response();
     }
-    Json(json!({"data": [
-        {"name": "retomar_atendimento", "language": "pt_BR", "status": "APPROVED",
+    let created = fake.inner.lock().unwrap().templates.clone();
+    let mut data = vec![
+        json!({"name": "retomar_atendimento", "language": "pt_BR", "status": "APPROVED",
          "category": "UTILITY", "id": "1",
          "components": [{"type": "BODY",
-            "text": "Olá {{1}}! Sobre o seu atendimento {{2}}: podemos continuar por aqui?"}]},
-        {"name": "fatura_disponivel", "language": "pt_BR", "status": "APPROVED",
+            "text": "Olá {{1}}! Sobre o seu atendimento {{2}}: podemos continuar por aqui?"}]}),
+        json!({"name": "fatura_disponivel", "language": "pt_BR", "status": "APPROVED",
          "category": "UTILITY", "id": "2",
-         "components": [{"type": "BODY", "text": "Sua fatura já está disponível."}]},
-        {"name": "promocao", "language": "pt_BR", "status": "PENDING",
+         "components": [{"type": "BODY", "text": "Sua fatura já está disponível."}]}),
+        json!({"name": "promocao", "language": "pt_BR", "status": "PENDING",
          "category": "MARKETING", "id": "3",
-         "components": [{"type": "BODY", "text": "Oferta {{1}}"}]}
-    ], "paging": {"cursors": {}}}))
-    .into_response()
+         "components": [{"type": "BODY", "text": "Oferta {{1}}"}]}),
+    ];
+    data.extend(created);
+    Json(json!({"data": data, "paging": {"cursors": {}}})).into_response()
+}
+
+/// `POST /{waba}/message_templates` as Meta checks it: a name in `[a-z0-9_]`, a category, a
+/// language, a BODY, and an example for each positional body parameter.
+async fn create_template(
+    State(fake): State<FakeGraph>,
+    Path((version, node)): Path<(String, String)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let token = bearer(&headers);
+    let mut inner = fake.inner.lock().unwrap();
+    inner.requests.push(Recorded {
+        method: "POST".into(),
+        path: format!("/{version}/{node}/message_templates"),
+        bearer: token.clone(),
+        body: body.clone(),
+    });
+    if token.as_deref() != Some(WHATSAPP_TOKEN) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(meta_error(190, "Invalid OAuth access token.", "")),
+        )
+            .into_response();
+    }
+    if let Some((status, answer)) = inner.script.pop_front() {
+        return (StatusCode::from_u16(status).unwrap(), Json(answer)).into_response();
+    }
+    let name = body["name"].as_str().unwrap_or_default();
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return invalid("name must be lowercase alphanumerics and underscores");
+    }
+    if !matches!(
+        body["category"].as_str(),
+        Some("MARKETING" | "UTILITY" | "AUTHENTICATION")
+    ) {
+        return invalid("category must be MARKETING, UTILITY or AUTHENTICATION");
+    }
+    if body["language"].as_str().is_none_or(str::is_empty) {
+        return invalid("language is required");
+    }
+    let components = body["components"].as_array().cloned().unwrap_or_default();
+    let Some(text) = components
+        .iter()
+        .find(|c| c["type"] == "BODY")
+        .and_then(|c| c["text"].as_str())
+    else {
+        return invalid("a BODY component is required");
+    };
+    let positional = text.contains("{{1}}");
+    let examples = components
+        .iter()
+        .find(|c| c["type"] == "BODY")
+        .map(|c| c["example"]["body_text"][0].clone());
+    if positional && examples.is_none_or(|e| !e.is_array()) {
+        return invalid("example.body_text is required for parameters");
+    }
+    let id = format!(
+        "{}",
+        900_000_000_000_000u64 + inner.templates.len() as u64 + 1
+    );
+    inner
+        .templates
+        .push(json!({"id": id, "name": name, "language": body["language"],
+        "status": "PENDING", "category": body["category"], "components": components}));
+    Json(json!({"id": id, "status": "PENDING", "category": body["category"]})).into_response()
+}
+
+/// `DELETE /{waba}/message_templates?hsm_id=…&name=…`.
+async fn delete_template(
+    State(fake): State<FakeGraph>,
+    Path((version, node)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let token = bearer(&headers);
+    let mut inner = fake.inner.lock().unwrap();
+    inner.requests.push(Recorded {
+        method: "DELETE".into(),
+        path: format!("/{version}/{node}/message_templates"),
+        bearer: token.clone(),
+        body: json!(q),
+    });
+    if token.as_deref() != Some(WHATSAPP_TOKEN) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(meta_error(190, "Invalid OAuth access token.", "")),
+        )
+            .into_response();
+    }
+    let Some(name) = q.get("name") else {
+        return invalid("name is required");
+    };
+    let before = inner.templates.len();
+    inner.templates.retain(|t| {
+        t["name"].as_str() != Some(name.as_str())
+            || q.get("hsm_id")
+                .is_some_and(|id| t["id"].as_str() != Some(id.as_str()))
+    });
+    if inner.templates.len() == before {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(meta_error(100, "Template not found", "")),
+        )
+            .into_response();
+    }
+    Json(json!({"success": true})).into_response()
 }
