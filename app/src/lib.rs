@@ -105,6 +105,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("fluxos/:key") view={Lazy::<FlowsRoute>::new()} />
                     // The administration pages share one lazy module (routes::AdminRoute).
                     <Route path=path!("respostas-prontas") view={Lazy::<AdminRoute>::new()} />
+                    <Route path=path!("modelos") view={Lazy::<AdminRoute>::new()} />
                     <Route path=path!("usuarios") view={Lazy::<AdminRoute>::new()} />
                     <Route path=path!("equipes") view={Lazy::<AdminRoute>::new()} />
                     <Route path=path!("perfil") view={Lazy::<AdminRoute>::new()} />

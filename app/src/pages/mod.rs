@@ -14,4 +14,5 @@ pub mod profile;
 pub mod settings;
 pub mod team_settings;
 pub mod teams;
+pub mod templates;
 pub mod users;
