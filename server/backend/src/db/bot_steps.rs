@@ -6,12 +6,11 @@
 //! `bot_step_rollup.through` from `bot_steps`, so they are right whether or not the roll-up
 //! ran lately, and fast once it has.
 
-use super::sql::{query, query_as, query_scalar};
+use super::sql::{query, query_as};
 use crate::error::Result;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use shared::flow::analytics::{port_key, StepCount, Visits, BUCKETS};
-use sqlx::PgExecutor;
 use std::collections::BTreeMap;
 
 /// A run's visits as one JSON parameter of the step's statement: `close` (the visit open
@@ -173,9 +172,7 @@ pub async fn counts(
 ) -> Result<Vec<StepCount>> {
     let mut tx = pool.begin().await?;
     // One snapshot for both halves: a roll-up committing between them counts nothing twice.
-    query("set transaction isolation level repeatable read")
-        .execute(&mut *tx)
-        .await?;
+    query(REPEATABLE_READ).execute(&mut *tx).await?;
     let rolled: Vec<CountRow> = query_as(ROLLED_COUNTS)
         .bind(flow)
         .bind(version)
@@ -217,11 +214,6 @@ pub async fn roll_up(pool: &sqlx::PgPool) -> Result<u64> {
     Ok(rows)
 }
 
-/// The first day not rolled up (for tests and the bench).
-pub async fn rolled_through(db: impl PgExecutor<'_>) -> Result<NaiveDate> {
-    Ok(query_scalar(ROLLED_THROUGH).fetch_one(db).await?)
-}
-
 super::sql::statements! {
     ROLLED_COUNTS = "select node, port, stop, sum(visits)::bigint as visits,
             sum(conversations)::bigint as conversations,
@@ -253,5 +245,5 @@ super::sql::statements! {
                  and entered_at < ", sp_midnight!("$2::date"), ") v
          group by flow_key, flow_version, day, node, port, stop");
     ROLLUP_MARK = "update bot_step_rollup set through = $1";
-    ROLLED_THROUGH = "select through from bot_step_rollup";
+    REPEATABLE_READ = "set transaction isolation level repeatable read";
 }
