@@ -479,6 +479,8 @@ pub struct TemplateSummary {
     pub quality: String,
     /// Why it was rejected, paused or disabled (Meta's code, then its words).
     pub reason: Option<String>,
+    /// Meta's components as stored.
+    pub components: serde_json::Value,
     /// The template read back from Meta's components (none when Meta's shape was not one
     /// this form edits, such as a carousel).
     pub draft: Option<TemplateDraft>,

@@ -73,11 +73,6 @@ pub struct ApiTemplate {
 
 impl From<shared::template::TemplateSummary> for ApiTemplate {
     fn from(t: shared::template::TemplateSummary) -> Self {
-        let components = t
-            .draft
-            .as_ref()
-            .map(|d| shared::template::to_meta(d)["components"].clone())
-            .unwrap_or(Value::Array(Vec::new()));
         ApiTemplate {
             id: t.id,
             channel_id: t.channel_id,
@@ -88,7 +83,7 @@ impl From<shared::template::TemplateSummary> for ApiTemplate {
             status: t.status,
             quality: t.quality,
             reason: t.reason,
-            components,
+            components: t.components,
             updated_at: t.updated_at,
         }
     }

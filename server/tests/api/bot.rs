@@ -1674,25 +1674,12 @@ async fn a_test_contact_runs_the_draft_and_everyone_else_the_published_version()
 
     // The draft greets differently; it is not published.
     let api = Api::new(&app).await;
-    let current: Value = api
-        .get("/api/v1/flows/principal")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let edited: Value = serde_json::from_str(
-        &current["draft"]
-            .to_string()
-            .replace("Como posso ajudar", "Rascunho em teste: como posso ajudar"),
+    crate::flows::edit_principal_draft(
+        &api,
+        "Como posso ajudar",
+        "Rascunho em teste: como posso ajudar",
     )
-    .unwrap();
-    let r = api
-        .put(
-            "/api/v1/flows/principal/draft",
-            &json!({"flow": edited, "base_revision": current["revision"]}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    .await;
 
     let mut tester = Customer::new(&app, &graph, "5511955550001");
     tester.say("oi").await;

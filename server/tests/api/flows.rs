@@ -230,6 +230,26 @@ pub(crate) async fn say(app: &TestApp, session: &str, text: &str) {
     wait_until(|| async { bot_texts(app, session).await.len() > before }).await;
 }
 
+/// Saves the principal flow's draft with `from` replaced by `to` in its JSON, on its current
+/// revision (not published).
+pub(crate) async fn edit_principal_draft(api: &Api, from: &str, to: &str) {
+    let current: Value = api
+        .get("/api/v1/flows/principal")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let edited: Value =
+        serde_json::from_str(&current["draft"].to_string().replace(from, to)).unwrap();
+    let r = api
+        .put(
+            "/api/v1/flows/principal/draft",
+            &json!({"flow": edited, "base_revision": current["revision"]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
 /// A conversation already with the bot when a new version is published finishes on the version
 /// it started on; a new conversation takes the new one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -239,22 +259,7 @@ async fn a_conversation_in_progress_keeps_its_version_across_a_publish() {
     let before = "Para isso, preciso identificar você.";
     let after = "Agora, me diga o seu CPF.";
     say(&app, "em-andamento-0123456789", "oi").await;
-
-    let current: Value = api
-        .get("/api/v1/flows/principal")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let edited: Value =
-        serde_json::from_str(&current["draft"].to_string().replace(before, after)).unwrap();
-    let r = api
-        .put(
-            "/api/v1/flows/principal/draft",
-            &json!({"flow": edited, "base_revision": current["revision"]}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    edit_principal_draft(&api, before, after).await;
     let r = api
         .post(
             "/api/v1/flows/principal/publish",

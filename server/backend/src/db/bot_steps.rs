@@ -173,22 +173,20 @@ pub async fn counts(
     let mut tx = pool.begin().await?;
     // One snapshot for both halves: a roll-up committing between them counts nothing twice.
     query(REPEATABLE_READ).execute(&mut *tx).await?;
-    let rolled: Vec<CountRow> = query_as(ROLLED_COUNTS)
-        .bind(flow)
-        .bind(version)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&mut *tx)
-        .await?;
-    let recent: Vec<CountRow> = query_as(RECENT_COUNTS)
-        .bind(flow)
-        .bind(version)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&mut *tx)
-        .await?;
+    let mut rows: Vec<CountRow> = Vec::new();
+    for statement in [ROLLED_COUNTS, RECENT_COUNTS] {
+        rows.extend(
+            query_as::<CountRow>(statement)
+                .bind(flow)
+                .bind(version)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *tx)
+                .await?,
+        );
+    }
     tx.commit().await?;
-    Ok(rolled.into_iter().chain(recent).map(Into::into).collect())
+    Ok(rows.into_iter().map(Into::into).collect())
 }
 
 /// Rolls up the complete São Paulo days not rolled up yet (and the one before, for the visits

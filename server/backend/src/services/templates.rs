@@ -76,7 +76,7 @@ fn summary(row: db::message_templates::TemplateRow) -> TemplateSummary {
         "name": row.name,
         "language": row.language,
         "category": row.category,
-        "components": row.components,
+        "components": &row.components,
     }))
     .ok();
     TemplateSummary {
@@ -89,6 +89,7 @@ fn summary(row: db::message_templates::TemplateRow) -> TemplateSummary {
         status: row.status,
         quality: row.quality,
         reason: row.reason,
+        components: row.components,
         draft,
         updated_at: row.updated_at,
     }
