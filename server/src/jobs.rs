@@ -149,6 +149,62 @@ pub async fn sync_templates(tick: Tick, deps: Data<BotDeps>) -> anyhow::Result<(
     Ok(())
 }
 
+#[derive(Clone)]
+pub struct CampaignDeps {
+    pub state: backend::state::AppState,
+}
+
+/// One campaign runner's turn (see `backend::campaigns::sender`). Errors are logged and end
+/// the job as done: a send is never retried by the queue (its retry state is in PostgreSQL),
+/// and the tick gives the campaign a new runner.
+#[tracing::instrument(skip_all, fields(campaign = %job.campaign))]
+pub async fn campaign_dispatch(
+    job: backend::campaigns::sender::Dispatch,
+    deps: Data<CampaignDeps>,
+) -> anyhow::Result<()> {
+    if let Err(e) = backend::campaigns::sender::run(&deps.state, job).await {
+        tracing::warn!(error = ?e, "campaign runner stopped on an error");
+    }
+    Ok(())
+}
+
+/// Starts due campaigns, recovers crashed workers' leases, ends finished campaigns and gives
+/// running ones a runner (every instance, every 15 s; each step is safe to run concurrently).
+pub async fn campaign_tick(_tick: Tick, deps: Data<CampaignDeps>) -> anyhow::Result<()> {
+    if let Err(e) = backend::campaigns::sender::tick(&deps.state).await {
+        tracing::warn!(error = ?e, "campaign tick failed");
+    }
+    Ok(())
+}
+
+/// A worker's name is its identity in Redis (apalis-redis): unique per process start, so a
+/// restarted process never collides with its own past registration and crash recovery works.
+fn worker_name(role: &str) -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    format!("{role}-{host}-{}-{started}", std::process::id())
+}
+
+/// The queues' Redis connection: a slow reply (the default allows 500 ms) must not end a
+/// worker (apalis-redis #76).
+async fn queue_connection(url: &str) -> anyhow::Result<apalis_redis::ConnectionManager> {
+    let client = redis::Client::open(url).context("invalid Redis address")?;
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_response_timeout(Some(Duration::from_secs(10)))
+        .set_connection_timeout(Some(Duration::from_secs(5)));
+    client
+        .get_connection_manager_with_config(config)
+        .await
+        .context("Failed to connect the job queue to Redis")
+}
+
+fn alive(queue: &'static str) {
+    metrics::gauge!("worker_alive", "queue" => queue).set(1.0);
+}
+
 pub struct WorkerSettings {
     pub redis_url: String,
     pub namespace: String,
@@ -163,9 +219,14 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let pool = state.pool.clone();
-    let conn = apalis_redis::connect(settings.redis_url.as_str())
-        .await
-        .context("Failed to connect the job queue to Redis")?;
+    let conn = queue_connection(settings.redis_url.as_str()).await?;
+    let campaigns = backend::campaigns::sender::dispatch_queue(conn.clone(), &settings.namespace);
+    let campaign_deps = CampaignDeps {
+        state: state.clone(),
+    };
+    let tick_deps = campaign_deps.clone();
+    let campaign_schedule =
+        cron::Schedule::from_str("*/15 * * * * *").context("invalid campaign schedule")?;
     let inactivity = backend::bot::inactivity_queue(conn.clone(), &settings.namespace);
     let demo = state.demo;
     let bot_deps = BotDeps { state };
@@ -205,7 +266,8 @@ pub async fn run(
             )
             .expect("static backoff bounds are valid")
             .make_backoff();
-            WorkerBuilder::new("expire-sessions")
+            alive("expire-sessions");
+            WorkerBuilder::new(worker_name("expire-sessions"))
                 .backend(worker_storage.clone())
                 .data(deps.clone())
                 .concurrency(1)
@@ -214,7 +276,8 @@ pub async fn run(
                 .build(expire_sessions)
         })
         .register(move |_restarts| {
-            WorkerBuilder::new("bot-inactivity")
+            alive("bot-inactivity");
+            WorkerBuilder::new(worker_name("bot-inactivity"))
                 .backend(inactivity.clone())
                 .data(bot_deps.clone())
                 .concurrency(8)
@@ -241,6 +304,21 @@ pub async fn run(
                 .backend(CronScheduler::new(templates_schedule.clone()))
                 .data(templates_deps.clone())
                 .build(sync_templates)
+        })
+        .register(move |_restarts| {
+            alive("campaign-dispatch");
+            WorkerBuilder::new(worker_name("campaign-dispatch"))
+                .backend(campaigns.clone())
+                .data(campaign_deps.clone())
+                .concurrency(4)
+                .timeout(Duration::from_secs(120))
+                .build(campaign_dispatch)
+        })
+        .register(move |_restarts| {
+            WorkerBuilder::new("campaign-tick")
+                .backend(CronScheduler::new(campaign_schedule.clone()))
+                .data(tick_deps.clone())
+                .build(campaign_tick)
         });
     // A demo server goes back to its seeded state every night at 03:00 in São Paulo.
     let monitor = if demo {
@@ -258,6 +336,12 @@ pub async fn run(
         monitor
     };
     monitor
+        // A worker that stops on an error (Redis gone, a slow reply) comes back by itself.
+        .should_restart(|ctx, error| {
+            tracing::warn!(worker = ctx.name(), %error, "worker stopped; restarting it");
+            metrics::counter!("worker_restarts_total").increment(1);
+            true
+        })
         .shutdown_timeout(Duration::from_secs(30))
         .run_with_signal(async move {
             shutdown.cancelled().await;

@@ -127,6 +127,18 @@ pub enum Refusal {
     FlowArchived {
         key: String,
     },
+    /// A campaign that cannot be made as asked: every problem, in pt-BR.
+    CampaignInvalid {
+        problems: Vec<String>,
+    },
+    /// The pre-flight refused the launch: every reason, in pt-BR.
+    CampaignPreflightFailed {
+        problems: Vec<String>,
+    },
+    /// A pause, resume, start or cancel the campaign's status does not allow.
+    CampaignStatusConflict {
+        message: String,
+    },
 }
 
 impl Refusal {
@@ -229,6 +241,9 @@ impl Refusal {
             TemplateInvalid { problems } => format!("O modelo não segue as regras da Meta: {}", problems.join(" ")),
             TemplateChannelAmbiguous => "Há mais de um canal de WhatsApp: informe channel_id.".into(),
             AnalyticsPeriodInvalid { max_days } => format!("Escolha um período com o início antes do fim e de até {max_days} dias."),
+            CampaignInvalid { problems } => format!("A campanha não pode ser criada: {}", problems.join(" ")),
+            CampaignPreflightFailed { problems } => format!("A campanha não pode começar: {}", problems.join(" ")),
+            CampaignStatusConflict { message } => message.clone(),
             FlowArchived { key } => format!("O fluxo \"{key}\" está arquivado: restaure-o antes de usá-lo num canal."),
             ContinueAgentMissing => {
                 "Informe o atendente que continua a conversa (ela não está com ninguém).".into()

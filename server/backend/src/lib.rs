@@ -8,6 +8,7 @@
 pub mod attachments;
 pub mod blobs;
 pub mod bot;
+pub mod campaigns;
 pub mod channels;
 pub mod cpf_guard;
 pub mod crypto;

@@ -185,7 +185,10 @@ async fn process(
             ProviderEvent::Message(m) => {
                 messaging::record_inbound(state, channel, m).await?;
             }
-            ProviderEvent::Receipt(r) => messaging::apply_receipt(state, channel, r).await?,
+            ProviderEvent::Receipt(r) => {
+                messaging::apply_receipt(state, channel, r).await?;
+                crate::campaigns::sender::on_receipt(state, channel, r).await?;
+            }
             ProviderEvent::ReadUpTo {
                 contact_external_id,
                 watermark,

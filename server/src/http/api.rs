@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(super::api_admin::router())
         .merge(super::api_flows::router())
         .merge(super::api_templates::router())
+        .merge(super::api_campaigns::router())
         .route(
             "/api/v1/{*rest}",
             axum::routing::any(|| async {
@@ -65,7 +66,7 @@ pub fn router() -> Router<AppState> {
             com `server api-token create --name NOME --scope read`). Cada token tem escopos: \
             leituras pedem `read`; criar e alterar contatos, `contacts`; agir nas conversas e \
             enviar mensagens, `conversations`; salvar, publicar e restaurar fluxos, `flows`; criar e \
-            alterar usuários e equipes, e o resto, `admin`. Fora dos escopos do token: 403 \
+            alterar usuários e equipes, e o resto, `admin`; modelos e campanhas, `campaigns`. Fora dos escopos do token: 403 \
             `insufficient_scope`. Erros: `{\"code\", \"message\"}`."
     ),
     paths(
@@ -81,7 +82,12 @@ pub fn router() -> Router<AppState> {
         super::api_flows::publish, super::api_flows::versions, super::api_flows::restore,
         super::api_flows::export, super::api_flows::import_flow, super::api_flows::analytics,
         super::api_templates::list_templates, super::api_templates::create_template,
-        super::api_templates::delete_template, super::api_templates::sync_templates
+        super::api_templates::delete_template, super::api_templates::sync_templates,
+        super::api_campaigns::create_campaign, super::api_campaigns::list_campaigns,
+        super::api_campaigns::get_campaign, super::api_campaigns::preflight,
+        super::api_campaigns::start, super::api_campaigns::pause, super::api_campaigns::resume,
+        super::api_campaigns::cancel, super::api_campaigns::retry_failures,
+        super::api_campaigns::recipients
     ),
     components(schemas(
         ErrorBody, ContactList, ConversationList, MessageList, ChannelList, SendMessageBody,
@@ -99,7 +105,13 @@ pub fn router() -> Router<AppState> {
         super::api_flows::FlowAnalytics, super::api_flows::BlockFigures,
         super::api_templates::ApiTemplate, super::api_templates::TemplateList,
         super::api_templates::TemplateBody, super::api_templates::CreatedTemplate,
-        super::api_templates::SyncBody, super::api_templates::Synced
+        super::api_templates::SyncBody, super::api_templates::Synced,
+        super::api_campaigns::ApiCampaign, super::api_campaigns::CampaignList,
+        super::api_campaigns::CampaignBody, super::api_campaigns::TemplateRef,
+        super::api_campaigns::AudienceBody, super::api_campaigns::CreatedCampaign,
+        super::api_campaigns::LineProblem, super::api_campaigns::Duplicate,
+        super::api_campaigns::ApiPreflight, super::api_campaigns::Requeued,
+        super::api_campaigns::ApiRecipient, super::api_campaigns::RecipientList
     )),
     modifiers(&BearerAuth, &CommonResponses),
     security(("bearer" = []))

@@ -65,8 +65,8 @@ pub struct ApiTemplate {
     pub quality: String,
     /// Why it was rejected or paused (Meta's code, then its words).
     pub reason: Option<String>,
-    /// Meta's components.
-    #[schema(value_type = Object)]
+    /// Meta's components (HEADER, BODY, FOOTER, BUTTONS…), as Meta returns them.
+    #[schema(value_type = Vec<Object>)]
     pub components: Value,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }

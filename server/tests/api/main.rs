@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod bot;
 mod builder;
+mod campaigns;
 mod common;
 mod demo_mode;
 mod flows;

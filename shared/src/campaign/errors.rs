@@ -174,6 +174,19 @@ pub fn classify(code: u32) -> MetaError {
     }
 }
 
+/// The codes of errors that pass with time (a rate, an outage, Meta's 24-hour marketing cap
+/// per customer): "reenviar só as falhas temporárias" sends those again.
+pub fn temporary_codes() -> Vec<u32> {
+    TABLE
+        .iter()
+        .filter(|e| {
+            matches!(e.action, ErrorAction::Retry { .. } | ErrorAction::SlowDown)
+                || e.code == 131049
+        })
+        .map(|e| e.code)
+        .collect()
+}
+
 /// Meta's advice for 131056: wait 4^attempt seconds (1, 4, 16, 64…), at most an hour.
 pub fn pair_rate_backoff(attempt: u32) -> u32 {
     4u32.saturating_pow(attempt.min(6)).min(3600)
@@ -187,6 +200,13 @@ pub const UNKNOWN_OUTCOME: &str =
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_passing_errors_are_sent_again() {
+        let t = temporary_codes();
+        assert!(t.contains(&130429) && t.contains(&131056) && t.contains(&131049));
+        assert!(!t.contains(&131026) && !t.contains(&131050) && !t.contains(&132015));
+    }
 
     #[test]
     fn each_kind_of_error_has_its_action() {

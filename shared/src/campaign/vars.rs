@@ -90,6 +90,49 @@ pub fn fill(
     Ok(out)
 }
 
+/// The body's parameters of a template, in the order Meta expects them, and whether they are
+/// named (`{{nome}}`) or positional (`{{1}}`).
+pub fn body_params(body: &str) -> (Vec<String>, bool) {
+    use crate::template::{params, Params};
+    match params(body) {
+        Ok(Params::Named(names)) => (names, true),
+        Ok(Params::Positional(n)) => ((1..=n).map(|i| i.to_string()).collect(), false),
+        _ => (Vec::new(), false),
+    }
+}
+
+/// The template message for one recipient: its body's parameters filled from `values`.
+pub fn template_message(
+    name: &str,
+    language: &str,
+    body: &str,
+    values: &BTreeMap<String, String>,
+) -> crate::messaging::Outbound {
+    use crate::messaging::{Outbound, TemplateComponent, TemplateParameter};
+    let (params, named) = body_params(body);
+    let components = if params.is_empty() {
+        Vec::new()
+    } else {
+        vec![TemplateComponent {
+            kind: "body".into(),
+            sub_type: None,
+            index: None,
+            parameters: params
+                .iter()
+                .map(|p| TemplateParameter::Text {
+                    text: values.get(p).cloned().unwrap_or_default(),
+                    parameter_name: named.then(|| p.clone()),
+                })
+                .collect(),
+        }]
+    };
+    Outbound::Template {
+        name: name.to_owned(),
+        language: language.to_owned(),
+        components,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +193,34 @@ mod tests {
         assert_eq!(
             clean(" Rua A,\n  nº 10\t\tapto     3 "),
             "Rua A, nº 10 apto 3"
+        );
+    }
+
+    #[test]
+    fn a_recipients_message_carries_its_values_in_the_bodys_order() {
+        let values = fields(&[("1", "Maria"), ("2", "R$ 10,00")]);
+        let m = template_message(
+            "cobranca",
+            "pt_BR",
+            "Olá {{1}}, sua fatura de {{2}}.",
+            &values,
+        );
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["components"][0]["parameters"][0]["text"], "Maria");
+        assert_eq!(json["components"][0]["parameters"][1]["text"], "R$ 10,00");
+        assert!(json["components"][0]["parameters"][0]
+            .get("parameter_name")
+            .is_none());
+        let named = template_message("x", "pt_BR", "Oi {{nome}}", &fields(&[("nome", "Ana")]));
+        let json = serde_json::to_value(&named).unwrap();
+        assert_eq!(
+            json["components"][0]["parameters"][0]["parameter_name"],
+            "nome"
+        );
+        let plain = template_message("x", "pt_BR", "Sem variáveis", &fields(&[]));
+        assert_eq!(
+            serde_json::to_value(&plain).unwrap()["components"],
+            serde_json::json!([])
         );
     }
 }

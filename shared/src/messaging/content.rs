@@ -50,12 +50,27 @@ pub struct TemplateComponent {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TemplateParameter {
-    Text { text: String },
-    Payload { payload: String },
-    Currency { currency: TemplateCurrency },
-    DateTime { date_time: TemplateDateTime },
-    Image { image: TemplateMediaLink },
-    Document { document: TemplateMediaLink },
+    Text {
+        text: String,
+        /// A named parameter's name (`{{nome}}`); none for `{{1}}`….
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parameter_name: Option<String>,
+    },
+    Payload {
+        payload: String,
+    },
+    Currency {
+        currency: TemplateCurrency,
+    },
+    DateTime {
+        date_time: TemplateDateTime,
+    },
+    Image {
+        image: TemplateMediaLink,
+    },
+    Document {
+        document: TemplateMediaLink,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -209,6 +209,7 @@ fn template_parameters_serialize_as_meta_documents_them() {
         parameters: vec![
             TemplateParameter::Text {
                 text: "Maria".into(),
+                parameter_name: None,
             },
             TemplateParameter::Currency {
                 currency: TemplateCurrency {

@@ -112,13 +112,27 @@ const RETRYABLE_CODES: &[i64] = &[
     133004, // server temporarily unavailable
 ];
 
+/// The title of a call that never reached Meta (the connection was refused or failed).
+const NOT_CONNECTED: &str = "Não foi possível conectar à Meta";
+
 impl GraphError {
+    /// Whether the request may have reached Meta without an answer (a timeout, a connection
+    /// cut after sending, a 5xx without Meta's error): the message may have gone out, and
+    /// only a status webhook can say.
+    pub fn outcome_unknown(&self) -> bool {
+        self.code.is_none()
+            && self.title != NOT_CONNECTED
+            && self.http_status.is_none_or(|s| s >= 500)
+    }
+
     fn network(e: &reqwest::Error) -> Self {
         GraphError {
             retryable: true,
             code: None,
             title: if e.is_timeout() {
                 "Tempo esgotado ao falar com a Meta".into()
+            } else if e.is_connect() {
+                NOT_CONNECTED.into()
             } else {
                 "Falha de rede ao falar com a Meta".into()
             },

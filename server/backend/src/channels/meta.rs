@@ -162,6 +162,8 @@ fn parse_event(
                 error_code: None,
                 error_title: None,
                 error_detail: None,
+                recipient: None,
+                callback: None,
             }));
         }
     } else if let Some(read) = event.get("read") {
@@ -175,6 +177,8 @@ fn parse_event(
                 error_code: None,
                 error_title: None,
                 error_detail: None,
+                recipient: None,
+                callback: None,
             }));
         } else {
             events.push(ProviderEvent::ReadUpTo {

@@ -411,6 +411,10 @@ pub struct Receipt {
     pub error_code: Option<i32>,
     pub error_title: Option<String>,
     pub error_detail: Option<String>,
+    /// Who the message went to (WhatsApp's `recipient_id`).
+    pub recipient: Option<String>,
+    /// What the send put in `biz_opaque_callback_data` (a campaign's recipient).
+    pub callback: Option<String>,
 }
 
 /// An error the provider reported about the channel (WhatsApp `value.errors[]`).

@@ -180,6 +180,14 @@ fn parse_value(value: &Value, events: &mut Vec<ProviderEvent>) -> Result<(), Mal
             error_code: code,
             error_title: title.or(message),
             error_detail: details,
+            recipient: s
+                .get("recipient_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            callback: s
+                .get("biz_opaque_callback_data")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
         }));
     }
     for e in errors {
@@ -506,6 +514,8 @@ mod tests {
                 error_code: Some(131047),
                 error_title: Some("Re-engagement message".into()),
                 error_detail: Some("More than 24 hours".into()),
+                recipient: Some("55".into()),
+                callback: None,
             })]
         );
     }

@@ -124,6 +124,17 @@ pub async fn phone(db: impl PgExecutor<'_>, contact: ContactId) -> Result<Option
     Ok(query_scalar(PHONE).bind(contact).fetch_one(db).await?)
 }
 
+/// The contact of a conversation and its phone number.
+pub async fn of_conversation(
+    db: impl PgExecutor<'_>,
+    conversation: shared::ConversationId,
+) -> Result<Option<(ContactId, Option<String>)>> {
+    Ok(query_as(OF_CONVERSATION)
+        .bind(conversation)
+        .fetch_optional(db)
+        .await?)
+}
+
 /// Gives the contact an identity on a channel, unless that identity is taken (false then).
 pub async fn add_identity(
     db: impl PgExecutor<'_>,
@@ -342,6 +353,8 @@ super::sql::statements! {
     IDENTITY_ON = "select external_id from contact_identities
          where contact_id = $1 and channel_id = $2 order by created_at limit 1";
     PHONE = "select phone from contacts where id = $1";
+    OF_CONVERSATION = "select c.id, c.phone from conversations v join contacts c on c.id = v.contact_id
+             where v.id = $1";
     IDENTITY_WITH_ACTIVE = "select contact_id, (select id from conversations
                              where contact_id = i.contact_id and channel_id = $1
                                and status <> 'resolved' for update) as active

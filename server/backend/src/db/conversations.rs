@@ -152,6 +152,25 @@ pub async fn open_for_customer(
 
 /// Opens a conversation an agent starts (continuing on another channel): assigned to them, in
 /// `team`. The caller records its event.
+/// A conversation that holds a message the company sent unprompted (a campaign's), already
+/// resolved: it reaches no queue, and the customer's answer opens or reopens one as usual.
+pub async fn open_resolved(
+    db: impl PgExecutor<'_>,
+    id: ConversationId,
+    contact: ContactId,
+    channel: ChannelId,
+    team: Option<TeamId>,
+) -> Result<()> {
+    query(OPEN_RESOLVED)
+        .bind(id)
+        .bind(contact)
+        .bind(channel)
+        .bind(team)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn open_for_agent(
     tx: &mut PgConnection,
     id: ConversationId,
@@ -495,6 +514,9 @@ super::sql::statements! {
          select c.id, $6::conversation_event_kind, 'customer',
                 jsonb_build_object('channel_id', $3::uuid) from c
          returning id";
+    OPEN_RESOLVED = "insert into conversations (id, contact_id, channel_id, team_id, status,
+             resolved_at, last_message_at)
+         values ($1, $2, $3, $4, 'resolved', now(), now())";
     OPEN_FOR_AGENT = "insert into conversations (id, contact_id, channel_id, team_id, assignee_id,
              status, assigned_at, last_message_at)
          values ($1, $2, $3, $4, $5, 'open', now(), now())";

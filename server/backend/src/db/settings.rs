@@ -15,6 +15,10 @@ impl Setting for shared::dto::SecuritySettings {
     const KEY: &'static str = "security";
 }
 
+impl Setting for shared::campaign::model::CampaignSettings {
+    const KEY: &'static str = "campaigns";
+}
+
 impl Setting for shared::inbox::InboxSettings {
     const KEY: &'static str = "inbox";
 }

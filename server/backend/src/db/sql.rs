@@ -37,6 +37,8 @@ pub fn registry() -> Vec<(&'static str, &'static str, &'static str)> {
         ("bot_flows", bot_flows::STATEMENTS),
         ("bot_sessions", bot_sessions::STATEMENTS),
         ("bot_steps", bot_steps::STATEMENTS),
+        ("campaigns", campaigns::STATEMENTS),
+        ("consents", consents::STATEMENTS),
         ("channels", channels::STATEMENTS),
         ("deliveries", deliveries::STATEMENTS),
         ("demo", demo::STATEMENTS),

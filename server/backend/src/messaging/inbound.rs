@@ -318,7 +318,14 @@ pub async fn record_inbound(
             state.wakers.distribute_soon();
         }
     }
-    if status == ConversationStatus::Bot {
+    // "PARAR" and its kin opt out at once, and the bot leaves that message alone.
+    let opted_out = match msg.text.as_deref() {
+        Some(text) if text.chars().count() <= 40 => {
+            crate::campaigns::consent::on_reply(state, channel.id, conversation, text).await?
+        }
+        _ => false,
+    };
+    if status == ConversationStatus::Bot && !opted_out {
         state.wakers.wake_bot(conversation);
     }
     Ok(Stored::New {

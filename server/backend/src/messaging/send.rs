@@ -73,7 +73,7 @@ pub async fn send(state: &AppState, request: SendRequest) -> Result<MessageView,
         request.conversation,
         (request.author, request.author_user),
         std::slice::from_ref(&outgoing),
-        false,
+        Delivery::Outbox,
     )
     .await?;
     let Some(row) = stored.into_iter().next() else {
@@ -113,16 +113,28 @@ pub(crate) fn check_outbound(
 
 /// One message about to be stored.
 pub(crate) struct Outgoing {
-    id: MessageId,
-    outbound: Outbound,
-    client_id: Option<String>,
-    human_agent_tag: bool,
+    pub(crate) id: MessageId,
+    pub(crate) outbound: Outbound,
+    pub(crate) client_id: Option<String>,
+    pub(crate) human_agent_tag: bool,
+}
+
+/// Who delivers a stored message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// The outbox, as soon as it can.
+    Outbox,
+    /// The caller, at once: stored as the outbox's claim would leave it (the outbox retries it
+    /// only if the caller never records an outcome).
+    Claimed,
+    /// Already sent by the caller (a campaign's sender): stored queued for the provider's id,
+    /// never taken by the outbox.
+    External,
 }
 
 /// Stores messages the company sends to one conversation, in order, in one statement (atomic
 /// without a transaction): the messages, the conversation's summary and, for an agent's first
-/// reply, the timeline event. `claimed`: stored as the outbox's claim would leave them, for
-/// the caller to deliver. Returns the rows stored (a client id already used stores nothing),
+/// reply, the timeline event. `delivery`: who sends them (see [`Delivery`]). Returns the rows stored (a client id already used stores nothing),
 /// as they are before delivery, and announces each to the live feed.
 pub(crate) async fn store_outbound(
     state: &AppState,
@@ -130,7 +142,7 @@ pub(crate) async fn store_outbound(
     conversation: ConversationId,
     (author, author_user): (Author, Option<UserId>),
     items: &[Outgoing],
-    claimed: bool,
+    delivery: Delivery,
 ) -> Result<Vec<MessageRow>, Error> {
     let Some(last) = items.last() else {
         return Ok(Vec::new());
@@ -142,7 +154,8 @@ pub(crate) async fn store_outbound(
         (false, ChannelKind::Webchat) => (Some(DeliveryStatus::Sent), false),
         (false, _) => (Some(DeliveryStatus::Queued), true),
     };
-    let claimed = claimed && queued;
+    let claimed = delivery == Delivery::Claimed && queued;
+    let queued = queued && delivery != Delivery::External;
     let bodies: Vec<Option<String>> = items.iter().map(|i| i.outbound.body()).collect();
     // Search finds what customers and agents wrote: the bot's menus, the same in every
     // conversation, would make every word of them match everything.
@@ -231,7 +244,15 @@ pub async fn send_bot_replies(
             Err(e) => refused.push(e),
         }
     }
-    let rows = store_outbound(state, conv, conversation, (Author::Bot, None), &items, true).await?;
+    let rows = store_outbound(
+        state,
+        conv,
+        conversation,
+        (Author::Bot, None),
+        &items,
+        Delivery::Claimed,
+    )
+    .await?;
     let mut sent = Vec::new();
     for row in rows {
         if row.status != Some(DeliveryStatus::Queued) {

@@ -114,7 +114,7 @@ pub async fn get(state: &AppState, id: Uuid) -> Result<TemplateSummary, Error> {
         .ok_or_else(|| AppError::NotFound.into())
 }
 
-fn body_of(components: &Value) -> String {
+pub(crate) fn body_of(components: &Value) -> String {
     components
         .as_array()
         .and_then(|cs| {

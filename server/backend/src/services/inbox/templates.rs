@@ -38,6 +38,7 @@ pub fn template_outbound(template: &TemplateView, values: &[String]) -> Result<O
                 .iter()
                 .map(|v| shared::messaging::TemplateParameter::Text {
                     text: v.trim().to_owned(),
+                    parameter_name: None,
                 })
                 .collect(),
         }]

@@ -1,0 +1,515 @@
+//! Campaigns: made from a template and an audience (a CSV file), checked before launch (the
+//! pre-flight), started now or at a time, paused, resumed and cancelled at any moment, and
+//! sent by [`sender`] at the number's pace. PostgreSQL holds every recipient's state; the
+//! queues carry only campaign ids.
+
+pub mod consent;
+pub mod pacer;
+pub mod sender;
+
+use crate::channels::Channel;
+use crate::db::{self, campaigns as repo};
+use crate::error::{AppError, Error};
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use shared::campaign::audience::{self, AudienceReport};
+use shared::campaign::model::{
+    CampaignAction, CampaignCounts, CampaignSettings, CampaignStatus, SkipReason,
+};
+use shared::campaign::vars::{self, Binding};
+use shared::messaging::ChannelKind;
+use shared::{ChannelId, Refusal, UserId};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// Contact fields every recipient has, whatever the audience.
+const CONTACT_FIELDS: [&str; 3] = ["nome", "primeiro_nome", "telefone"];
+
+/// What a campaign is made of.
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    pub name: String,
+    pub channel: Option<ChannelId>,
+    pub template_name: String,
+    pub template_language: String,
+    /// The CSV text, and the phone column when it is not named like one.
+    pub csv: String,
+    pub phone_column: Option<String>,
+    /// Template parameter → `{{coluna}}`, `{{coluna | padrão}}` or a fixed text.
+    pub variables: BTreeMap<String, String>,
+    pub rate_per_second: Option<i32>,
+    pub schedule_at: Option<DateTime<Utc>>,
+    pub respect_quiet_hours: bool,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// What the audience's file gave, for the validation report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Created {
+    pub id: Uuid,
+    pub recipients: u64,
+    pub report: AudienceReport,
+}
+
+fn invalid(problems: Vec<String>) -> Error {
+    AppError::Refused(Refusal::CampaignInvalid { problems }).into()
+}
+
+/// The campaign's WhatsApp channel: the one named, else the only one.
+async fn channel_for(state: &AppState, named: Option<ChannelId>) -> Result<Channel, Error> {
+    let channels = state.channels.all(&state.pool, &state.secrets).await?;
+    let whatsapp: Vec<&Channel> = channels
+        .iter()
+        .filter(|c| c.kind == ChannelKind::Whatsapp)
+        .collect();
+    let chosen = match named {
+        Some(id) => channels.iter().find(|c| c.id == id),
+        // The simulated channel of a demo counts only when it is the only one.
+        None => match whatsapp.iter().filter(|c| !c.settings.simulated).count() {
+            1 => whatsapp.iter().find(|c| !c.settings.simulated).copied(),
+            0 if whatsapp.len() == 1 => whatsapp.first().copied(),
+            0 => None,
+            _ => return Err(AppError::Refused(Refusal::TemplateChannelAmbiguous).into()),
+        },
+    };
+    let channel = chosen.ok_or(AppError::NotFound)?;
+    match channel.kind {
+        ChannelKind::Whatsapp => Ok(channel.clone()),
+        ChannelKind::Instagram => Err(invalid(vec![
+            "O Instagram não permite campanhas: só responde a quem escreveu nas últimas 24 horas."
+                .into(),
+        ])),
+        ChannelKind::Messenger => Err(invalid(vec![
+            "O Messenger só permite mensagens fora das 24 horas com etiquetas não promocionais: campanhas só no WhatsApp.".into(),
+        ])),
+        ChannelKind::Webchat => Err(invalid(vec![
+            "O webchat não envia mensagens a quem não está na página: campanhas só no WhatsApp."
+                .into(),
+        ])),
+    }
+}
+
+/// Makes a draft campaign from a CSV audience; every line left out is in the report.
+pub async fn create(
+    state: &AppState,
+    request: NewCampaign,
+    by: Option<UserId>,
+) -> Result<Created, Error> {
+    let mut problems = Vec::new();
+    let name = request.name.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        problems.push("Dê à campanha um nome de 1 a 120 caracteres.".to_owned());
+    }
+    let rate = request.rate_per_second.unwrap_or(80);
+    if !(1..=1000).contains(&rate) {
+        problems.push("A velocidade vai de 1 a 1.000 mensagens por segundo.".to_owned());
+    }
+    if let Some(at) = request.schedule_at {
+        if at < Utc::now() - chrono::Duration::minutes(1) {
+            problems.push("O horário de envio já passou.".to_owned());
+        }
+        if request.expires_at.is_some_and(|e| e <= at) {
+            problems.push("A validade termina antes do início do envio.".to_owned());
+        }
+    }
+    let channel = channel_for(state, request.channel).await?;
+    let template = db::message_templates::list(&state.pool, Some(channel.id))
+        .await?
+        .into_iter()
+        .find(|t| t.name == request.template_name && t.language == request.template_language);
+    let Some(template) = template else {
+        problems.push(format!(
+            "O modelo \"{}\" ({}) não existe neste canal.",
+            request.template_name, request.template_language
+        ));
+        return Err(invalid(problems));
+    };
+    let body = crate::services::templates::body_of(&template.components);
+    let (params, _) = vars::body_params(&body);
+    let report = match audience::from_csv(&request.csv, request.phone_column.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            problems.push(e.to_string());
+            return Err(invalid(problems));
+        }
+    };
+    let mut bindings: BTreeMap<String, Binding> = BTreeMap::new();
+    for p in &params {
+        match request.variables.get(p) {
+            None => problems.push(format!(
+                "Diga de onde vem o parâmetro {{{{{p}}}}} do modelo."
+            )),
+            Some(spec) => {
+                let b = Binding::parse(spec);
+                let known = b.source.is_empty()
+                    || report.columns.contains(&b.source)
+                    || CONTACT_FIELDS.contains(&b.source.as_str());
+                if !known {
+                    problems.push(format!(
+                        "O parâmetro {{{{{p}}}}} usa \"{}\", que não é coluna do arquivo ({}).",
+                        b.source,
+                        report.columns.join(", ")
+                    ));
+                }
+                bindings.insert(p.clone(), b);
+            }
+        }
+    }
+    for p in request.variables.keys() {
+        if !params.contains(p) {
+            problems.push(format!("O modelo não tem o parâmetro {{{{{p}}}}}."));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(invalid(problems));
+    }
+    // Lines whose variables would be empty are left out now, with their line in the report.
+    let mut report = report;
+    let rows = std::mem::take(&mut report.rows);
+    let mut kept = Vec::with_capacity(rows.len());
+    for mut row in rows {
+        row.fields
+            .entry("telefone".into())
+            .or_insert_with(|| row.phone.e164.clone());
+        match vars::fill(&bindings, &row.fields) {
+            Ok(_) => kept.push(row),
+            Err(e) => report.problems.push(audience::LineProblem {
+                line: row.line,
+                message: e.to_string(),
+            }),
+        }
+    }
+    report.problems.sort_by_key(|p| p.line);
+    if kept.is_empty() {
+        return Err(invalid(vec![
+            "Nenhuma linha do arquivo pode receber a campanha (veja o relatório).".into(),
+        ]));
+    }
+    let id = Uuid::new_v4();
+    let bindings_json = serde_json::to_value(&bindings).map_err(anyhow::Error::from)?;
+    let mut tx = state.pool.begin().await?;
+    repo::insert(
+        &mut *tx,
+        repo::NewCampaign {
+            id,
+            name,
+            channel: channel.id,
+            template: template.id,
+            category: &template.category,
+            bindings: &bindings_json,
+            schedule_at: request.schedule_at,
+            respect_quiet_hours: request.respect_quiet_hours,
+            expires_at: request.expires_at,
+            rate_per_second: rate,
+            created_by: by,
+        },
+    )
+    .await?;
+    let mut added = 0;
+    for chunk in kept.chunks(5_000) {
+        let phones: Vec<String> = chunk.iter().map(|r| r.phone.e164.clone()).collect();
+        let lines: Vec<Option<i32>> = chunk.iter().map(|r| i32::try_from(r.line).ok()).collect();
+        let fields: Vec<Value> = chunk
+            .iter()
+            .map(|r| serde_json::to_value(&r.fields).unwrap_or_default())
+            .collect();
+        let names: Vec<Option<String>> = chunk
+            .iter()
+            .map(|r| r.fields.get("nome").cloned())
+            .collect();
+        added += repo::add_recipients(&mut *tx, id, &phones, &lines, &fields, &names).await?;
+    }
+    repo::record_file_consent(&mut *tx, id, &format!("Arquivo da campanha \"{name}\"")).await?;
+    tx.commit().await?;
+    report.rows = kept;
+    Ok(Created {
+        id,
+        recipients: added,
+        report,
+    })
+}
+
+/// A campaign with its figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignView {
+    pub id: Uuid,
+    pub name: String,
+    pub channel_id: ChannelId,
+    pub template_name: String,
+    pub template_language: String,
+    pub template_status: String,
+    pub category: String,
+    pub status: CampaignStatus,
+    pub schedule_at: Option<DateTime<Utc>>,
+    pub respect_quiet_hours: bool,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub rate_per_second: i32,
+    pub pause_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub counts: CampaignCounts,
+    /// Thousandths of the recipients whose turn has passed.
+    pub progress_per_mille: i64,
+    pub eta_seconds: i64,
+    pub cost_brl: f64,
+    /// Failures by Meta's code with its pt-BR meaning; skips by reason.
+    pub failures: Vec<Breakdown>,
+    pub skipped: Vec<Breakdown>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Breakdown {
+    pub code: Option<String>,
+    pub meaning: String,
+    pub count: i64,
+}
+
+fn status_of(row: &repo::CampaignRow) -> CampaignStatus {
+    CampaignStatus::from_code(&row.status).unwrap_or(CampaignStatus::Draft)
+}
+
+pub async fn get(state: &AppState, id: Uuid) -> Result<CampaignView, Error> {
+    let row = repo::find(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let c = repo::counts(&state.pool, id).await?;
+    let counts = CampaignCounts {
+        total: c.total,
+        queued: c.queued,
+        sending: c.sending,
+        sent: c.sent,
+        unknown: c.unknown,
+        failed: c.failed,
+        skipped: c.skipped,
+        cancelled: c.cancelled,
+        delivered: c.delivered,
+        read: c.read,
+        replied: c.replied,
+        opted_out: c.opted_out,
+    };
+    let settings = db::settings::get::<CampaignSettings>(&state.pool).await?;
+    let mut failures = Vec::new();
+    let mut skipped = Vec::new();
+    for (kind, code, count) in repo::breakdown(&state.pool, id).await? {
+        if kind == "failed" {
+            let meaning = match code.as_deref().and_then(|c| c.parse::<u32>().ok()) {
+                Some(n) => shared::campaign::errors::classify(n).meaning.to_owned(),
+                None => "Falha sem código da Meta".to_owned(),
+            };
+            failures.push(Breakdown {
+                code,
+                meaning,
+                count,
+            });
+        } else {
+            let meaning = code
+                .as_deref()
+                .and_then(SkipReason::from_code)
+                .map(|r| r.label().to_owned())
+                .unwrap_or_else(|| "Fora do envio".to_owned());
+            skipped.push(Breakdown {
+                code,
+                meaning,
+                count,
+            });
+        }
+    }
+    Ok(CampaignView {
+        progress_per_mille: counts.progress_per_mille(),
+        eta_seconds: counts.seconds_left(row.rate_per_second as i64),
+        cost_brl: settings.cost_brl(&row.category, counts.delivered),
+        status: status_of(&row),
+        id: row.id,
+        name: row.name,
+        channel_id: row.channel_id,
+        template_name: row.template_name,
+        template_language: row.template_language,
+        template_status: row.template_status,
+        category: row.category,
+        schedule_at: row.schedule_at,
+        respect_quiet_hours: row.respect_quiet_hours,
+        expires_at: row.expires_at,
+        rate_per_second: row.rate_per_second,
+        pause_reason: row.pause_reason,
+        created_at: row.created_at,
+        started_at: row.started_at,
+        finished_at: row.finished_at,
+        counts,
+        failures,
+        skipped,
+    })
+}
+
+pub async fn list(state: &AppState) -> Result<Vec<CampaignView>, Error> {
+    let mut out = Vec::new();
+    for row in repo::list(&state.pool, 100).await? {
+        out.push(get(state, row.id).await?);
+    }
+    Ok(out)
+}
+
+/// The checks before launch: what blocks it, what the manager should know.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preflight {
+    pub ok: bool,
+    /// Reasons it cannot start, in pt-BR.
+    pub problems: Vec<String>,
+    /// What it will do that the manager should know, in pt-BR.
+    pub notes: Vec<String>,
+    pub template_status: String,
+    pub audience: i64,
+    /// Recipients who will be sent to.
+    pub eligible: i64,
+    pub left_out: Vec<Breakdown>,
+    /// Recipients also in another running or scheduled campaign.
+    pub overlap: i64,
+    pub messaging_limit: i64,
+    pub days_needed: i64,
+    pub cost_brl: f64,
+}
+
+pub async fn preflight(state: &AppState, id: Uuid) -> Result<Preflight, Error> {
+    let row = repo::find(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let settings = db::settings::get::<CampaignSettings>(&state.pool).await?;
+    let counts = repo::counts(&state.pool, id).await?;
+    let left: Vec<(String, i64)> = repo::ineligible(&state.pool, id).await?;
+    let left_total: i64 = left.iter().map(|(_, n)| n).sum();
+    let eligible = counts.queued - left_total;
+    let overlap = repo::overlap(&state.pool, id).await?;
+    let mut problems = Vec::new();
+    let mut notes = Vec::new();
+    match row.template_status.as_str() {
+        "APPROVED" => {}
+        "PENDING" => problems.push("O modelo ainda está em análise pela Meta.".to_owned()),
+        other => problems.push(format!(
+            "O modelo não está aprovado pela Meta (situação: {}).",
+            shared::template::status_label(other)
+        )),
+    }
+    if eligible <= 0 {
+        problems.push("Ninguém do público pode receber esta campanha.".to_owned());
+    }
+    if left_total > 0 {
+        notes.push(format!(
+            "{left_total} contato(s) ficam de fora (sem consentimento ou na lista de supressão)."
+        ));
+    }
+    if overlap > 0 {
+        notes.push(format!(
+            "{overlap} contato(s) também estão em outra campanha em andamento."
+        ));
+    }
+    let days_needed = settings.days_needed(eligible.max(0));
+    if days_needed > 1 {
+        notes.push(format!(
+            "O público passa do limite de {} clientes por 24 horas da Meta: o envio se divide em {days_needed} dias.",
+            settings.messaging_limit
+        ));
+    }
+    Ok(Preflight {
+        ok: problems.is_empty(),
+        problems,
+        notes,
+        template_status: row.template_status.clone(),
+        audience: counts.total,
+        eligible: eligible.max(0),
+        left_out: left
+            .into_iter()
+            .map(|(code, count)| Breakdown {
+                meaning: SkipReason::from_code(&code)
+                    .map(|r| r.label().to_owned())
+                    .unwrap_or_default(),
+                code: Some(code),
+                count,
+            })
+            .collect(),
+        overlap,
+        messaging_limit: settings.messaging_limit,
+        days_needed,
+        cost_brl: settings.cost_brl(&row.category, eligible.max(0)),
+    })
+}
+
+/// Starts, pauses, resumes or cancels; the campaign as it is afterwards.
+pub async fn act(
+    state: &AppState,
+    id: Uuid,
+    action: CampaignAction,
+    reason: Option<&str>,
+) -> Result<CampaignView, Error> {
+    if action == CampaignAction::Start {
+        let check = preflight(state, id).await?;
+        if !check.ok {
+            return Err(AppError::Refused(Refusal::CampaignPreflightFailed {
+                problems: check.problems,
+            })
+            .into());
+        }
+    }
+    let row = repo::find(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = state.pool.begin().await?;
+    let current = repo::lock(&mut *tx, id)
+        .await?
+        .and_then(|s| CampaignStatus::from_code(&s))
+        .ok_or(AppError::NotFound)?;
+    let later = row.schedule_at.is_some_and(|at| at > Utc::now());
+    let next = current
+        .after(action, later)
+        .map_err(|message| AppError::Refused(Refusal::CampaignStatusConflict { message }))?;
+    if action == CampaignAction::Start {
+        repo::skip_ineligible(&mut *tx, id).await?;
+    }
+    if next == CampaignStatus::Cancelled {
+        repo::cancel_unsent(&mut *tx, id).await?;
+    }
+    let pause_reason =
+        (next == CampaignStatus::Paused).then(|| reason.unwrap_or("Pausada por um usuário"));
+    repo::set_status(&mut *tx, id, next.code(), pause_reason).await?;
+    tx.commit().await?;
+    if next == CampaignStatus::Sending {
+        sender::wake(state, id).await;
+    }
+    get(state, id).await
+}
+
+/// Pauses a campaign for a reason the sender or a webhook found (a template paused or
+/// rejected, a campaign-level error); nothing when it is not running.
+pub async fn pause_for(state: &AppState, id: Uuid, reason: &str) -> Result<(), Error> {
+    match act(state, id, CampaignAction::Pause, Some(reason)).await {
+        Ok(_) => Ok(()),
+        Err(Error::App(AppError::Refused(Refusal::CampaignStatusConflict { .. }))) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// "Reenviar só as falhas temporárias": failed recipients whose error may pass go back to the
+/// queue; how many.
+pub async fn retry_temporary(state: &AppState, id: Uuid) -> Result<u64, Error> {
+    let codes: Vec<i32> = shared::campaign::errors::temporary_codes()
+        .iter()
+        .map(|c| *c as i32)
+        .collect();
+    let n = repo::requeue_failed(&state.pool, id, &codes).await?;
+    Ok(n)
+}
+
+/// The campaign's recipients, a page at a time.
+pub async fn recipients(
+    state: &AppState,
+    id: Uuid,
+    recipient_state: Option<&str>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<repo::RecipientRow>, Error> {
+    repo::find(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(repo::recipients(&state.pool, id, recipient_state, after, limit.clamp(1, 500)).await?)
+}

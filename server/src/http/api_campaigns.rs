@@ -1,0 +1,561 @@
+//! The REST API's campaigns (`campaigns` scope): made from a template and a CSV audience,
+//! checked by the pre-flight, started, paused, resumed and cancelled, and read with their
+//! figures and each recipient's state.
+
+use super::api_auth::Caller;
+use super::api_extract::{ApiJson, ApiQuery};
+use super::json::{self, ErrorBody};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use backend::campaigns::{self, CampaignView, NewCampaign, Preflight};
+use backend::error::{AppError, Error};
+use backend::AppState;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use shared::campaign::model::CampaignAction;
+use shared::{ChannelId, Refusal};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/campaigns",
+            get(list_campaigns).post(create_campaign),
+        )
+        .route("/api/v1/campaigns/{id}", get(get_campaign))
+        .route("/api/v1/campaigns/{id}/preflight", get(preflight))
+        .route("/api/v1/campaigns/{id}/recipients", get(recipients))
+        .route("/api/v1/campaigns/{id}/start", post(start))
+        .route("/api/v1/campaigns/{id}/pause", post(pause))
+        .route("/api/v1/campaigns/{id}/resume", post(resume))
+        .route("/api/v1/campaigns/{id}/cancel", post(cancel))
+        .route(
+            "/api/v1/campaigns/{id}/retry-failures",
+            post(retry_failures),
+        )
+}
+
+fn with_problems(status: StatusCode, code: &str, r: &Refusal, problems: Vec<String>) -> Response {
+    (
+        status,
+        Json(serde_json::json!({"code": code, "message": r.message(), "problems": problems})),
+    )
+        .into_response()
+}
+
+fn failure(e: Error) -> Response {
+    match e {
+        Error::App(AppError::Refused(r @ Refusal::CampaignInvalid { .. })) => {
+            let Refusal::CampaignInvalid { problems } = &r else {
+                unreachable!()
+            };
+            let problems = problems.clone();
+            with_problems(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "campaign_invalid",
+                &r,
+                problems,
+            )
+        }
+        Error::App(AppError::Refused(r @ Refusal::CampaignPreflightFailed { .. })) => {
+            let Refusal::CampaignPreflightFailed { problems } = &r else {
+                unreachable!()
+            };
+            let problems = problems.clone();
+            with_problems(StatusCode::CONFLICT, "preflight_failed", &r, problems)
+        }
+        other => json::failure(other),
+    }
+}
+
+fn id_of(raw: &str) -> Result<Uuid, Response> {
+    raw.parse::<Uuid>()
+        .map_err(|_| json::failure(AppError::NotFound))
+}
+
+/// A campaign with its figures.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ApiCampaign {
+    pub id: Uuid,
+    pub name: String,
+    pub channel_id: ChannelId,
+    pub template_name: String,
+    pub template_language: String,
+    /// The template's status at Meta (APPROVED, PAUSED…).
+    pub template_status: String,
+    /// The template's category (MARKETING needs consent).
+    pub category: String,
+    /// rascunho, agendada, enviando, pausada, concluída or cancelada.
+    pub status: String,
+    pub schedule_at: Option<DateTime<Utc>>,
+    pub respect_quiet_hours: bool,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub rate_per_second: i32,
+    /// Why it is paused (a person, a template webhook, Meta's error).
+    pub pause_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// total, queued, sending, sent, unknown, failed, skipped, cancelled, delivered, read,
+    /// replied, opted_out.
+    #[schema(value_type = Object)]
+    pub counts: Value,
+    /// Thousandths of the recipients whose turn has passed (the progress bar).
+    pub progress_per_mille: i64,
+    pub eta_seconds: i64,
+    /// Delivered templates at the configured price, in BRL.
+    pub cost_brl: f64,
+    /// Failures by Meta's error code, with its meaning in pt-BR.
+    #[schema(value_type = Vec<Object>)]
+    pub failures: Value,
+    /// Recipients left out, by reason.
+    #[schema(value_type = Vec<Object>)]
+    pub skipped: Value,
+}
+
+impl From<CampaignView> for ApiCampaign {
+    fn from(v: CampaignView) -> Self {
+        ApiCampaign {
+            id: v.id,
+            name: v.name,
+            channel_id: v.channel_id,
+            template_name: v.template_name,
+            template_language: v.template_language,
+            template_status: v.template_status,
+            category: v.category,
+            status: v.status.label().to_owned(),
+            schedule_at: v.schedule_at,
+            respect_quiet_hours: v.respect_quiet_hours,
+            expires_at: v.expires_at,
+            rate_per_second: v.rate_per_second,
+            pause_reason: v.pause_reason,
+            created_at: v.created_at,
+            started_at: v.started_at,
+            finished_at: v.finished_at,
+            counts: serde_json::to_value(&v.counts).unwrap_or_default(),
+            progress_per_mille: v.progress_per_mille,
+            eta_seconds: v.eta_seconds,
+            cost_brl: v.cost_brl,
+            failures: serde_json::to_value(&v.failures).unwrap_or_default(),
+            skipped: serde_json::to_value(&v.skipped).unwrap_or_default(),
+        }
+    }
+}
+
+fn answer(result: Result<CampaignView, Error>) -> Response {
+    match result {
+        Ok(v) => Json(ApiCampaign::from(v)).into_response(),
+        Err(e) => failure(e),
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TemplateRef {
+    pub name: String,
+    /// `pt_BR`…
+    pub language: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AudienceBody {
+    /// CSV text (`,` or `;`) with a header line and a phone column (telefone, celular,
+    /// whatsapp…). A `consentimento` column saying "sim" records marketing consent.
+    pub csv: Option<String>,
+    /// The phone column, when it is not named like one.
+    #[serde(default)]
+    pub phone_column: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CampaignBody {
+    pub name: String,
+    /// Needed when there is more than one WhatsApp channel.
+    #[serde(default)]
+    pub channel_id: Option<ChannelId>,
+    pub template: TemplateRef,
+    pub audience: AudienceBody,
+    /// A template parameter (`1`, `2`… or its name) → `{{coluna}}`, `{{coluna | padrão}}` or a
+    /// fixed text.
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
+    /// 1 to 1,000 (default 80, Meta's default throughput).
+    #[serde(default)]
+    pub rate_per_second: Option<i32>,
+    /// When to start (`start` then schedules it); now when absent.
+    #[serde(default)]
+    pub schedule_at: Option<DateTime<Utc>>,
+    /// Send only within the sending window in each recipient's local time (default true).
+    #[serde(default = "yes")]
+    pub respect_quiet_hours: bool,
+    /// Recipients not sent to by then are dropped.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LineProblem {
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Duplicate {
+    pub line: usize,
+    /// The earlier line with the same number.
+    pub first_line: usize,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedCampaign {
+    pub id: Uuid,
+    /// rascunho: `start` launches it.
+    pub status: String,
+    /// Recipients added.
+    pub recipients: u64,
+    pub columns: Vec<String>,
+    pub phone_column: String,
+    /// Lines left out, and why.
+    pub problems: Vec<LineProblem>,
+    pub duplicates: Vec<Duplicate>,
+    /// Mobiles written with eight digits that got their ninth.
+    pub ninth_digit_added: usize,
+}
+
+/// Makes a draft campaign: 201 with its id and the audience's validation report (lines left
+/// out with their number, duplicates); 422 with every problem.
+#[utoipa::path(post, path = "/api/v1/campaigns", request_body = CampaignBody,
+    responses((status = 201, body = CreatedCampaign), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn create_campaign(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiJson(body): ApiJson<CampaignBody>,
+) -> Response {
+    let Some(csv) = body.audience.csv else {
+        return failure(
+            AppError::Refused(Refusal::CampaignInvalid {
+                problems: vec![
+                    "Informe o público em audience.csv (um CSV com a coluna telefone).".into(),
+                ],
+            })
+            .into(),
+        );
+    };
+    let request = NewCampaign {
+        name: body.name,
+        channel: body.channel_id,
+        template_name: body.template.name,
+        template_language: body.template.language,
+        csv,
+        phone_column: body.audience.phone_column,
+        variables: body.variables,
+        rate_per_second: body.rate_per_second,
+        schedule_at: body.schedule_at,
+        respect_quiet_hours: body.respect_quiet_hours,
+        expires_at: body.expires_at,
+    };
+    match campaigns::create(&state, request, None).await {
+        Ok(c) => (
+            StatusCode::CREATED,
+            Json(CreatedCampaign {
+                id: c.id,
+                status: "rascunho".into(),
+                recipients: c.recipients,
+                columns: c.report.columns,
+                phone_column: c.report.phone_column,
+                problems: c
+                    .report
+                    .problems
+                    .into_iter()
+                    .map(|p| LineProblem {
+                        line: p.line,
+                        message: p.message,
+                    })
+                    .collect(),
+                duplicates: c
+                    .report
+                    .duplicates
+                    .into_iter()
+                    .map(|(line, first_line)| Duplicate { line, first_line })
+                    .collect(),
+                ninth_digit_added: c.report.ninth_digit_added,
+            }),
+        )
+            .into_response(),
+        Err(e) => failure(e),
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CampaignList {
+    pub data: Vec<ApiCampaign>,
+}
+
+/// The latest 100 campaigns, newest first, with their figures.
+#[utoipa::path(get, path = "/api/v1/campaigns",
+    responses((status = 200, body = CampaignList)))]
+pub async fn list_campaigns(State(state): State<AppState>, _caller: Caller) -> Response {
+    match campaigns::list(&state).await {
+        Ok(all) => Json(CampaignList {
+            data: all.into_iter().map(ApiCampaign::from).collect(),
+        })
+        .into_response(),
+        Err(e) => failure(e),
+    }
+}
+
+/// A campaign: its status and figures.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApiCampaign), (status = 404, body = ErrorBody)))]
+pub async fn get_campaign(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
+    match id_of(&id) {
+        Ok(id) => answer(campaigns::get(&state, id).await),
+        Err(r) => r,
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ApiPreflight {
+    /// Whether `start` would be accepted.
+    pub ok: bool,
+    /// What blocks the launch, in pt-BR.
+    pub problems: Vec<String>,
+    /// What the manager should know (left out, overlap, split over days), in pt-BR.
+    pub notes: Vec<String>,
+    pub template_status: String,
+    pub audience: i64,
+    pub eligible: i64,
+    #[schema(value_type = Vec<Object>)]
+    pub left_out: Value,
+    pub overlap: i64,
+    pub messaging_limit: i64,
+    pub days_needed: i64,
+    pub cost_brl: f64,
+}
+
+impl From<Preflight> for ApiPreflight {
+    fn from(p: Preflight) -> Self {
+        ApiPreflight {
+            ok: p.ok,
+            problems: p.problems,
+            notes: p.notes,
+            template_status: p.template_status,
+            audience: p.audience,
+            eligible: p.eligible,
+            left_out: serde_json::to_value(&p.left_out).unwrap_or_default(),
+            overlap: p.overlap,
+            messaging_limit: p.messaging_limit,
+            days_needed: p.days_needed,
+            cost_brl: p.cost_brl,
+        }
+    }
+}
+
+/// The checks before launch: the template approved, who is left out and why, overlap with
+/// running campaigns, the messaging limit, the cost estimate.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/preflight", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApiPreflight), (status = 404, body = ErrorBody)))]
+pub async fn preflight(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
+    let id = match id_of(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match campaigns::preflight(&state, id).await {
+        Ok(p) => Json(ApiPreflight::from(p)).into_response(),
+        Err(e) => failure(e),
+    }
+}
+
+async fn act(state: &AppState, id: &str, action: CampaignAction) -> Response {
+    match id_of(id) {
+        Ok(id) => answer(campaigns::act(state, id, action, None).await),
+        Err(r) => r,
+    }
+}
+
+/// Launches a draft (now, or at its `schedule_at`) after the pre-flight; 409 with the
+/// pre-flight's problems when it refuses.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/start", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApiCampaign), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn start(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
+    act(&state, &id, CampaignAction::Start).await
+}
+
+/// Pauses a scheduled or sending campaign: nothing more goes out until `resume`.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/pause", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApiCampaign), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn pause(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
+    act(&state, &id, CampaignAction::Pause).await
+}
+
+/// Resumes a paused campaign where it stopped (nobody is sent twice).
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/resume", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApiCampaign), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn resume(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
+    act(&state, &id, CampaignAction::Resume).await
+}
+
+/// Cancels the campaign: recipients not yet sent to are cancelled.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/cancel", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApiCampaign), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
+    act(&state, &id, CampaignAction::Cancel).await
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Requeued {
+    pub requeued: u64,
+}
+
+/// "Reenviar só as falhas temporárias": recipients that failed on an error that passes with
+/// time (a rate, an outage, Meta's daily marketing cap) go back to the queue.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/retry-failures", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Requeued), (status = 404, body = ErrorBody)))]
+pub async fn retry_failures(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
+    let id = match id_of(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    if let Err(e) = campaigns::get(&state, id).await {
+        return failure(e);
+    }
+    match campaigns::retry_temporary(&state, id).await {
+        Ok(requeued) => Json(Requeued { requeued }).into_response(),
+        Err(e) => failure(e),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecipientQuery {
+    /// queued, claimed, sending, sent, unknown, failed, skipped or cancelled.
+    state: Option<String>,
+    /// The last id of the previous page.
+    after: Option<Uuid>,
+    /// 1 to 500 (default 100).
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ApiRecipient {
+    pub id: Uuid,
+    pub phone: String,
+    pub name: Option<String>,
+    /// The audience file's line.
+    pub line: Option<i32>,
+    pub state: String,
+    pub attempts: i32,
+    /// sent, delivered, read or failed, as the status webhooks say.
+    pub delivery: Option<String>,
+    pub error_code: Option<i32>,
+    pub error_title: Option<String>,
+    pub skip_reason: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Where the message is in the contact's history.
+    pub conversation_id: Option<Uuid>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RecipientList {
+    pub data: Vec<ApiRecipient>,
+    /// Pass as `after` for the next page; null on the last one.
+    pub next_after: Option<Uuid>,
+}
+
+/// Each recipient with its state, delivery and error, a page at a time.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/recipients",
+    params(("id" = Uuid, Path), RecipientQuery),
+    responses((status = 200, body = RecipientList), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn recipients(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<RecipientQuery>,
+) -> Response {
+    let id = match id_of(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    if let Some(s) = q.state.as_deref() {
+        if shared::campaign::model::RecipientState::from_code(s).is_none() {
+            return json::error(
+                400,
+                "bad_request",
+                "Estado inválido: use queued, claimed, sending, sent, unknown, failed, skipped ou cancelled.",
+            );
+        }
+    }
+    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    match campaigns::recipients(&state, id, q.state.as_deref(), q.after, limit).await {
+        Ok(rows) => {
+            let next_after = (rows.len() as i64 == limit)
+                .then(|| rows.last().map(|r| r.id))
+                .flatten();
+            Json(RecipientList {
+                next_after,
+                data: rows
+                    .into_iter()
+                    .map(|r| ApiRecipient {
+                        id: r.id,
+                        phone: r.phone,
+                        name: r.name,
+                        line: r.line,
+                        state: r.state,
+                        attempts: r.attempts,
+                        delivery: r.delivery,
+                        error_code: r.error_code,
+                        error_title: r.error_title,
+                        skip_reason: r.skip_reason,
+                        sent_at: r.sent_at,
+                        conversation_id: r.conversation_id,
+                    })
+                    .collect(),
+            })
+            .into_response()
+        }
+        Err(e) => failure(e),
+    }
+}

@@ -1,0 +1,430 @@
+//! Campaigns end to end against the fake Graph API, real PostgreSQL and Redis: a CSV audience
+//! with its validation report, the pre-flight, the sender holding its state in PostgreSQL
+//! (each recipient sent once, with their own values), Meta's errors (130429 slows the number
+//! and retries, 131050 suppresses), an opt-out reply confirmed once, pause, resume, cancel.
+
+use crate::common::fake_graph::{meta_error, PHONE_NUMBER_ID};
+use crate::common::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// An approved collection template on the WhatsApp channel, as a sync would store it.
+async fn approved_template(app: &TestApp, status: &str) {
+    let channel: uuid::Uuid =
+        sqlx::query_scalar("select id from channels where kind = 'whatsapp' and external_id = $1")
+            .bind(PHONE_NUMBER_ID)
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    let components = json!([
+        {"type": "BODY", "text": "Olá, {{1}}! Sua fatura de {{2}} venceu. Quer negociar?",
+         "example": {"body_text": [["Maria", "R$ 150,20"]]}},
+        {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Negociar"}]}
+    ]);
+    sqlx::query(
+        "insert into message_templates (id, channel_id, name, language, category, status, body,
+             parameter_count, components, meta_id)
+         values ($1, $2, 'cobranca_vencida', 'pt_BR', 'UTILITY', $3,
+             'Olá, {{1}}! Sua fatura de {{2}} venceu. Quer negociar?', 2, $4, '900')",
+    )
+    .bind(uuid::Uuid::new_v4())
+    .bind(channel)
+    .bind(status)
+    .bind(components)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+}
+
+async fn campaign(api: &Api, id: &str) -> Value {
+    let r = api.get(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
+}
+
+/// Waits (up to 40 s: the sender's first runner starts at once, the tick every 15 s) for the
+/// campaign to reach `status`.
+async fn until_status(api: &Api, id: &str, status: &str) -> Value {
+    for _ in 0..400 {
+        let c = campaign(api, id).await;
+        if c["status"] == status {
+            return c;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("campaign never {status}: {}", campaign(api, id).await);
+}
+
+fn template_sends(graph: &crate::common::fake_graph::FakeGraph) -> Vec<Value> {
+    graph
+        .sends()
+        .into_iter()
+        .filter(|r| r.body["type"] == "template")
+        .map(|r| r.body)
+        .collect()
+}
+
+fn status_webhook(wamid: &str, to: &str, status: &str) -> String {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398",
+        "changes": [{"field": "messages", "value": {"messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID},
+            "statuses": [{"id": wamid, "status": status,
+                "timestamp": chrono::Utc::now().timestamp().to_string(), "recipient_id": to}]}}]}]})
+    .to_string()
+}
+
+fn text_webhook(from: &str, id: &str, text: &str) -> String {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398",
+        "changes": [{"field": "messages", "value": {"messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID},
+            "contacts": [{"profile": {"name": "Cliente"}, "wa_id": from}],
+            "messages": [{"from": from, "id": id,
+                "timestamp": chrono::Utc::now().timestamp().to_string(),
+                "type": "text", "text": {"body": text}}]}}]}]})
+    .to_string()
+}
+
+const CSV: &str = "nome;telefone;valor\n\
+Maria Silva;(11) 98765-4301;R$ 150,20\n\
+;11 98765-4302;R$ 80,00\n\
+João Santos;(21) 8765-4303;R$ 1.234,56\n\
+Ana;abc;R$ 1,00\n\
+Maria de novo;+55 11 98765-4301;R$ 9,99\n\
+Bia Souza;11987654304;\n\
+Caio Lima;11987654305;R$ 42,00\n\
+Suprimido;11987654306;R$ 5,00\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collection_campaign_reaches_each_customer_once_with_their_own_values() {
+    let (app, graph) = spawn_channel_app().await;
+    approved_template(&app, "APPROVED").await;
+    let api = Api::new(&app).await;
+    // On Procon-SP's "Não Me Ligue" list, which covers collections too.
+    sqlx::query("insert into suppressions (phone, scope, reason) values ('+5511987654306', 'all', 'import')")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+
+    let body = json!({"name": "Cobrança de dezembro",
+        "template": {"name": "cobranca_vencida", "language": "pt_BR"},
+        "audience": {"csv": CSV},
+        "variables": {"1": "{{primeiro_nome | cliente}}", "2": "{{valor}}"},
+        "rate_per_second": 20});
+    let r = api.post("/api/v1/campaigns", &body).await;
+    let status = r.status();
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["status"], "rascunho");
+    // Line 5 has no number, line 6 repeats line 2, line 7's amount is empty with no fallback.
+    assert_eq!(created["recipients"], 5, "{created}");
+    let lines: Vec<i64> = created["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![5, 7], "{created}");
+    assert!(created["problems"][1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("vazio"));
+    assert_eq!(created["duplicates"], json!([{"line": 6, "first_line": 2}]));
+    assert_eq!(created["ninth_digit_added"], 1);
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let pre: Value = api
+        .get(&format!("/api/v1/campaigns/{id}/preflight"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pre["ok"], true, "{pre}");
+    assert_eq!(pre["eligible"], 4);
+    assert_eq!(pre["left_out"][0]["code"], "suppressed");
+
+    // Meta says "too fast" once: the number is held back and that recipient tried again.
+    graph.fail_next([(
+        400,
+        meta_error(
+            130429,
+            "Rate limit hit",
+            "Cloud API message throughput has been reached.",
+        ),
+    )]);
+    let r = api
+        .post(&format!("/api/v1/campaigns/{id}/start"), &json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let done = until_status(&api, &id, "concluída").await;
+    assert_eq!(done["counts"]["sent"], 4, "{done}");
+    assert_eq!(done["counts"]["skipped"], 1);
+    assert_eq!(done["progress_per_mille"], 1000);
+
+    // Each number once (the 130429 answer was not a send), with its own values and the
+    // recipient's id for reconciliation.
+    let sends = template_sends(&graph);
+    let mut by_number: HashMap<String, Vec<Value>> = HashMap::new();
+    for s in &sends {
+        by_number
+            .entry(s["to"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(s.clone());
+    }
+    assert_eq!(sends.len(), 5, "one 130429 answer and four sends");
+    assert_eq!(by_number.len(), 4);
+    assert!(!by_number.contains_key("5511987654306"), "suppressed");
+    let param = |to: &str, i: usize| {
+        by_number[to].last().unwrap()["template"]["components"][0]["parameters"][i]["text"].clone()
+    };
+    assert_eq!(param("5511987654301", 0), "Maria");
+    assert_eq!(param("5511987654301", 1), "R$ 150,20");
+    assert_eq!(param("5511987654302", 0), "cliente", "the fallback");
+    assert_eq!(param("5521987654303", 0), "João");
+    assert!(by_number["5511987654305"][0]["biz_opaque_callback_data"]
+        .as_str()
+        .unwrap()
+        .starts_with("campanha:"));
+
+    // The sends are in the contacts' history, and their statuses count.
+    let recipients: Value = api
+        .get(&format!("/api/v1/campaigns/{id}/recipients?state=sent"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let maria = recipients["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["phone"] == "+5511987654301")
+        .unwrap()
+        .clone();
+    assert!(maria["conversation_id"].is_string(), "{maria}");
+    let wamid: String =
+        sqlx::query_scalar("select wamid from campaign_recipients where phone = '+5511987654301'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    for s in ["delivered", "read"] {
+        let r = app
+            .signed_webhook("whatsapp", &status_webhook(&wamid, "5511987654301", s))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    app.settle().await;
+    let after = campaign(&api, &id).await;
+    assert_eq!(after["counts"]["delivered"], 1, "{after}");
+    assert_eq!(after["counts"]["read"], 1);
+
+    // "PARAR": suppressed at once, told once, counted as an opt-out.
+    for n in 1..=2 {
+        let r = app
+            .signed_webhook(
+                "whatsapp",
+                &text_webhook("5511987654305", &format!("wamid.PARAR{n}"), "PARAR!"),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        app.settle().await;
+    }
+    let suppressed: i64 = app
+        .count(
+            "select count(*) from suppressions where phone = '+5511987654305' and reason = 'reply'",
+        )
+        .await;
+    assert_eq!(suppressed, 1);
+    wait_until(|| async {
+        graph
+            .sends()
+            .iter()
+            .filter(|s| s.body["to"] == "5511987654305" && s.body["type"] == "text")
+            .count()
+            == 1
+    })
+    .await;
+    let confirmation = graph
+        .sends()
+        .into_iter()
+        .find(|s| s.body["to"] == "5511987654305" && s.body["type"] == "text")
+        .unwrap();
+    assert!(confirmation.body["text"]["body"]
+        .as_str()
+        .unwrap()
+        .contains("não vai mais receber"));
+    let consent: bool = sqlx::query_scalar(
+        "select granted from consent_records r join contacts c on c.id = r.contact_id
+         where c.phone = '+5511987654305' order by r.at desc limit 1",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert!(!consent);
+    let after = campaign(&api, &id).await;
+    assert_eq!(after["counts"]["opted_out"], 1, "{after}");
+    assert_eq!(after["counts"]["replied"], 1);
+    // Finished campaigns cannot be paused.
+    let r = api
+        .post(&format!("/api/v1/campaigns/{id}/pause"), &json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(
+        e["message"],
+        "Não é possível pausar uma campanha concluída."
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_preflight_refuses_pause_resume_and_cancel_hold_and_131050_suppresses() {
+    let (app, graph) = spawn_channel_app().await;
+    approved_template(&app, "PENDING").await;
+    let api = Api::new(&app).await;
+    let csv: String = std::iter::once("telefone,nome,valor".to_owned())
+        .chain((10..40).map(|i| format!("119876543{i},Cliente {i},R$ {i},00")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let body = |name: &str| {
+        json!({"name": name, "template": {"name": "cobranca_vencida", "language": "pt_BR"},
+            "audience": {"csv": csv}, "variables": {"1": "{{nome}}", "2": "{{valor}}"},
+            "rate_per_second": 5})
+    };
+    // Bad requests: every problem at once, in pt-BR.
+    let r = api
+        .post(
+            "/api/v1/campaigns",
+            &json!({"name": "", "template": {"name": "cobranca_vencida", "language": "pt_BR"},
+                "audience": {"csv": csv}, "variables": {"1": "{{cidade}}", "3": "x"},
+                "rate_per_second": 5000}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["code"], "campaign_invalid");
+    let problems = e["problems"].to_string();
+    for expected in [
+        "nome de 1 a 120",
+        "1.000 mensagens",
+        "cidade",
+        "{{2}}",
+        "não tem o parâmetro {{3}}",
+    ] {
+        assert!(problems.contains(expected), "{expected} in {problems}");
+    }
+
+    let r = api.post("/api/v1/campaigns", &body("Pausável")).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The template is still in Meta's review: refused, with the reason.
+    let r = api
+        .post(&format!("/api/v1/campaigns/{id}/start"), &json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["code"], "preflight_failed");
+    assert!(
+        e["problems"][0].as_str().unwrap().contains("análise"),
+        "{e}"
+    );
+    assert!(template_sends(&graph).is_empty());
+    sqlx::query("update message_templates set status = 'APPROVED'")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+
+    // The first recipient stopped marketing from us (131050): failed and suppressed.
+    graph.fail_next([(
+        400,
+        meta_error(
+            131050,
+            "Unable to deliver the message",
+            "User stopped marketing.",
+        ),
+    )]);
+    let r = api
+        .post(&format!("/api/v1/campaigns/{id}/start"), &json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    wait_until(|| async { template_sends(&graph).len() >= 3 }).await;
+    let r = api
+        .post(&format!("/api/v1/campaigns/{id}/pause"), &json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let paused: Value = r.json().await.unwrap();
+    assert_eq!(paused["status"], "pausada");
+    // What was in flight lands; then nothing more goes out while paused.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let during = template_sends(&graph).len();
+    tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
+    assert_eq!(
+        template_sends(&graph).len(),
+        during,
+        "nothing sent while paused"
+    );
+    assert!(during < 31, "paused before the end");
+    let suppressed: i64 = app
+        .count("select count(*) from suppressions where reason = 'meta_131050'")
+        .await;
+    assert_eq!(suppressed, 1);
+
+    let r = api
+        .post(&format!("/api/v1/campaigns/{id}/resume"), &json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let done = until_status(&api, &id, "concluída").await;
+    assert_eq!(done["counts"]["sent"], 29, "{done}");
+    assert_eq!(done["counts"]["failed"], 1);
+    assert_eq!(done["failures"][0]["code"], "131050");
+    // Every number exactly once across the pause (the 131050 answer included).
+    let mut seen = std::collections::HashSet::new();
+    for s in template_sends(&graph) {
+        assert!(
+            seen.insert(s["to"].as_str().unwrap().to_owned()),
+            "sent twice: {s}"
+        );
+    }
+    assert_eq!(seen.len(), 30);
+
+    // A second campaign to the same audience (131050 stops marketing only; this is a
+    // notice), cancelled at once: what had not gone out never does.
+    let r = api.post("/api/v1/campaigns", &body("Cancelável")).await;
+    let id2 = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = template_sends(&graph).len();
+    let r = api
+        .post(&format!("/api/v1/campaigns/{id2}/start"), &json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = api
+        .post(&format!("/api/v1/campaigns/{id2}/cancel"), &json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let cancelled: Value = r.json().await.unwrap();
+    assert_eq!(cancelled["status"], "cancelada");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let c = campaign(&api, &id2).await;
+    let went = template_sends(&graph).len() - before;
+    assert!(c["counts"]["cancelled"].as_i64().unwrap() >= 20, "{c}");
+    assert_eq!(
+        c["counts"]["sent"].as_i64().unwrap() + c["counts"]["unknown"].as_i64().unwrap(),
+        went as i64,
+        "every call is accounted for: {c}"
+    );
+    let r = api
+        .post(&format!("/api/v1/campaigns/{id2}/resume"), &json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let listed: Value = api.get("/api/v1/campaigns").await.json().await.unwrap();
+    assert_eq!(listed["data"].as_array().unwrap().len(), 2);
+    let r = api
+        .get(&format!("/api/v1/campaigns/{id}/recipients?state=voando"))
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    app.stop().await;
+}
