@@ -74,7 +74,10 @@ impl ApiScope {
             ApiScope::Conversations
         } else if under("/api/v1/flows") {
             ApiScope::Flows
-        } else if under("/api/v1/campaigns") || under("/api/v1/templates") {
+        } else if under("/api/v1/campaigns")
+            || under("/api/v1/templates")
+            || under("/api/v1/suppressions")
+        {
             ApiScope::Campaigns
         } else {
             ApiScope::Admin

@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(super::api_flows::router())
         .merge(super::api_templates::router())
         .merge(super::api_campaigns::router())
+        .merge(super::api_consent::router())
         .route(
             "/api/v1/{*rest}",
             axum::routing::any(|| async {
@@ -87,7 +88,9 @@ pub fn router() -> Router<AppState> {
         super::api_campaigns::get_campaign, super::api_campaigns::preflight,
         super::api_campaigns::start, super::api_campaigns::pause, super::api_campaigns::resume,
         super::api_campaigns::cancel, super::api_campaigns::retry_failures,
-        super::api_campaigns::recipients
+        super::api_campaigns::recipients, super::api_consent::export,
+        super::api_consent::import, super::api_consent::lookup, super::api_consent::remove,
+        super::api_consent::consents, super::api_consent::record_consent
     ),
     components(schemas(
         ErrorBody, ContactList, ConversationList, MessageList, ChannelList, SendMessageBody,
@@ -111,7 +114,10 @@ pub fn router() -> Router<AppState> {
         super::api_campaigns::AudienceBody, super::api_campaigns::CreatedCampaign,
         super::api_campaigns::LineProblem, super::api_campaigns::Duplicate,
         super::api_campaigns::ApiPreflight, super::api_campaigns::Requeued,
-        super::api_campaigns::ApiRecipient, super::api_campaigns::RecipientList
+        super::api_campaigns::ApiRecipient, super::api_campaigns::RecipientList,
+        super::api_consent::ImportBody, super::api_consent::ImportedList,
+        super::api_consent::Suppression, super::api_consent::Consent,
+        super::api_consent::ConsentList, super::api_consent::ConsentBody
     )),
     modifiers(&BearerAuth, &CommonResponses),
     security(("bearer" = []))

@@ -73,9 +73,9 @@ fn failure(e: Error) -> Response {
     }
 }
 
-fn id_of(raw: &str) -> Result<Uuid, Response> {
+fn id_of(raw: &str) -> Result<Uuid, Box<Response>> {
     raw.parse::<Uuid>()
-        .map_err(|_| json::failure(AppError::NotFound))
+        .map_err(|_| Box::new(json::failure(AppError::NotFound)))
 }
 
 /// A campaign with its figures.
@@ -324,7 +324,7 @@ pub async fn get_campaign(
 ) -> Response {
     match id_of(&id) {
         Ok(id) => answer(campaigns::get(&state, id).await),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -376,7 +376,7 @@ pub async fn preflight(
 ) -> Response {
     let id = match id_of(&id) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match campaigns::preflight(&state, id).await {
         Ok(p) => Json(ApiPreflight::from(p)).into_response(),
@@ -387,7 +387,7 @@ pub async fn preflight(
 async fn act(state: &AppState, id: &str, action: CampaignAction) -> Response {
     match id_of(id) {
         Ok(id) => answer(campaigns::act(state, id, action, None).await),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -456,7 +456,7 @@ pub async fn retry_failures(
 ) -> Response {
     let id = match id_of(&id) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Err(e) = campaigns::get(&state, id).await {
         return failure(e);
@@ -517,7 +517,7 @@ pub async fn recipients(
 ) -> Response {
     let id = match id_of(&id) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Some(s) = q.state.as_deref() {
         if shared::campaign::model::RecipientState::from_code(s).is_none() {

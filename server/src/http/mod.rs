@@ -6,6 +6,7 @@ pub mod api_actions;
 pub mod api_admin;
 pub mod api_auth;
 pub mod api_campaigns;
+pub mod api_consent;
 pub mod api_directory;
 pub mod api_doc;
 pub mod api_extract;

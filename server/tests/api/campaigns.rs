@@ -428,3 +428,246 @@ async fn the_preflight_refuses_pause_resume_and_cancel_hold_and_131050_suppresse
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_is_settled_by_its_webhook_and_temporary_failures_go_again_on_demand() {
+    let (app, graph) = spawn_channel_app().await;
+    approved_template(&app, "APPROVED").await;
+    let api = Api::new(&app).await;
+    let csv = "telefone,nome,valor\n11987650001,Ana,R$ 1\n11987650002,Bruno,R$ 2\n11987650003,Caio,R$ 3\n";
+    let r = api
+        .post(
+            "/api/v1/campaigns",
+            &json!({"name": "Respostas perdidas", "template": {"name": "cobranca_vencida", "language": "pt_BR"},
+                "audience": {"csv": csv}, "variables": {"1": "{{nome}}", "2": "{{valor}}"},
+                "rate_per_second": 10}),
+        )
+        .await;
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The first call gets a 500 without Meta's error (it may have gone out), the second Meta's
+    // per-user marketing cap (131049, temporary).
+    graph.fail_next([
+        (500, json!({})),
+        (
+            400,
+            meta_error(
+                131049,
+                "Message not delivered",
+                "Healthy ecosystem engagement.",
+            ),
+        ),
+    ]);
+    api.post(&format!("/api/v1/campaigns/{id}/start"), &json!({}))
+        .await;
+    let done = until_status(&api, &id, "concluída").await;
+    assert_eq!(done["counts"]["unknown"], 1, "{done}");
+    assert_eq!(done["counts"]["failed"], 1);
+    assert_eq!(done["counts"]["sent"], 1);
+    assert_eq!(
+        template_sends(&graph).len(),
+        3,
+        "the unknown one is not resent"
+    );
+
+    // Meta's status webhook echoes the recipient: the unknown send is sent after all.
+    let unknown: Value = api
+        .get(&format!("/api/v1/campaigns/{id}/recipients?state=unknown"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rid = unknown["data"][0]["id"].as_str().unwrap().to_owned();
+    let to = unknown["data"][0]["phone"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches('+')
+        .to_owned();
+    let mut hook: Value =
+        serde_json::from_str(&status_webhook("wamid.PERDIDA", &to, "sent")).unwrap();
+    hook["entry"][0]["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] =
+        json!(format!("campanha:{rid}"));
+    let r = app.signed_webhook("whatsapp", &hook.to_string()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.settle().await;
+    let c = campaign(&api, &id).await;
+    assert_eq!(c["counts"]["unknown"], 0, "{c}");
+    assert_eq!(c["counts"]["sent"], 2);
+
+    // "Reenviar só as falhas temporárias": the 131049 one goes again, and only it.
+    let r = api
+        .post(
+            &format!("/api/v1/campaigns/{id}/retry-failures"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["requeued"], 1);
+    let c = until_sent(&api, &id, 3).await;
+    assert_eq!(c["counts"]["failed"], 0, "{c}");
+    assert_eq!(template_sends(&graph).len(), 4);
+    until_status(&api, &id, "concluída").await;
+
+    // A worker that died holding rows: its claims go back to the queue, its sends in flight
+    // become unknown; an expired campaign drops who was not sent to.
+    sqlx::query(
+        "update campaign_recipients set state = 'claimed', lease_until = now() - interval '1 minute'
+         where phone = '+5511987650001'",
+    )
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "update campaign_recipients set state = 'sending', lease_until = now() - interval '1 minute'
+         where phone = '+5511987650002'",
+    )
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "update campaigns set status = 'paused', expires_at = now() - interval '1 second' where id = $1",
+    )
+    .bind(uuid::Uuid::parse_str(&id).unwrap())
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    backend::campaigns::sender::tick(&app.state).await.unwrap();
+    let state = |phone: &'static str| {
+        let pool = app.state.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, Option<String>)>(
+                "select state, skip_reason from campaign_recipients where phone = $1",
+            )
+            .bind(phone)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        state("+5511987650001").await,
+        ("skipped".into(), Some("expired".into()))
+    );
+    assert_eq!(state("+5511987650002").await.0, "unknown");
+    app.stop().await;
+}
+
+async fn until_sent(api: &Api, id: &str, sent: i64) -> Value {
+    for _ in 0..200 {
+        let c = campaign(api, id).await;
+        if c["counts"]["sent"] == sent {
+            return c;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("never {sent} sent: {}", campaign(api, id).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_and_the_suppression_list_over_the_rest_api() {
+    let (app, _graph) = spawn_channel_app().await;
+    let api = Api::new(&app).await;
+    // Procon-SP's "Não Me Ligue", as its CSV comes: one number left out by line.
+    let r = api
+        .post(
+            "/api/v1/suppressions/import",
+            &json!({"csv": "TELEFONE\n(11) 98888-0001\n11 8888-0002\nxyz\n(11) 98888-0001\n",
+                "scope": "all", "detail": "Não Me Ligue, dezembro"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let imported: Value = r.json().await.unwrap();
+    assert_eq!(imported["added"], 2, "{imported}");
+    assert_eq!(imported["numbers"], 2);
+    assert_eq!(imported["problems"][0]["line"], 4);
+    let r = api.get("/api/v1/suppressions/11988880002").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let s: Value = r.json().await.unwrap();
+    assert_eq!(s["phone"], "+5511988880002", "the ninth digit added");
+    assert_eq!(s["scope"], "all");
+    assert_eq!(s["reason"], "import");
+    let r = api.get("/api/v1/suppressions").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with("telefone;alcance;motivo;desde\n"), "{csv}");
+    assert!(csv.contains("+5511988880001;all;import;"));
+    let r = api
+        .client
+        .delete(format!("{}/api/v1/suppressions/5511988880001", app.address))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        api.get("/api/v1/suppressions/5511988880001").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        api.get("/api/v1/suppressions/abc").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let r = api
+        .post(
+            "/api/v1/suppressions/import",
+            &json!({"csv": "telefone\n1\n", "scope": "tudo"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+
+    // A contact's consent: granted, then withdrawn (the number suppressed for marketing).
+    let r = api
+        .post(
+            "/api/v1/contacts",
+            &json!({"name": "Rita", "phone": "+5511977770001"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let contact = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/contacts/{contact}/consents");
+    let r = api
+        .post(
+            &path,
+            &json!({"purpose": "marketing", "granted": true, "detail": "Formulário do site"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let list: Value = api.get(&path).await.json().await.unwrap();
+    assert_eq!(list["data"][0]["granted"], true);
+    assert_eq!(list["data"][0]["source"], "api");
+    let r = api
+        .post(&path, &json!({"purpose": "marketing", "granted": false}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let list: Value = api.get(&path).await.json().await.unwrap();
+    assert_eq!(
+        list["data"].as_array().unwrap().len(),
+        1,
+        "the latest counts"
+    );
+    assert_eq!(list["data"][0]["granted"], false);
+    let s: Value = api
+        .get("/api/v1/suppressions/+5511977770001")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["scope"], "marketing");
+    let r = api
+        .post(&path, &json!({"purpose": "vendas", "granted": true}))
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = api
+        .get(&format!(
+            "/api/v1/contacts/{}/consents",
+            uuid::Uuid::new_v4()
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}

@@ -63,6 +63,14 @@ pub struct AudienceReport {
 /// Splits CSV text into records, each with the line it starts on (1-based).
 pub fn records(text: &str) -> Result<Vec<(usize, Vec<String>)>, CsvProblem> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // NUL is never text (and PostgreSQL refuses it): dropped.
+    let cleaned;
+    let text = if text.contains('\0') {
+        cleaned = text.replace('\0', "");
+        cleaned.as_str()
+    } else {
+        text
+    };
     let delimiter = delimiter_of(text.lines().next().unwrap_or_default());
     let mut out = Vec::new();
     let mut field = String::new();
@@ -252,6 +260,7 @@ mod tests {
         let rows = records("a,b\n\"x\ny\",2\nz,3\n").unwrap();
         assert_eq!(rows[1], (2, vec!["x\ny".to_string(), "2".to_string()]));
         assert_eq!(rows[2].0, 4);
+        assert_eq!(records("a\0,b\n").unwrap()[0].1, vec!["a", "b"]);
         assert_eq!(
             records("a\n\"open\n").unwrap_err(),
             CsvProblem::UnclosedQuote(2)

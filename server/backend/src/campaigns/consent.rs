@@ -140,3 +140,118 @@ pub async fn on_meta_stop(state: &AppState, channel: ChannelId, wa_id: &str) -> 
     }
     Ok(())
 }
+
+/// A contact's standing consent per channel and purpose (the contact panel).
+pub async fn of_contact(
+    state: &AppState,
+    contact: ContactId,
+) -> Result<Vec<consents::ConsentRow>, Error> {
+    if db::contacts::find(&state.pool, contact).await?.is_none() {
+        return Err(crate::error::AppError::NotFound.into());
+    }
+    consents::current(&state.pool, contact).await
+}
+
+/// Records a grant or a withdrawal given outside the conversation (an agent, an integration);
+/// a withdrawal of marketing suppresses the contact's number too.
+pub async fn record(state: &AppState, r: consents::Record<'_>) -> Result<(), Error> {
+    if db::contacts::find(&state.pool, r.contact).await?.is_none() {
+        return Err(crate::error::AppError::NotFound.into());
+    }
+    if let Some(channel) = r.channel {
+        let channels = state.channels.all(&state.pool, &state.secrets).await?;
+        if !channels.iter().any(|c| c.id == channel) {
+            return Err(crate::error::AppError::NotFound.into());
+        }
+    }
+    let phone = db::contacts::phone(&state.pool, r.contact).await?;
+    let (contact, granted, detail) = (r.contact, r.granted, r.detail.map(str::to_owned));
+    let marketing = r.purpose == Purpose::Marketing.code();
+    let mut tx = state.pool.begin().await?;
+    consents::record(&mut *tx, r).await?;
+    if let (false, true, Some(phone)) = (granted, marketing, phone.as_deref()) {
+        consents::suppress(
+            &mut *tx,
+            phone,
+            "marketing",
+            "manual",
+            detail.as_deref(),
+            Some(contact),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What an imported do-not-contact list gave.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Imported {
+    /// Numbers new on the list (or widened to every campaign).
+    pub added: u64,
+    /// Valid numbers in the file.
+    pub numbers: usize,
+    pub report: shared::campaign::audience::AudienceReport,
+}
+
+/// Imports a list of numbers (Procon-SP's "Não Me Ligue", a company's own): `all` blocks every
+/// campaign, collections included; `marketing` only marketing.
+pub async fn import_suppressions(
+    state: &AppState,
+    csv: &str,
+    scope: &str,
+    detail: &str,
+) -> Result<Imported, Error> {
+    let invalid = |m: String| -> Error {
+        crate::error::AppError::Refused(shared::Refusal::CampaignInvalid { problems: vec![m] })
+            .into()
+    };
+    if scope != "all" && scope != "marketing" {
+        return Err(invalid(
+            "O alcance da lista é \"all\" (todas as campanhas) ou \"marketing\".".into(),
+        ));
+    }
+    let mut report =
+        shared::campaign::audience::from_csv(csv, None).map_err(|e| invalid(e.to_string()))?;
+    let phones: Vec<String> = report.rows.iter().map(|r| r.phone.e164.clone()).collect();
+    let detail: String = detail.chars().take(500).collect();
+    let detail = detail.as_str();
+    let mut added = 0;
+    for chunk in phones.chunks(10_000) {
+        added += consents::import(&state.pool, chunk, scope, detail).await?;
+    }
+    report.rows.clear();
+    Ok(Imported {
+        added,
+        numbers: phones.len(),
+        report,
+    })
+}
+
+/// The suppression list as CSV (`telefone;alcance;motivo;desde`), for an export.
+pub async fn export_suppressions(state: &AppState) -> Result<String, Error> {
+    let mut out = String::from("telefone;alcance;motivo;desde\n");
+    for s in consents::all(&state.pool).await? {
+        out.push_str(&format!(
+            "{};{};{};{}\n",
+            s.phone,
+            s.scope,
+            s.reason,
+            s.created_at.format("%Y-%m-%d %H:%M:%S")
+        ));
+    }
+    Ok(out)
+}
+
+/// Takes a number off the list (the customer asked to receive again); `true` when it was on.
+pub async fn unsuppress(state: &AppState, phone: &str) -> Result<bool, Error> {
+    consents::unsuppress(&state.pool, phone).await
+}
+
+/// The number's suppression, if any.
+pub async fn suppression(
+    state: &AppState,
+    phone: &str,
+) -> Result<Option<consents::SuppressionRow>, Error> {
+    consents::suppression(&state.pool, phone).await
+}

@@ -496,7 +496,21 @@ pub async fn retry_temporary(state: &AppState, id: Uuid) -> Result<u64, Error> {
         .iter()
         .map(|c| *c as i32)
         .collect();
-    let n = repo::requeue_failed(&state.pool, id, &codes).await?;
+    let mut tx = state.pool.begin().await?;
+    let status = repo::lock(&mut *tx, id)
+        .await?
+        .and_then(|s| CampaignStatus::from_code(&s))
+        .ok_or(AppError::NotFound)?;
+    let n = repo::requeue_failed(&mut *tx, id, &codes).await?;
+    // A finished campaign sends its retries; a paused or cancelled one keeps them queued.
+    let reopen = n > 0 && status == CampaignStatus::Done;
+    if reopen {
+        repo::set_status(&mut *tx, id, CampaignStatus::Sending.code(), None).await?;
+    }
+    tx.commit().await?;
+    if reopen || status == CampaignStatus::Sending {
+        sender::wake(state, id).await;
+    }
     Ok(n)
 }
 
@@ -511,5 +525,5 @@ pub async fn recipients(
     repo::find(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(repo::recipients(&state.pool, id, recipient_state, after, limit.clamp(1, 500)).await?)
+    repo::recipients(&state.pool, id, recipient_state, after, limit.clamp(1, 500)).await
 }

@@ -100,15 +100,16 @@ async fn drop_runner(state: &AppState, campaign: Uuid) {
 }
 
 /// Every 15 s on every instance (each statement is safe to run anywhere at once): scheduled
-/// campaigns whose time came start, expired recipients are dropped, a crashed worker's leases
-/// are recovered, finished campaigns end, and running ones without a runner get one.
+/// campaigns whose time came start, a crashed worker's leases are recovered, expired
+/// recipients are dropped, finished campaigns end, and running ones without a runner get one.
 pub async fn tick(state: &AppState) -> Result<(), Error> {
     let started = repo::start_due(&state.pool).await?;
-    repo::expire(&state.pool).await?;
+    // Leases first: a recovered claim is queued again, and may then be past the expiry.
     let (requeued, unknown) = repo::recover_leases(&state.pool).await?;
     if requeued + unknown > 0 {
         tracing::warn!(requeued, unknown, "campaign leases recovered");
     }
+    repo::expire(&state.pool).await?;
     repo::finish_done(&state.pool).await?;
     for id in started.into_iter().chain(repo::sending(&state.pool).await?) {
         wake(state, id).await;
