@@ -168,7 +168,10 @@ async fn process(
     let mut routed = true;
     for event in events {
         if let ProviderEvent::Template(t) = event {
-            crate::services::templates::apply_event(state, t).await?;
+            let changed = crate::services::templates::apply_event(state, t).await?;
+            if let crate::channels::TemplateChange::Status { status, .. } = &t.change {
+                crate::campaigns::on_template_status(state, &changed, status).await?;
+            }
             continue;
         }
         let external = event.channel_external_id();

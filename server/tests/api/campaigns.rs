@@ -671,3 +671,61 @@ async fn consent_and_the_suppression_list_over_the_rest_api() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     app.stop().await;
 }
+
+fn template_status_webhook(event: &str) -> String {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "time": 1,
+        "changes": [{"field": "message_template_status_update", "value": {
+            "event": event, "message_template_id": 900,
+            "message_template_name": "cobranca_vencida", "message_template_language": "pt-BR",
+            "reason": null}}]}]})
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metas_template_webhooks_pause_and_resume_a_running_campaign() {
+    let (app, graph) = spawn_channel_app().await;
+    approved_template(&app, "APPROVED").await;
+    let api = Api::new(&app).await;
+    let csv: String = std::iter::once("telefone,nome,valor".to_owned())
+        .chain((10..30).map(|i| format!("119876544{i},Cliente {i},R$ {i}")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let r = api
+        .post(
+            "/api/v1/campaigns",
+            &json!({"name": "Com modelo pausado", "template": {"name": "cobranca_vencida", "language": "pt_BR"},
+                "audience": {"csv": csv}, "variables": {"1": "{{nome}}", "2": "{{valor}}"},
+                "rate_per_second": 4}),
+        )
+        .await;
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    api.post(&format!("/api/v1/campaigns/{id}/start"), &json!({}))
+        .await;
+    wait_until(|| async { !template_sends(&graph).is_empty() }).await;
+    let r = app
+        .signed_webhook("whatsapp", &template_status_webhook("PAUSED"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.settle().await;
+    let c = campaign(&api, &id).await;
+    assert_eq!(c["status"], "pausada", "{c}");
+    assert_eq!(c["pause_reason"], "A Meta mudou o modelo para \"pausado\".");
+    assert_eq!(c["template_status"], "PAUSED");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let during = template_sends(&graph).len();
+    assert!(during < 20, "paused before the end");
+
+    // Approved again: the campaign the template paused resumes by itself and ends.
+    let r = app
+        .signed_webhook("whatsapp", &template_status_webhook("APPROVED"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.settle().await;
+    let done = until_status(&api, &id, "concluída").await;
+    assert_eq!(done["counts"]["sent"], 20, "{done}");
+    assert_eq!(template_sends(&graph).len(), 20, "nobody twice");
+    app.stop().await;
+}

@@ -489,6 +489,39 @@ pub async fn pause_for(state: &AppState, id: Uuid, reason: &str) -> Result<(), E
     }
 }
 
+/// How a pause for the template begins (a later approval resumes only those).
+const TEMPLATE_PAUSE: &str = "A Meta mudou o modelo para";
+
+/// A template's status changed at Meta: campaigns running with it pause when it can no longer
+/// be sent (paused, rejected, disabled), and those it paused resume when it is approved again.
+pub async fn on_template_status(
+    state: &AppState,
+    templates: &[Uuid],
+    status: &str,
+) -> Result<(), Error> {
+    if templates.is_empty() {
+        return Ok(());
+    }
+    for (id, campaign_status, reason) in repo::of_templates(&state.pool, templates).await? {
+        let current = CampaignStatus::from_code(&campaign_status);
+        if status == "APPROVED" {
+            let ours = reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with(TEMPLATE_PAUSE));
+            if current == Some(CampaignStatus::Paused) && ours {
+                act(state, id, CampaignAction::Resume, None).await?;
+            }
+        } else if matches!(
+            current,
+            Some(CampaignStatus::Scheduled | CampaignStatus::Sending)
+        ) {
+            let label = shared::template::status_label(status).to_lowercase();
+            pause_for(state, id, &format!("{TEMPLATE_PAUSE} \"{label}\".")).await?;
+        }
+    }
+    Ok(())
+}
+
 /// "Reenviar só as falhas temporárias": failed recipients whose error may pass go back to the
 /// queue; how many.
 pub async fn retry_temporary(state: &AppState, id: Uuid) -> Result<u64, Error> {

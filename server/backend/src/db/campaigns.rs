@@ -374,6 +374,14 @@ pub async fn recipients(
         .await?)
 }
 
+/// The campaigns sent with these templates that have not ended: (id, status, pause reason).
+pub async fn of_templates(
+    db: impl PgExecutor<'_>,
+    templates: &[Uuid],
+) -> Result<Vec<(Uuid, String, Option<String>)>> {
+    Ok(query_as(OF_TEMPLATES).bind(templates).fetch_all(db).await?)
+}
+
 /// Whether the contact's last message from the company came from a marketing campaign (an
 /// opt-out word said right after it counts).
 pub async fn last_was_marketing(
@@ -568,6 +576,9 @@ super::sql::statements! {
              where r.campaign_id = $1 and ($2::text is null or r.state = $2)
                  and ($3::uuid is null or r.id > $3)
              order by r.id limit $4";
+    OF_TEMPLATES = "select id, status, pause_reason from campaigns
+             where template_id = any($1) and status in ('scheduled', 'sending', 'paused')
+             order by created_at";
     LAST_WAS_MARKETING = "select coalesce((
                  select exists (select 1 from campaign_recipients r join campaigns c
                          on c.id = r.campaign_id

@@ -326,7 +326,8 @@ pub async fn sync_all(state: &AppState) -> Result<usize, Error> {
 }
 
 /// Applies a template webhook to the templates of the business account's channels.
-pub async fn apply_event(state: &AppState, event: &TemplateEvent) -> Result<(), Error> {
+/// Applies one of Meta's template webhooks; the ids of the templates it changed.
+pub async fn apply_event(state: &AppState, event: &TemplateEvent) -> Result<Vec<Uuid>, Error> {
     let channels: Vec<ChannelId> = state
         .channels
         .all(&state.pool, &state.secrets)
@@ -341,7 +342,7 @@ pub async fn apply_event(state: &AppState, event: &TemplateEvent) -> Result<(), 
         .collect();
     if channels.is_empty() {
         tracing::warn!(waba = %event.business_account_id, "template webhook for an unknown business account");
-        return Ok(());
+        return Ok(Vec::new());
     }
     let (status, quality, category, reason) = match &event.change {
         TemplateChange::Status { status, reason } => {
@@ -353,7 +354,7 @@ pub async fn apply_event(state: &AppState, event: &TemplateEvent) -> Result<(), 
             for c in &channels {
                 sync(state, *c).await?;
             }
-            return Ok(());
+            return Ok(Vec::new());
         }
     };
     let changed = db::message_templates::apply(
@@ -376,5 +377,5 @@ pub async fn apply_event(state: &AppState, event: &TemplateEvent) -> Result<(), 
             sync(state, *c).await?;
         }
     }
-    Ok(())
+    Ok(changed)
 }
