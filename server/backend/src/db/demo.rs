@@ -125,8 +125,8 @@ pub async fn reset(db: &mut sqlx::PgConnection, seeded_teams: &[uuid::Uuid]) -> 
 }
 
 super::sql::statements! {
-    RESET_OPERATIONAL = "truncate message_receipts, messages, conversation_events, attachments, blob_chunks,
-         media_cache,
+    RESET_OPERATIONAL = "truncate campaign_recipients, campaigns, consent_records, suppressions,
+         message_receipts, messages, conversation_events, attachments, blob_chunks, media_cache,
          bot_trace, bot_sessions, bot_steps, bot_step_days, conversations, webchat_visitors, contact_identities, contacts,
          webhook_events, channel_errors";
     RESET_USERS = "delete from users where is_demo or created_in_demo";
