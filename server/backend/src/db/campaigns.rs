@@ -394,6 +394,22 @@ pub async fn last_was_marketing(
         .await?)
 }
 
+/// Why a recipient `r` of campaign `c` may not receive it (null: it may): one expression for
+/// the pre-flight's count and the launch's skips, so they never disagree.
+macro_rules! ineligibility {
+    () => {
+        "case
+             when exists (select 1 from suppressions s where s.phone = r.phone
+                 and (s.scope = 'all' or c.category = 'MARKETING')) then 'suppressed'
+             when c.category = 'MARKETING' and not coalesce((
+                 select cr.granted from consent_records cr
+                 where cr.contact_id = r.contact_id and cr.purpose = 'marketing'
+                     and (cr.channel_id is null or cr.channel_id = c.channel_id)
+                 order by cr.at desc, cr.id desc limit 1), false) then 'no_consent'
+         end"
+    };
+}
+
 super::sql::statements! {
     INSERT = "insert into campaigns (id, name, channel_id, template_id, category, bindings,
                  schedule_at, respect_quiet_hours, expires_at, rate_per_second, created_by)
@@ -441,38 +457,28 @@ super::sql::statements! {
                      else started_at end,
                  finished_at = case when $2 in ('done', 'cancelled') then now() else null end
              where id = $1";
-    SKIP_INELIGIBLE = "with verdict as (
-                 select r.id, case
-                     when exists (select 1 from suppressions s where s.phone = r.phone
-                         and (s.scope = 'all' or c.category = 'MARKETING')) then 'suppressed'
-                     when c.category = 'MARKETING' and not coalesce((
-                         select cr.granted from consent_records cr
-                         where cr.contact_id = r.contact_id and cr.purpose = 'marketing'
-                             and (cr.channel_id is null or cr.channel_id = c.channel_id)
-                         order by cr.at desc, cr.id desc limit 1), false) then 'no_consent'
-                 end as reason
-                 from campaign_recipients r join campaigns c on c.id = r.campaign_id
-                 where r.campaign_id = $1 and r.state = 'queued'
-             ), skipped as (
-                 update campaign_recipients r set state = 'skipped', skip_reason = v.reason,
-                     updated_at = now()
-                 from verdict v where r.id = v.id and v.reason is not null
-                 returning v.reason
-             )
-             select reason, count(*) from skipped group by reason order by reason";
-    INELIGIBLE = "select reason, count(*) from (
-                 select case
-                     when exists (select 1 from suppressions s where s.phone = r.phone
-                         and (s.scope = 'all' or c.category = 'MARKETING')) then 'suppressed'
-                     when c.category = 'MARKETING' and not coalesce((
-                         select cr.granted from consent_records cr
-                         where cr.contact_id = r.contact_id and cr.purpose = 'marketing'
-                             and (cr.channel_id is null or cr.channel_id = c.channel_id)
-                         order by cr.at desc, cr.id desc limit 1), false) then 'no_consent'
-                 end as reason
-                 from campaign_recipients r join campaigns c on c.id = r.campaign_id
-                 where r.campaign_id = $1 and r.state = 'queued'
-             ) v where reason is not null group by reason order by reason";
+    SKIP_INELIGIBLE = concat!(
+        "with verdict as (select r.id, ",
+        ineligibility!(),
+        " as reason
+             from campaign_recipients r join campaigns c on c.id = r.campaign_id
+             where r.campaign_id = $1 and r.state = 'queued'
+         ), skipped as (
+             update campaign_recipients r set state = 'skipped', skip_reason = v.reason,
+                 updated_at = now()
+             from verdict v where r.id = v.id and v.reason is not null
+             returning v.reason
+         )
+         select reason, count(*) from skipped group by reason order by reason"
+    );
+    INELIGIBLE = concat!(
+        "select reason, count(*) from (select ",
+        ineligibility!(),
+        " as reason
+             from campaign_recipients r join campaigns c on c.id = r.campaign_id
+             where r.campaign_id = $1 and r.state = 'queued'
+         ) v where reason is not null group by reason order by reason"
+    );
     OVERLAP = "select count(*) from campaign_recipients r
              where r.campaign_id = $1 and exists (
                  select 1 from campaign_recipients o join campaigns oc on oc.id = o.campaign_id
