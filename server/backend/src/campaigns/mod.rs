@@ -275,6 +275,17 @@ pub async fn get(state: &AppState, id: Uuid) -> Result<CampaignView, Error> {
     let row = repo::find(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let settings = db::settings::get::<CampaignSettings>(&state.pool).await?;
+    view(state, row, &settings).await
+}
+
+/// A campaign already read, with its figures.
+async fn view(
+    state: &AppState,
+    row: repo::CampaignRow,
+    settings: &CampaignSettings,
+) -> Result<CampaignView, Error> {
+    let id = row.id;
     let c = repo::counts(&state.pool, id).await?;
     let counts = CampaignCounts {
         total: c.total,
@@ -290,7 +301,6 @@ pub async fn get(state: &AppState, id: Uuid) -> Result<CampaignView, Error> {
         replied: c.replied,
         opted_out: c.opted_out,
     };
-    let settings = db::settings::get::<CampaignSettings>(&state.pool).await?;
     let mut failures = Vec::new();
     let mut skipped = Vec::new();
     for (kind, code, count) in repo::breakdown(&state.pool, id).await? {
@@ -344,9 +354,11 @@ pub async fn get(state: &AppState, id: Uuid) -> Result<CampaignView, Error> {
 }
 
 pub async fn list(state: &AppState) -> Result<Vec<CampaignView>, Error> {
+    // The rows and the settings once; each campaign's figures are its own.
+    let settings = db::settings::get::<CampaignSettings>(&state.pool).await?;
     let mut out = Vec::new();
     for row in repo::list(&state.pool, 100).await? {
-        out.push(get(state, row.id).await?);
+        out.push(view(state, row, &settings).await?);
     }
     Ok(out)
 }
