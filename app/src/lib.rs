@@ -106,6 +106,8 @@ pub fn App() -> impl IntoView {
                     // The administration pages share one lazy module (routes::AdminRoute).
                     <Route path=path!("respostas-prontas") view={Lazy::<AdminRoute>::new()} />
                     <Route path=path!("modelos") view={Lazy::<AdminRoute>::new()} />
+                    <Route path=path!("campanhas") view={Lazy::<CampaignsRoute>::new()} />
+                    <Route path=path!("campanhas/:id") view={Lazy::<CampaignsRoute>::new()} />
                     <Route path=path!("usuarios") view={Lazy::<AdminRoute>::new()} />
                     <Route path=path!("equipes") view={Lazy::<AdminRoute>::new()} />
                     <Route path=path!("perfil") view={Lazy::<AdminRoute>::new()} />

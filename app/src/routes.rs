@@ -81,6 +81,30 @@ impl LazyRoute for FlowsRoute {
     }
 }
 
+/// Campanhas (`/campanhas`, `/campanhas/nova`, `/campanhas/{id}`): their own module, which
+/// carries the CSV reader and the campaign rules the wizard checks as it is filled.
+pub struct CampaignsRoute;
+
+#[lazy_route]
+impl LazyRoute for CampaignsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        use crate::pages::campaigns;
+        // The wizard's path and a campaign's are one route (`campanhas/:id`): the page follows
+        // the path, so creating a campaign from the wizard lands on the campaign's page.
+        let location = leptos_router::hooks::use_location();
+        let page = move || match location.pathname.get().trim_end_matches('/') {
+            "/campanhas" => view! { <campaigns::CampaignsPage /> }.into_any(),
+            "/campanhas/nova" => view! { <campaigns::wizard::NewCampaignPage /> }.into_any(),
+            _ => view! { <campaigns::detail::CampaignDetailPage /> }.into_any(),
+        };
+        view! { {page} <HydrationMark /> }.into_any()
+    }
+}
+
 /// The administration pages (saved replies, users, teams, profile, audit, settings, channels,
 /// API tokens, integrations) as one lazy module, each route of them showing the page its path
 /// names. With one split point each, the splitter cut the code they share with the inbox into

@@ -76,11 +76,12 @@ impl Role {
             | ManageCannedResponses
             | ViewFullCpf
             | ViewFlows
-            | ViewTemplates => {
+            | ViewTemplates
+            | ViewCampaigns => {
                 matches!(self, Role::Admin | Role::Supervisor)
             }
             ManageUsers | ManageAllTeams | ManageSettings | ViewAuditLog | ManageFlows
-            | ManageTemplates => self == Role::Admin,
+            | ManageTemplates | ManageCampaigns => self == Role::Admin,
         }
     }
 }
@@ -117,10 +118,12 @@ pub enum Permission {
     ManageFlows,
     ViewTemplates,
     ManageTemplates,
+    ViewCampaigns,
+    ManageCampaigns,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 25] = [
         Permission::ViewDashboard,
         Permission::EditOwnProfile,
         Permission::SetOwnAvailability,
@@ -144,6 +147,8 @@ impl Permission {
         Permission::ManageFlows,
         Permission::ViewTemplates,
         Permission::ManageTemplates,
+        Permission::ViewCampaigns,
+        Permission::ManageCampaigns,
     ];
 
     /// What the permission allows, in pt-BR, for the matrix document and the UI.
@@ -185,6 +190,12 @@ impl Permission {
             Permission::ViewTemplates => "Ver os modelos de mensagem do WhatsApp e o estado de cada um",
             Permission::ManageTemplates => {
                 "Criar, excluir e sincronizar modelos de mensagem do WhatsApp com a Meta"
+            }
+            Permission::ViewCampaigns => {
+                "Ver as campanhas, o andamento e o relatório de cada destinatário"
+            }
+            Permission::ManageCampaigns => {
+                "Criar, iniciar, pausar, retomar e cancelar campanhas; importar a lista de supressão"
             }
         }
     }

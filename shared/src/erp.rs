@@ -201,6 +201,52 @@ pub struct ServiceRequest {
     pub prazo: String,
 }
 
+/// A customer with overdue invoices, as a collection campaign's audience receives them (the
+/// ERP's `faturas_vencidas` operation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverdueCustomer {
+    pub id: String,
+    pub nome: String,
+    #[serde(default)]
+    pub cpf: String,
+    /// The mobile the ERP has, with DDD.
+    pub telefone: String,
+    /// How many invoices are overdue.
+    pub faturas: u32,
+    /// What they owe, fines and interest included.
+    pub valor: f64,
+    /// The oldest overdue invoice's due date.
+    pub vencimento: String,
+}
+
+/// The overdue customers as a campaign's audience file: one line each, the amount and date as
+/// a Brazilian reads them (`R$ 1.234,50`, `15/09/2026`), ready to bind to a template's
+/// parameters (`{{valor}}`, `{{vencimento}}`).
+pub fn overdue_csv(customers: &[OverdueCustomer]) -> String {
+    let field = |v: &str| {
+        if v.contains([';', '"', '\n', '\r']) {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        } else {
+            v.to_owned()
+        }
+    };
+    let mut out = String::from("nome;telefone;cpf;cliente;faturas;valor;vencimento\n");
+    for c in customers {
+        let line = [
+            field(&c.nome),
+            field(&c.telefone),
+            field(&c.cpf),
+            field(&c.id),
+            c.faturas.to_string(),
+            brl(c.valor),
+            date_br(&c.vencimento),
+        ];
+        out.push_str(&line.join(";"));
+        out.push('\n');
+    }
+    out
+}
+
 pub fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
@@ -447,6 +493,28 @@ pub fn service_request_value(s: &ServiceRequest) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overdue_customers_become_an_audience_file_the_campaign_reads() {
+        let list = [OverdueCustomer {
+            id: "100452".into(),
+            nome: "Santos; João".into(),
+            cpf: "22222222222".into(),
+            telefone: "(11) 98765-0002".into(),
+            faturas: 3,
+            valor: 1234.5,
+            vencimento: "2026-09-15".into(),
+        }];
+        let csv = overdue_csv(&list);
+        let report = crate::campaign::audience::from_csv(&csv, None).unwrap();
+        assert_eq!(report.rows.len(), 1);
+        let row = &report.rows[0].fields;
+        assert_eq!(row["nome"], "Santos; João");
+        assert_eq!(row["valor"], "R$ 1.234,50");
+        assert_eq!(row["vencimento"], "15/09/2026");
+        assert_eq!(row["faturas"], "3");
+        assert_eq!(report.rows[0].phone.e164, "+5511987650002");
+    }
 
     fn invoice(id: &str, referencia: &str, status: InvoiceStatus, valor: f64) -> Invoice {
         Invoice {

@@ -158,6 +158,10 @@ pub struct ContactPanel {
     pub attributes: BTreeMap<String, String>,
     pub identities: Vec<ContactIdentityView>,
     pub conversations: Vec<PastConversation>,
+    /// The standing consent per channel and purpose (LGPD), and whether the number is on the
+    /// suppression list.
+    pub consents: Vec<crate::campaign::report::ConsentView>,
+    pub suppressed: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

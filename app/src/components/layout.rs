@@ -16,7 +16,7 @@ struct NavItem {
 }
 
 /// Sections appear only when their capability exists and the role may use it.
-const NAV: [NavItem; 9] = [
+const NAV: [NavItem; 10] = [
     NavItem {
         href: "/",
         label: "Painel",
@@ -40,6 +40,12 @@ const NAV: [NavItem; 9] = [
         label: "Modelos",
         icon: "M4 4h16v12H7l-3 3zM8 8h8M8 12h5",
         permission: Permission::ViewTemplates,
+    },
+    NavItem {
+        href: "/campanhas",
+        label: "Campanhas",
+        icon: "M3 11l15-6v14L3 13zM7 12.5V18a2 2 0 0 0 4 0v-4",
+        permission: Permission::ViewCampaigns,
     },
     NavItem {
         href: "/respostas-prontas",

@@ -114,7 +114,7 @@ pub fn router() -> Router<AppState> {
         super::api_campaigns::AudienceBody, super::api_campaigns::CreatedCampaign,
         super::api_campaigns::LineProblem, super::api_campaigns::Duplicate,
         super::api_campaigns::ApiPreflight, super::api_campaigns::Requeued,
-        super::api_campaigns::ApiRecipient, super::api_campaigns::RecipientList,
+        shared::campaign::report::RecipientView, super::api_campaigns::RecipientList,
         super::api_consent::ImportBody, super::api_consent::ImportedList,
         super::api_consent::Suppression, super::api_consent::Consent,
         super::api_consent::ConsentList, super::api_consent::ConsentBody

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use backend::campaigns::{self, CampaignView, NewCampaign, Preflight};
+use backend::campaigns::{self, CampaignView, NewCampaign, Preflight, RecipientView};
 use backend::error::{AppError, Error};
 use backend::AppState;
 use chrono::{DateTime, Utc};
@@ -166,6 +166,10 @@ pub struct AudienceBody {
     /// CSV text (`,` or `;`) with a header line and a phone column (telefone, celular,
     /// whatsapp…). A `consentimento` column saying "sim" records marketing consent.
     pub csv: Option<String>,
+    /// `faturas_vencidas`: the ERP's customers with overdue invoices (columns nome, telefone,
+    /// cpf, cliente, faturas, valor, vencimento), instead of a file.
+    #[serde(default)]
+    pub erp: Option<String>,
     /// The phone column, when it is not named like one.
     #[serde(default)]
     pub phone_column: Option<String>,
@@ -241,15 +245,22 @@ pub async fn create_campaign(
     _caller: Caller,
     ApiJson(body): ApiJson<CampaignBody>,
 ) -> Response {
-    let Some(csv) = body.audience.csv else {
-        return failure(
-            AppError::Refused(Refusal::CampaignInvalid {
-                problems: vec![
-                    "Informe o público em audience.csv (um CSV com a coluna telefone).".into(),
-                ],
-            })
-            .into(),
-        );
+    let csv = match (body.audience.csv, body.audience.erp.as_deref()) {
+        (Some(csv), None) => csv,
+        (None, Some("faturas_vencidas")) => match campaigns::erp_audience(&state).await {
+            Ok(csv) => csv,
+            Err(e) => return failure(e),
+        },
+        _ => {
+            return failure(
+                AppError::Refused(Refusal::CampaignInvalid {
+                    problems: vec![
+                        "Informe o público em audience.csv (um CSV com a coluna telefone) ou audience.erp = \"faturas_vencidas\".".into(),
+                    ],
+                })
+                .into(),
+            )
+        }
     };
     let request = NewCampaign {
         name: body.name,
@@ -479,27 +490,8 @@ pub struct RecipientQuery {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct ApiRecipient {
-    pub id: Uuid,
-    pub phone: String,
-    pub name: Option<String>,
-    /// The audience file's line.
-    pub line: Option<i32>,
-    pub state: String,
-    pub attempts: i32,
-    /// sent, delivered, read or failed, as the status webhooks say.
-    pub delivery: Option<String>,
-    pub error_code: Option<i32>,
-    pub error_title: Option<String>,
-    pub skip_reason: Option<String>,
-    pub sent_at: Option<DateTime<Utc>>,
-    /// Where the message is in the contact's history.
-    pub conversation_id: Option<Uuid>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
 pub struct RecipientList {
-    pub data: Vec<ApiRecipient>,
+    pub data: Vec<RecipientView>,
     /// Pass as `after` for the next page; null on the last one.
     pub next_after: Option<Uuid>,
 }
@@ -536,23 +528,7 @@ pub async fn recipients(
                 .flatten();
             Json(RecipientList {
                 next_after,
-                data: rows
-                    .into_iter()
-                    .map(|r| ApiRecipient {
-                        id: r.id,
-                        phone: r.phone,
-                        name: r.name,
-                        line: r.line,
-                        state: r.state,
-                        attempts: r.attempts,
-                        delivery: r.delivery,
-                        error_code: r.error_code,
-                        error_title: r.error_title,
-                        skip_reason: r.skip_reason,
-                        sent_at: r.sent_at,
-                        conversation_id: r.conversation_id,
-                    })
-                    .collect(),
+                data: rows,
             })
             .into_response()
         }

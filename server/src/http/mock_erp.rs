@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/mock-erp", get(index))
         .route("/mock-erp/clientes", get(find_customer))
+        .route("/mock-erp/faturas-vencidas", get(overdue))
         .route("/mock-erp/clientes/{id}/faturas", get(invoices))
         .route("/mock-erp/faturas/{id}/segunda-via", get(second_copy))
         .route("/mock-erp/clientes/{id}/leituras", get(readings))
@@ -102,6 +103,7 @@ async fn index(State(state): State<AppState>) -> Response {
         "operacoes": [
             {"metodo": "GET", "caminho": "/mock-erp/clientes?cpf={cpf}", "descricao": "Buscar cliente por CPF (404 quando não existe)"},
             {"metodo": "GET", "caminho": "/mock-erp/clientes/{cliente}/faturas", "descricao": "Faturas abertas, vencidas e pagas"},
+            {"metodo": "GET", "caminho": "/mock-erp/faturas-vencidas", "descricao": "Clientes com faturas vencidas, o valor devido e o celular (público de campanhas de cobrança)"},
             {"metodo": "GET", "caminho": "/mock-erp/faturas/{fatura}/segunda-via", "descricao": "Linha digitável e PIX copia e cola"},
             {"metodo": "GET", "caminho": "/mock-erp/clientes/{cliente}/leituras", "descricao": "Leituras dos últimos 12 meses"},
             {"metodo": "GET", "caminho": "/mock-erp/clientes/{cliente}/negociacao", "descricao": "Simulação: à vista com desconto, 3, 6 ou 10 parcelas"},
@@ -124,6 +126,10 @@ async fn find_customer(
         return json::error(400, "cpf_ausente", "Informe o parâmetro cpf.");
     };
     answer(mock::find_customer(cpf), "Cliente")
+}
+
+async fn overdue(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    serve(&state, &headers, "Cliente", || Some(mock::overdue(today()))).await
 }
 
 async fn invoices(

@@ -729,3 +729,69 @@ async fn metas_template_webhooks_pause_and_resume_a_running_campaign() {
     assert_eq!(template_sends(&graph).len(), 20, "nobody twice");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_collection_audience_comes_from_the_erps_overdue_customers() {
+    let (app, graph) = spawn_channel_app().await;
+    approved_template(&app, "APPROVED").await;
+    let api = Api::new(&app).await;
+    let body = json!({"name": "Cobrança pelo ERP",
+        "template": {"name": "cobranca_vencida", "language": "pt_BR"},
+        "audience": {"erp": "faturas_vencidas"},
+        "variables": {"1": "{{primeiro_nome | cliente}}", "2": "{{valor}}"},
+        "respect_quiet_hours": false});
+    let r = api.post("/api/v1/campaigns", &body).await;
+    let status = r.status();
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    // The mock ERP's customers in debt: João (three invoices) and Carlos (one).
+    assert_eq!(created["recipients"], 2, "{created}");
+    for column in [
+        "nome",
+        "telefone",
+        "cpf",
+        "cliente",
+        "faturas",
+        "valor",
+        "vencimento",
+    ] {
+        assert!(
+            created["columns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == column),
+            "{column}: {created}"
+        );
+    }
+    let id = created["id"].as_str().unwrap().to_owned();
+    let r = api
+        .post(&format!("/api/v1/campaigns/{id}/start"), &json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    until_status(&api, &id, "concluída").await;
+    let sends = template_sends(&graph);
+    let joao = sends
+        .iter()
+        .find(|s| s["to"] == "5511987650002")
+        .expect("João receives it");
+    let params = &joao["template"]["components"][0]["parameters"];
+    assert_eq!(params[0]["text"], "João");
+    let owed = params[1]["text"].as_str().unwrap();
+    assert!(owed.starts_with("R$ ") && owed.contains(','), "{owed}");
+    assert!(sends.iter().any(|s| s["to"] == "5511987650004"), "Carlos");
+    assert!(
+        !sends.iter().any(|s| s["to"] == "5511987650001"),
+        "Maria is up to date"
+    );
+
+    // Neither a file nor the ERP: refused with the reason.
+    let r = api
+        .post(
+            "/api/v1/campaigns",
+            &json!({"name": "Sem público", "template": {"name": "cobranca_vencida", "language": "pt_BR"},
+                "audience": {"erp": "outra_coisa"}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -177,6 +177,23 @@ fn table(ids: &Ids) -> Vec<Row> {
         ),
         ("flows/test-contacts", AdminOnly, vec![]),
         ("templates/list", AdminOrSupervisor, vec![]),
+        ("campaigns/list", AdminOrSupervisor, vec![]),
+        ("campaigns/erp-audience", AdminOnly, vec![]),
+        (
+            "campaigns/get",
+            AdminOrSupervisor,
+            vec![("id", uuid::Uuid::from_u128(0xdead_beef).to_string())],
+        ),
+        (
+            "campaigns/recipients",
+            AdminOrSupervisor,
+            vec![("id", uuid::Uuid::from_u128(0xdead_beef).to_string())],
+        ),
+        (
+            "campaigns/retry-failures",
+            AdminOnly,
+            vec![("id", uuid::Uuid::from_u128(0xdead_beef).to_string())],
+        ),
         (
             "templates/delete",
             AdminOnly,
@@ -272,6 +289,19 @@ fn json_table(ids: &Ids) -> Vec<(&'static str, Allowed, serde_json::Value)> {
     // A conversation (or channel) that does not exist: the allowed get 404, not 401/403.
     let nobody = uuid::Uuid::from_u128(0xdead_beef);
     vec![
+        (
+            "campaigns/create",
+            AdminOnly,
+            json!({"campaign": {"name": "RBAC", "channel": nobody, "template_name": "rbac",
+                "template_language": "pt_BR", "csv": "telefone\n11987654321\n",
+                "phone_column": null, "variables": {}, "rate_per_second": null,
+                "schedule_at": null, "respect_quiet_hours": true, "expires_at": null}}),
+        ),
+        (
+            "campaigns/act",
+            AdminOnly,
+            json!({"id": nobody, "action": "pause"}),
+        ),
         (
             "templates/create",
             AdminOnly,
@@ -480,7 +510,12 @@ fn answer_when_allowed(endpoint: &str) -> StatusCode {
         | "flows/save"
         | "templates/create"
         | "templates/delete"
-        | "templates/sync" => StatusCode::NOT_FOUND,
+        | "templates/sync"
+        | "campaigns/get"
+        | "campaigns/recipients"
+        | "campaigns/retry-failures"
+        | "campaigns/create"
+        | "campaigns/act" => StatusCode::NOT_FOUND,
         // Not a flow file: refused with the reason.
         "flows/import" => StatusCode::CONFLICT,
         // The demo has its administrators: the first-run page is gone.

@@ -60,6 +60,28 @@ pub struct AudienceReport {
     pub ninth_digit_added: usize,
 }
 
+/// A file's bytes as text: UTF-8 when they are, else Windows-1252, which is what Excel in
+/// Portuguese saves a "CSV (separado por vírgulas)" in ("João" would otherwise arrive as
+/// "Jo\u{fffd}o").
+pub fn decode(bytes: &[u8]) -> String {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return text.to_owned();
+    }
+    // The 0x80–0x9F range of Windows-1252; the rest of the bytes are Latin-1's code points.
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9f => HIGH[usize::from(b - 0x80)],
+            _ => char::from(b),
+        })
+        .collect()
+}
+
 /// Splits CSV text into records, each with the line it starts on (1-based).
 pub fn records(text: &str) -> Result<Vec<(usize, Vec<String>)>, CsvProblem> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -225,6 +247,17 @@ pub fn from_csv(text: &str, phone_column: Option<&str>) -> Result<AudienceReport
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn files_saved_by_excel_in_portuguese_are_read_as_windows_1252() {
+        assert_eq!(super::decode("João;Conceição".as_bytes()), "João;Conceição");
+        // "João – R$ 10" as Windows-1252.
+        let latin = [
+            0x4a, 0x6f, 0xe3, 0x6f, 0x20, 0x96, 0x20, 0x52, 0x24, 0x20, 0x31, 0x30,
+        ];
+        assert_eq!(super::decode(&latin), "João – R$ 10");
+        assert_eq!(super::decode(&[0x80, 0xe7]), "€ç");
+    }
+
     use super::*;
 
     #[test]

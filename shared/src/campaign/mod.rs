@@ -11,4 +11,5 @@ pub mod optout;
 pub mod pacer;
 pub mod phone;
 pub mod quiet;
+pub mod report;
 pub mod vars;

@@ -7,6 +7,7 @@ use crate::components::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
+use shared::campaign::report::consent_source_label;
 use shared::dto::ContactInput;
 use shared::inbox::ConversationDetail;
 use shared::Permission;
@@ -113,6 +114,33 @@ pub fn ContactSide(detail: ConversationDetail, notice: RwSignal<Option<String>>)
                     let (badge, label) = channel_badge(i.channel_kind);
                     view! { <li class="flex items-center gap-2 py-0.5"><span class=badge>{label}</span><span class="truncate font-mono text-xs">{i.external_id}</span></li> }
                 }).collect_view()}
+            </ul>
+            <h3 class="mt-4 text-sm font-semibold uppercase tracking-wide text-tinta-suave">"Consentimento (LGPD)"</h3>
+            <ul class="text-sm" data-testid="consentimentos">
+                {move || contact.get().suppressed.map(|s| view! {
+                    <li class="text-red-800 py-0.5" data-testid="supressao">{s}</li>
+                })}
+                {move || {
+                    let list = contact.get().consents;
+                    if list.is_empty() {
+                        return view! { <li class="text-tinta-suave">"Nenhum registro: campanhas de marketing não chegam a este contato."</li> }.into_any();
+                    }
+                    list.into_iter().map(|c| {
+                        let purpose = if c.purpose == "marketing" { "Marketing" } else { "Utilidade" };
+                        let channel = c.channel_name.unwrap_or_else(|| "todos os canais".into());
+                        let (mark, class) = if c.granted { ("✓ aceitou", "text-emerald-700") } else { ("✗ recusou", "text-red-700") };
+                        let title = c.detail.unwrap_or_default();
+                        view! {
+                            <li class="py-0.5" title=title>
+                                <span class="font-medium">{purpose}</span>" · "{channel}" · "
+                                <span class=class>{mark}</span>
+                                <div class="text-xs text-tinta-suave">
+                                    {format!("{}, {}", consent_source_label(&c.source), hhmm(c.at))}
+                                </div>
+                            </li>
+                        }
+                    }).collect_view().into_any()
+                }}
             </ul>
             <h3 class="mt-4 text-sm font-semibold uppercase tracking-wide text-tinta-suave">"Conversas"</h3>
             <ul class="text-sm">

@@ -331,9 +331,10 @@ pub fn TemplateForm(channel: Signal<ChannelId>, on_created: Callback<String>) ->
     .into_any()
 }
 
-/// The template as the customer's WhatsApp shows it, the examples filled in.
+/// The template as the customer's WhatsApp shows it, the examples filled in (the campaign
+/// wizard fills them with its first recipient's values).
 #[component]
-fn Preview(t: RwSignal<TemplateDraft>) -> impl IntoView {
+pub(crate) fn Preview(#[prop(into)] t: Signal<TemplateDraft>) -> impl IntoView {
     view! {
         <aside aria-label="Pré-visualização no WhatsApp" data-testid="modelo-previa">
             <p class="rotulo mb-2">"Como o cliente vê"</p>

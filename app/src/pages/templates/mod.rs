@@ -3,7 +3,7 @@
 //! seconds while the page is open so Meta's review shows up on its own; created with a live
 //! preview and Meta's limits checked as you type (`form`); deleted; synced on demand.
 
-mod form;
+pub(crate) mod form;
 
 use crate::api::templates::{
     delete_template, list_templates, sync_channel_templates, TemplatesOverview,

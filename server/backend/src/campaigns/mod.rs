@@ -11,12 +11,15 @@ use crate::channels::Channel;
 use crate::db::{self, campaigns as repo};
 use crate::error::{AppError, Error};
 use crate::state::AppState;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Serialize;
 use serde_json::Value;
 use shared::campaign::audience::{self, AudienceReport};
 use shared::campaign::model::{
     CampaignAction, CampaignCounts, CampaignSettings, CampaignStatus, SkipReason,
+};
+pub use shared::campaign::report::{
+    Breakdown, CampaignView, NewCampaign, Preflight, RecipientView,
 };
 use shared::campaign::vars::{self, Binding};
 use shared::messaging::ChannelKind;
@@ -27,22 +30,26 @@ use uuid::Uuid;
 /// Contact fields every recipient has, whatever the audience.
 const CONTACT_FIELDS: [&str; 3] = ["nome", "primeiro_nome", "telefone"];
 
-/// What a campaign is made of.
-#[derive(Debug, Clone)]
-pub struct NewCampaign {
-    pub name: String,
-    pub channel: Option<ChannelId>,
-    pub template_name: String,
-    pub template_language: String,
-    /// The CSV text, and the phone column when it is not named like one.
-    pub csv: String,
-    pub phone_column: Option<String>,
-    /// Template parameter → `{{coluna}}`, `{{coluna | padrão}}` or a fixed text.
-    pub variables: BTreeMap<String, String>,
-    pub rate_per_second: Option<i32>,
-    pub schedule_at: Option<DateTime<Utc>>,
-    pub respect_quiet_hours: bool,
-    pub expires_at: Option<DateTime<Utc>>,
+/// The collection audience: the ERP's customers with overdue invoices (Integrações' connector;
+/// the mock ERP in the demo), as an audience file with `nome`, `telefone`, `cpf`, `cliente`,
+/// `faturas`, `valor` and `vencimento` columns.
+pub async fn erp_audience(state: &AppState) -> Result<String, Error> {
+    let demo_base = state.demo.then(|| state.bot.own_base()).flatten();
+    let settings = crate::erp::settings(&state.pool, &state.secrets, demo_base).await?;
+    let connector = crate::erp::HttpErp {
+        egress: &state.bot.egress,
+        settings,
+    };
+    match connector.overdue_customers().await {
+        Ok(list) if list.is_empty() => Err(invalid(vec![
+            "O ERP não tem clientes com faturas vencidas agora.".into(),
+        ])),
+        Ok(list) => Ok(shared::erp::overdue_csv(&list)),
+        Err(e) => Err(invalid(vec![format!(
+            "Não foi possível ler os clientes com faturas vencidas: {}",
+            e.message()
+        )])),
+    }
 }
 
 /// What the audience's file gave, for the validation report.
@@ -231,42 +238,6 @@ pub async fn create(
     })
 }
 
-/// A campaign with its figures.
-#[derive(Debug, Clone, Serialize)]
-pub struct CampaignView {
-    pub id: Uuid,
-    pub name: String,
-    pub channel_id: ChannelId,
-    pub template_name: String,
-    pub template_language: String,
-    pub template_status: String,
-    pub category: String,
-    pub status: CampaignStatus,
-    pub schedule_at: Option<DateTime<Utc>>,
-    pub respect_quiet_hours: bool,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub rate_per_second: i32,
-    pub pause_reason: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub finished_at: Option<DateTime<Utc>>,
-    pub counts: CampaignCounts,
-    /// Thousandths of the recipients whose turn has passed.
-    pub progress_per_mille: i64,
-    pub eta_seconds: i64,
-    pub cost_brl: f64,
-    /// Failures by Meta's code with its pt-BR meaning; skips by reason.
-    pub failures: Vec<Breakdown>,
-    pub skipped: Vec<Breakdown>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Breakdown {
-    pub code: Option<String>,
-    pub meaning: String,
-    pub count: i64,
-}
-
 fn status_of(row: &repo::CampaignRow) -> CampaignStatus {
     CampaignStatus::from_code(&row.status).unwrap_or(CampaignStatus::Draft)
 }
@@ -361,26 +332,6 @@ pub async fn list(state: &AppState) -> Result<Vec<CampaignView>, Error> {
         out.push(view(state, row, &settings).await?);
     }
     Ok(out)
-}
-
-/// The checks before launch: what blocks it, what the manager should know.
-#[derive(Debug, Clone, Serialize)]
-pub struct Preflight {
-    pub ok: bool,
-    /// Reasons it cannot start, in pt-BR.
-    pub problems: Vec<String>,
-    /// What it will do that the manager should know, in pt-BR.
-    pub notes: Vec<String>,
-    pub template_status: String,
-    pub audience: i64,
-    /// Recipients who will be sent to.
-    pub eligible: i64,
-    pub left_out: Vec<Breakdown>,
-    /// Recipients also in another running or scheduled campaign.
-    pub overlap: i64,
-    pub messaging_limit: i64,
-    pub days_needed: i64,
-    pub cost_brl: f64,
 }
 
 pub async fn preflight(state: &AppState, id: Uuid) -> Result<Preflight, Error> {
@@ -566,9 +517,27 @@ pub async fn recipients(
     recipient_state: Option<&str>,
     after: Option<Uuid>,
     limit: i64,
-) -> Result<Vec<repo::RecipientRow>, Error> {
+) -> Result<Vec<RecipientView>, Error> {
     repo::find(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    repo::recipients(&state.pool, id, recipient_state, after, limit.clamp(1, 500)).await
+    let rows =
+        repo::recipients(&state.pool, id, recipient_state, after, limit.clamp(1, 500)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RecipientView {
+            id: r.id,
+            phone: r.phone,
+            name: r.name,
+            line: r.line,
+            state: r.state,
+            attempts: r.attempts,
+            delivery: r.delivery,
+            error_code: r.error_code,
+            error_title: r.error_title,
+            skip_reason: r.skip_reason,
+            sent_at: r.sent_at,
+            conversation_id: r.conversation_id,
+        })
+        .collect())
 }

@@ -36,6 +36,8 @@ struct Fixture {
     name: &'static str,
     cpf: &'static str,
     address: &'static str,
+    /// The mobile on file, with DDD (a collection campaign's audience).
+    phone: &'static str,
     /// Months (counting back from last month) left unpaid.
     unpaid_months: u32,
     /// Average monthly consumption, m³.
@@ -48,6 +50,7 @@ const CUSTOMERS: [Fixture; 4] = [
         name: "Maria Silva",
         cpf: "11111111111",
         address: "Rua das Flores, 120 — Centro, Vale Verde/SP",
+        phone: "(11) 98765-0001",
         unpaid_months: 0,
         usage: 14.0,
     },
@@ -56,6 +59,7 @@ const CUSTOMERS: [Fixture; 4] = [
         name: "João Santos",
         cpf: "22222222222",
         address: "Av. Brasil, 1.500, apto 42 — Jardim América, Vale Verde/SP",
+        phone: "(11) 98765-0002",
         unpaid_months: 3,
         usage: 19.0,
     },
@@ -64,6 +68,7 @@ const CUSTOMERS: [Fixture; 4] = [
         name: "Ana Pereira",
         cpf: "52998224725",
         address: "Rua Sete de Setembro, 88 — Vila Nova, Vale Verde/SP",
+        phone: "(11) 98765-0003",
         unpaid_months: 0,
         usage: 9.0,
     },
@@ -72,6 +77,7 @@ const CUSTOMERS: [Fixture; 4] = [
         name: "Carlos Oliveira",
         cpf: "12345678909",
         address: "Travessa do Ipê, 7 — Parque das Águas, Vale Verde/SP",
+        phone: "(11) 98765-0004",
         unpaid_months: 1,
         usage: 23.0,
     },
@@ -191,6 +197,30 @@ pub fn invoices(customer: &str, today: NaiveDate) -> Option<Vec<Invoice>> {
 
 fn cents(v: f64) -> u64 {
     (v * 100.0).round().max(0.0) as u64
+}
+
+/// The customers with overdue invoices (the collection campaign's audience): how many, what
+/// they owe with fines and interest, and since when.
+pub fn overdue(today: NaiveDate) -> Vec<OverdueCustomer> {
+    CUSTOMERS
+        .iter()
+        .filter_map(|c| {
+            let late: Vec<Invoice> = invoices(c.id, today)?
+                .into_iter()
+                .filter(|i| i.status == InvoiceStatus::Vencida)
+                .collect();
+            let oldest = late.iter().map(|i| i.vencimento.clone()).min()?;
+            Some(OverdueCustomer {
+                id: c.id.into(),
+                nome: c.name.into(),
+                cpf: c.cpf.into(),
+                telefone: c.phone.into(),
+                faturas: late.len() as u32,
+                valor: round2(late.iter().map(Invoice::total).sum()),
+                vencimento: oldest,
+            })
+        })
+        .collect()
 }
 
 /// A payment slip: arrecadação line (free field: customer, document number, due date) and a
@@ -374,6 +404,23 @@ mod tests {
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+    }
+
+    #[test]
+    fn the_collection_audience_is_who_has_overdue_invoices() {
+        let list = overdue(today());
+        let names: Vec<&str> = list.iter().map(|c| c.nome.as_str()).collect();
+        assert_eq!(names, ["João Santos", "Carlos Oliveira"]);
+        let joao = &list[0];
+        assert_eq!(joao.faturas, 3);
+        let owed: f64 = invoices("100452", today())
+            .unwrap()
+            .iter()
+            .filter(|i| i.status == InvoiceStatus::Vencida)
+            .map(Invoice::total)
+            .sum();
+        assert_eq!(joao.valor, round2(owed));
+        assert!(joao.vencimento < today().to_string());
     }
 
     #[test]

@@ -128,6 +128,13 @@ pub struct ErpSettings {
     /// (`{"nome": "dados.nome_completo"}`). Unmapped fields are read under their own name.
     #[serde(default)]
     pub mapping: BTreeMap<ErpOperation, BTreeMap<String, String>>,
+    /// Path of the collection audience (customers with overdue invoices, for campaigns).
+    #[serde(default = "default_overdue_path")]
+    pub overdue_path: String,
+}
+
+fn default_overdue_path() -> String {
+    "/faturas-vencidas".into()
 }
 
 fn default_timeout_ms() -> u64 {
@@ -143,6 +150,7 @@ impl Default for ErpSettings {
             timeout_ms: default_timeout_ms(),
             paths: BTreeMap::new(),
             mapping: BTreeMap::new(),
+            overdue_path: default_overdue_path(),
         }
     }
 }
@@ -234,12 +242,8 @@ impl HttpErp<'_> {
         body: Option<Value>,
         idempotency_key: Option<&str>,
     ) -> Result<Option<Value>, ErpError> {
-        let base = self.settings.base_url.trim_end_matches('/');
-        if base.is_empty() {
-            return Err(ErpError::NotConfigured);
-        }
         let (method, default_path) = default_route(op);
-        let mut path = self
+        let path = self
             .settings
             .paths
             .get(&op)
@@ -247,6 +251,56 @@ impl HttpErp<'_> {
             .map(String::as_str)
             .unwrap_or(default_path)
             .to_owned();
+        let (status, text) = self
+            .fetch(method, &path, vars, body, idempotency_key)
+            .await?;
+        if status == reqwest::StatusCode::NOT_FOUND && op == ErpOperation::FindCustomer {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(ErpError::Status {
+                status: status.as_u16(),
+                body: text,
+            });
+        }
+        let value: Value =
+            serde_json::from_str(&text).map_err(|e| ErpError::Invalid(e.to_string()))?;
+        Ok(Some(self.mapped(op, value)))
+    }
+
+    /// The customers with overdue invoices, for a collection campaign's audience.
+    pub async fn overdue_customers(&self) -> Result<Vec<shared::erp::OverdueCustomer>, ErpError> {
+        let path = match self.settings.overdue_path.trim() {
+            "" => default_overdue_path(),
+            p => p.to_owned(),
+        };
+        let (status, text) = self
+            .fetch(reqwest::Method::GET, &path, &[], None, None)
+            .await?;
+        if !status.is_success() {
+            return Err(ErpError::Status {
+                status: status.as_u16(),
+                body: text,
+            });
+        }
+        serde_json::from_str(&text).map_err(|e| ErpError::Invalid(e.to_string()))
+    }
+
+    /// One call to the ERP at `path` (its `{name}` placeholders filled from `vars`), with the
+    /// connector's authentication and timeout: the status and the answer's text.
+    async fn fetch(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        vars: &[(&str, &str)],
+        body: Option<Value>,
+        idempotency_key: Option<&str>,
+    ) -> Result<(reqwest::StatusCode, String), ErpError> {
+        let base = self.settings.base_url.trim_end_matches('/');
+        if base.is_empty() {
+            return Err(ErpError::NotConfigured);
+        }
+        let mut path = path.to_owned();
         for (name, value) in vars {
             let encoded: String = url_encode(value);
             path = path.replace(&format!("{{{name}}}"), &encoded);
@@ -266,19 +320,7 @@ impl HttpErp<'_> {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let (status, text) = send_bounded(self.egress, request, timeout).await?;
-        if status == reqwest::StatusCode::NOT_FOUND && op == ErpOperation::FindCustomer {
-            return Ok(None);
-        }
-        if !status.is_success() {
-            return Err(ErpError::Status {
-                status: status.as_u16(),
-                body: text,
-            });
-        }
-        let value: Value =
-            serde_json::from_str(&text).map_err(|e| ErpError::Invalid(e.to_string()))?;
-        Ok(Some(self.mapped(op, value)))
+        send_bounded(self.egress, request, timeout).await
     }
 
     /// Applies the operation's field mapping to the answer. The entry [`ANSWER_AT`] names

@@ -132,6 +132,7 @@ fn connector_from(input: &IntegrationSettings, current: ErpSettings) -> Result<E
         timeout_ms: input.timeout_ms,
         paths,
         mapping,
+        overdue_path: current.overdue_path,
     })
 }
 

@@ -228,7 +228,26 @@ pub(crate) async fn contact_panel(
     let sight = super::visibility::sight(state, who).await?;
     let conversations =
         db::conversations::of_contact(&state.pool, contact, 30, &sight.viewer()).await?;
+    let consents = db::consents::current(&state.pool, contact).await?;
+    let suppressed = match c.phone.as_deref() {
+        Some(phone) => db::consents::suppression(&state.pool, phone)
+            .await?
+            .map(|s| suppression_label(&s.scope, &s.reason)),
+        None => None,
+    };
     Ok(ContactPanel {
+        consents: consents
+            .into_iter()
+            .map(|r| shared::campaign::report::ConsentView {
+                channel_name: r.channel_name,
+                purpose: r.purpose,
+                granted: r.granted,
+                source: r.source,
+                detail: r.detail,
+                at: r.at,
+            })
+            .collect(),
+        suppressed,
         id: c.id,
         name: c.name,
         phone: c.phone,
@@ -253,6 +272,23 @@ pub(crate) async fn contact_panel(
             )
             .collect(),
     })
+}
+
+/// "Não recebe marketing (pediu para sair)": the suppression as the contact panel says it.
+fn suppression_label(scope: &str, reason: &str) -> String {
+    let what = if scope == "all" {
+        "Não recebe nenhuma campanha"
+    } else {
+        "Não recebe marketing"
+    };
+    let why = match reason {
+        "reply" => "pediu para sair por mensagem",
+        "button" => "tocou no botão de sair",
+        "meta_131050" => "bloqueou marketing no WhatsApp",
+        "import" => "está numa lista importada (ex.: Não Me Ligue)",
+        _ => "registrado por um atendente",
+    };
+    format!("{what} ({why}).")
 }
 
 /// Channels the contact can be continued on: those they have an identity on, and WhatsApp

@@ -1,0 +1,207 @@
+// Campanhas: an administrator builds a campaign from a CSV upload in the wizard (the file's
+// report with line numbers, the variables bound to its columns with a fallback, the phone
+// preview), checks the pre-flight, starts it and watches the progress bar reach 100 % while a
+// fake Graph API receives exactly one template per recipient; Meta's status webhooks fill the
+// report in, a customer's "PARAR" opts them out, and their contact panel says so.
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const http = require("node:http");
+const os = require("node:os");
+const path = require("node:path");
+const { test, expect } = require("@playwright/test");
+const { DEMO, shot, hydrated, login } = require("./helpers");
+
+const PHONE_NUMBER_ID = "106540352242922";
+const WABA_ID = "102290129340398";
+const TOKEN = "token-e2e";
+const APP_SECRET = process.env.META_APP_SECRET || "segredo-e2e";
+const GRAPH_PORT = Number(process.env.E2E_GRAPH_PORT || 3199);
+
+/** Meta's Graph API for campaigns: the template list, and sends that record each payload. */
+async function startGraph() {
+  const graph = { sends: [] };
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const url = new URL(req.url, "http://graph");
+      const json = (status, body) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(body));
+      };
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+        return json(401, { error: { message: "Invalid OAuth access token.", code: 190 } });
+      }
+      if (req.method === "POST" && url.pathname === `/v24.0/${PHONE_NUMBER_ID}/messages`) {
+        const body = JSON.parse(Buffer.concat(chunks).toString() || "null");
+        if (body.status === "read") return json(200, { success: true });
+        const wamid = `wamid.CAMP${graph.sends.length}${crypto.randomUUID().slice(0, 6)}`;
+        graph.sends.push({ ...body, wamid });
+        return json(200, {
+          messaging_product: "whatsapp",
+          contacts: [{ input: body.to, wa_id: body.to }],
+          messages: [{ id: wamid }],
+        });
+      }
+      if (req.method === "GET" && url.pathname === `/v24.0/${WABA_ID}/message_templates`) {
+        return json(200, {
+          data: [
+            {
+              name: "aviso_fatura", language: "pt_BR", status: "APPROVED", category: "UTILITY", id: "31",
+              components: [
+                { type: "HEADER", format: "TEXT", text: "Águas do Vale" },
+                { type: "BODY", text: "Olá, {{1}}! Sua fatura de {{2}} vence em {{3}}. Quer pagar agora pelo PIX?",
+                  example: { body_text: [["Maria", "R$ 150,20", "10/12"]] } },
+                { type: "FOOTER", text: "Responda PARAR para não receber mais" },
+                { type: "BUTTONS", buttons: [{ type: "QUICK_REPLY", text: "Negociar" }, { type: "QUICK_REPLY", text: "Já paguei" }] },
+              ],
+            },
+          ],
+          paging: { cursors: {} },
+        });
+      }
+      json(404, { error: { message: "Unknown path", code: 100 } });
+    });
+  });
+  await new Promise((resolve) => server.listen(GRAPH_PORT, "127.0.0.1", resolve));
+  graph.close = () =>
+    new Promise((resolve) => {
+      server.close(resolve);
+      server.closeAllConnections();
+    });
+  return graph;
+}
+
+let graph;
+test.beforeAll(async () => {
+  graph = await startGraph();
+});
+test.afterAll(async () => {
+  await graph.close();
+});
+
+async function signed(request, value) {
+  const body = JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [{ id: WABA_ID, changes: [{ field: "messages", value: {
+      messaging_product: "whatsapp",
+      metadata: { display_phone_number: "15550783881", phone_number_id: PHONE_NUMBER_ID },
+      ...value,
+    } }] }],
+  });
+  const signature = "sha256=" + crypto.createHmac("sha256", APP_SECRET).update(body).digest("hex");
+  const r = await request.post("/webhooks/whatsapp", {
+    data: body,
+    headers: { "content-type": "application/json", "x-hub-signature-256": signature },
+  });
+  expect(r.status()).toBe(200);
+}
+
+function number() {
+  return String(Math.floor(Math.random() * 1e8)).padStart(8, "0");
+}
+
+test("a campaign from a CSV upload reaches 100 % and its report fills in", async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const [a, b] = [number(), number()];
+  const waA = `55119${a}`;
+  const waB = `55219${b}`;
+  // As a spreadsheet exports it: semicolons, a BOM, an empty first name, a bad line, a repeat.
+  const csv =
+    "\ufeffnome;telefone;valor;vencimento\r\n" +
+    `Maria Campanha;(11) 9${a.slice(0, 4)}-${a.slice(4)};R$ 150,20;10/12\r\n` +
+    `;21 9${b};R$ 89,90;12/12\r\n` +
+    "Sem Telefone;123;R$ 1,00;01/01\r\n" +
+    `Maria de Novo;11 9${a};R$ 150,20;10/12\r\n`;
+  const file = path.join(os.tmpdir(), `campanha-${a}.csv`);
+  fs.writeFileSync(file, csv);
+
+  await login(page, DEMO.email, DEMO.password);
+  await expect(page).not.toHaveURL(/\/entrar/);
+  await page.goto("/modelos");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Sincronizar com a Meta" }).click();
+  await expect(page.getByTestId("linha-modelo").filter({ hasText: "aviso_fatura" })).toContainText("Aprovado");
+
+  await page.goto("/campanhas");
+  await hydrated(page);
+  await page.getByTestId("nova-campanha").click();
+  await expect(page.getByRole("heading", { name: "Nova campanha" })).toBeVisible();
+  await hydrated(page);
+  await page.getByTestId("campanha-modelo").selectOption("aviso_fatura|pt_BR");
+  await page.getByTestId("campanha-arquivo").setInputFiles(file);
+  const report = page.getByTestId("campanha-relatorio");
+  await expect(page.getByTestId("campanha-validos")).toHaveText("2");
+  await expect(report).toContainText("Linha 4");
+  await expect(report).toContainText("linha 5 (igual à 2)");
+  // {{1}} is the first name with "cliente" when empty; {{2}} and {{3}} the file's columns.
+  const variables = page.getByTestId("campanha-variavel");
+  await expect(variables).toHaveCount(3);
+  await variables.nth(1).locator("select").selectOption("valor");
+  await variables.nth(2).locator("select").selectOption("vencimento");
+  const preview = page.getByTestId("modelo-previa");
+  await expect(preview).toContainText("Olá, Maria! Sua fatura de R$ 150,20 vence em 10/12.");
+  await expect(preview).toContainText("Negociar");
+  await page.getByTestId("campanha-nome").fill("Aviso de vencimento — teste");
+  // The test runs at any hour: the quiet hours would hold the messages until 8h.
+  await page.getByLabel(/Respeitar o horário comercial/).uncheck();
+  await shot(page, "campaigns-01-wizard");
+  await page.getByTestId("criar-campanha").click();
+
+  await expect(page).toHaveURL(/\/campanhas\/[0-9a-f-]{36}/);
+  await expect(page.getByText("Rascunho criado com 2 destinatário(s).", { exact: false })).toBeVisible();
+  const check = page.getByTestId("verificacao");
+  await expect(check).toContainText("2 de 2 destinatário(s) podem receber");
+  await expect(check).toContainText("Modelo aprovado");
+  await expect(page.getByTestId("estado-campanha")).toHaveText("Rascunho");
+  await shot(page, "campaigns-02-preflight");
+
+  await page.getByTestId("iniciar-campanha").click();
+  await expect(page.getByTestId("percentual")).toHaveText("100%", { timeout: 45_000 });
+  await expect(page.getByTestId("estado-campanha")).toHaveText("Concluída", { timeout: 30_000 });
+  await expect(page.getByTestId("numero-enviadas")).toHaveText("2");
+
+  // Exactly one template per recipient, with each one's own values.
+  const mine = graph.sends.filter((s) => s.to === waA || s.to === waB);
+  expect(mine).toHaveLength(2);
+  const toA = mine.find((s) => s.to === waA);
+  expect(toA.type).toBe("template");
+  expect(toA.template.name).toBe("aviso_fatura");
+  expect(toA.template.components[0].parameters.map((p) => p.text)).toEqual(["Maria", "R$ 150,20", "10/12"]);
+  const toB = mine.find((s) => s.to === waB);
+  expect(toB.template.components[0].parameters[0].text).toBe("cliente");
+
+  // Meta reports delivery and reading; Maria's contact writes "PARAR".
+  const ts = String(Math.floor(Date.now() / 1000));
+  await page.getByTestId("destinatarios").getByRole("tab", { name: "Enviadas" }).click();
+  await expect(page.getByTestId("linha-destinatario")).toHaveCount(2);
+  await signed(request, {
+    statuses: mine.flatMap((s) => [
+      { id: s.wamid, status: "delivered", timestamp: ts, recipient_id: s.to },
+      ...(s.to === waA ? [{ id: s.wamid, status: "read", timestamp: ts, recipient_id: s.to }] : []),
+    ]),
+  });
+  await signed(request, {
+    contacts: [{ profile: { name: "Maria Campanha" }, wa_id: waA }],
+    messages: [{ from: waA, id: `wamid.PARAR${a}`, timestamp: ts, type: "text", text: { body: "PARAR" } }],
+  });
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("numero-entregues")).toHaveText("2", { timeout: 15_000 });
+  await expect(page.getByTestId("numero-lidas")).toHaveText("1");
+  await expect(page.getByTestId("numero-respostas")).toHaveText("1");
+  await expect(page.getByTestId("numero-saíram")).toHaveText("1");
+  await shot(page, "campaigns-03-report");
+
+  // Maria's contact panel, from her line of the report, says she left marketing.
+  await page.getByTestId("linha-destinatario").filter({ hasText: "Maria Campanha" }).getByRole("link", { name: "Conversa" }).click();
+  await expect(page.getByTestId("supressao")).toContainText("Não recebe marketing (pediu para sair por mensagem)", { timeout: 15_000 });
+  await shot(page, "campaigns-05-contact-consent");
+
+  // The list shows it done; Maria's contact panel says she left marketing.
+  await page.goto("/campanhas");
+  await hydrated(page);
+  const row = page.getByTestId("linha-campanha").filter({ hasText: "Aviso de vencimento — teste" });
+  await expect(row.getByTestId("estado-campanha")).toHaveText("Concluída");
+  await shot(page, "campaigns-04-list");
+});
