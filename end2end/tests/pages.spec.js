@@ -99,6 +99,8 @@ const SIZES = [
 ];
 
 test("cada página cabe em 1280×720, 1366×768 e 1920×1080", async ({ page }) => {
+  // Every page of the menu at three sizes: about 1.5 s each, more than the default minute.
+  test.setTimeout(180_000);
   await login(page, DEMO.email, DEMO.password);
   await expect(page).not.toHaveURL(/\/entrar/);
   await hydrated(page);

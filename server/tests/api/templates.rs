@@ -289,3 +289,41 @@ async fn the_rest_api_takes_templates_in_metas_shape() {
         .all(|t| t["name"] != "fatura_disponivel_v2"));
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_forgets_the_templates_meta_no_longer_lists() {
+    let (app, _graph) = spawn_channel_app().await;
+    let admin = app.signed_in(DEMO_EMAIL).await;
+    let channel = whatsapp_channel(&app).await;
+    // Deleted in WhatsApp Manager, so absent from Meta's list.
+    sqlx::query(
+        "insert into message_templates (id, channel_id, name, language, category, status, body,
+             parameter_count, components, meta_id)
+         values ($1, $2::uuid, 'apagado_na_meta', 'pt_BR', 'UTILITY', 'APPROVED', 'Olá', 0,
+             '[]', '777')",
+    )
+    .bind(uuid::Uuid::new_v4())
+    .bind(&channel)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    assert!(templates(&admin)
+        .await
+        .iter()
+        .any(|t| t["name"] == "apagado_na_meta"));
+    let r = admin.call("templates/sync", &[("channel", &channel)]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let after = templates(&admin).await;
+    assert!(
+        after.iter().all(|t| t["name"] != "apagado_na_meta"),
+        "{after:?}"
+    );
+    assert!(after.iter().any(|t| t["name"] == "retomar_atendimento"));
+    let status: String =
+        sqlx::query_scalar("select status from message_templates where name = 'apagado_na_meta'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "DELETED");
+    app.stop().await;
+}

@@ -80,8 +80,28 @@ pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<TemplateRo
     Ok(query_as(FIND).bind(id).fetch_optional(db).await?)
 }
 
+/// Marks the template deleted: it leaves every list and picker, and the campaigns that used it
+/// keep their history (the row stays, as their reference).
 pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool> {
     Ok(query(DELETE).bind(id).execute(db).await?.rows_affected() > 0)
+}
+
+/// Marks deleted the channel's templates Meta no longer lists (deleted in WhatsApp Manager):
+/// how many.
+pub async fn forget_missing(
+    db: impl PgExecutor<'_>,
+    channel: ChannelId,
+    listed: &[(String, String)],
+) -> Result<u64> {
+    let (names, languages): (Vec<&str>, Vec<&str>) =
+        listed.iter().map(|(n, l)| (n.as_str(), l.as_str())).unzip();
+    Ok(query(FORGET_MISSING)
+        .bind(channel)
+        .bind(&names)
+        .bind(&languages)
+        .execute(db)
+        .await?
+        .rows_affected())
 }
 
 /// What a template webhook changes; `None` leaves a column as it is.
@@ -134,12 +154,17 @@ super::sql::statements! {
              returning id";
     LIST = "select id, channel_id, meta_id, name, language, category, status, quality, reason,
                 components, updated_at
-         from message_templates where $1::uuid is null or channel_id = $1
+         from message_templates where ($1::uuid is null or channel_id = $1) and status <> 'DELETED'
          order by name, language";
     FIND = "select id, channel_id, meta_id, name, language, category, status, quality, reason,
                 components, updated_at
          from message_templates where id = $1";
-    DELETE = "delete from message_templates where id = $1";
+    DELETE = "update message_templates set status = 'DELETED', updated_at = now()
+         where id = $1 and status <> 'DELETED'";
+    FORGET_MISSING = "update message_templates t set status = 'DELETED', updated_at = now()
+         where t.channel_id = $1 and t.status <> 'DELETED' and not exists (
+             select 1 from unnest($2::text[], $3::text[]) as u(name, language)
+             where u.name = t.name and u.language = t.language)";
     APPLY = "update message_templates set
              meta_id = $2,
              status = coalesce($5, status),

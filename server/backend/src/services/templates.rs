@@ -201,7 +201,7 @@ pub async fn delete(state: &AppState, id: Uuid) -> Result<(), Error> {
     };
     match state.graph.delete(&path, &token).await {
         Ok(_) => {}
-        // Already gone at Meta: forget it here too.
+        // Already gone at Meta: forget it here too (campaigns that used it keep their row).
         Err(e) if e.http_status == Some(404) => {}
         Err(e) => return Err(refused_by_meta(e)),
     }
@@ -234,6 +234,8 @@ pub async fn sync(state: &AppState, channel: ChannelId) -> Result<usize, Error> 
         "{waba}/message_templates?fields=id,name,language,status,category,components,rejected_reason,quality_score&limit=200"
     );
     let mut items = Vec::new();
+    // Whether every page was read: only then is a template missing from the list gone at Meta.
+    let mut complete = false;
     // Meta pages with cursors; a generous bound keeps a misbehaving answer from looping.
     for _ in 0..50 {
         let response = state
@@ -258,11 +260,15 @@ pub async fn sync(state: &AppState, channel: ChannelId) -> Result<usize, Error> 
                     urlencode(after)
                 );
             }
-            _ => break,
+            _ => {
+                complete = true;
+                break;
+            }
         }
     }
     let mut tx = state.pool.begin().await?;
     let mut stored = 0;
+    let mut listed = Vec::with_capacity(items.len());
     for t in &items {
         let (Some(name), Some(language)) = (
             t.get("name").and_then(Value::as_str),
@@ -270,6 +276,7 @@ pub async fn sync(state: &AppState, channel: ChannelId) -> Result<usize, Error> 
         ) else {
             continue;
         };
+        listed.push((name.to_owned(), language.to_owned()));
         let components = t.get("components").cloned().unwrap_or_default();
         let body = body_of(&components);
         let reason = t
@@ -298,6 +305,9 @@ pub async fn sync(state: &AppState, channel: ChannelId) -> Result<usize, Error> 
         )
         .await?;
         stored += 1;
+    }
+    if complete {
+        db::message_templates::forget_missing(&mut *tx, channel, &listed).await?;
     }
     tx.commit().await?;
     Ok(stored)
