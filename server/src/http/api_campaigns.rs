@@ -15,7 +15,6 @@ use backend::error::{AppError, Error};
 use backend::AppState;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use shared::campaign::model::CampaignAction;
 use shared::{ChannelId, Refusal};
 use std::collections::BTreeMap;
@@ -78,78 +77,9 @@ fn id_of(raw: &str) -> Result<Uuid, Box<Response>> {
         .map_err(|_| Box::new(json::failure(AppError::NotFound)))
 }
 
-/// A campaign with its figures.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ApiCampaign {
-    pub id: Uuid,
-    pub name: String,
-    pub channel_id: ChannelId,
-    pub template_name: String,
-    pub template_language: String,
-    /// The template's status at Meta (APPROVED, PAUSED…).
-    pub template_status: String,
-    /// The template's category (MARKETING needs consent).
-    pub category: String,
-    /// rascunho, agendada, enviando, pausada, concluída or cancelada.
-    pub status: String,
-    pub schedule_at: Option<DateTime<Utc>>,
-    pub respect_quiet_hours: bool,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub rate_per_second: i32,
-    /// Why it is paused (a person, a template webhook, Meta's error).
-    pub pause_reason: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub finished_at: Option<DateTime<Utc>>,
-    /// total, queued, sending, sent, unknown, failed, skipped, cancelled, delivered, read,
-    /// replied, opted_out.
-    #[schema(value_type = Object)]
-    pub counts: Value,
-    /// Thousandths of the recipients whose turn has passed (the progress bar).
-    pub progress_per_mille: i64,
-    pub eta_seconds: i64,
-    /// Delivered templates at the configured price, in BRL.
-    pub cost_brl: f64,
-    /// Failures by Meta's error code, with its meaning in pt-BR.
-    #[schema(value_type = Vec<Object>)]
-    pub failures: Value,
-    /// Recipients left out, by reason.
-    #[schema(value_type = Vec<Object>)]
-    pub skipped: Value,
-}
-
-impl From<CampaignView> for ApiCampaign {
-    fn from(v: CampaignView) -> Self {
-        ApiCampaign {
-            id: v.id,
-            name: v.name,
-            channel_id: v.channel_id,
-            template_name: v.template_name,
-            template_language: v.template_language,
-            template_status: v.template_status,
-            category: v.category,
-            status: v.status.label().to_owned(),
-            schedule_at: v.schedule_at,
-            respect_quiet_hours: v.respect_quiet_hours,
-            expires_at: v.expires_at,
-            rate_per_second: v.rate_per_second,
-            pause_reason: v.pause_reason,
-            created_at: v.created_at,
-            started_at: v.started_at,
-            finished_at: v.finished_at,
-            counts: serde_json::to_value(&v.counts).unwrap_or_default(),
-            progress_per_mille: v.progress_per_mille,
-            eta_seconds: v.eta_seconds,
-            cost_brl: v.cost_brl,
-            failures: serde_json::to_value(&v.failures).unwrap_or_default(),
-            skipped: serde_json::to_value(&v.skipped).unwrap_or_default(),
-        }
-    }
-}
-
 fn answer(result: Result<CampaignView, Error>) -> Response {
     match result {
-        Ok(v) => Json(ApiCampaign::from(v)).into_response(),
+        Ok(v) => Json(v).into_response(),
         Err(e) => failure(e),
     }
 }
@@ -309,7 +239,7 @@ pub async fn create_campaign(
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CampaignList {
-    pub data: Vec<ApiCampaign>,
+    pub data: Vec<CampaignView>,
 }
 
 /// The latest 100 campaigns, newest first, with their figures.
@@ -317,17 +247,14 @@ pub struct CampaignList {
     responses((status = 200, body = CampaignList)))]
 pub async fn list_campaigns(State(state): State<AppState>, _caller: Caller) -> Response {
     match campaigns::list(&state).await {
-        Ok(all) => Json(CampaignList {
-            data: all.into_iter().map(ApiCampaign::from).collect(),
-        })
-        .into_response(),
+        Ok(all) => Json(CampaignList { data: all }).into_response(),
         Err(e) => failure(e),
     }
 }
 
 /// A campaign: its status and figures.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApiCampaign), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CampaignView), (status = 404, body = ErrorBody)))]
 pub async fn get_campaign(
     State(state): State<AppState>,
     _caller: Caller,
@@ -339,47 +266,10 @@ pub async fn get_campaign(
     }
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ApiPreflight {
-    /// Whether `start` would be accepted.
-    pub ok: bool,
-    /// What blocks the launch, in pt-BR.
-    pub problems: Vec<String>,
-    /// What the manager should know (left out, overlap, split over days), in pt-BR.
-    pub notes: Vec<String>,
-    pub template_status: String,
-    pub audience: i64,
-    pub eligible: i64,
-    #[schema(value_type = Vec<Object>)]
-    pub left_out: Value,
-    pub overlap: i64,
-    pub messaging_limit: i64,
-    pub days_needed: i64,
-    pub cost_brl: f64,
-}
-
-impl From<Preflight> for ApiPreflight {
-    fn from(p: Preflight) -> Self {
-        ApiPreflight {
-            ok: p.ok,
-            problems: p.problems,
-            notes: p.notes,
-            template_status: p.template_status,
-            audience: p.audience,
-            eligible: p.eligible,
-            left_out: serde_json::to_value(&p.left_out).unwrap_or_default(),
-            overlap: p.overlap,
-            messaging_limit: p.messaging_limit,
-            days_needed: p.days_needed,
-            cost_brl: p.cost_brl,
-        }
-    }
-}
-
 /// The checks before launch: the template approved, who is left out and why, overlap with
 /// running campaigns, the messaging limit, the cost estimate.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/preflight", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApiPreflight), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Preflight), (status = 404, body = ErrorBody)))]
 pub async fn preflight(
     State(state): State<AppState>,
     _caller: Caller,
@@ -390,7 +280,7 @@ pub async fn preflight(
         Err(r) => return *r,
     };
     match campaigns::preflight(&state, id).await {
-        Ok(p) => Json(ApiPreflight::from(p)).into_response(),
+        Ok(p) => Json(p).into_response(),
         Err(e) => failure(e),
     }
 }
@@ -405,7 +295,7 @@ async fn act(state: &AppState, id: &str, action: CampaignAction) -> Response {
 /// Launches a draft (now, or at its `schedule_at`) after the pre-flight; 409 with the
 /// pre-flight's problems when it refuses.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/start", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApiCampaign), (status = 404, body = ErrorBody),
+    responses((status = 200, body = CampaignView), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
@@ -417,7 +307,7 @@ pub async fn start(
 
 /// Pauses a scheduled or sending campaign: nothing more goes out until `resume`.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/pause", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApiCampaign), (status = 404, body = ErrorBody),
+    responses((status = 200, body = CampaignView), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn pause(
     State(state): State<AppState>,
@@ -429,7 +319,7 @@ pub async fn pause(
 
 /// Resumes a paused campaign where it stopped (nobody is sent twice).
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/resume", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApiCampaign), (status = 404, body = ErrorBody),
+    responses((status = 200, body = CampaignView), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn resume(
     State(state): State<AppState>,
@@ -441,7 +331,7 @@ pub async fn resume(
 
 /// Cancels the campaign: recipients not yet sent to are cancelled.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/cancel", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ApiCampaign), (status = 404, body = ErrorBody),
+    responses((status = 200, body = CampaignView), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,

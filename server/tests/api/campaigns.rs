@@ -795,3 +795,94 @@ async fn the_collection_audience_comes_from_the_erps_overdue_customers() {
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_frequency_cap_leaves_out_who_already_had_todays_templates() {
+    let (app, graph) = spawn_channel_app().await;
+    approved_template(&app, "APPROVED").await;
+    let api = Api::new(&app).await;
+    // One template per contact per 24 h, campaigns and agents together.
+    sqlx::query(
+        "insert into settings (key, value) values ('campaigns', '{\"frequency_cap_24h\": 1}')
+         on conflict (key) do update set value = excluded.value",
+    )
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    let run = |name: &'static str, csv: &'static str| {
+        let api = &api;
+        async move {
+            let body = json!({"name": name,
+                "template": {"name": "cobranca_vencida", "language": "pt_BR"},
+                "audience": {"csv": csv},
+                "variables": {"1": "{{primeiro_nome | cliente}}", "2": "{{valor}}"},
+                "respect_quiet_hours": false});
+            let r = api.post("/api/v1/campaigns", &body).await;
+            assert_eq!(r.status(), StatusCode::CREATED);
+            let created: Value = r.json().await.unwrap();
+            let id = created["id"].as_str().unwrap().to_owned();
+            let r = api
+                .post(&format!("/api/v1/campaigns/{id}/start"), &json!({}))
+                .await;
+            assert_eq!(r.status(), StatusCode::OK);
+            until_status(api, &id, "concluída").await
+        }
+    };
+    let first = run(
+        "Primeira",
+        "nome;telefone;valor\nAna;11987651001;R$ 10,00\nBia;11987651002;R$ 20,00\n",
+    )
+    .await;
+    assert_eq!(first["counts"]["sent"], 2, "{first}");
+    let second = run(
+        "Segunda no mesmo dia",
+        "nome;telefone;valor\nAna;11987651001;R$ 10,00\nCaio;11987651003;R$ 30,00\n",
+    )
+    .await;
+    assert_eq!(second["counts"]["sent"], 1, "{second}");
+    assert_eq!(second["counts"]["skipped"], 1, "{second}");
+    assert_eq!(second["skipped"][0]["code"], "frequency_cap", "{second}");
+    assert_eq!(
+        second["skipped"][0]["meaning"],
+        "Limite de mensagens por contato atingido"
+    );
+    let to_ana = template_sends(&graph)
+        .into_iter()
+        .filter(|s| s["to"] == "5511987651001")
+        .count();
+    assert_eq!(to_ana, 1, "Ana received one template today");
+
+    // The recipients come in the file's order, a page at a time.
+    let id = second["id"].as_str().unwrap();
+    let page: Value = api
+        .get(&format!("/api/v1/campaigns/{id}/recipients?limit=1"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["data"][0]["line"], 2, "{page}");
+    assert_eq!(page["data"][0]["skip_reason"], "frequency_cap");
+    let after = page["next_after"].as_str().unwrap();
+    let next: Value = api
+        .get(&format!(
+            "/api/v1/campaigns/{id}/recipients?limit=1&after={after}"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(next["data"][0]["line"], 3, "{next}");
+    assert_eq!(next["data"][0]["state"], "sent");
+
+    // The template can be deleted while the campaigns that used it keep their report.
+    let template: uuid::Uuid =
+        sqlx::query_scalar("select id from message_templates where name = 'cobranca_vencida'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    let r = api.delete(&format!("/api/v1/templates/{template}")).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let kept = campaign(&api, id).await;
+    assert_eq!(kept["template_status"], "DELETED", "{kept}");
+    assert_eq!(kept["counts"]["sent"], 1);
+}

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a campaign is. The REST API answers the pt-BR names (`"concluída"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum CampaignStatus {
     #[serde(rename = "rascunho")]
     Draft,
@@ -168,6 +169,7 @@ impl RecipientState {
 /// A campaign's figures: every recipient is in exactly one of the first eight; `delivered`,
 /// `read`, `replied` and `opted_out` count the sent ones that got that far.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CampaignCounts {
     pub total: i64,
     pub queued: i64,
@@ -302,6 +304,9 @@ pub struct CampaignSettings {
     pub price_utility_brl: f64,
     pub window: super::quiet::SendWindow,
     pub opt_out: super::optout::OptOutWords,
+    /// At most this many templates per contact in a rolling 24 h, campaigns and agents
+    /// together (Blip's per-customer cap); 0: no cap. A recipient over it is left out.
+    pub frequency_cap_24h: i64,
 }
 
 impl Default for CampaignSettings {
@@ -313,6 +318,7 @@ impl Default for CampaignSettings {
             price_utility_brl: 0.04,
             window: Default::default(),
             opt_out: Default::default(),
+            frequency_cap_24h: 2,
         }
     }
 }

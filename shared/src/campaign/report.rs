@@ -40,19 +40,24 @@ pub struct CreatedCampaign {
 
 /// A campaign with its figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CampaignView {
     pub id: Uuid,
     pub name: String,
     pub channel_id: ChannelId,
     pub template_name: String,
     pub template_language: String,
+    /// The template's status at Meta (APPROVED, PAUSED…).
     pub template_status: String,
+    /// The template's category (MARKETING needs consent).
     pub category: String,
+    /// rascunho, agendada, enviando, pausada, concluída or cancelada.
     pub status: CampaignStatus,
     pub schedule_at: Option<DateTime<Utc>>,
     pub respect_quiet_hours: bool,
     pub expires_at: Option<DateTime<Utc>>,
     pub rate_per_second: i32,
+    /// Why it is paused (a person, a template webhook, Meta's error).
     pub pause_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
@@ -61,6 +66,7 @@ pub struct CampaignView {
     /// Thousandths of the recipients whose turn has passed.
     pub progress_per_mille: i64,
     pub eta_seconds: i64,
+    /// Delivered templates at the configured price, in BRL.
     pub cost_brl: f64,
     /// Failures by Meta's code with its pt-BR meaning; skips by reason.
     pub failures: Vec<Breakdown>,
@@ -69,6 +75,7 @@ pub struct CampaignView {
 
 /// One line of a breakdown: a code, what it means in pt-BR, how many.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Breakdown {
     pub code: Option<String>,
     pub meaning: String,
@@ -77,7 +84,9 @@ pub struct Breakdown {
 
 /// The checks before launch: what blocks it, what the manager should know.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Preflight {
+    /// Whether `start` would be accepted.
     pub ok: bool,
     /// Reasons it cannot start, in pt-BR.
     pub problems: Vec<String>,

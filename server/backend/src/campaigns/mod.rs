@@ -367,6 +367,12 @@ pub async fn preflight(state: &AppState, id: Uuid) -> Result<Preflight, Error> {
             "{overlap} contato(s) também estão em outra campanha em andamento."
         ));
     }
+    if settings.frequency_cap_24h > 0 {
+        notes.push(format!(
+            "Cada contato recebe no máximo {} modelo(s) a cada 24 horas, somando campanhas e atendentes: quem já recebeu fica de fora.",
+            settings.frequency_cap_24h
+        ));
+    }
     let days_needed = settings.days_needed(eligible.max(0));
     if days_needed > 1 {
         notes.push(format!(

@@ -240,12 +240,30 @@ async fn batch(state: &AppState, id: Uuid) -> Result<Batch, Error> {
     let phones: Vec<String> = claimed.iter().map(|c| c.phone.clone()).collect();
     let suppressed =
         db::consents::suppressed_among(&state.pool, &phones, campaign.purpose.code()).await?;
+    let capped = if settings.frequency_cap_24h > 0 {
+        repo::capped_among(&state.pool, &phones, settings.frequency_cap_24h).await?
+    } else {
+        Vec::new()
+    };
     let now = chrono::Utc::now();
     let mut ready = Vec::with_capacity(claimed.len());
     for c in claimed {
-        if suppressed.contains(&c.phone) {
-            let reason = Some(SkipReason::Suppressed.code());
-            repo::settle(&state.pool, c.id, "skipped", (None, None), reason).await?;
+        let left_out = if suppressed.contains(&c.phone) {
+            Some(SkipReason::Suppressed)
+        } else if capped.contains(&c.phone) {
+            Some(SkipReason::FrequencyCap)
+        } else {
+            None
+        };
+        if let Some(reason) = left_out {
+            repo::settle(
+                &state.pool,
+                c.id,
+                "skipped",
+                (None, None),
+                Some(reason.code()),
+            )
+            .await?;
             continue;
         }
         if campaign.respect_quiet_hours {

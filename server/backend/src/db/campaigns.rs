@@ -194,6 +194,20 @@ pub async fn claim(
         .await?)
 }
 
+/// Which of `phones` already received `cap` templates or more in the last 24 hours, from any
+/// campaign or agent (the frequency cap).
+pub async fn capped_among(
+    db: impl PgExecutor<'_>,
+    phones: &[String],
+    cap: i64,
+) -> Result<Vec<String>> {
+    Ok(query_scalar(CAPPED_AMONG)
+        .bind(phones)
+        .bind(cap)
+        .fetch_all(db)
+        .await?)
+}
+
 /// Claimed recipients whose Graph call starts now: from here on, no answer means unknown.
 pub async fn mark_sending(
     db: impl PgExecutor<'_>,
@@ -357,7 +371,8 @@ pub struct RecipientRow {
     pub conversation_id: Option<Uuid>,
 }
 
-/// The campaign's recipients in `state` (every state when none), by line, after `after`.
+/// The campaign's recipients in `state` (every state when none), in the order of the file's
+/// lines, after the recipient `after`.
 pub async fn recipients(
     db: impl PgExecutor<'_>,
     campaign: Uuid,
@@ -508,6 +523,12 @@ super::sql::statements! {
                  where campaign_id = $1 and state = 'queued' and not_before <= now()
                  order by not_before limit $2 for update skip locked)
              returning r.id, r.contact_id, r.phone, r.fields, r.attempts";
+    CAPPED_AMONG = "select c.phone from messages m
+                 join conversations v on v.id = m.conversation_id
+                 join contacts c on c.id = v.contact_id
+             where c.phone = any($1) and m.direction = 'outbound' and m.kind = 'template'
+                 and m.created_at > now() - interval '24 hours'
+             group by c.phone having count(*) >= $2";
     MARK_SENDING = "update campaign_recipients set state = 'sending',
                  lease_until = now() + make_interval(secs => $2), updated_at = now()
              where id = any($1) and state = 'claimed' returning id";
@@ -580,8 +601,10 @@ super::sql::statements! {
              from campaign_recipients r left join contacts ct on ct.id = r.contact_id
                  left join messages m on m.id = r.message_id
              where r.campaign_id = $1 and ($2::text is null or r.state = $2)
-                 and ($3::uuid is null or r.id > $3)
-             order by r.id limit $4";
+                 and ($3::uuid is null or (coalesce(r.line, 0), r.id) > (
+                     select coalesce(a.line, 0), a.id from campaign_recipients a
+                     where a.id = $3 and a.campaign_id = $1))
+             order by coalesce(r.line, 0), r.id limit $4";
     OF_TEMPLATES = "select id, status, pause_reason from campaigns
              where template_id = any($1) and status in ('scheduled', 'sending', 'paused')
              order by created_at";
