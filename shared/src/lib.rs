@@ -20,6 +20,7 @@ pub mod ratelimit;
 pub mod redact;
 pub mod refusal;
 pub mod rich_text;
+pub mod sent_template;
 pub mod shortcuts;
 pub mod template;
 pub mod timeline;

@@ -484,6 +484,9 @@ pub struct TemplateSummary {
     /// The template read back from Meta's components (none when Meta's shape was not one
     /// this form edits, such as a carousel).
     pub draft: Option<TemplateDraft>,
+    /// What its quick replies do when tapped (start a flow, opt out).
+    #[serde(default)]
+    pub button_actions: Vec<crate::sent_template::ButtonAction>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 

@@ -38,6 +38,19 @@ pub async fn demo_poll(
         .await
 }
 
+/// "Receber a cobrança": the demo's collection campaign sent to this visitor (WhatsApp skin).
+#[server(client = CsrfClient, endpoint = "demo/campaign", input = Json)]
+pub async fn demo_campaign(session: String) -> Result<uuid::Uuid, AppError> {
+    use crate::guard;
+    use backend::services::demo_campaign;
+    guard::run(|call| async move {
+        let client = call.ctx.ip.as_deref().and_then(|ip| ip.parse().ok());
+        backend::ratelimit::hit(&call.state, shared::ratelimit::DEMO_MESSAGES, client).await?;
+        demo_campaign::receive(&call.state, &session).await
+    })
+    .await
+}
+
 /// "Reiniciar conversa".
 #[server(client = CsrfClient, endpoint = "demo/restart", input = Json)]
 pub async fn demo_restart(channel: ChannelKind, session: String) -> Result<(), AppError> {

@@ -6,6 +6,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
+use shared::sent_template::ButtonAction;
 use shared::template::{TemplateDraft, TemplateSummary};
 use shared::ChannelId;
 
@@ -39,13 +40,51 @@ pub async fn list_templates() -> Result<TemplatesOverview, AppError> {
 pub async fn create_template(
     channel: ChannelId,
     template: TemplateDraft,
+    /// What the quick replies do when tapped.
+    #[server(default)]
+    button_actions: Vec<ButtonAction>,
 ) -> Result<TemplateSummary, AppError> {
     use crate::guard;
     use backend::services::templates;
     use shared::Permission;
     guard::run(|call| async move {
         let who = call.require(Permission::ManageTemplates)?;
-        templates::create(&call.state, channel, &template, Some(who.user.id)).await
+        templates::create(
+            &call.state,
+            channel,
+            &template,
+            &button_actions,
+            Some(who.user.id),
+        )
+        .await
+    })
+    .await
+}
+
+/// Sets what a template's quick replies do when tapped (start a flow, opt out).
+#[server(client = CsrfClient, endpoint = "templates/button-actions", input = Json)]
+pub async fn set_button_actions(
+    id: uuid::Uuid,
+    button_actions: Vec<ButtonAction>,
+) -> Result<TemplateSummary, AppError> {
+    use crate::guard;
+    use backend::services::templates;
+    use shared::Permission;
+    guard::run(|call| async move {
+        call.require(Permission::ManageTemplates)?;
+        templates::set_button_actions(&call.state, id, &button_actions).await
+    })
+    .await
+}
+
+/// The flows a quick reply can start, as (key, name).
+#[server(client = CsrfClient, endpoint = "templates/flows")]
+pub async fn startable_flows() -> Result<Vec<(String, String)>, AppError> {
+    use crate::guard;
+    use shared::Permission;
+    guard::run(|call| async move {
+        call.require(Permission::ViewTemplates)?;
+        backend::services::templates::startable_flows(&call.state).await
     })
     .await
 }

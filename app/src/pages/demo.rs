@@ -6,7 +6,7 @@
 //! Why ~600 lines: the four skins share one phone, one message list and one composer, and differ
 //! only in classes and labels (the `SKINS` table); splitting by skin would repeat the phone.
 
-use crate::api::demo::{demo_enabled, demo_poll, demo_restart, demo_send};
+use crate::api::demo::{demo_campaign, demo_enabled, demo_poll, demo_restart, demo_send};
 use crate::components::rich::rich_text;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -52,7 +52,28 @@ fn offered(m: &MessageView) -> Option<(Option<String>, Vec<Opt>)> {
                 .map(|r| (r.id, r.title, r.description))
                 .collect(),
         )),
+        // A template's quick replies (a campaign's "Negociar", "Parar de receber").
+        Outbound::Template {
+            rendered: Some(r), ..
+        } => {
+            let opts: Vec<Opt> = r
+                .buttons
+                .into_iter()
+                .filter_map(|b| b.reply.map(|id| (id, b.title, None)))
+                .collect();
+            (!opts.is_empty()).then_some((None, opts))
+        }
         _ => None,
+    }
+}
+
+/// A template's header and footer, as WhatsApp shows them around the body.
+fn template_frame(m: &MessageView) -> (Option<String>, Option<String>) {
+    match serde_json::from_value::<Outbound>(m.content.clone()) {
+        Ok(Outbound::Template {
+            rendered: Some(r), ..
+        }) => (r.header, r.footer),
+        _ => (None, None),
     }
 }
 
@@ -240,7 +261,21 @@ pub fn DemoPage() -> impl IntoView {
             }
         });
     };
+    let campaign_sent = RwSignal::new(None::<uuid::Uuid>);
+    let receive_campaign = move || {
+        let id = session();
+        spawn_local(async move {
+            match demo_campaign(id).await {
+                Ok(campaign) => {
+                    campaign_sent.set(Some(campaign));
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
     let restart = move |_| {
+        campaign_sent.set(None);
         let kind = skin.get_untracked();
         let id = session();
         spawn_local(async move {
@@ -291,6 +326,7 @@ pub fn DemoPage() -> impl IntoView {
                     .any(|x| x.seq > m.seq && x.direction == Direction::Outbound)
             });
         let offer = (!mine).then(|| offered(&m)).flatten();
+        let (frame_top, frame_bottom) = template_frame(&m);
         let below = match (&offer, kind) {
             (Some((None, opts)), ChannelKind::Whatsapp | ChannelKind::Webchat) => {
                 let opts = opts.clone();
@@ -364,7 +400,9 @@ pub fn DemoPage() -> impl IntoView {
             <div class=if mine { "sim-linha sim-minha" } else { "sim-linha sim-deles" } data-testid="sim-mensagem">
                 <div class="sim-bolha">
                     {author}
+                    {frame_top.map(|h| view! { <strong class="sim-cabecalho">{h}</strong> })}
                     <span class="sim-texto">{rich_text(&text)}</span>
+                    {frame_bottom.map(|f| view! { <small class="sim-rodape">{f}</small> })}
                     <span class="sim-hora">{time}{ticks}</span>
                 </div>
                 {below}
@@ -553,6 +591,17 @@ pub fn DemoPage() -> impl IntoView {
                     </dl>
                     {move || snapshot.get().conversation_id.map(|id| view! {
                         <a class="botao-link" href=format!("/conversas?c={id}") target="_blank">"Abrir na caixa de entrada ↗"</a>
+                    })}
+                    {move || (skin.get() == ChannelKind::Whatsapp).then(|| view! {
+                        <h3>"Campanha de cobrança"</h3>
+                        <p class="sim-dica">"Envia a este celular o modelo de cobrança com as faturas vencidas de João Santos (ERP de demonstração), pelo mesmo disparador das campanhas. Toque em \"Negociar\" e informe o CPF 222.222.222-22."</p>
+                        <button type="button" class="sim-acao" data-testid="sim-campanha" disabled=move || campaign_sent.get().is_some()
+                            on:click=move |_| receive_campaign()>
+                            "📣 Receber a cobrança"
+                        </button>
+                        {move || campaign_sent.get().map(|id| view! {
+                            <a class="botao-link block mt-1" href=format!("/campanhas/{id}") target="_blank">"Ver a campanha ↗"</a>
+                        })}
                     })}
                     <h3>"Linha do tempo"</h3>
                     <ol class="sim-eventos" data-testid="painel-eventos">

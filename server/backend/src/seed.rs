@@ -86,6 +86,7 @@ pub async fn seed_demo(state: &AppState) -> anyhow::Result<()> {
     seed_saved_replies(state).await?;
     crate::bot::seed::seed_flows(state).await?;
     crate::services::demo::seed_channels(state, team).await?;
+    crate::services::demo_campaign::seed(state).await?;
     Ok(())
 }
 

@@ -9,13 +9,14 @@ use super::json::{self, ErrorBody};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use backend::error::{AppError, Error};
 use backend::services::templates;
 use backend::AppState;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use shared::sent_template::ButtonAction;
 use shared::{ChannelId, Refusal};
 
 pub fn router() -> Router<AppState> {
@@ -26,6 +27,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/templates/sync", post(sync_templates))
         .route("/api/v1/templates/{id}", delete(delete_template))
+        .route(
+            "/api/v1/templates/{id}/button-actions",
+            put(set_button_actions),
+        )
 }
 
 fn failure(e: Error) -> Response {
@@ -68,6 +73,9 @@ pub struct ApiTemplate {
     /// Meta's components (HEADER, BODY, FOOTER, BUTTONS…), as Meta returns them.
     #[schema(value_type = Vec<Object>)]
     pub components: Value,
+    /// What each quick reply does when tapped: `{"index": 1, "action": "flow", "flow":
+    /// "negociacao"}` or `{"index": 2, "action": "opt_out"}` (`index` counts every button).
+    pub button_actions: Vec<ButtonAction>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -84,6 +92,7 @@ impl From<shared::template::TemplateSummary> for ApiTemplate {
             quality: t.quality,
             reason: t.reason,
             components: t.components,
+            button_actions: t.button_actions,
             updated_at: t.updated_at,
         }
     }
@@ -132,6 +141,9 @@ pub struct TemplateBody {
     /// Meta's components: HEADER, BODY (required), FOOTER, BUTTONS.
     #[schema(value_type = Vec<Object>)]
     pub components: Value,
+    /// Ours, not Meta's: what the quick replies do when tapped (see `ApiTemplate`).
+    #[serde(default)]
+    pub button_actions: Vec<ButtonAction>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -177,7 +189,7 @@ pub async fn create_template(
             Err(e) => return failure(e),
         },
     };
-    match templates::create(&state, channel, &draft, None).await {
+    match templates::create(&state, channel, &draft, &body.button_actions, None).await {
         Ok(t) => (
             StatusCode::CREATED,
             Json(CreatedTemplate {
@@ -204,6 +216,32 @@ pub async fn delete_template(
     };
     match templates::delete(&state, id).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => failure(e),
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ButtonActionsBody {
+    pub button_actions: Vec<ButtonAction>,
+}
+
+/// Sets what the template's quick replies do when tapped (replacing what they did): 200 with
+/// the template; 422 when a button is not a quick reply or a flow does not exist.
+#[utoipa::path(put, path = "/api/v1/templates/{id}/button-actions",
+    params(("id" = uuid::Uuid, Path)), request_body = ButtonActionsBody,
+    responses((status = 200, body = ApiTemplate), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_button_actions(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ButtonActionsBody>,
+) -> Response {
+    let Ok(id) = id.parse::<uuid::Uuid>() else {
+        return json::failure(AppError::NotFound);
+    };
+    match templates::set_button_actions(&state, id, &body.button_actions).await {
+        Ok(t) => Json(ApiTemplate::from(t)).into_response(),
         Err(e) => failure(e),
     }
 }

@@ -286,7 +286,23 @@ async fn resetting_the_demo_brings_back_its_seeded_state() {
     ok(admin.call("demo/reset", &[]).await).await;
     for (sql, want) in [
         ("select count(*) from conversations", 0),
-        ("select count(*) from contacts", 0),
+        // The only contacts are the ready collection campaign's: the in-debt fixtures.
+        (
+            "select count(*) from contacts
+             where id not in (select contact_id from campaign_recipients)",
+            0,
+        ),
+        (
+            "select count(*) from campaign_recipients r join campaigns c on c.id = r.campaign_id
+             where c.name = 'Cobrança · faturas vencidas (demonstração)' and c.status = 'draft'",
+            2,
+        ),
+        (
+            "select count(*) from message_templates
+             where name = 'aviso_debito_vencido' and status = 'APPROVED'
+                 and jsonb_array_length(button_actions) = 2",
+            1,
+        ),
         ("select count(*) from messages", 0),
         ("select count(*) from teams", 2),
         (

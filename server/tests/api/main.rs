@@ -9,6 +9,7 @@ mod bot;
 mod builder;
 mod campaigns;
 mod common;
+mod demo_campaign;
 mod demo_mode;
 mod flows;
 mod health;

@@ -177,6 +177,7 @@ fn table(ids: &Ids) -> Vec<Row> {
         ),
         ("flows/test-contacts", AdminOnly, vec![]),
         ("templates/list", AdminOrSupervisor, vec![]),
+        ("templates/flows", AdminOrSupervisor, vec![]),
         ("campaigns/list", AdminOrSupervisor, vec![]),
         ("campaigns/erp-audience", AdminOnly, vec![]),
         (
@@ -303,6 +304,11 @@ fn json_table(ids: &Ids) -> Vec<(&'static str, Allowed, serde_json::Value)> {
             json!({"id": nobody, "action": "pause"}),
         ),
         (
+            "templates/button-actions",
+            AdminOnly,
+            json!({"id": nobody, "button_actions": [{"index": 0, "action": "opt_out"}]}),
+        ),
+        (
             "templates/create",
             AdminOnly,
             json!({"channel": nobody, "template": {"name": "rbac", "language": "pt_BR",
@@ -367,6 +373,11 @@ fn json_table(ids: &Ids) -> Vec<(&'static str, Allowed, serde_json::Value)> {
             "demo/poll",
             Anyone,
             json!({"channel": "webchat", "session": "rbac-0000-0000-0000-0001", "after": 0}),
+        ),
+        (
+            "demo/campaign",
+            Anyone,
+            json!({"session": "rbac-0000-0000-0000-0001"}),
         ),
         (
             "demo/restart",
@@ -510,6 +521,7 @@ fn answer_when_allowed(endpoint: &str) -> StatusCode {
         | "flows/save"
         | "templates/create"
         | "templates/delete"
+        | "templates/button-actions"
         | "templates/sync"
         | "campaigns/get"
         | "campaigns/recipients"

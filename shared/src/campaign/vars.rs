@@ -130,6 +130,7 @@ pub fn template_message(
         name: name.to_owned(),
         language: language.to_owned(),
         components,
+        rendered: None,
     }
 }
 

@@ -271,6 +271,14 @@ pub fn step(bot: &Bot, state: BotState, input: Input) -> (BotState, Vec<Effect>)
     (state, effects)
 }
 
+/// The flow a tapped quick reply starts, from its payload.
+fn started_flow(choice: &str) -> Option<String> {
+    match crate::sent_template::QuickReplyAction::from_payload(choice)? {
+        crate::sent_template::QuickReplyAction::Flow { flow } => Some(flow),
+        crate::sent_template::QuickReplyAction::OptOut => None,
+    }
+}
+
 /// Runs one input, and says which blocks it passed and how it left each ([`Mark`]).
 pub fn step_traced(bot: &Bot, state: BotState, input: Input) -> (BotState, Vec<Effect>, Vec<Mark>) {
     let mut run = Run {
@@ -369,6 +377,22 @@ impl Run<'_> {
             .insert("resposta".into(), Value::String(text.clone()));
         if self.state.status == Status::HandedOff {
             return;
+        }
+        // A template's quick reply that starts a flow ("Negociar" → the negotiation): that
+        // flow, from its start, whatever the conversation was doing.
+        if let Some(flow) = choice.as_deref().and_then(started_flow) {
+            if let Some(start) = self.bot.flows.get(&flow).map(|f| f.start.clone()) {
+                if matches!(
+                    self.state.status,
+                    Status::AwaitingInput | Status::AwaitingResult | Status::Recovering
+                ) {
+                    self.stop(Stop::Menu);
+                }
+                self.state.flow = flow;
+                self.state.node = start;
+                self.state.attempts = 0;
+                return self.run();
+            }
         }
         // An option the current block offers wins over a global word: the flow's author
         // chose it there (a "Preciso de ajuda" option that leads to a team, say).

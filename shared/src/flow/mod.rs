@@ -18,7 +18,7 @@ pub mod templates;
 pub mod text;
 mod validate;
 
-pub use validate::{validate, validate_library, FlowError, BUILTIN_VARIABLES};
+pub use validate::{valid_key, validate, validate_library, FlowError, BUILTIN_VARIABLES};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -1097,3 +1097,57 @@ fn leaving_asking_for_a_person_and_silence_are_marked_as_such() {
     assert_eq!(marks[0], Mark::Stop { reason: Stop::Menu });
     assert_eq!(entered(&marks), ["menu"]);
 }
+
+/// A collection template's "Negociar" quick reply: the flow it names, from its start, as the
+/// first message or in the middle of another flow; an unknown flow is an ordinary tap.
+#[test]
+fn a_quick_reply_that_starts_a_flow_goes_there_from_anywhere() {
+    let mut negotiation = invoices_flow();
+    negotiation.key = "negociacao".into();
+    negotiation.start = NodeId::new("cpf");
+    let settings = BotSettings {
+        fixture_cpfs: vec!["22222222222".into()],
+        ..BotSettings::default()
+    };
+    let bot = Bot::new(
+        vec![invoices_flow(), negotiation],
+        "menu-principal",
+        settings,
+    );
+    let tap = |state: BotState, payload: &str| {
+        step_traced(
+            &bot,
+            state,
+            Input::Message {
+                text: "Negociar".into(),
+                choice: Some(payload.into()),
+            },
+        )
+    };
+
+    // The first message of a conversation the template opened.
+    let (state, fx, _) = tap(BotState::new(&bot, Default::default()), "fluxo:negociacao");
+    assert_eq!(texts(&fx), ["Informe seu CPF, por favor."]);
+    assert_eq!(state.flow, "negociacao");
+    assert_eq!(state.status, Status::AwaitingInput);
+
+    // In the middle of the main flow: its visit stops, the negotiation starts.
+    let (state, _) = say(&bot, BotState::new(&bot, Default::default()), "oi");
+    assert_eq!(state.flow, "menu-principal");
+    let (state, fx, marks) = tap(state, "fluxo:negociacao");
+    assert_eq!(texts(&fx), ["Informe seu CPF, por favor."]);
+    assert_eq!(state.flow, "negociacao");
+    assert!(marks.contains(&Mark::Stop { reason: Stop::Menu }));
+
+    // A flow that does not exist (deleted since the template was sent): an ordinary answer.
+    let (state, _) = say(&bot, BotState::new(&bot, Default::default()), "oi");
+    let (state, _, _) = tap(state, "fluxo:sumiu");
+    assert_eq!(state.flow, "menu-principal");
+
+    // A person has the conversation: the bot stays quiet.
+    let mut handed = BotState::new(&bot, Default::default());
+    handed.status = Status::HandedOff;
+    let (state, fx, _) = tap(handed, "fluxo:negociacao");
+    assert!(fx.is_empty());
+    assert_eq!(state.status, Status::HandedOff);
+}

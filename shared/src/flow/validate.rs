@@ -159,13 +159,7 @@ pub fn validate(flow: &Flow, flows: Option<&BTreeSet<String>>) -> Vec<FlowError>
         });
         return errors;
     }
-    let key_ok = !flow.key.is_empty()
-        && flow.key.len() <= 64
-        && flow
-            .key
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !key_ok {
+    if !valid_key(&flow.key) {
         errors.push(FlowError::Key);
     }
     if flow.nodes.is_empty() {
@@ -471,4 +465,13 @@ pub fn validate_library(flows: &[Flow]) -> Vec<(String, FlowError)> {
                 .map(move |e| (f.key.clone(), e))
         })
         .collect()
+}
+
+/// A flow's key: 1 to 64 lowercase letters, digits or hyphens.
+pub fn valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 64
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }

@@ -126,6 +126,10 @@ pub enum Outbound {
         language: String,
         #[serde(default)]
         components: Vec<TemplateComponent>,
+        /// What the customer reads (filled by the server from the stored template; never sent
+        /// to Meta, which renders it itself).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rendered: Option<crate::sent_template::RenderedTemplate>,
     },
     /// A private note for colleagues: stored, never sent.
     Note {

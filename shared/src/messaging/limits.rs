@@ -202,6 +202,9 @@ impl Outbound {
             | Outbound::Note { text }
             | Outbound::Buttons { text, .. }
             | Outbound::List { text, .. } => text.clone(),
+            Outbound::Template {
+                rendered: Some(r), ..
+            } => r.body.clone(),
             Outbound::Template { name, .. } => format!("Modelo: {name}"),
             Outbound::Media { media, caption } => match caption {
                 Some(c) => format!("📎 {c}"),

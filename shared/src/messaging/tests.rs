@@ -192,6 +192,7 @@ fn templates_exist_only_on_whatsapp() {
         name: "fatura_disponivel".into(),
         language: "pt_BR".into(),
         components: vec![],
+        rendered: None,
     };
     assert_eq!(t.check(ChannelKind::Whatsapp), Ok(()));
     assert_eq!(
@@ -237,6 +238,7 @@ fn whatsapp_window_is_24_hours_for_free_form_and_open_for_templates() {
         name: "x".into(),
         language: "pt_BR".into(),
         components: vec![],
+        rendered: None,
     };
     let wa = ChannelKind::Whatsapp;
     let recent = Some(now - Duration::hours(23));

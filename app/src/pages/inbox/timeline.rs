@@ -159,6 +159,27 @@ fn content_view(m: &MessageView) -> AnyView {
             }
             .into_any()
         }
+        MessageKind::Template if c.get("rendered").is_some() => {
+            let name = c.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_owned();
+            let r: Option<shared::sent_template::RenderedTemplate> =
+                serde_json::from_value(c.get("rendered").cloned().unwrap_or_default()).ok();
+            let r = r.unwrap_or(shared::sent_template::RenderedTemplate {
+                header: None,
+                body: text.clone(),
+                footer: None,
+                buttons: Vec::new(),
+            });
+            view! {
+                <p class="text-xs font-semibold uppercase tracking-wide opacity-70">"Modelo " {name}</p>
+                {r.header.map(|h| view! { <p class="texto font-semibold">{h}</p> })}
+                <p class="texto">{rich_text(&r.body)}</p>
+                {r.footer.map(|f| view! { <p class="text-xs opacity-70">{f}</p> })}
+                {(!r.buttons.is_empty()).then(|| view! {
+                    <div class="botoes-mensagem">{r.buttons.into_iter().map(|b| view! { <span class="botao-mensagem">{b.title}</span> }).collect_view()}</div>
+                })}
+            }
+            .into_any()
+        }
         MessageKind::Template => {
             let name = c.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_owned();
             let params: Vec<String> = c

@@ -99,7 +99,7 @@ pub fn TemplateForm(channel: Signal<ChannelId>, on_created: Callback<String>) ->
         let name = draft.name.clone();
         sending.set(true);
         spawn_local(async move {
-            let result = create_template(channel.get_untracked(), draft).await;
+            let result = create_template(channel.get_untracked(), draft, Vec::new()).await;
             sending.set(false);
             match result {
                 Ok(_) => on_created.run(name),

@@ -3,6 +3,7 @@
 //! seconds while the page is open so Meta's review shows up on its own; created with a live
 //! preview and Meta's limits checked as you type (`form`); deleted; synced on demand.
 
+mod actions;
 pub(crate) mod form;
 
 use crate::api::templates::{
@@ -50,6 +51,9 @@ fn Templates() -> impl IntoView {
     let channel = RwSignal::new(None::<ChannelId>);
     let message = RwSignal::new(None::<(bool, String)>);
     let creating = RwSignal::new(false);
+    let buttons_of = RwSignal::new(None::<TemplateSummary>);
+    let flows = RwSignal::new(Vec::<(String, String)>::new());
+    actions::load_flows(flows);
     let reload = move || {
         spawn_local(async move {
             match list_templates().await {
@@ -166,6 +170,17 @@ fn Templates() -> impl IntoView {
                 })
             />
         </Show>
+        {move || buttons_of.get().map(|t| view! {
+            <actions::ButtonActions template=t flows=flows.get_untracked()
+                on_done=Callback::new(move |done: Option<String>| {
+                    buttons_of.set(None);
+                    if let Some(m) = done {
+                        message.set(Some((true, m)));
+                        reload();
+                    }
+                })
+            />
+        })}
         <table class="tabela cartao w-full" data-testid="tabela-modelos">
             <thead><tr><th>"Nome"</th><th>"Idioma"</th><th>"Categoria"</th><th>"Estado"</th><th>"Qualidade"</th><th>"Atualizado"</th><th></th></tr></thead>
             <tbody>
@@ -183,12 +198,16 @@ fn Templates() -> impl IntoView {
                             other => other,
                         }.to_owned();
                         let body = t.draft.as_ref().map(|d| d.body.clone()).unwrap_or_default();
+                        let does = flows.with_untracked(|f| actions::summary(&t, f));
+                        let has_replies = !shared::sent_template::quick_replies(&t.components).is_empty();
                         let row = t.clone();
+                        let for_buttons = t.clone();
                         view! {
                             <tr data-testid="linha-modelo">
                                 <td>
                                     <div class="font-mono text-sm">{t.name.clone()}</div>
                                     <div class="text-xs text-tinta-suave truncate max-w-md" title=body.clone()>{body.clone()}</div>
+                                    {does.into_iter().map(|d| view! { <div class="text-xs text-marca-700 mt-0.5" data-testid="acao-modelo">"↩ " {d}</div> }).collect_view()}
                                 </td>
                                 <td>{t.language.clone()}</td>
                                 <td>{category}</td>
@@ -202,7 +221,16 @@ fn Templates() -> impl IntoView {
                                     <Show when=editable>
                                         {
                                             let row = row.clone();
-                                            view! { <button type="button" class="botao-link text-red-700" on:click=move |_| remove(row.clone())>"Excluir"</button> }
+                                            let for_buttons = for_buttons.clone();
+                                            view! {
+                                                <div class="flex gap-3">
+                                                    {has_replies.then(|| view! {
+                                                        <button type="button" class="botao-link" data-testid="botoes-modelo"
+                                                            on:click=move |_| buttons_of.set(Some(for_buttons.clone()))>"Botões"</button>
+                                                    })}
+                                                    <button type="button" class="botao-link text-red-700" on:click=move |_| remove(row.clone())>"Excluir"</button>
+                                                </div>
+                                            }
                                         }
                                     </Show>
                                 </td>

@@ -88,19 +88,47 @@ pub async fn on_reply(
     if !settings.opt_out.matches(text, after_marketing) {
         return Ok(false);
     }
+    withdraw_and_confirm(
+        state,
+        channel,
+        conversation,
+        OptOutSource::Reply,
+        &format!("Respondeu \"{}\"", text.trim()),
+    )
+    .await
+}
+
+/// The customer tapped a template's opt-out button: opted out and told once.
+pub async fn on_button(
+    state: &AppState,
+    channel: ChannelId,
+    conversation: ConversationId,
+    title: &str,
+) -> Result<bool, Error> {
+    withdraw_and_confirm(
+        state,
+        channel,
+        conversation,
+        OptOutSource::Button,
+        &format!("Tocou no botão \"{}\"", title.trim()),
+    )
+    .await
+}
+
+/// Opts the conversation's contact out and, when the number was not suppressed before, sends
+/// the confirmation. `true` when the contact was found.
+async fn withdraw_and_confirm(
+    state: &AppState,
+    channel: ChannelId,
+    conversation: ConversationId,
+    source: OptOutSource,
+    detail: &str,
+) -> Result<bool, Error> {
     let Some((contact, phone)) = db::contacts::of_conversation(&state.pool, conversation).await?
     else {
         return Ok(false);
     };
-    let new = opt_out(
-        state,
-        contact,
-        channel,
-        phone.as_deref(),
-        OptOutSource::Reply,
-        &format!("Respondeu \"{}\"", text.trim()),
-    )
-    .await?;
+    let new = opt_out(state, contact, channel, phone.as_deref(), source, detail).await?;
     if new {
         let sent = crate::messaging::send(
             state,

@@ -21,6 +21,7 @@ use shared::campaign::phone::{utc_offset_hours, BrPhone};
 use shared::campaign::quiet::local_time;
 use shared::campaign::vars::{self, Binding};
 use shared::messaging::{Author, Outbound};
+use shared::sent_template::{self, ButtonAction};
 use shared::{ContactId, ConversationId, MessageId};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -174,6 +175,10 @@ struct Campaign {
     template: String,
     language: String,
     body: String,
+    /// The template's components as Meta holds them (what the history renders).
+    components: serde_json::Value,
+    /// What its quick replies do (their payloads go with each send).
+    actions: Vec<ButtonAction>,
     bindings: BTreeMap<String, Binding>,
 }
 
@@ -190,9 +195,13 @@ async fn load(state: &AppState, id: Uuid) -> Result<Option<(Campaign, Channel)>,
         return Ok(None);
     };
     let template = db::message_templates::find(&state.pool, row.template_id).await?;
-    let body = template
-        .map(|t| crate::services::templates::body_of(&t.components))
+    let (components, actions) = template
+        .map(|t| {
+            let actions = serde_json::from_value(t.button_actions).unwrap_or_default();
+            (t.components, actions)
+        })
         .unwrap_or_default();
+    let body = crate::services::templates::body_of(&components);
     let bindings = serde_json::from_value(row.bindings.clone()).unwrap_or_default();
     Ok(Some((
         Campaign {
@@ -203,6 +212,8 @@ async fn load(state: &AppState, id: Uuid) -> Result<Option<(Campaign, Channel)>,
             template: row.template_name,
             language: row.template_language,
             body,
+            components,
+            actions,
             bindings,
         },
         channel,
@@ -301,11 +312,15 @@ async fn batch(state: &AppState, id: Uuid) -> Result<Batch, Error> {
             contact: c.contact_id,
             phone: c.phone,
             attempts: c.attempts,
-            outbound: vars::template_message(
-                &campaign.template,
-                &campaign.language,
-                &campaign.body,
-                &values,
+            outbound: sent_template::complete(
+                vars::template_message(
+                    &campaign.template,
+                    &campaign.language,
+                    &campaign.body,
+                    &values,
+                ),
+                &campaign.components,
+                &campaign.actions,
             ),
         });
     }

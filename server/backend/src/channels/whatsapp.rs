@@ -384,6 +384,7 @@ pub fn send_body(to: &str, outbound: &Outbound) -> Value {
             name,
             language,
             components,
+            ..
         } => {
             let mut template = json!({"name": name, "language": {"code": language}});
             if !components.is_empty() {
@@ -578,10 +579,17 @@ mod tests {
             json!({"type": "list", "body": {"text": "Escolha"}, "action": {"button": "Ver",
                 "sections": [{"title": "Faturas", "rows": [{"id": "r", "title": "Março"}]}]}})
         );
+        // What the history shows is never sent: Meta renders the template itself.
         let template = Outbound::Template {
             name: "fatura".into(),
             language: "pt_BR".into(),
             components: vec![],
+            rendered: Some(shared::sent_template::RenderedTemplate {
+                header: None,
+                body: "Sua fatura chegou".into(),
+                footer: None,
+                buttons: vec![],
+            }),
         };
         assert_eq!(
             send_body("55", &template)["template"],

@@ -87,6 +87,23 @@ pub async fn add_recipients(
         .rows_affected())
 }
 
+/// The demo's one-recipient campaign to a simulator visitor: its recipient becomes the
+/// visitor (their address on the simulated channel, and their contact).
+pub async fn retarget_to_visitor(
+    db: impl PgExecutor<'_>,
+    campaign: Uuid,
+    address: &str,
+    contact: ContactId,
+) -> Result<u64> {
+    Ok(query(RETARGET_TO_VISITOR)
+        .bind(campaign)
+        .bind(address)
+        .bind(contact)
+        .execute(db)
+        .await?
+        .rows_affected())
+}
+
 /// Consent given in the audience's file (a `consentimento` column saying yes), recorded for
 /// the campaign's recipients on its channel.
 pub async fn record_file_consent(
@@ -523,6 +540,9 @@ super::sql::statements! {
                  where campaign_id = $1 and state = 'queued' and not_before <= now()
                  order by not_before limit $2 for update skip locked)
              returning r.id, r.contact_id, r.phone, r.fields, r.attempts";
+    RETARGET_TO_VISITOR = "update campaign_recipients set phone = $2, contact_id = $3,
+             updated_at = now()
+         where campaign_id = $1 and $2 like 'sim-%'";
     CAPPED_AMONG = "select c.phone from messages m
                  join conversations v on v.id = m.conversation_id
                  join contacts c on c.id = v.contact_id

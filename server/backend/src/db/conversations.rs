@@ -488,17 +488,22 @@ super::sql::statements! {
          where id = $1";
     REOPEN_FOR_CUSTOMER = "update conversations c set
              status = case when u.id is not null then 'open'::conversation_status
+                           when $4 then 'bot'::conversation_status
                            else 'waiting'::conversation_status end,
              assignee_id = u.id,
-             queued_at = case when u.id is null then now() end,
+             queued_at = case when u.id is null and not $4 then now() end,
              resolved_at = null, updated_at = now()
          from conversations prev
          left join users u on u.id = prev.assignee_id and u.active
-         where c.id = (select id from conversations
+         where c.id = (select id from conversations r
                        where contact_id = $1 and channel_id = $2 and status = 'resolved'
                          and resolved_at > now() - $3::interval
-                         -- One the bot closed on its own starts afresh with the bot.
-                         and (not $4 or assignee_id is not null)
+                         -- One the bot closed on its own starts afresh with the bot; one a
+                         -- template of ours (a campaign) ends in is answered there, by the
+                         -- bot (the template's quick replies are for it).
+                         and (not $4 or assignee_id is not null
+                              or (select m.kind from messages m where m.conversation_id = r.id
+                                  order by m.seq desc limit 1) = 'template')
                        order by resolved_at desc limit 1)
            and prev.id = c.id
            and not exists (select 1 from conversations o where o.contact_id = $1

@@ -68,6 +68,8 @@ pub struct TemplateRow {
     pub quality: String,
     pub reason: Option<String>,
     pub components: Value,
+    /// What its quick replies do ([`shared::sent_template::ButtonAction`]s).
+    pub button_actions: Value,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -78,6 +80,37 @@ pub async fn list(db: impl PgExecutor<'_>, channel: Option<ChannelId>) -> Result
 
 pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<TemplateRow>> {
     Ok(query_as(FIND).bind(id).fetch_optional(db).await?)
+}
+
+/// Sets what the template's quick replies do: `false` when there is no such template.
+pub async fn set_button_actions(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    actions: &Value,
+) -> Result<bool> {
+    Ok(query(SET_BUTTON_ACTIONS)
+        .bind(id)
+        .bind(actions)
+        .execute(db)
+        .await?
+        .rows_affected()
+        > 0)
+}
+
+/// The approved template of the channel with this name and language, as a send needs it:
+/// Meta's components and the buttons' actions.
+pub async fn send_shape(
+    db: impl PgExecutor<'_>,
+    channel: ChannelId,
+    name: &str,
+    language: &str,
+) -> Result<Option<(Value, Value)>> {
+    Ok(query_as(SEND_SHAPE)
+        .bind(channel)
+        .bind(name)
+        .bind(language)
+        .fetch_optional(db)
+        .await?)
 }
 
 /// Marks the template deleted: it leaves every list and picker, and the campaigns that used it
@@ -153,14 +186,19 @@ super::sql::statements! {
                  synced_at = now(), updated_at = now()
              returning id";
     LIST = "select id, channel_id, meta_id, name, language, category, status, quality, reason,
-                components, updated_at
+                components, button_actions, updated_at
          from message_templates where ($1::uuid is null or channel_id = $1) and status <> 'DELETED'
          order by name, language";
     FIND = "select id, channel_id, meta_id, name, language, category, status, quality, reason,
-                components, updated_at
+                components, button_actions, updated_at
          from message_templates where id = $1";
-    DELETE = "update message_templates set status = 'DELETED', updated_at = now()
+    DELETE = "update message_templates set status = 'DELETED', button_actions = '[]',
+             updated_at = now()
          where id = $1 and status <> 'DELETED'";
+    SET_BUTTON_ACTIONS = "update message_templates set button_actions = $2, updated_at = now()
+         where id = $1 and status <> 'DELETED'";
+    SEND_SHAPE = "select components, button_actions from message_templates
+         where channel_id = $1 and name = $2 and language = $3 and status = 'APPROVED'";
     FORGET_MISSING = "update message_templates t set status = 'DELETED', updated_at = now()
          where t.channel_id = $1 and t.status <> 'DELETED' and not exists (
              select 1 from unnest($2::text[], $3::text[]) as u(name, language)

@@ -20,6 +20,7 @@ use crate::state::AppState;
 use chrono::Utc;
 use shared::inbox::InboxSettings;
 use shared::messaging::{Author, ChannelKind, ConversationEventKind, ConversationStatus};
+use shared::sent_template::QuickReplyAction;
 use shared::{ContactId, ConversationId, MessageId, Phone};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -318,9 +319,19 @@ pub async fn record_inbound(
             state.wakers.distribute_soon();
         }
     }
-    // "PARAR" and its kin opt out at once, and the bot leaves that message alone.
-    let opted_out = match msg.text.as_deref() {
-        Some(text) if text.chars().count() <= 40 => {
+    // A template's opt-out button, "PARAR" and its kin opt out at once, and the bot leaves
+    // that message alone.
+    let tapped = msg
+        .content
+        .pointer("/reply/id")
+        .and_then(serde_json::Value::as_str)
+        .and_then(QuickReplyAction::from_payload);
+    let opted_out = match (tapped, msg.text.as_deref()) {
+        (Some(QuickReplyAction::OptOut), title) => {
+            let title = title.unwrap_or_default();
+            crate::campaigns::consent::on_button(state, channel.id, conversation, title).await?
+        }
+        (_, Some(text)) if text.chars().count() <= 40 => {
             crate::campaigns::consent::on_reply(state, channel.id, conversation, text).await?
         }
         _ => false,

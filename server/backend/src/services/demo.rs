@@ -108,6 +108,27 @@ fn visitor(session: &str) -> String {
     format!("sim-{session}")
 }
 
+/// The simulated WhatsApp channel and the session's visitor on it, as (contact, address): the
+/// contact is made now when the visitor has not written yet.
+pub(crate) async fn visitor_on_whatsapp(
+    state: &AppState,
+    session: &str,
+) -> Result<(Channel, (shared::ContactId, String)), Error> {
+    check_session(session)?;
+    let channel = channel(state, ChannelKind::Whatsapp).await?;
+    let address = visitor(session);
+    let mut tx = state.pool.begin().await?;
+    let sender =
+        messaging::inbound::resolve_contact(&mut tx, &channel, &address, Some(VISITOR_NAME))
+            .await?;
+    tx.commit().await?;
+    let contact = match sender {
+        messaging::inbound::Sender::Known { contact, .. }
+        | messaging::inbound::Sender::New { contact, .. } => contact,
+    };
+    Ok((channel, (contact, address)))
+}
+
 /// A visitor's message: typed text, or the option of a button or list they tapped.
 pub async fn send(
     state: &AppState,

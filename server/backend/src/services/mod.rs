@@ -8,6 +8,7 @@ pub mod auth;
 pub mod channels;
 pub mod contacts;
 pub mod demo;
+pub mod demo_campaign;
 pub mod demo_reset;
 pub mod inbox;
 pub mod integrations;

@@ -10,6 +10,7 @@ use crate::error::{AppError, Error};
 use crate::state::AppState;
 use serde_json::Value;
 use shared::messaging::ChannelKind;
+use shared::sent_template::{self, ButtonAction, QuickReplyAction};
 use shared::template::{self, TemplateDraft, TemplateSummary};
 use shared::{ChannelId, Refusal, UserId};
 use uuid::Uuid;
@@ -38,15 +39,21 @@ async fn whatsapp(
     Ok((ch, waba, token))
 }
 
-/// The WhatsApp channels on Meta (not the demo's simulated ones), as (id, name).
+/// The WhatsApp channels, as (id, name): those on Meta first, then the demo's simulated one
+/// (its collection template is there; Meta never sees it, so it cannot be synced).
 pub async fn whatsapp_channels(state: &AppState) -> Result<Vec<(ChannelId, String)>, Error> {
-    Ok(state
+    let mut channels: Vec<(bool, ChannelId, String)> = state
         .channels
         .all(&state.pool, &state.secrets)
         .await?
         .iter()
-        .filter(|c| c.kind == ChannelKind::Whatsapp && !c.settings.simulated)
-        .map(|c| (c.id, c.name.clone()))
+        .filter(|c| c.kind == ChannelKind::Whatsapp && c.active)
+        .map(|c| (c.settings.simulated, c.id, c.name.clone()))
+        .collect();
+    channels.sort_by_key(|c| c.0);
+    Ok(channels
+        .into_iter()
+        .map(|(_, id, name)| (id, name))
         .collect())
 }
 
@@ -91,6 +98,7 @@ fn summary(row: db::message_templates::TemplateRow) -> TemplateSummary {
         reason: row.reason,
         components: row.components,
         draft,
+        button_actions: serde_json::from_value(row.button_actions).unwrap_or_default(),
         updated_at: row.updated_at,
     }
 }
@@ -114,6 +122,55 @@ pub async fn get(state: &AppState, id: Uuid) -> Result<TemplateSummary, Error> {
         .ok_or_else(|| AppError::NotFound.into())
 }
 
+/// What is wrong with these quick-reply actions for a template with these components: the
+/// buttons they name and the flows they start (which must exist), in pt-BR.
+async fn action_problems(
+    state: &AppState,
+    actions: &[ButtonAction],
+    components: &Value,
+) -> Result<Vec<String>, Error> {
+    let mut problems = sent_template::check_actions(actions, components);
+    for a in actions {
+        if let QuickReplyAction::Flow { flow } = &a.action {
+            if shared::flow::valid_key(flow) && !db::bot_flows::exists(&state.pool, flow).await? {
+                problems.push(format!("Não há um fluxo com a chave \"{flow}\"."));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// The flows a quick reply can start, as (key, name), by name.
+pub async fn startable_flows(state: &AppState) -> Result<Vec<(String, String)>, Error> {
+    let mut flows: Vec<(String, String)> = db::bot_flows::list(&state.pool)
+        .await?
+        .into_iter()
+        .map(|(key, name, _, _)| (key, name))
+        .collect();
+    flows.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(flows)
+}
+
+/// Sets what the template's quick replies do when tapped (start a flow, opt out): checked
+/// against its buttons and the flow library, every problem at once in pt-BR.
+pub async fn set_button_actions(
+    state: &AppState,
+    id: Uuid,
+    actions: &[ButtonAction],
+) -> Result<TemplateSummary, Error> {
+    let row = db::message_templates::find(&state.pool, id)
+        .await?
+        .filter(|r| r.status != "DELETED")
+        .ok_or(AppError::NotFound)?;
+    let problems = action_problems(state, actions, &row.components).await?;
+    if !problems.is_empty() {
+        return Err(AppError::Refused(Refusal::TemplateInvalid { problems }).into());
+    }
+    let json = serde_json::to_value(actions).map_err(anyhow::Error::from)?;
+    db::message_templates::set_button_actions(&state.pool, id, &json).await?;
+    get(state, id).await
+}
+
 pub(crate) fn body_of(components: &Value) -> String {
     components
         .as_array()
@@ -133,17 +190,19 @@ pub async fn create(
     state: &AppState,
     channel: ChannelId,
     draft: &TemplateDraft,
+    actions: &[ButtonAction],
     by: Option<UserId>,
 ) -> Result<TemplateSummary, Error> {
-    let problems = template::validate(draft);
+    let request = template::to_meta(draft);
+    let mut problems: Vec<String> = template::validate(draft)
+        .into_iter()
+        .map(|p| p.message)
+        .collect();
+    problems.extend(action_problems(state, actions, &request["components"]).await?);
     if !problems.is_empty() {
-        return Err(AppError::Refused(Refusal::TemplateInvalid {
-            problems: problems.into_iter().map(|p| p.message).collect(),
-        })
-        .into());
+        return Err(AppError::Refused(Refusal::TemplateInvalid { problems }).into());
     }
     let (_, waba, token) = whatsapp(state, channel).await?;
-    let request = template::to_meta(draft);
     let answer = state
         .graph
         .post(&format!("{waba}/message_templates"), &token, &request)
@@ -182,6 +241,8 @@ pub async fn create(
         },
     )
     .await?;
+    let json = serde_json::to_value(actions).map_err(anyhow::Error::from)?;
+    db::message_templates::set_button_actions(&state.pool, id, &json).await?;
     get(state, id).await
 }
 

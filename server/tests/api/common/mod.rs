@@ -506,3 +506,9 @@ pub async fn ok(r: reqwest::Response) -> serde_json::Value {
     assert!(status.is_success(), "{status}: {body}");
     body
 }
+
+/// The demo seeds a ready collection campaign to the mock ERP's in-debt customers, whose
+/// contacts exist from the start: `contacts where {NOT_DEMO_FIXTURE}` are the others.
+pub const NOT_DEMO_FIXTURE: &str = "id not in (select r.contact_id from campaign_recipients r
+     join campaigns c on c.id = r.campaign_id
+     where c.name = 'Cobrança · faturas vencidas (demonstração)' and r.contact_id is not null)";

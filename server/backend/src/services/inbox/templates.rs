@@ -47,6 +47,7 @@ pub fn template_outbound(template: &TemplateView, values: &[String]) -> Result<O
         name: template.name.clone(),
         language: template.language.clone(),
         components,
+        rendered: None,
     })
 }
 
@@ -66,5 +67,18 @@ pub async fn send_template(
         .find(|t| t.name == name && t.language == language)
         .ok_or(AppError::Refused(Refusal::TemplateNotApproved))?;
     let outbound = template_outbound(&template, values)?;
+    // The quick replies' payloads, and what the customer reads, from the stored template.
+    let outbound =
+        match crate::db::message_templates::send_shape(&state.pool, a.channel_id, name, language)
+            .await?
+        {
+            Some((components, actions)) => shared::sent_template::complete(
+                outbound,
+                &components,
+                &serde_json::from_value::<Vec<shared::sent_template::ButtonAction>>(actions)
+                    .unwrap_or_default(),
+            ),
+            None => outbound,
+        };
     send(state, who, conversation, outbound, None).await
 }
