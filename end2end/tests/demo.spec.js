@@ -94,6 +94,41 @@ test("WhatsApp skin: João accepts six instalments and receives PIX data", async
   await shot(page, "demo-04-whatsapp-joao-agreement");
 });
 
+test("the collection campaign reaches the simulator and Negociar opens the negotiation", async ({ page, browser }) => {
+  await openDemo(page);
+  // The presenter sends the demo's collection template to this phone, through the campaign
+  // sender: João's overdue invoices from the mock ERP.
+  await page.getByTestId("sim-campanha").click();
+  const template = bubbles(page).filter({ hasText: "Consta no seu cadastro 3 fatura(s) vencida(s)" });
+  await expect(template).toBeVisible({ timeout: 20_000 });
+  await expect(template).toContainText("Olá, João!");
+  await expect(template).toContainText("Aviso de débito");
+  await expect(template).toContainText(/somando R\$ [\d.]+,\d\d/);
+  await expect(template.locator(".sim-botao")).toHaveText(["Negociar", "Parar de receber"]);
+  await expect(page.getByRole("link", { name: /Ver a campanha/ })).toBeVisible();
+  await shot(page, "demo-07-collection-template");
+  await template.locator(".sim-botao", { hasText: "Negociar" }).click();
+  await expect(bubbles(page).filter({ hasText: "qual é o seu CPF" })).toBeVisible();
+  await say(page, "222.222.222-22");
+  await expect(bubbles(page).filter({ hasText: "3 faturas vencidas" })).toBeVisible();
+  await expect(page.locator(".sim-lista-abrir").last()).toHaveText(/Ver condições/);
+  await expect(page.getByTestId("painel-bloco")).toContainText("Negociação");
+  await shot(page, "demo-08-collection-negotiation");
+
+  // The campaign manager sees it: sent, and answered.
+  const managerContext = await browser.newContext();
+  const manager = await managerContext.newPage();
+  await login(manager, DEMO.email, DEMO.password);
+  await manager.goto("/campanhas");
+  await hydrated(manager);
+  await expect(manager.getByTestId("linha-campanha").filter({ hasText: "Cobrança · faturas vencidas (demonstração)" })).toContainText("Rascunho");
+  await manager.getByTestId("linha-campanha").filter({ hasText: "Cobrança ao vivo · simulador" }).first().getByRole("link").first().click();
+  await expect(manager.getByTestId("estado-campanha")).toHaveText("Concluída");
+  await expect(manager.getByTestId("numero-respostas")).toHaveText("1");
+  await shot(manager, "demo-09-collection-campaign-report");
+  await managerContext.close();
+});
+
 test("a hand-off from the simulator reaches an agent's inbox and the reply comes back", async ({ page, browser }) => {
   await openDemo(page);
   await say(page, "oi");

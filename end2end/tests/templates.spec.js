@@ -139,3 +139,35 @@ test("an administrator writes a template within Meta's limits and sees Meta appr
   await expect(rows.filter({ hasText: "cobranca_vencida" })).toHaveCount(0);
   expect(graph.deleted[0]).toEqual({ name: "cobranca_vencida", hsm_id: metaId });
 });
+
+test("a quick reply starts a flow or opts the customer out, set on any template", async ({ page }) => {
+  await login(page, DEMO.email, DEMO.password);
+  await expect(page).not.toHaveURL(/\/entrar/);
+  await page.goto("/modelos");
+  await hydrated(page);
+  // The demo's collection template lives on the simulated WhatsApp channel.
+  await page.getByLabel("Canal").selectOption({ label: "Demonstração · WhatsApp" });
+  const row = page.getByTestId("linha-modelo").filter({ hasText: "aviso_debito_vencido" });
+  await expect(row).toContainText("Aprovado");
+  await expect(row.getByTestId("acao-modelo")).toHaveText([
+    /"Negociar": Inicia o fluxo "Negociação de débitos"/,
+    /"Parar de receber": Descadastra de mensagens de marketing/,
+  ]);
+  await row.getByTestId("botoes-modelo").click();
+  const editor = page.getByTestId("acoes-botoes");
+  const selects = editor.getByTestId("acao-botao");
+  await expect(selects).toHaveCount(2);
+  await expect(selects.nth(0)).toHaveValue("flow:negociacao");
+  await expect(selects.nth(1)).toHaveValue("optout");
+  await shot(page, "templates-03-quick-reply-actions");
+  // "Negociar" now only lands in the conversation; saved, and the list says so.
+  await selects.nth(0).selectOption("");
+  await editor.getByTestId("salvar-acoes").click();
+  await expect(page.getByText('Ações dos botões de "aviso_debito_vencido" salvas.')).toBeVisible();
+  await expect(row.getByTestId("acao-modelo")).toHaveText([/"Parar de receber": Descadastra/]);
+  // Back as the demo had it.
+  await row.getByTestId("botoes-modelo").click();
+  await page.getByTestId("acoes-botoes").getByTestId("acao-botao").nth(0).selectOption("flow:negociacao");
+  await page.getByTestId("acoes-botoes").getByTestId("salvar-acoes").click();
+  await expect(row.getByTestId("acao-modelo")).toHaveCount(2);
+});
