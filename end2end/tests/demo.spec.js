@@ -112,7 +112,7 @@ test("the collection campaign reaches the simulator and Negociar opens the negot
   await say(page, "222.222.222-22");
   await expect(bubbles(page).filter({ hasText: "3 faturas vencidas" })).toBeVisible();
   await expect(page.locator(".sim-lista-abrir").last()).toHaveText(/Ver condições/);
-  await expect(page.getByTestId("painel-bloco")).toContainText("Negociação");
+  await expect(page.getByTestId("painel-bloco")).toContainText("negociacao · ");
   await shot(page, "demo-08-collection-negotiation");
 
   // The campaign manager sees it: sent, and answered.

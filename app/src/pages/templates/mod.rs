@@ -53,7 +53,7 @@ fn Templates() -> impl IntoView {
     let creating = RwSignal::new(false);
     let buttons_of = RwSignal::new(None::<TemplateSummary>);
     let flows = RwSignal::new(Vec::<(String, String)>::new());
-    actions::load_flows(flows);
+    Effect::new(move |_| actions::load_flows(flows));
     let reload = move || {
         spawn_local(async move {
             match list_templates().await {
