@@ -34,6 +34,11 @@ const CONTACT_FIELDS: [&str; 3] = ["nome", "primeiro_nome", "telefone"];
 /// the mock ERP in the demo), as an audience file with `nome`, `telefone`, `cpf`, `cliente`,
 /// `faturas`, `valor` and `vencimento` columns.
 pub async fn erp_audience(state: &AppState) -> Result<String, Error> {
+    Ok(shared::erp::overdue_csv(&erp_overdue(state).await?))
+}
+
+/// The ERP's customers with overdue invoices (none is a refusal, in pt-BR).
+pub async fn erp_overdue(state: &AppState) -> Result<Vec<shared::erp::OverdueCustomer>, Error> {
     let demo_base = state.demo.then(|| state.bot.own_base()).flatten();
     let settings = crate::erp::settings(&state.pool, &state.secrets, demo_base).await?;
     let connector = crate::erp::HttpErp {
@@ -44,7 +49,7 @@ pub async fn erp_audience(state: &AppState) -> Result<String, Error> {
         Ok(list) if list.is_empty() => Err(invalid(vec![
             "O ERP não tem clientes com faturas vencidas agora.".into(),
         ])),
-        Ok(list) => Ok(shared::erp::overdue_csv(&list)),
+        Ok(list) => Ok(list),
         Err(e) => Err(invalid(vec![format!(
             "Não foi possível ler os clientes com faturas vencidas: {}",
             e.message()

@@ -10,7 +10,6 @@ use crate::db::{self, message_templates::Synced};
 use crate::error::{AppError, Error};
 use crate::state::AppState;
 use serde_json::json;
-use shared::campaign::audience;
 use shared::campaign::model::CampaignAction;
 use shared::campaign::report::NewCampaign;
 use shared::messaging::ChannelKind;
@@ -134,39 +133,21 @@ fn request(name: &str, channel: shared::ChannelId, csv: String) -> NewCampaign {
 /// puts the template in the visitor's conversation within a second or two.
 pub async fn receive(state: &AppState, session: &str) -> Result<Uuid, Error> {
     let (channel, visitor) = super::demo::visitor_on_whatsapp(state, session).await?;
-    let csv = campaigns::erp_audience(state).await?;
-    let report = audience::from_csv(&csv, None).map_err(|e| {
-        AppError::Refused(shared::Refusal::CampaignInvalid {
-            problems: vec![e.to_string()],
-        })
-    })?;
-    let joao = report
-        .rows
-        .iter()
-        .find(|r| {
-            r.fields.get("cpf").is_some_and(|c| {
-                c.chars().filter(char::is_ascii_digit).collect::<String>() == JOAO_CPF
-            })
+    let joao = campaigns::erp_overdue(state)
+        .await?
+        .into_iter()
+        .find(|c| {
+            c.cpf
+                .chars()
+                .filter(char::is_ascii_digit)
+                .eq(JOAO_CPF.chars())
         })
         .ok_or_else(|| {
             AppError::Refused(shared::Refusal::CampaignInvalid {
                 problems: vec!["O ERP não tem faturas vencidas de João Santos agora.".into()],
             })
         })?;
-    let mut one = String::from("nome;telefone;cpf;cliente;faturas;valor;vencimento\n");
-    let field = |k: &str| joao.fields.get(k).cloned().unwrap_or_default();
-    one.push_str(
-        &[
-            field("nome"),
-            joao.phone.e164.clone(),
-            field("cpf"),
-            field("cliente"),
-            field("faturas"),
-            field("valor"),
-            field("vencimento"),
-        ]
-        .join(";"),
-    );
+    let one = shared::erp::overdue_csv(std::slice::from_ref(&joao));
     let Created { id, .. } = campaigns::create(
         state,
         request("Cobrança ao vivo · simulador", channel.id, one),
