@@ -205,3 +205,43 @@ test("a campaign from a CSV upload reaches 100 % and its report fills in", async
   await expect(row.getByTestId("estado-campanha")).toHaveText("Concluída");
   await shot(page, "campaigns-04-list");
 });
+
+test("a campaign to the platform's contacts picked by tag, scheduled at each one's local time", async ({ page }) => {
+  await login(page, DEMO.email, DEMO.password);
+  await expect(page).not.toHaveURL(/\/entrar/);
+  await page.goto("/campanhas/nova");
+  await hydrated(page);
+  // The demo's collection template, on the simulated WhatsApp channel.
+  await page.getByTestId("campanha-canal").selectOption({ label: "Demonstração · WhatsApp" });
+  await page.getByTestId("campanha-modelo").selectOption("aviso_debito_vencido|pt_BR");
+  // The in-debt fixtures carry the "inadimplente" tag; the filter finds them, typed any way.
+  await page.getByTestId("campanha-contatos").click();
+  await page.getByTestId("filtro-etiquetas").fill("Inadimplente");
+  await page.getByTestId("filtro-usar").click();
+  await expect(page.getByTestId("filtro-resultado")).toContainText("2 contato(s) com telefone: com a etiqueta inadimplente");
+  await expect(page.getByTestId("campanha-validos")).toHaveText("2");
+  // The contacts have no invoice columns: {{2}} and {{3}} get a fixed text.
+  const variables = page.getByTestId("campanha-variavel");
+  await expect(variables).toHaveCount(3);
+  for (const [i, text] of [[1, "algumas"], [2, "o valor em aberto"]]) {
+    await variables.nth(i).locator("select").selectOption("");
+    await variables.nth(i).locator("input").fill(text);
+  }
+  await expect(page.getByTestId("modelo-previa")).toContainText("Consta no seu cadastro algumas fatura(s) vencida(s), somando o valor em aberto");
+  await page.getByTestId("campanha-nome").fill("Inadimplentes — hora local");
+  await page.getByTestId("campanha-agendar").check();
+  // Tomorrow at 09:00, Brasília's wall clock, read in each recipient's zone.
+  const tomorrow = new Date(Date.now() + 24 * 3600 * 1000 - 3 * 3600 * 1000).toISOString().slice(0, 10);
+  await page.getByTestId("campanha-inicio").fill(`${tomorrow}T09:00`);
+  await page.getByTestId("campanha-hora-local").check();
+  await page.getByTestId("filtro-contatos").scrollIntoViewIfNeeded();
+  await shot(page, "campaigns-06-contact-filter");
+  await page.getByTestId("criar-campanha").click();
+
+  await expect(page).toHaveURL(/\/campanhas\/[0-9a-f-]{36}/);
+  await expect(page.getByText("Rascunho criado com 2 destinatário(s).", { exact: false })).toBeVisible();
+  await expect(page.getByText("no horário local de cada destinatário")).toBeVisible();
+  await page.getByTestId("iniciar-campanha").click();
+  await expect(page.getByTestId("estado-campanha")).toHaveText("Agendada");
+  await shot(page, "campaigns-07-scheduled-local-time");
+});

@@ -447,6 +447,9 @@ pub struct ContactView {
     /// 11 digits, without punctuation.
     pub cpf: Option<String>,
     pub attributes: BTreeMap<String, String>,
+    /// In lower case, without spaces (`cliente-vip`), sorted.
+    #[serde(default)]
+    pub tags: Vec<String>,
     pub identities: Vec<ContactIdentityView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -539,6 +542,10 @@ pub struct ContactInput {
     /// Replaces the custom attributes when present.
     #[serde(default)]
     pub attributes: Option<BTreeMap<String, String>>,
+    /// Replaces the tags when present: at most 20, each up to 32 letters, digits, `-` or `_`
+    /// (stored in lower case, spaces as `-`).
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
 }
 
 /// What the demo simulator shows: the conversation as the customer sees it and, for the

@@ -223,13 +223,7 @@ pub struct OverdueCustomer {
 /// a Brazilian reads them (`R$ 1.234,50`, `15/09/2026`), ready to bind to a template's
 /// parameters (`{{valor}}`, `{{vencimento}}`).
 pub fn overdue_csv(customers: &[OverdueCustomer]) -> String {
-    let field = |v: &str| {
-        if v.contains([';', '"', '\n', '\r']) {
-            format!("\"{}\"", v.replace('"', "\"\""))
-        } else {
-            v.to_owned()
-        }
-    };
+    let field = crate::campaign::segment::csv_field;
     let mut out = String::from("nome;telefone;cpf;cliente;faturas;valor;vencimento\n");
     for c in customers {
         let line = [

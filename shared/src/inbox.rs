@@ -156,6 +156,9 @@ pub struct ContactPanel {
     pub cpf: Option<String>,
     pub cpf_masked: bool,
     pub attributes: BTreeMap<String, String>,
+    /// `cliente-vip`…, sorted; campaigns filter contacts by them.
+    #[serde(default)]
+    pub tags: Vec<String>,
     pub identities: Vec<ContactIdentityView>,
     pub conversations: Vec<PastConversation>,
     /// The standing consent per channel and purpose (LGPD), and whether the number is on the

@@ -131,6 +131,10 @@ pub enum Refusal {
     CampaignInvalid {
         problems: Vec<String>,
     },
+    /// A contact's tags break the rules (`campaign::segment::normalize_tag`): every problem.
+    ContactTagsInvalid {
+        problems: Vec<String>,
+    },
     /// The pre-flight refused the launch: every reason, in pt-BR.
     CampaignPreflightFailed {
         problems: Vec<String>,
@@ -242,6 +246,7 @@ impl Refusal {
             TemplateChannelAmbiguous => "Há mais de um canal de WhatsApp: informe channel_id.".into(),
             AnalyticsPeriodInvalid { max_days } => format!("Escolha um período com o início antes do fim e de até {max_days} dias."),
             CampaignInvalid { problems } => format!("A campanha não pode ser criada: {}", problems.join(" ")),
+            ContactTagsInvalid { problems } => format!("Etiquetas inválidas: {}", problems.join(" ")),
             CampaignPreflightFailed { problems } => format!("A campanha não pode começar: {}", problems.join(" ")),
             CampaignStatusConflict { message } => message.clone(),
             FlowArchived { key } => format!("O fluxo \"{key}\" está arquivado: restaure-o antes de usá-lo num canal."),

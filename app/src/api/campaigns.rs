@@ -145,3 +145,32 @@ pub async fn erp_audience() -> Result<String, AppError> {
     })
     .await
 }
+
+/// The audience from the platform's contacts: the ones the filter picks, as the file the
+/// wizard shows and checks like an uploaded one, with how many were picked.
+#[server(client = CsrfClient, endpoint = "campaigns/contacts-audience", input = Json)]
+pub async fn contacts_audience(
+    filter: shared::campaign::segment::ContactFilter,
+) -> Result<shared::campaign::segment::SegmentPreview, AppError> {
+    use crate::guard;
+    use backend::campaigns;
+    use shared::Permission;
+    guard::run(|call| async move {
+        call.require(Permission::ManageCampaigns)?;
+        campaigns::contacts_audience(&call.state, &filter).await
+    })
+    .await
+}
+
+/// Every channel a contact filter can name (any kind): id and name.
+#[server(client = CsrfClient, endpoint = "campaigns/audience-channels")]
+pub async fn audience_channels() -> Result<Vec<(shared::ChannelId, String)>, AppError> {
+    use crate::guard;
+    use backend::campaigns;
+    use shared::Permission;
+    guard::run(|call| async move {
+        call.require(Permission::ManageCampaigns)?;
+        campaigns::audience_channels(&call.state).await
+    })
+    .await
+}

@@ -16,6 +16,7 @@ use backend::AppState;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shared::campaign::model::CampaignAction;
+use shared::campaign::segment::ContactFilter;
 use shared::{ChannelId, Refusal};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -100,6 +101,10 @@ pub struct AudienceBody {
     /// cpf, cliente, faturas, valor, vencimento), instead of a file.
     #[serde(default)]
     pub erp: Option<String>,
+    /// The platform's contacts picked by a filter (channel, tags, custom attributes, last
+    /// message), instead of a file: columns nome, telefone, email, cpf and each custom attribute.
+    #[serde(default)]
+    pub filter: Option<ContactFilter>,
     /// The phone column, when it is not named like one.
     #[serde(default)]
     pub phone_column: Option<String>,
@@ -123,6 +128,10 @@ pub struct CampaignBody {
     /// When to start (`start` then schedules it); now when absent.
     #[serde(default)]
     pub schedule_at: Option<DateTime<Utc>>,
+    /// Read `schedule_at` as each recipient's own wall-clock time (their zone by DDD): at
+    /// 09:00 Brasília time São Paulo receives, Manaus an hour later, Rio Branco two.
+    #[serde(default)]
+    pub local_time: bool,
     /// Send only within the sending window in each recipient's local time (default true).
     #[serde(default = "yes")]
     pub respect_quiet_hours: bool,
@@ -175,17 +184,22 @@ pub async fn create_campaign(
     _caller: Caller,
     ApiJson(body): ApiJson<CampaignBody>,
 ) -> Response {
-    let csv = match (body.audience.csv, body.audience.erp.as_deref()) {
-        (Some(csv), None) => csv,
-        (None, Some("faturas_vencidas")) => match campaigns::erp_audience(&state).await {
+    let audience = body.audience;
+    let csv = match (audience.csv, audience.erp.as_deref(), audience.filter) {
+        (Some(csv), None, None) => csv,
+        (None, Some("faturas_vencidas"), None) => match campaigns::erp_audience(&state).await {
             Ok(csv) => csv,
+            Err(e) => return failure(e),
+        },
+        (None, None, Some(filter)) => match campaigns::contacts_audience(&state, &filter).await {
+            Ok(segment) => segment.csv,
             Err(e) => return failure(e),
         },
         _ => {
             return failure(
                 AppError::Refused(Refusal::CampaignInvalid {
                     problems: vec![
-                        "Informe o público em audience.csv (um CSV com a coluna telefone) ou audience.erp = \"faturas_vencidas\".".into(),
+                        "Informe um só público: audience.csv (um CSV com a coluna telefone), audience.erp = \"faturas_vencidas\" ou audience.filter (um filtro de contatos).".into(),
                     ],
                 })
                 .into(),
@@ -198,10 +212,11 @@ pub async fn create_campaign(
         template_name: body.template.name,
         template_language: body.template.language,
         csv,
-        phone_column: body.audience.phone_column,
+        phone_column: audience.phone_column,
         variables: body.variables,
         rate_per_second: body.rate_per_second,
         schedule_at: body.schedule_at,
+        local_time: body.local_time,
         respect_quiet_hours: body.respect_quiet_hours,
         expires_at: body.expires_at,
     };

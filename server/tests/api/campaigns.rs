@@ -30,7 +30,7 @@ async fn open_window_all_day(app: &TestApp) {
 
 /// An approved collection template on the WhatsApp channel, as a sync would store it (and the
 /// sending window open at whatever hour the test runs).
-async fn approved_template(app: &TestApp, status: &str) {
+pub(crate) async fn approved_template(app: &TestApp, status: &str) {
     open_window_all_day(app).await;
     let channel: uuid::Uuid =
         sqlx::query_scalar("select id from channels where kind = 'whatsapp' and external_id = $1")
@@ -66,7 +66,7 @@ async fn campaign(api: &Api, id: &str) -> Value {
 
 /// Waits (up to 40 s: the sender's first runner starts at once, the tick every 15 s) for the
 /// campaign to reach `status`.
-async fn until_status(api: &Api, id: &str, status: &str) -> Value {
+pub(crate) async fn until_status(api: &Api, id: &str, status: &str) -> Value {
     for _ in 0..400 {
         let c = campaign(api, id).await;
         if c["status"] == status {
@@ -77,7 +77,7 @@ async fn until_status(api: &Api, id: &str, status: &str) -> Value {
     panic!("campaign never {status}: {}", campaign(api, id).await);
 }
 
-fn template_sends(graph: &crate::common::fake_graph::FakeGraph) -> Vec<Value> {
+pub(crate) fn template_sends(graph: &crate::common::fake_graph::FakeGraph) -> Vec<Value> {
     graph
         .sends()
         .into_iter()
@@ -95,7 +95,7 @@ fn status_webhook(wamid: &str, to: &str, status: &str) -> String {
     .to_string()
 }
 
-fn text_webhook(from: &str, id: &str, text: &str) -> String {
+pub(crate) fn text_webhook(from: &str, id: &str, text: &str) -> String {
     json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398",
         "changes": [{"field": "messages", "value": {"messaging_product": "whatsapp",
             "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID},

@@ -297,6 +297,11 @@ async fn resetting_the_demo_brings_back_its_seeded_state() {
              where c.name = 'Cobrança · faturas vencidas (demonstração)' and c.status = 'draft'",
             2,
         ),
+        // Tagged, so a campaign's contact filter finds them.
+        (
+            "select count(*) from contacts where 'inadimplente' = any(tags)",
+            2,
+        ),
         (
             "select count(*) from message_templates
              where name = 'aviso_debito_vencido' and status = 'APPROVED'

@@ -7,6 +7,8 @@ mod auth;
 mod bad_input;
 mod bot;
 mod builder;
+mod campaign_schedule;
+mod campaign_segments;
 mod campaigns;
 mod common;
 mod demo_campaign;

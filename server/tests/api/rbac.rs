@@ -180,6 +180,7 @@ fn table(ids: &Ids) -> Vec<Row> {
         ("templates/flows", AdminOrSupervisor, vec![]),
         ("campaigns/list", AdminOrSupervisor, vec![]),
         ("campaigns/erp-audience", AdminOnly, vec![]),
+        ("campaigns/audience-channels", AdminOnly, vec![]),
         (
             "campaigns/get",
             AdminOrSupervisor,
@@ -302,6 +303,11 @@ fn json_table(ids: &Ids) -> Vec<(&'static str, Allowed, serde_json::Value)> {
             "campaigns/act",
             AdminOnly,
             json!({"id": nobody, "action": "pause"}),
+        ),
+        (
+            "campaigns/contacts-audience",
+            AdminOnly,
+            json!({"filter": {}}),
         ),
         (
             "templates/button-actions",

@@ -12,4 +12,5 @@ pub mod pacer;
 pub mod phone;
 pub mod quiet;
 pub mod report;
+pub mod segment;
 pub mod vars;

@@ -114,9 +114,23 @@ pub fn utc_offset_hours(ddd: u8) -> i32 {
     }
 }
 
+/// How many hours after a wall-clock time in Brasília the same wall-clock time comes in this
+/// DDD's zone: 0, 1 (Manaus) or 2 (Rio Branco).
+pub fn hours_after_brasilia(ddd: u8) -> i64 {
+    i64::from(-3 - utc_offset_hours(ddd))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nine_in_the_morning_comes_later_west_of_brasilia() {
+        assert_eq!(hours_after_brasilia(11), 0);
+        assert_eq!(hours_after_brasilia(92), 1);
+        assert_eq!(hours_after_brasilia(65), 1);
+        assert_eq!(hours_after_brasilia(68), 2);
+    }
 
     #[test]
     fn the_usual_ways_of_writing_a_mobile_become_one_number() {

@@ -23,6 +23,10 @@ pub struct NewCampaign {
     pub variables: BTreeMap<String, String>,
     pub rate_per_second: Option<i32>,
     pub schedule_at: Option<DateTime<Utc>>,
+    /// `schedule_at` is read as that wall-clock time in each recipient's zone (by DDD):
+    /// 09:00 in Brasília, 09:00 in Manaus an hour later.
+    #[serde(default)]
+    pub local_time: bool,
     pub respect_quiet_hours: bool,
     pub expires_at: Option<DateTime<Utc>>,
 }
@@ -54,6 +58,9 @@ pub struct CampaignView {
     /// rascunho, agendada, enviando, pausada, concluída or cancelada.
     pub status: CampaignStatus,
     pub schedule_at: Option<DateTime<Utc>>,
+    /// `schedule_at` is each recipient's own wall-clock time (their zone by DDD).
+    #[serde(default)]
+    pub local_time: bool,
     pub respect_quiet_hours: bool,
     pub expires_at: Option<DateTime<Utc>>,
     pub rate_per_second: i32,

@@ -264,7 +264,7 @@ fn About(c: CampaignView) -> impl IntoView {
             <dt class="text-tinta-suave">"Modelo na Meta"</dt><dd>{shared::template::status_label(&c.template_status)}</dd>
             <dt class="text-tinta-suave">"Velocidade"</dt><dd>{format!("{} msg/s", c.rate_per_second)}</dd>
             <dt class="text-tinta-suave">"Horário comercial"</dt><dd>{if c.respect_quiet_hours { "Respeitado (seg. a sáb., 8h–20h)" } else { "Ignorado" }}</dd>
-            <dt class="text-tinta-suave">"Agendada para"</dt><dd>{when(c.schedule_at)}</dd>
+            <dt class="text-tinta-suave">"Agendada para"</dt><dd>{when(c.schedule_at)}{c.local_time.then_some(" (no horário local de cada destinatário)")}</dd>
             <dt class="text-tinta-suave">"Validade"</dt><dd>{when(c.expires_at)}</dd>
             <dt class="text-tinta-suave">"Criada"</dt><dd>{crate::pages::flows::when(c.created_at)}</dd>
             <dt class="text-tinta-suave">"Início"</dt><dd>{when(c.started_at)}</dd>

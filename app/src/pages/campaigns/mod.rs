@@ -4,6 +4,7 @@
 //! pauses, resumes and cancels it, and reports on every recipient.
 
 pub mod detail;
+pub mod segment;
 pub mod wizard;
 
 use crate::api::campaigns::{list_campaigns, CampaignsOverview};

@@ -117,6 +117,7 @@ fn Wizard() -> impl IntoView {
     let sources = RwSignal::new(BTreeMap::<String, ParamSource>::new());
     let name = RwSignal::new(String::new());
     let later = RwSignal::new(false);
+    let local_time = RwSignal::new(false);
     let schedule = RwSignal::new(String::new());
     let expires = RwSignal::new(String::new());
     let quiet = RwSignal::new(true);
@@ -301,6 +302,7 @@ fn Wizard() -> impl IntoView {
                 .get_untracked()
                 .then(|| sao_paulo_to_utc(&schedule.get_untracked()))
                 .flatten(),
+            local_time: later.get_untracked() && local_time.get_untracked(),
             respect_quiet_hours: quiet.get_untracked(),
             expires_at: sao_paulo_to_utc(&expires.get_untracked()),
         };
@@ -324,7 +326,7 @@ fn Wizard() -> impl IntoView {
             {move || overview.with(|o| o.as_ref().map(|o| o.channels.len() > 1)).unwrap_or(false).then(|| view! {
                 <label class="campo max-w-sm">
                     <span class="rotulo">"Canal do WhatsApp"</span>
-                    <select class="entrada" on:change=move |ev| { channel.set(event_target_value(&ev).parse().ok().map(ChannelId)); template.set(None); }>
+                    <select class="entrada" data-testid="campanha-canal" on:change=move |ev| { channel.set(event_target_value(&ev).parse().ok().map(ChannelId)); template.set(None); }>
                         {overview.get().map(|o| o.channels).unwrap_or_default().into_iter().map(|(id, n)| view! {
                             <option value=id.0.to_string() selected=move || channel.get() == Some(id)>{n}</option>
                         }).collect::<Vec<_>>()}
@@ -356,7 +358,7 @@ fn Wizard() -> impl IntoView {
 
     let step_audience = view! {
         <Step number=2 title="Público">
-            <p class="text-sm text-tinta-suave">"Uma planilha salva como CSV, com uma coluna de telefone (com DDD; o nono dígito é acrescentado quando falta), ou os clientes em atraso lidos do ERP. As outras colunas viram variáveis da mensagem: valor, vencimento, o que houver."</p>
+            <p class="text-sm text-tinta-suave">"Uma planilha salva como CSV, com uma coluna de telefone (com DDD; o nono dígito é acrescentado quando falta), os clientes em atraso lidos do ERP, ou os contatos da plataforma escolhidos por canal, etiquetas, atributos e última mensagem. As outras colunas viram variáveis da mensagem: valor, vencimento, o que houver."</p>
             <div class="flex flex-wrap items-center gap-3">
                 <label class="botao-secundario cursor-pointer">
                     "Escolher arquivo CSV"
@@ -375,6 +377,7 @@ fn Wizard() -> impl IntoView {
                         }
                     });
                 }>"Clientes com faturas vencidas (ERP)"</button>
+                <super::segment::ContactsAudience csv=csv file_name=file_name phone_column=phone_column error=error />
                 <button type="button" class="botao-link" on:click=move |_| { file_name.set(None); csv.set(EXAMPLE_CSV.into()); }>"Usar um exemplo"</button>
                 {move || file_name.get().map(|f| view! { <span class="text-sm font-mono">{f}</span> })}
             </div>
@@ -469,6 +472,11 @@ fn Wizard() -> impl IntoView {
                     <span class="rotulo">"Início (horário de Brasília)"</span>
                     <input type="datetime-local" class="entrada" data-testid="campanha-inicio"
                         prop:value=move || schedule.get() on:input=move |ev| schedule.set(event_target_value(&ev)) />
+                </label>
+                <label class="flex items-start gap-2 text-sm">
+                    <input type="checkbox" class="mt-1" data-testid="campanha-hora-local" checked=move || local_time.get() on:change=move |ev| local_time.set(event_target_checked(&ev)) />
+                    <span>"No horário local de cada destinatário"
+                        <span class="block text-tinta-suave">"O fuso vem do DDD: às 9h de Brasília recebe São Paulo, às 9h de Manaus (uma hora depois) quem é de lá, às 9h do Acre (duas horas depois) os de Rio Branco."</span></span>
                 </label>
             </Show>
             <label class="flex items-start gap-2 text-sm">

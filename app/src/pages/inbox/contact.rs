@@ -23,6 +23,7 @@ pub fn ContactSide(detail: ConversationDetail, notice: RwSignal<Option<String>>)
     let name = RwSignal::new(detail.contact.name.clone().unwrap_or_default());
     let email = RwSignal::new(detail.contact.email.clone().unwrap_or_default());
     let phone = RwSignal::new(detail.contact.phone.clone().unwrap_or_default());
+    let tags = RwSignal::new(detail.contact.tags.join(", "));
     let attrs = RwSignal::new(
         detail
             .contact
@@ -57,10 +58,19 @@ pub fn ContactSide(detail: ConversationDetail, notice: RwSignal<Option<String>>)
                     .map(|(k, v)| (k.trim().to_owned(), v))
                     .collect(),
             ),
+            tags: Some(
+                tags.get_untracked()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
         };
         spawn_local(async move {
             match update_contact(id, input).await {
                 Ok(panel) => {
+                    tags.set(panel.tags.join(", "));
                     contact.set(panel);
                     editing.set(false);
                     notice.set(Some("Contato atualizado.".into()));
@@ -79,6 +89,9 @@ pub fn ContactSide(detail: ConversationDetail, notice: RwSignal<Option<String>>)
                     <label class="campo"><span class="rotulo">"Nome"</span><input class="entrada" bind:value=name /></label>
                     <label class="campo"><span class="rotulo">"Telefone"</span><input class="entrada" bind:value=phone /></label>
                     <label class="campo"><span class="rotulo">"E-mail"</span><input class="entrada" bind:value=email /></label>
+                    <label class="campo"><span class="rotulo">"Etiquetas (separadas por vírgula)"</span>
+                        <input class="entrada" bind:value=tags placeholder="cliente-vip, centro" data-testid="etiquetas-contato" />
+                    </label>
                     <p class="rotulo">"Atributos"</p>
                     {move || attrs.get().into_iter().enumerate().map(|(i, (k, v))| view! {
                         <div class="grid grid-cols-2 gap-1">
@@ -105,6 +118,16 @@ pub fn ContactSide(detail: ConversationDetail, notice: RwSignal<Option<String>>)
                         })}
                     </dd>
                     {move || contact.get().attributes.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+                    <dt>"Etiquetas"</dt>
+                    <dd class="flex flex-wrap gap-1" data-testid="etiquetas">
+                        {move || {
+                            let list = contact.get().tags;
+                            if list.is_empty() {
+                                return view! { <span class="text-tinta-suave">"—"</span> }.into_any();
+                            }
+                            list.into_iter().map(|t| view! { <span class="chip" data-testid="etiqueta">{t}</span> }).collect_view().into_any()
+                        }}
+                    </dd>
                 </dl>
                 <button type="button" class="botao-link text-left text-sm" data-testid="editar-contato" on:click=move |_| editing.set(true)>"Editar contato"</button>
             </Show>

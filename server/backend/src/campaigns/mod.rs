@@ -3,9 +3,12 @@
 //! sent by [`sender`] at the number's pace. PostgreSQL holds every recipient's state; the
 //! queues carry only campaign ids.
 
+pub mod audiences;
 pub mod consent;
 pub mod pacer;
 pub mod sender;
+
+pub use audiences::{audience_channels, contacts_audience, erp_audience, erp_overdue};
 
 use crate::channels::Channel;
 use crate::db::{self, campaigns as repo};
@@ -18,6 +21,7 @@ use shared::campaign::audience::{self, AudienceReport};
 use shared::campaign::model::{
     CampaignAction, CampaignCounts, CampaignSettings, CampaignStatus, SkipReason,
 };
+use shared::campaign::phone;
 pub use shared::campaign::report::{
     Breakdown, CampaignView, NewCampaign, Preflight, RecipientView,
 };
@@ -29,33 +33,6 @@ use uuid::Uuid;
 
 /// Contact fields every recipient has, whatever the audience.
 const CONTACT_FIELDS: [&str; 3] = ["nome", "primeiro_nome", "telefone"];
-
-/// The collection audience: the ERP's customers with overdue invoices (Integrações' connector;
-/// the mock ERP in the demo), as an audience file with `nome`, `telefone`, `cpf`, `cliente`,
-/// `faturas`, `valor` and `vencimento` columns.
-pub async fn erp_audience(state: &AppState) -> Result<String, Error> {
-    Ok(shared::erp::overdue_csv(&erp_overdue(state).await?))
-}
-
-/// The ERP's customers with overdue invoices (none is a refusal, in pt-BR).
-pub async fn erp_overdue(state: &AppState) -> Result<Vec<shared::erp::OverdueCustomer>, Error> {
-    let demo_base = state.demo.then(|| state.bot.own_base()).flatten();
-    let settings = crate::erp::settings(&state.pool, &state.secrets, demo_base).await?;
-    let connector = crate::erp::HttpErp {
-        egress: &state.bot.egress,
-        settings,
-    };
-    match connector.overdue_customers().await {
-        Ok(list) if list.is_empty() => Err(invalid(vec![
-            "O ERP não tem clientes com faturas vencidas agora.".into(),
-        ])),
-        Ok(list) => Ok(list),
-        Err(e) => Err(invalid(vec![format!(
-            "Não foi possível ler os clientes com faturas vencidas: {}",
-            e.message()
-        )])),
-    }
-}
 
 /// What the audience's file gave, for the validation report.
 #[derive(Debug, Clone, Serialize)]
@@ -125,6 +102,11 @@ pub async fn create(
         if request.expires_at.is_some_and(|e| e <= at) {
             problems.push("A validade termina antes do início do envio.".to_owned());
         }
+    }
+    if request.local_time && request.schedule_at.is_none() {
+        problems.push(
+            "Para enviar no horário de cada destinatário, escolha a data e a hora.".to_owned(),
+        );
     }
     let channel = channel_for(state, request.channel).await?;
     let template = db::message_templates::list(&state.pool, Some(channel.id))
@@ -212,6 +194,7 @@ pub async fn create(
             category: &template.category,
             bindings: &bindings_json,
             schedule_at: request.schedule_at,
+            local_time: request.local_time,
             respect_quiet_hours: request.respect_quiet_hours,
             expires_at: request.expires_at,
             rate_per_second: rate,
@@ -231,7 +214,20 @@ pub async fn create(
             .iter()
             .map(|r| r.fields.get("nome").cloned())
             .collect();
-        added += repo::add_recipients(&mut *tx, id, &phones, &lines, &fields, &names).await?;
+        // At each recipient's local time: the same wall-clock time in their zone.
+        let not_before: Vec<_> = chunk
+            .iter()
+            .map(|r| {
+                request
+                    .schedule_at
+                    .filter(|_| request.local_time)
+                    .map(|at| {
+                        at + chrono::Duration::hours(phone::hours_after_brasilia(r.phone.ddd))
+                    })
+            })
+            .collect();
+        added += repo::add_recipients(&mut *tx, id, &phones, &lines, &fields, &names, &not_before)
+            .await?;
     }
     repo::record_file_consent(&mut *tx, id, &format!("Arquivo da campanha \"{name}\"")).await?;
     tx.commit().await?;
@@ -316,6 +312,7 @@ async fn view(
         template_status: row.template_status,
         category: row.category,
         schedule_at: row.schedule_at,
+        local_time: row.local_time,
         respect_quiet_hours: row.respect_quiet_hours,
         expires_at: row.expires_at,
         rate_per_second: row.rate_per_second,

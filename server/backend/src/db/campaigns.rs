@@ -24,6 +24,7 @@ pub struct CampaignRow {
     pub bindings: Value,
     pub status: String,
     pub schedule_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub local_time: bool,
     pub respect_quiet_hours: bool,
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
     pub rate_per_second: i32,
@@ -41,6 +42,7 @@ pub struct NewCampaign<'a> {
     pub category: &'a str,
     pub bindings: &'a Value,
     pub schedule_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub local_time: bool,
     pub respect_quiet_hours: bool,
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
     pub rate_per_second: i32,
@@ -60,6 +62,7 @@ pub async fn insert(db: impl PgExecutor<'_>, c: NewCampaign<'_>) -> Result<()> {
         .bind(c.expires_at)
         .bind(c.rate_per_second)
         .bind(c.created_by)
+        .bind(c.local_time)
         .execute(db)
         .await?;
     Ok(())
@@ -75,6 +78,7 @@ pub async fn add_recipients(
     lines: &[Option<i32>],
     fields: &[Value],
     names: &[Option<String>],
+    not_before: &[Option<chrono::DateTime<chrono::Utc>>],
 ) -> Result<u64> {
     Ok(query(ADD_RECIPIENTS)
         .bind(campaign)
@@ -82,6 +86,7 @@ pub async fn add_recipients(
         .bind(lines)
         .bind(fields)
         .bind(names)
+        .bind(not_before)
         .execute(db)
         .await?
         .rows_affected())
@@ -444,11 +449,13 @@ macro_rules! ineligibility {
 
 super::sql::statements! {
     INSERT = "insert into campaigns (id, name, channel_id, template_id, category, bindings,
-                 schedule_at, respect_quiet_hours, expires_at, rate_per_second, created_by)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+                 schedule_at, respect_quiet_hours, expires_at, rate_per_second, created_by,
+                 local_time)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
     ADD_RECIPIENTS = "with input as (
-                 select * from unnest($2::text[], $3::int[], $4::jsonb[], $5::text[])
-                     as u(phone, line, fields, name)
+                 select * from unnest($2::text[], $3::int[], $4::jsonb[], $5::text[],
+                         $6::timestamptz[])
+                     as u(phone, line, fields, name, not_before)
              ), existing as (
                  select distinct on (c.phone) c.phone, c.id from contacts c
                  where c.phone in (select phone from input) and c.merged_into is null
@@ -460,8 +467,10 @@ super::sql::statements! {
                  where not exists (select 1 from existing e where e.phone = i.phone)
                  returning id, phone
              )
-             insert into campaign_recipients (id, campaign_id, contact_id, phone, line, fields)
-             select gen_random_uuid(), $1, coalesce(e.id, c.id), i.phone, i.line, i.fields
+             insert into campaign_recipients (id, campaign_id, contact_id, phone, line, fields,
+                 not_before)
+             select gen_random_uuid(), $1, coalesce(e.id, c.id), i.phone, i.line, i.fields,
+                 coalesce(i.not_before, now())
              from input i left join existing e on e.phone = i.phone
                  left join created c on c.phone = i.phone
              on conflict (campaign_id, phone) do nothing";
@@ -474,13 +483,13 @@ super::sql::statements! {
                  and lower(trim(r.fields ->> 'consentimento')) in ('sim', 's', '1', 'true', 'yes', 'x')";
     FIND = "select c.id, c.name, c.channel_id, c.template_id, t.name as template_name,
                  t.language as template_language, t.status as template_status, c.category,
-                 c.bindings, c.status, c.schedule_at, c.respect_quiet_hours, c.expires_at,
+                 c.bindings, c.status, c.schedule_at, c.local_time, c.respect_quiet_hours, c.expires_at,
                  c.rate_per_second, c.pause_reason, c.created_at, c.started_at, c.finished_at
              from campaigns c join message_templates t on t.id = c.template_id where c.id = $1";
     LOCK = "select status from campaigns where id = $1 for update";
     LIST = "select c.id, c.name, c.channel_id, c.template_id, t.name as template_name,
                  t.language as template_language, t.status as template_status, c.category,
-                 c.bindings, c.status, c.schedule_at, c.respect_quiet_hours, c.expires_at,
+                 c.bindings, c.status, c.schedule_at, c.local_time, c.respect_quiet_hours, c.expires_at,
                  c.rate_per_second, c.pause_reason, c.created_at, c.started_at, c.finished_at
              from campaigns c join message_templates t on t.id = c.template_id
              order by c.created_at desc, c.id limit $1";

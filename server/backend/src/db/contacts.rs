@@ -4,6 +4,7 @@
 use super::sql::{query, query_as, query_scalar};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
+use shared::campaign::segment::ContactFilter;
 use shared::messaging::ChannelKind;
 use shared::{ChannelId, ContactId, ConversationId};
 use sqlx::{PgConnection, PgExecutor};
@@ -30,13 +31,14 @@ pub struct ContactRow {
     pub email: Option<String>,
     pub cpf: Option<String>,
     pub attributes: sqlx::types::Json<BTreeMap<String, String>>,
+    pub tags: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 macro_rules! contact_columns {
     () => {
-        "id, name, phone, email::text as email, cpf, attributes, created_at, updated_at"
+        "id, name, phone, email::text as email, cpf, attributes, tags, created_at, updated_at"
     };
 }
 
@@ -50,6 +52,8 @@ pub struct Fields {
     pub email: Change,
     pub cpf: Change,
     pub attributes: Option<BTreeMap<String, String>>,
+    /// Normalised (`shared::campaign::segment::normalize_tags`); `None` keeps them.
+    pub tags: Option<Vec<String>>,
 }
 
 /// An identity as a contact's card lists it: (contact, channel, channel kind, external id).
@@ -280,6 +284,7 @@ pub async fn insert(db: impl PgExecutor<'_>, id: ContactId, fields: Fields) -> R
         .bind(fields.email.flatten())
         .bind(fields.cpf.flatten())
         .bind(sqlx::types::Json(fields.attributes.unwrap_or_default()))
+        .bind(fields.tags.unwrap_or_default())
         .execute(db)
         .await?;
     Ok(())
@@ -298,9 +303,59 @@ pub async fn update(db: impl PgExecutor<'_>, id: ContactId, fields: Fields) -> R
         .bind(fields.cpf.is_some())
         .bind(fields.cpf.flatten())
         .bind(fields.attributes.map(sqlx::types::Json))
+        .bind(fields.tags)
         .execute(db)
         .await?;
     Ok(done.rows_affected() != 0)
+}
+
+/// A segment's contact: name, phone, e-mail, CPF and custom attributes.
+pub type SegmentRow = (
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    sqlx::types::Json<BTreeMap<String, String>>,
+);
+
+/// The contacts with a phone number a campaign's contact filter picks (checked), oldest
+/// first, at most `limit`.
+pub async fn segment(
+    db: impl PgExecutor<'_>,
+    filter: &ContactFilter,
+    limit: i64,
+) -> Result<Vec<SegmentRow>> {
+    Ok(query_as(SEGMENT)
+        .bind(filter.channel_id)
+        .bind(&filter.tags)
+        .bind(sqlx::types::Json(&filter.attributes))
+        .bind(filter.active_within_days.map(|d| d as i32))
+        .bind(filter.inactive_for_days.map(|d| d as i32))
+        .bind(limit)
+        .fetch_all(db)
+        .await?)
+}
+
+/// Adds `tag` (normalised) to the contacts with these numbers (E.164).
+pub async fn add_tag_by_phone(db: impl PgExecutor<'_>, phones: &[String], tag: &str) -> Result<()> {
+    query(ADD_TAG_BY_PHONE)
+        .bind(phones)
+        .bind(tag)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// How many contacts the filter picks: (with a phone number, without one).
+pub async fn segment_counts(db: impl PgExecutor<'_>, filter: &ContactFilter) -> Result<(i64, i64)> {
+    Ok(query_as(SEGMENT_COUNTS)
+        .bind(filter.channel_id)
+        .bind(&filter.tags)
+        .bind(sqlx::types::Json(&filter.attributes))
+        .bind(filter.active_within_days.map(|d| d as i32))
+        .bind(filter.inactive_for_days.map(|d| d as i32))
+        .fetch_one(db)
+        .await?)
 }
 
 /// Locks both contacts (those not merged away) in a fixed order, so two opposite merges cannot
@@ -349,7 +404,36 @@ pub async fn merge_into(tx: &mut PgConnection, source: ContactId, target: Contac
     Ok(())
 }
 
+/// A contact filter's conditions on `contacts c`: $1 channel, $2 tags, $3 attributes, $4
+/// active within days, $5 inactive for days (`shared::campaign::segment::ContactFilter`).
+macro_rules! segment_conditions {
+    () => {
+        "c.merged_into is null
+           and ($1::uuid is null or exists (select 1 from contact_identities i
+                where i.contact_id = c.id and i.channel_id = $1))
+           and c.tags @> $2::text[]
+           and c.attributes @> $3::jsonb
+           and ($4::int is null or exists (select 1 from conversations v where v.contact_id = c.id
+                and v.last_customer_message_at >= now() - make_interval(days => $4)))
+           and ($5::int is null or not exists (select 1 from conversations v
+                where v.contact_id = c.id
+                  and v.last_customer_message_at > now() - make_interval(days => $5)))"
+    };
+}
+
 super::sql::statements! {
+    SEGMENT = concat!(
+        "select c.name, c.phone, c.email::text, c.cpf, c.attributes from contacts c where ",
+        segment_conditions!(),
+        " and c.phone is not null order by c.created_at, c.id limit $6"
+    );
+    ADD_TAG_BY_PHONE = "update contacts set tags = tags || $2::text, updated_at = now()
+         where phone = any($1) and merged_into is null and not ($2 = any(tags))";
+    SEGMENT_COUNTS = concat!(
+        "select count(*) filter (where c.phone is not null),
+                count(*) filter (where c.phone is null) from contacts c where ",
+        segment_conditions!()
+    );
     IDENTITY_ON = "select external_id from contact_identities
          where contact_id = $1 and channel_id = $2 order by created_at limit 1";
     PHONE = "select phone from contacts where id = $1";
@@ -400,14 +484,15 @@ super::sql::statements! {
         contact_columns!(),
         " from contacts where id = $1 and merged_into is null"
     );
-    INSERT = "insert into contacts (id, name, phone, email, cpf, attributes)
-         values ($1, $2, $3, $4, $5, $6)";
+    INSERT = "insert into contacts (id, name, phone, email, cpf, attributes, tags)
+         values ($1, $2, $3, $4, $5, $6, $7)";
     UPDATE = "update contacts set
              name = case when $2 then $3 else name end,
              phone = case when $4 then $5 else phone end,
              email = case when $6 then $7 else email end,
              cpf = case when $8 then $9 else cpf end,
              attributes = coalesce($10, attributes),
+             tags = coalesce($11, tags),
              updated_at = now()
          where id = $1 and merged_into is null";
     LOCK_PAIR = "select id from contacts where id in ($1, $2) and merged_into is null
@@ -422,7 +507,9 @@ super::sql::statements! {
     MOVE_WEBCHAT_VISITORS = "update webchat_visitors set contact_id = $2 where contact_id = $1";
     FILL_FROM_SOURCE = "update contacts t set name = coalesce(t.name, s.name), phone = coalesce(t.phone, s.phone),
              email = coalesce(t.email, s.email), cpf = coalesce(t.cpf, s.cpf),
-             attributes = s.attributes || t.attributes, updated_at = now()
+             attributes = s.attributes || t.attributes,
+             tags = (array(select distinct unnest(t.tags || s.tags) order by 1))[1:20],
+             updated_at = now()
          from contacts s where s.id = $1 and t.id = $2";
     MARK_MERGED = "update contacts set merged_into = $2, updated_at = now() where id = $1";
 }

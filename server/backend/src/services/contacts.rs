@@ -7,7 +7,7 @@ use crate::error::{AppError, Error};
 use crate::state::AppState;
 use shared::dto::{AuditAction, ContactIdentityView, ContactInput, ContactView, ConversationView};
 use shared::messaging::Author;
-use shared::{ContactId, ConversationId, Cpf, Email, PersonName, Phone, UserId};
+use shared::{ContactId, ConversationId, Cpf, Email, PersonName, Phone, Refusal, UserId};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -35,6 +35,7 @@ async fn with_identities(
             email: r.email,
             cpf: r.cpf,
             attributes: r.attributes.0,
+            tags: r.tags,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -110,6 +111,12 @@ fn validate(input: &ContactInput) -> Result<Fields, Error> {
         })?,
         cpf: parsed(&input.cpf, "cpf", Cpf::parse, |c| c.as_str().to_owned())?,
         attributes: input.attributes.clone(),
+        tags: input
+            .tags
+            .as_deref()
+            .map(shared::campaign::segment::normalize_tags)
+            .transpose()
+            .map_err(|problems| AppError::Refused(Refusal::ContactTagsInvalid { problems }))?,
     })
 }
 

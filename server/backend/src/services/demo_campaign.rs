@@ -11,6 +11,7 @@ use crate::error::{AppError, Error};
 use crate::state::AppState;
 use serde_json::json;
 use shared::campaign::model::CampaignAction;
+use shared::campaign::phone::BrPhone;
 use shared::campaign::report::NewCampaign;
 use shared::messaging::ChannelKind;
 use shared::sent_template::{ButtonAction, QuickReplyAction};
@@ -22,6 +23,8 @@ const LANGUAGE: &str = "pt_BR";
 const BODY: &str = "Olá, {{1}}! Aqui é a Águas do Vale. 💧 Consta no seu cadastro {{2}} fatura(s) vencida(s), somando *{{3}}*. Toque em *Negociar* para ver as condições: à vista com desconto ou parcelado.";
 /// The draft campaign the demo starts with, to every in-debt fixture.
 pub const READY_CAMPAIGN: &str = "Cobrança · faturas vencidas (demonstração)";
+/// The tag of the fixtures with overdue invoices.
+pub const DEBT_TAG: &str = "inadimplente";
 /// João Santos, the fixture with debts, whose figures the simulator's visitor receives.
 const JOAO_CPF: &str = "22222222222";
 
@@ -95,19 +98,25 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     ];
     db::message_templates::set_button_actions(&state.pool, id, &serde_json::to_value(actions)?)
         .await?;
-    let existing = db::campaigns::list(&state.pool, 500).await?;
-    if existing.iter().any(|c| c.name == READY_CAMPAIGN) {
-        return Ok(());
-    }
     let overdue = crate::erp::mock::overdue(chrono::Local::now().date_naive());
-    let request = request(
-        READY_CAMPAIGN,
-        channel.id,
-        shared::erp::overdue_csv(&overdue),
-    );
-    campaigns::create(state, request, None)
-        .await
-        .map_err(|e| anyhow::anyhow!("Failed to seed the demo campaign: {e:?}"))?;
+    let existing = db::campaigns::list(&state.pool, 500).await?;
+    if !existing.iter().any(|c| c.name == READY_CAMPAIGN) {
+        let request = request(
+            READY_CAMPAIGN,
+            channel.id,
+            shared::erp::overdue_csv(&overdue),
+        );
+        campaigns::create(state, request, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("Failed to seed the demo campaign: {e:?}"))?;
+    }
+    // The in-debt fixtures carry a tag, so a campaign's contact filter has something to find.
+    let phones: Vec<String> = overdue
+        .iter()
+        .filter_map(|c| BrPhone::parse(&c.telefone).ok())
+        .map(|p| p.e164)
+        .collect();
+    db::contacts::add_tag_by_phone(&state.pool, &phones, DEBT_TAG).await?;
     Ok(())
 }
 
@@ -122,6 +131,7 @@ fn request(name: &str, channel: shared::ChannelId, csv: String) -> NewCampaign {
         variables: variables(),
         rate_per_second: Some(10),
         schedule_at: None,
+        local_time: false,
         // A presentation can happen at any hour.
         respect_quiet_hours: false,
         expires_at: None,

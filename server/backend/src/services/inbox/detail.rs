@@ -258,6 +258,7 @@ pub(crate) async fn contact_panel(
             .as_deref()
             .map(|d| if full { format_cpf(d) } else { mask_cpf(d) }),
         attributes: c.attributes,
+        tags: c.tags,
         identities: c.identities,
         conversations: conversations
             .into_iter()

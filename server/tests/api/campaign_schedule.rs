@@ -1,0 +1,95 @@
+//! A campaign at each recipient's local time: 09:00 is 09:00 where the customer lives (their
+//! zone by DDD), so Manaus receives an hour after São Paulo and Rio Branco two.
+
+use crate::campaigns::{approved_template, template_sends};
+use crate::common::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_each_recipients_local_time_the_west_waits_its_own_hours() {
+    let (app, graph) = spawn_channel_app().await;
+    approved_template(&app, "APPROVED").await;
+    let api = Api::new(&app).await;
+    let csv = "nome;telefone;valor\nPaula;11991120001;R$ 1,00\nManu;92991120002;R$ 2,00\n\
+               Rita;68991120003;R$ 3,00\n";
+    let mut body = json!({"name": "Hora local",
+        "template": {"name": "cobranca_vencida", "language": "pt_BR"},
+        "audience": {"csv": csv},
+        "variables": {"1": "{{primeiro_nome | cliente}}", "2": "{{valor}}"},
+        "respect_quiet_hours": false, "local_time": true});
+
+    // Without a time there is nothing to read locally.
+    let r = api.post("/api/v1/campaigns", &body).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("escolha a data e a hora"));
+
+    let at = chrono::Utc::now() + chrono::Duration::seconds(2);
+    body["schedule_at"] = json!(at);
+    let r = api.post("/api/v1/campaigns", &body).await;
+    let status = r.status();
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let shifts: Vec<(String, f64)> = sqlx::query_as(
+        "select phone, extract(epoch from not_before - $2)::float8 from campaign_recipients
+         where campaign_id = $1 order by phone",
+    )
+    .bind(uuid::Uuid::parse_str(&id).unwrap())
+    .bind(at)
+    .fetch_all(&app.state.pool)
+    .await
+    .unwrap();
+    let hours: Vec<(&str, i64)> = shifts
+        .iter()
+        .map(|(p, s)| (p.as_str(), (s / 3600.0).round() as i64))
+        .collect();
+    assert_eq!(
+        hours,
+        [
+            ("+5511991120001", 0),
+            ("+5568991120003", 2),
+            ("+5592991120002", 1)
+        ]
+    );
+    let view: Value = api
+        .get(&format!("/api/v1/campaigns/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["local_time"], true, "{view}");
+
+    let r = api
+        .post(&format!("/api/v1/campaigns/{id}/start"), &json!({}))
+        .await;
+    let started: Value = r.json().await.unwrap();
+    assert_eq!(started["status"], "agendada", "{started}");
+
+    // The schedule's tick starts it; São Paulo's turn has come, the others' has not.
+    let mut sends = Vec::new();
+    for _ in 0..400 {
+        sends = template_sends(&graph);
+        if !sends.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(sends.len(), 1, "{sends:?}");
+    assert_eq!(sends[0]["to"], "5511991120001");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(
+        template_sends(&graph).len(),
+        1,
+        "Manaus and Rio Branco wait"
+    );
+    let view: Value = api
+        .get(&format!("/api/v1/campaigns/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status"], "enviando", "{view}");
+    assert_eq!(view["counts"]["queued"], 2, "{view}");
+    app.stop().await;
+}
