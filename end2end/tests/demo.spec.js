@@ -106,6 +106,11 @@ test("the collection campaign reaches the simulator and Negociar opens the negot
   await expect(template).toContainText(/somando R\$ [\d.]+,\d\d/);
   await expect(template.locator(".sim-botao")).toHaveText(["Negociar", "Parar de receber"]);
   await expect(page.getByRole("link", { name: /Ver a campanha/ })).toBeVisible();
+  // The chat's header stays one row (back, avatar, name, icons), however the template styles
+  // its own header.
+  const bar = await page.locator(".sim-cabecalho").first().boundingBox();
+  expect(bar.height).toBeLessThan(80);
+  await expect(template.locator(".sim-modelo-topo")).toHaveText("Aviso de débito");
   await shot(page, "demo-07-collection-template");
   await template.locator(".sim-botao", { hasText: "Negociar" }).click();
   await expect(bubbles(page).filter({ hasText: "qual é o seu CPF" })).toBeVisible();
@@ -119,6 +124,7 @@ test("the collection campaign reaches the simulator and Negociar opens the negot
   const managerContext = await browser.newContext();
   const manager = await managerContext.newPage();
   await login(manager, DEMO.email, DEMO.password);
+  await expect(manager).not.toHaveURL(/\/entrar/);
   await manager.goto("/campanhas");
   await hydrated(manager);
   await expect(manager.getByTestId("linha-campanha").filter({ hasText: "Cobrança · faturas vencidas (demonstração)" })).toContainText("Rascunho");

@@ -27,7 +27,7 @@ async function newSupervisor(page) {
 
 // Pages reached from the frame but not listed in the sidebar.
 const EXTRA = {
-  administrador: ["/perfil", "/configuracoes/canais", "/configuracoes/tokens", "/configuracoes/integracoes", "/fluxos/principal"],
+  administrador: ["/perfil", "/configuracoes/canais", "/configuracoes/tokens", "/configuracoes/integracoes", "/fluxos/principal", "/campanhas/nova"],
   supervisora: ["/perfil", "/fluxos/principal"],
   atendente: ["/perfil"],
 };

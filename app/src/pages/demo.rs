@@ -400,9 +400,9 @@ pub fn DemoPage() -> impl IntoView {
             <div class=if mine { "sim-linha sim-minha" } else { "sim-linha sim-deles" } data-testid="sim-mensagem">
                 <div class="sim-bolha">
                     {author}
-                    {frame_top.map(|h| view! { <strong class="sim-cabecalho">{h}</strong> })}
+                    {frame_top.map(|h| view! { <strong class="sim-modelo-topo">{h}</strong> })}
                     <span class="sim-texto">{rich_text(&text)}</span>
-                    {frame_bottom.map(|f| view! { <small class="sim-rodape">{f}</small> })}
+                    {frame_bottom.map(|f| view! { <small class="sim-modelo-rodape">{f}</small> })}
                     <span class="sim-hora">{time}{ticks}</span>
                 </div>
                 {below}

@@ -123,14 +123,18 @@ fn Wizard() -> impl IntoView {
     let quiet = RwSignal::new(true);
     let rate = RwSignal::new(80_i32);
     let creating = RwSignal::new(false);
-    spawn_local(async move {
-        match list_templates().await {
-            Ok(d) => {
-                channel.set(d.channels.first().map(|c| c.0));
-                overview.set(Some(d));
+    // In an effect: a page loaded directly renders on the server first, where there is no
+    // local task set to spawn on.
+    Effect::new(move |_| {
+        spawn_local(async move {
+            match list_templates().await {
+                Ok(d) => {
+                    channel.set(d.channels.first().map(|c| c.0));
+                    overview.set(Some(d));
+                }
+                Err(e) => error.set(Some(e.message())),
             }
-            Err(e) => error.set(Some(e.message())),
-        }
+        });
     });
     let approved = Memo::new(move |_| {
         let c = channel.get();

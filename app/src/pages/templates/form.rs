@@ -351,8 +351,10 @@ pub(crate) fn Preview(#[prop(into)] t: Signal<TemplateDraft>) -> impl IntoView {
                         Some(Header::Location) => Some(view! { <div class="h-20 rounded bg-emerald-50 grid place-items-center text-xs">"📍 Localização"</div> }.into_any()),
                         None => None,
                     })}
-                    <span data-testid="previa-texto">{move || t.with(|t| {
-                        if t.body.trim().is_empty() { "O texto da mensagem aparece aqui.".to_owned() } else { fill(&t.body, &t.body_examples) }
+                    // WhatsApp's *bold*, _italic_, ~strike~ and ```mono``` as the phone shows them.
+                    <span data-testid="previa-texto" class="whitespace-pre-wrap">{move || t.with(|t| {
+                        let text = if t.body.trim().is_empty() { "O texto da mensagem aparece aqui.".to_owned() } else { fill(&t.body, &t.body_examples) };
+                        crate::components::rich::rich_text(&text)
                     })}</span>
                     {move || t.with(|t| t.footer.clone()).map(|f| view! { <span class="text-xs text-tinta-suave">{f}</span> })}
                     <span class="self-end text-[10px] text-tinta-suave">"10:42"</span>
