@@ -14,6 +14,8 @@ ensure_npm_packages "$ROOT/end2end"
 ensure_schemathesis
 ensure_cargo_fuzz
 apt_install chromium fonts-dejavu-core fonts-noto-color-emoji postgresql-client
+# server/tests/api/redis_restart.rs kills and restarts a Redis of its own.
+command -v redis-server >/dev/null || apt_install redis-server
 ensure_services
 
 drop_test_databases() {

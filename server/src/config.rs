@@ -157,6 +157,11 @@ pub struct Config {
     #[arg(long, env = "SESSION_CLEANUP_MINUTES", default_value_t = 5)]
     pub session_cleanup_minutes: u32,
 
+    /// When every WhatsApp channel's templates are read from Meta again (cron with seconds;
+    /// the webhooks keep them current in between).
+    #[arg(long, env = "TEMPLATE_SYNC_SCHEDULE", default_value = "0 7,37 * * * *")]
+    pub template_sync_schedule: String,
+
     /// Meta's Graph API (a local fake in tests).
     #[arg(
         long,

@@ -162,8 +162,15 @@ pub async fn campaign_dispatch(
     job: backend::campaigns::sender::Dispatch,
     deps: Data<CampaignDeps>,
 ) -> anyhow::Result<()> {
-    if let Err(e) = backend::campaigns::sender::run(&deps.state, job).await {
-        tracing::warn!(error = ?e, "campaign runner stopped on an error");
+    // The runner is a task of its own: a worker that stops (Redis gone for a moment) drops its
+    // job's future, and a send between its Graph call and its record must not be dropped with
+    // it. The runner ends by itself; a second one meanwhile claims other rows (skip locked).
+    let state = deps.state.clone();
+    let runner = tokio::spawn(async move { backend::campaigns::sender::run(&state, job).await });
+    match runner.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = ?e, "campaign runner stopped on an error"),
+        Err(e) => tracing::warn!(error = %e, "campaign runner failed"),
     }
     Ok(())
 }
@@ -185,7 +192,20 @@ fn worker_name(role: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis())
         .unwrap_or_default();
-    format!("{role}-{host}-{}-{started}", std::process::id())
+    format!("{role}@{host}-{}-{started}", std::process::id())
+}
+
+/// The queues whose workers report `worker_alive`.
+const QUEUES: [&str; 3] = ["expire-sessions", "bot-inactivity", "campaign-dispatch"];
+
+/// The queue a worker serves, from its name (`campaign-dispatch@host-pid-ms`); none for the
+/// cron schedules.
+fn queue_of(worker: &str) -> Option<&'static str> {
+    QUEUES.into_iter().find(|q| {
+        worker
+            .strip_prefix(q)
+            .is_some_and(|rest| rest.starts_with('@'))
+    })
 }
 
 /// The queues' Redis connection: a slow reply (the default allows 500 ms) must not end a
@@ -210,6 +230,7 @@ pub struct WorkerSettings {
     pub namespace: String,
     pub session_idle_seconds: i64,
     pub cleanup_every_minutes: u32,
+    pub template_sync_schedule: String,
 }
 
 /// Runs the workers until `shutdown` is cancelled; jobs in flight are given 30 seconds to end.
@@ -233,8 +254,8 @@ pub async fn run(
     let reset_deps = bot_deps.clone();
     let rollup_deps = bot_deps.clone();
     let templates_deps = bot_deps.clone();
-    let templates_schedule =
-        cron::Schedule::from_str("0 7,37 * * * *").context("invalid template sync schedule")?;
+    let templates_schedule = cron::Schedule::from_str(&settings.template_sync_schedule)
+        .context("invalid TEMPLATE_SYNC_SCHEDULE")?;
     let rollup_schedule =
         cron::Schedule::from_str("0 */10 * * * *").context("invalid roll-up schedule")?;
     let storage = expire_sessions_queue(conn, &settings.namespace);
@@ -339,6 +360,10 @@ pub async fn run(
         // A worker that stops on an error (Redis gone, a slow reply) comes back by itself.
         .should_restart(|ctx, error| {
             tracing::warn!(worker = ctx.name(), %error, "worker stopped; restarting it");
+            // Down until the monitor has built it again (its registration sets it back to 1).
+            if let Some(queue) = queue_of(ctx.name()) {
+                metrics::gauge!("worker_alive", "queue" => queue).set(0.0);
+            }
             metrics::counter!("worker_restarts_total").increment(1);
             true
         })
@@ -349,4 +374,15 @@ pub async fn run(
         })
         .await
         .map_err(|e| anyhow::anyhow!("job monitor failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_workers_name_says_its_queue_and_a_schedules_does_not() {
+        let name = super::worker_name("campaign-dispatch");
+        assert_eq!(super::queue_of(&name), Some("campaign-dispatch"));
+        assert_eq!(super::queue_of("expire-sessions-schedule"), None);
+        assert_eq!(super::queue_of("campaign-tick"), None);
+    }
 }

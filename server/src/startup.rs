@@ -263,6 +263,7 @@ impl Application {
                 namespace: config.redis_namespace.clone(),
                 session_idle_seconds: state.auth.session_idle.as_secs() as i64,
                 cleanup_every_minutes: config.session_cleanup_minutes,
+                template_sync_schedule: config.template_sync_schedule.clone(),
             };
             let (worker_state, stop) = (state.clone(), shutdown.clone());
             tokio::spawn(async move {

@@ -66,7 +66,7 @@ async fn a_contact_filter_picks_by_tag_attribute_channel_and_last_message() {
             &json!({"name": "Errado", "phone": "11991110009", "tags": ["a;b"]}),
         )
         .await;
-    assert!(r.status().is_client_error(), "{}", r.status());
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.unwrap();
     assert!(body.contains("Etiquetas inválidas"), "{body}");
     let found: Value = api

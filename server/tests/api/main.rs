@@ -21,6 +21,7 @@ mod jobs;
 mod keys;
 mod messenger;
 mod rbac;
+mod redis_restart;
 mod rest_api;
 mod setup;
 mod sql;

@@ -48,6 +48,9 @@ pub fn test_config() -> Config {
     // stops a public demo's visitors doing so has its own tests (demo_mode.rs).
     config.demo_locked = false;
     config.roles = Roles::Web;
+    // Only on 29 February: a sync in the middle of a test would forget the templates the test
+    // stored (the fake Graph API lists its own); the sync has its own tests.
+    config.template_sync_schedule = "0 0 4 29 2 *".into();
     config
 }
 
@@ -245,7 +248,13 @@ pub const VERIFY_TOKEN: &str = "token-de-verificacao";
 /// channels declared through the environment variables automated deployments use.
 pub async fn spawn_channel_app() -> (TestApp, fake_graph::FakeGraph) {
     let graph = fake_graph::FakeGraph::start().await;
-    let mut config = channel_config(&graph);
+    let config = channel_app_config(&graph);
+    (spawn_app_with(config).await, graph)
+}
+
+/// The configuration of [`spawn_channel_app`].
+pub fn channel_app_config(graph: &fake_graph::FakeGraph) -> Config {
+    let mut config = channel_config(graph);
     // No bot and no team unless a test sets them (demo mode would give the demo's).
     for v in [
         &mut config.whatsapp_bot_flow,
@@ -257,7 +266,7 @@ pub async fn spawn_channel_app() -> (TestApp, fake_graph::FakeGraph) {
     ] {
         *v = Some(String::new());
     }
-    (spawn_app_with(config).await, graph)
+    config
 }
 
 /// The configuration of [`spawn_channel_app`], the channels' flow and team left unset.
