@@ -506,6 +506,13 @@ async fn agents_see_take_reply_transfer_and_resolve_with_each_step_recorded() {
             .await,
     )
     .await;
+    // Taking it again (or after the distribution gave it to him) records nothing more.
+    json_of(
+        rafael
+            .call_json("inbox/take", &json!({"conversation": conversation}))
+            .await,
+    )
+    .await;
     let sent = json_of(
         rafael
             .call_json(

@@ -325,12 +325,7 @@ pub async fn segment(
     filter: &ContactFilter,
     limit: i64,
 ) -> Result<Vec<SegmentRow>> {
-    Ok(query_as(SEGMENT)
-        .bind(filter.channel_id)
-        .bind(&filter.tags)
-        .bind(sqlx::types::Json(&filter.attributes))
-        .bind(filter.active_within_days.map(|d| d as i32))
-        .bind(filter.inactive_for_days.map(|d| d as i32))
+    Ok(bind_filter(query_as(SEGMENT), filter)
         .bind(limit)
         .fetch_all(db)
         .await?)
@@ -348,14 +343,22 @@ pub async fn add_tag_by_phone(db: impl PgExecutor<'_>, phones: &[String], tag: &
 
 /// How many contacts the filter picks: (with a phone number, without one).
 pub async fn segment_counts(db: impl PgExecutor<'_>, filter: &ContactFilter) -> Result<(i64, i64)> {
-    Ok(query_as(SEGMENT_COUNTS)
+    Ok(bind_filter(query_as(SEGMENT_COUNTS), filter)
+        .fetch_one(db)
+        .await?)
+}
+
+/// Binds a contact filter's conditions, $1 to $5 of `segment_conditions!`.
+fn bind_filter<'q, O>(
+    query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
+    filter: &'q ContactFilter,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+    query
         .bind(filter.channel_id)
         .bind(&filter.tags)
         .bind(sqlx::types::Json(&filter.attributes))
         .bind(filter.active_within_days.map(|d| d as i32))
         .bind(filter.inactive_for_days.map(|d| d as i32))
-        .fetch_one(db)
-        .await?)
 }
 
 /// Locks both contacts (those not merged away) in a fixed order, so two opposite merges cannot

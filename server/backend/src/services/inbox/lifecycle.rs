@@ -81,7 +81,7 @@ pub(crate) async fn set_assignee(
     agent: Option<UserId>,
     kind: ConversationEventKind,
     note: Option<&str>,
-) -> Result<(i64, Option<UserId>), Error> {
+) -> Result<Option<(i64, Option<UserId>)>, Error> {
     let standing = db::conversations::lock_standing(tx, conversation)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -90,6 +90,15 @@ pub(crate) async fn set_assignee(
     }
     let previous = standing.assignee_id;
     let team = team.or(standing.team_id);
+    // Already theirs, in the same team: "Assumir" right after the distribution gave it to the
+    // same agent (taking wakes the distribution) changes nothing and records nothing.
+    if kind == ConversationEventKind::Assigned
+        && agent.is_some()
+        && agent == previous
+        && team == standing.team_id
+    {
+        return Ok(None);
+    }
     db::conversations::place(tx, conversation, team, agent).await?;
     let event = record_event(
         tx,
@@ -105,7 +114,7 @@ pub(crate) async fn set_assignee(
         }),
     )
     .await?;
-    Ok((event, previous))
+    Ok(Some((event, previous)))
 }
 
 /// Who acts on a conversation: a signed-in person, or an integration through the REST API
@@ -143,10 +152,11 @@ pub(crate) async fn reassign(
     note: Option<&str>,
 ) -> Result<(), Error> {
     let mut tx = state.pool.begin().await?;
-    let (event, previous) =
-        set_assignee(&mut tx, by, conversation, team, agent, kind, note).await?;
+    let done = set_assignee(&mut tx, by, conversation, team, agent, kind, note).await?;
     tx.commit().await?;
-    changed(state, conversation, event, kind, previous).await;
+    if let Some((event, previous)) = done {
+        changed(state, conversation, event, kind, previous).await;
+    }
     Ok(())
 }
 
