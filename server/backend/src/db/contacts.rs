@@ -1,7 +1,7 @@
 //! The contacts repository: contacts, their identities on channels (the id each channel knows
 //! them by), the contact's conversation on a channel, and merging one contact into another.
 
-use super::sql::{query, query_as, query_scalar};
+use super::sql::{query, query_as, query_scalar, TypedQuery};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 use shared::campaign::segment::ContactFilter;
@@ -349,10 +349,7 @@ pub async fn segment_counts(db: impl PgExecutor<'_>, filter: &ContactFilter) -> 
 }
 
 /// Binds a contact filter's conditions, $1 to $5 of `segment_conditions!`.
-fn bind_filter<'q, O>(
-    query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
-    filter: &'q ContactFilter,
-) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+fn bind_filter<'q, O>(query: TypedQuery<'q, O>, filter: &'q ContactFilter) -> TypedQuery<'q, O> {
     query
         .bind(filter.channel_id)
         .bind(&filter.tags)

@@ -75,6 +75,10 @@ pub fn query<'q>(sql: &'static str) -> Query<'q, Postgres, PgArguments> {
     sqlx::query(sql)
 }
 
+/// A statement with typed rows, as [`query_as`] gives it: for helpers that bind shared
+/// parameters.
+pub type TypedQuery<'q, O> = QueryAs<'q, Postgres, O, PgArguments>;
+
 pub fn query_as<'q, O>(sql: &'static str) -> QueryAs<'q, Postgres, O, PgArguments>
 where
     O: for<'r> FromRow<'r, PgRow>,
