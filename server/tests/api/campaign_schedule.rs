@@ -1,7 +1,7 @@
 //! A campaign at each recipient's local time: 09:00 is 09:00 where the customer lives (their
 //! zone by DDD), so Manaus receives an hour after São Paulo and Rio Branco two.
 
-use crate::campaigns::{approved_template, template_sends};
+use crate::campaigns::{approved_template, campaign, template_sends};
 use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -52,12 +52,7 @@ async fn at_each_recipients_local_time_the_west_waits_its_own_hours() {
             ("+5592991120002", 1)
         ]
     );
-    let view: Value = api
-        .get(&format!("/api/v1/campaigns/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let view = campaign(&api, &id).await;
     assert_eq!(view["local_time"], true, "{view}");
 
     let r = api
@@ -83,12 +78,7 @@ async fn at_each_recipients_local_time_the_west_waits_its_own_hours() {
         1,
         "Manaus and Rio Branco wait"
     );
-    let view: Value = api
-        .get(&format!("/api/v1/campaigns/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let view = campaign(&api, &id).await;
     assert_eq!(view["status"], "enviando", "{view}");
     assert_eq!(view["counts"]["queued"], 2, "{view}");
     app.stop().await;

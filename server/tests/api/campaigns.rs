@@ -58,7 +58,7 @@ pub(crate) async fn approved_template(app: &TestApp, status: &str) {
     .unwrap();
 }
 
-async fn campaign(api: &Api, id: &str) -> Value {
+pub(crate) async fn campaign(api: &Api, id: &str) -> Value {
     let r = api.get(&format!("/api/v1/campaigns/{id}")).await;
     assert_eq!(r.status(), StatusCode::OK);
     r.json().await.unwrap()
