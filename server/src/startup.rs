@@ -152,6 +152,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let secrets = Secrets::new(&config.encryption_key()?, &config.session_secret())?
         .with_previous(&config.previous_encryption_keys()?)?;
     let state = AppState {
+        webhook_ingest: backend::webhooks::ingest::Ingest::start(pool.clone()),
         pool,
         redis,
         secrets: Arc::new(secrets),
@@ -178,6 +179,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
             .roles
             .runs_workers()
             .then(|| Arc::new(backend::webhooks::lanes())),
+        webhook_statuses: Arc::default(),
         bot: Arc::new(backend::bot::BotRuntime::new(config.egress_policy()?)),
     };
     if config.demo {

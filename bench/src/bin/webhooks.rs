@@ -1,6 +1,8 @@
 //! Posts signed WhatsApp Cloud API webhooks at a fixed rate (open loop: a slow server does not
 //! slow the sender down) and reports what the server accepted, the latency of each POST, and
-//! how long each message took to appear in PostgreSQL's `messages` table.
+//! how long each delivery took to be applied: a customer's message until it is in PostgreSQL's
+//! `messages` table, a status (sent, delivered, read of a message the company sent, as a
+//! campaign brings) until it is recorded with the message moved.
 //!
 //! See bench/README.md for how to run it and the figures measured.
 
@@ -37,6 +39,10 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/plataforma_bench"
     )]
     database_url: String,
+    /// Share of the deliveries that are statuses (0 to 1): each message the company "sent"
+    /// gets sent, delivered and read, in that order.
+    #[arg(long, default_value_t = 0.0)]
+    status_share: f64,
     /// Give up waiting for the messages after this many seconds.
     #[arg(long, default_value_t = 300)]
     drain_timeout: u64,
@@ -47,6 +53,100 @@ fn body(phone_number_id: &str, wa_id: u64, id: &str, text: &str) -> String {
     format!(
         r#"{{"object":"whatsapp_business_account","entry":[{{"id":"102290129340398","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550783881","phone_number_id":"{phone_number_id}"}},"contacts":[{{"profile":{{"name":"Cliente {wa_id}"}},"wa_id":"55119{wa_id:08}"}}],"messages":[{{"from":"55119{wa_id:08}","id":"{id}","timestamp":"{now}","type":"text","text":{{"body":"{text}"}}}}]}}}}]}}]}}"#
     )
+}
+
+fn status_body(phone_number_id: &str, wa_id: u64, id: &str, status: &str) -> String {
+    let now = chrono::Utc::now().timestamp();
+    format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"102290129340398","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550783881","phone_number_id":"{phone_number_id}"}},"statuses":[{{"id":"{id}","status":"{status}","timestamp":"{now}","recipient_id":"55119{wa_id:08}"}}]}}}}]}}]}}"#
+    )
+}
+
+/// What the n-th delivery of the run is.
+enum Delivery {
+    Message,
+    /// A status of outbound message `k`.
+    Status(u64, &'static str),
+}
+
+/// Spreads statuses evenly among messages: delivery n is a status when the share of statuses
+/// so far is below the target. Every message the company sent gets "sent" first, then
+/// "delivered", then "read", a third of the run apart (as they come back from a campaign).
+fn plan(total: u64, share: f64) -> Vec<Delivery> {
+    const ORDER: [&str; 3] = ["sent", "delivered", "read"];
+    let mut is_status = Vec::with_capacity(total as usize);
+    let mut statuses = 0u64;
+    for n in 0..total {
+        let status = (statuses as f64) < share * (n + 1) as f64;
+        statuses += u64::from(status);
+        is_status.push(status);
+    }
+    let messages = statuses.div_ceil(3).max(1);
+    let mut i = 0u64;
+    is_status
+        .into_iter()
+        .map(|status| {
+            if !status {
+                return Delivery::Message;
+            }
+            let d = Delivery::Status(i % messages, ORDER[((i / messages) as usize).min(2)]);
+            i += 1;
+            d
+        })
+        .collect()
+}
+
+/// Outbound messages for the statuses to move: `count` of them in a conversation of the run's
+/// first customer, created by a real inbound webhook.
+async fn seed_outbound(
+    args: &Args,
+    client: &reqwest::Client,
+    url: &str,
+    run: &str,
+    count: u64,
+) -> anyhow::Result<()> {
+    let pool = sqlx::PgPool::connect(&args.database_url).await?;
+    let id = format!("wamid.BENCHSEED{run}");
+    let payload = body(&args.phone_number_id, 0, &id, "início");
+    client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", sign(&payload, &args.app_secret))
+        .body(payload)
+        .send()
+        .await?
+        .error_for_status()?;
+    let started = Instant::now();
+    let (conversation, channel): (uuid::Uuid, uuid::Uuid) = loop {
+        let found = sqlx::query_as(
+            "select conversation_id, channel_id from messages where provider_message_id = $1",
+        )
+        .bind(&id)
+        .fetch_optional(&pool)
+        .await?;
+        if let Some(found) = found {
+            break found;
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(30),
+            "the seed message was not stored"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    sqlx::query(
+        "insert into messages (id, conversation_id, channel_id, direction, author, kind, body,
+             provider_message_id, status, provider_timestamp)
+         select gen_random_uuid(), $1, $2, 'outbound', 'system', 'text', 'carga',
+             'wamid.BENCHOUT' || $3 || lpad(g::text, 9, '0'), 'queued', now()
+         from generate_series(0, $4 - 1) g",
+    )
+    .bind(conversation)
+    .bind(channel)
+    .bind(run)
+    .bind(count as i64)
+    .execute(&pool)
+    .await?;
+    Ok(())
 }
 
 fn sign(body: &str, secret: &str) -> String {
@@ -62,6 +162,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 struct Sample {
+    /// The message id; for a status, with the status appended after a colon.
     id: String,
     sent_at: SystemTime,
     latency: Duration,
@@ -84,19 +185,43 @@ async fn main() -> anyhow::Result<()> {
         "Enviando {total} webhooks assinados a {} /s por {} s para {url} (execução {run})",
         args.rate, args.seconds
     );
+    let plan = plan(total, args.status_share.clamp(0.0, 1.0));
+    let outbound = plan
+        .iter()
+        .filter_map(|d| match d {
+            Delivery::Status(k, _) => Some(k + 1),
+            Delivery::Message => None,
+        })
+        .max()
+        .unwrap_or(0);
+    if outbound > 0 {
+        println!("Semeando {outbound} mensagens enviadas para receberem status");
+        seed_outbound(&args, &client, &url, &run, outbound).await?;
+    }
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(total as usize);
-    for n in 0..total {
+    for (n, delivery) in plan.iter().enumerate() {
+        let n = n as u64;
         // Open loop: each request leaves at its scheduled time.
         let due = started + interval.mul_f64(n as f64);
         tokio::time::sleep_until(due.into()).await;
-        let id = format!("wamid.BENCH{run}{n:09}");
-        let payload = body(
-            &args.phone_number_id,
-            n % args.customers,
-            &id,
-            "mensagem de carga",
-        );
+        let (id, payload) = match delivery {
+            Delivery::Message => {
+                let id = format!("wamid.BENCH{run}{n:09}");
+                let payload = body(
+                    &args.phone_number_id,
+                    n % args.customers,
+                    &id,
+                    "mensagem de carga",
+                );
+                (id, payload)
+            }
+            Delivery::Status(k, status) => {
+                let message = format!("wamid.BENCHOUT{run}{k:09}");
+                let payload = status_body(&args.phone_number_id, 0, &message, status);
+                (format!("{message}:{status}"), payload)
+            }
+        };
         let signature = sign(&payload, &args.app_secret);
         let (client, url, samples) = (client.clone(), url.clone(), samples.clone());
         tasks.push(tokio::spawn(async move {
@@ -152,45 +277,88 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let pool = sqlx::PgPool::connect(&args.database_url).await?;
-    let pattern = format!("wamid.BENCH{run}%");
-    let wait_started = Instant::now();
-    let expected = accepted.len() as i64;
-    loop {
-        let stored: i64 =
-            sqlx::query_scalar("select count(*) from messages where provider_message_id like $1")
-                .bind(&pattern)
-                .fetch_one(&pool)
-                .await?;
-        if stored >= expected || wait_started.elapsed() > Duration::from_secs(args.drain_timeout) {
-            println!("\n== PostgreSQL");
-            println!("mensagens gravadas:  {stored} de {expected} aceitas");
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let rows: Vec<(String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-        "select provider_message_id, created_at from messages where provider_message_id like $1",
-    )
-    .bind(&pattern)
-    .fetch_all(&pool)
-    .await?;
+    let (messages, statuses): (Vec<&Sample>, Vec<&Sample>) =
+        accepted.iter().partition(|s| !s.id.contains(':'));
     let sent: std::collections::HashMap<&str, SystemTime> =
         samples.iter().map(|s| (s.id.as_str(), s.sent_at)).collect();
-    let mut to_db: Vec<f64> = rows
+    let mut lost = 0;
+    if !messages.is_empty() {
+        let rows = applied(
+            &pool,
+            &args,
+            "select provider_message_id, created_at from messages where provider_message_id like $1",
+            &format!("wamid.BENCH{run}%"),
+            messages.len(),
+        )
+        .await?;
+        lost += report(
+            "mensagens gravadas em messages",
+            &rows,
+            &sent,
+            messages.len(),
+        );
+    }
+    if !statuses.is_empty() {
+        let rows = applied(
+            &pool,
+            &args,
+            "select r.provider_message_id || ':' || r.status, r.received_at
+             from message_receipts r join messages m
+               on m.channel_id = r.channel_id and m.provider_message_id = r.provider_message_id
+             where r.provider_message_id like $1 and m.status >= r.status",
+            &format!("wamid.BENCHOUT{run}%"),
+            statuses.len(),
+        )
+        .await?;
+        lost += report("status aplicados", &rows, &sent, statuses.len());
+    }
+    println!("perdidas: {lost}");
+    Ok(())
+}
+
+/// Waits until `expected` rows match (or the drain timeout), then returns (id, applied at).
+async fn applied(
+    pool: &sqlx::PgPool,
+    args: &Args,
+    sql: &str,
+    pattern: &str,
+    expected: usize,
+) -> anyhow::Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
+    let wait_started = Instant::now();
+    loop {
+        let rows: Vec<(String, chrono::DateTime<chrono::Utc>)> =
+            sqlx::query_as(sql).bind(pattern).fetch_all(pool).await?;
+        if rows.len() >= expected
+            || wait_started.elapsed() > Duration::from_secs(args.drain_timeout)
+        {
+            return Ok(rows);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Prints how long the rows took from their POST; returns how many are missing.
+fn report(
+    what: &str,
+    rows: &[(String, chrono::DateTime<chrono::Utc>)],
+    sent: &std::collections::HashMap<&str, SystemTime>,
+    expected: usize,
+) -> i64 {
+    let mut delays: Vec<f64> = rows
         .iter()
         .filter_map(|(id, at)| {
             let sent = chrono::DateTime::<chrono::Utc>::from(*sent.get(id.as_str())?);
             Some((*at - sent).num_microseconds()? as f64 / 1000.0)
         })
         .collect();
-    to_db.sort_by(|a, b| a.total_cmp(b));
+    delays.sort_by(|a, b| a.total_cmp(b));
+    println!("\n== PostgreSQL: {what}");
+    println!("aplicadas:           {} de {expected} aceitas", rows.len());
     println!(
-        "até estar em messages p50 / p99 / máx: {:.0} / {:.0} / {:.0} ms",
-        percentile(&to_db, 0.5),
-        percentile(&to_db, 0.99),
-        to_db.last().copied().unwrap_or(f64::NAN)
+        "desde o POST p50 / p99 / máx: {:.0} / {:.0} / {:.0} ms",
+        percentile(&delays, 0.5),
+        percentile(&delays, 0.99),
+        delays.last().copied().unwrap_or(f64::NAN)
     );
-    let lost = expected - rows.len() as i64;
-    println!("perdidas: {lost}");
-    Ok(())
+    expected as i64 - rows.len() as i64
 }

@@ -72,6 +72,10 @@ pub struct AppState {
     /// On an instance that runs the background work: webhooks are processed where they
     /// arrive, one contact at a time. None on a web-only instance (the workers poll).
     pub webhook_lanes: Option<Arc<super::lanes::Lanes>>,
+    /// Stores webhook deliveries, those arriving together in one commit.
+    pub webhook_ingest: super::webhooks::ingest::Ingest,
+    /// Receipt-only deliveries stored here, waiting to be applied in a batch.
+    pub webhook_statuses: Arc<super::webhooks::statuses::StatusQueue>,
     /// The chatbot's flows, settings and HTTP client.
     pub bot: Arc<super::bot::runtime::BotRuntime>,
 }

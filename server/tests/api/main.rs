@@ -25,6 +25,7 @@ mod redis_restart;
 mod rest_api;
 mod setup;
 mod sql;
+mod status_batches;
 mod templates;
 mod totp;
 mod users;

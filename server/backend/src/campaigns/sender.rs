@@ -592,40 +592,68 @@ async fn into_history(
     repo::link_message(&state.pool, r.id, row.id.0).await
 }
 
-/// A status webhook: Meta's 131050 opts the customer out; a campaign send whose answer was
-/// lost (unknown) is settled by the recipient's id Meta echoes back.
+/// Meta's 131050 on a status webhook ("user stopped marketing"): the customer is opted out.
 pub async fn on_receipt(
     state: &AppState,
     channel: &Channel,
     receipt: &crate::channels::Receipt,
 ) -> Result<(), Error> {
-    if receipt.error_code == Some(131050) {
+    if receipt.error_code == Some(MARKETING_STOPPED) {
         if let Some(wa_id) = &receipt.recipient {
             consent::on_meta_stop(state, channel.id, wa_id).await?;
         }
     }
-    let Some(id) = receipt
-        .callback
-        .as_deref()
-        .and_then(|c| c.strip_prefix("campanha:"))
-        .and_then(|id| Uuid::parse_str(id).ok())
-    else {
+    Ok(())
+}
+
+/// Meta's "user stopped marketing" error code.
+pub const MARKETING_STOPPED: i32 = 131050;
+
+/// Status webhooks of campaign sends (the recipient's id echoed in `biz_opaque_callback_data`):
+/// a send whose answer was lost (unknown) is settled, sent or failed, on `tx`, in one statement
+/// whatever the number.
+pub async fn settle_receipts(
+    tx: &mut sqlx::PgConnection,
+    receipts: &[&crate::channels::Receipt],
+) -> Result<(), Error> {
+    let mut settled: BTreeMap<Uuid, repo::Settled<'_>> = BTreeMap::new();
+    for receipt in receipts {
+        let Some(recipient) = receipt
+            .callback
+            .as_deref()
+            .and_then(|c| c.strip_prefix("campanha:"))
+            .and_then(|id| Uuid::parse_str(id).ok())
+        else {
+            continue;
+        };
+        let failed = match receipt.status {
+            shared::messaging::DeliveryStatus::Failed => Some((
+                receipt.error_code.unwrap_or(0),
+                receipt
+                    .error_title
+                    .as_deref()
+                    .unwrap_or("Falha informada pela Meta"),
+            )),
+            _ => None,
+        };
+        let entry = repo::Settled {
+            recipient,
+            wamid: &receipt.provider_message_id,
+            failed,
+        };
+        // One entry per recipient: a failure outranks the other statuses.
+        match settled.get(&recipient) {
+            Some(seen) if seen.failed.is_some() || failed.is_none() => {}
+            _ => {
+                settled.insert(recipient, entry);
+            }
+        }
+    }
+    if settled.is_empty() {
         return Ok(());
-    };
-    let failed = match receipt.status {
-        shared::messaging::DeliveryStatus::Failed => Some((
-            receipt.error_code.unwrap_or(0),
-            receipt
-                .error_title
-                .as_deref()
-                .unwrap_or("Falha informada pela Meta"),
-        )),
-        _ => None,
-    };
-    if repo::reconcile(&state.pool, id, &receipt.provider_message_id, failed)
-        .await?
-        .is_some()
-    {
+    }
+    let settled: Vec<_> = settled.into_values().collect();
+    for id in repo::reconcile(&mut *tx, &settled).await? {
         tracing::info!(recipient = %id, "unknown campaign send settled by its status webhook");
     }
     Ok(())

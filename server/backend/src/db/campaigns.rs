@@ -310,21 +310,36 @@ pub async fn recover_leases(db: impl PgExecutor<'_>) -> Result<(i64, i64)> {
     Ok(query_as(RECOVER_LEASES).fetch_one(db).await?)
 }
 
-/// A status webhook for a message sent with this recipient's id in `biz_opaque_callback_data`:
-/// an unknown send is now known sent. The recipient's id when it changed.
-pub async fn reconcile(
-    db: impl PgExecutor<'_>,
-    id: Uuid,
-    wamid: &str,
-    failed: Option<(i32, &str)>,
-) -> Result<Option<Uuid>> {
+/// A status webhook for a message sent with a recipient's id in `biz_opaque_callback_data`:
+/// an unknown send is now known sent (or failed, with its code and title). One entry per
+/// recipient; the recipients that changed.
+pub async fn reconcile(db: impl PgExecutor<'_>, settled: &[Settled<'_>]) -> Result<Vec<Uuid>> {
     Ok(query_scalar(RECONCILE)
-        .bind(id)
-        .bind(wamid)
-        .bind(failed.map(|f| f.0))
-        .bind(failed.map(|f| f.1))
-        .fetch_optional(db)
+        .bind(settled.iter().map(|s| s.recipient).collect::<Vec<_>>())
+        .bind(settled.iter().map(|s| s.wamid).collect::<Vec<_>>())
+        .bind(
+            settled
+                .iter()
+                .map(|s| s.failed.map(|f| f.0))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            settled
+                .iter()
+                .map(|s| s.failed.map(|f| f.1))
+                .collect::<Vec<_>>(),
+        )
+        .fetch_all(db)
         .await?)
+}
+
+/// What a status webhook says of a campaign recipient's send.
+#[derive(Debug, Clone, Copy)]
+pub struct Settled<'a> {
+    pub recipient: Uuid,
+    pub wamid: &'a str,
+    /// The error code and title when the message failed.
+    pub failed: Option<(i32, &'a str)>,
 }
 
 /// Cancels what is not yet sent.
@@ -589,11 +604,14 @@ super::sql::statements! {
              )
              select count(*) filter (where state = 'queued'),
                  count(*) filter (where state = 'unknown') from recovered";
-    RECONCILE = "update campaign_recipients set
-                 state = case when $3::int is null then 'sent' else 'failed' end,
-                 wamid = $2, sent_at = coalesce(sent_at, now()), error_code = $3,
-                 error_title = coalesce($4, error_title), lease_until = null, updated_at = now()
-             where id = $1 and state in ('sending', 'unknown') returning id";
+    RECONCILE = "update campaign_recipients c set
+                 state = case when s.error_code is null then 'sent' else 'failed' end,
+                 wamid = s.wamid, sent_at = coalesce(c.sent_at, now()), error_code = s.error_code,
+                 error_title = coalesce(s.error_title, c.error_title), lease_until = null,
+                 updated_at = now()
+             from unnest($1::uuid[], $2::text[], $3::int[], $4::text[])
+                 as s(id, wamid, error_code, error_title)
+             where c.id = s.id and c.state in ('sending', 'unknown') returning c.id";
     CANCEL_UNSENT = "update campaign_recipients set state = 'cancelled', lease_until = null,
                  updated_at = now()
              where campaign_id = $1 and state in ('queued', 'claimed')";

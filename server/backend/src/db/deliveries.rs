@@ -98,19 +98,66 @@ pub struct StatusReport<'a> {
     pub error_detail: Option<&'a str>,
 }
 
-/// Records a delivery receipt once (a receipt is its channel, provider id and status).
-pub async fn insert_receipt(db: impl PgExecutor<'_>, r: &StatusReport<'_>) -> Result<()> {
-    query(INSERT_RECEIPT)
-        .bind(r.channel)
-        .bind(r.provider_message_id)
-        .bind(r.status)
-        .bind(r.at)
-        .bind(r.error_code)
-        .bind(r.error_title)
-        .bind(r.error_detail)
+/// Records the reports as they came (each status of a message once); the send path reads them
+/// when a receipt arrived before the message's own id was known.
+pub async fn insert_receipts(db: impl PgExecutor<'_>, reports: &[StatusReport<'_>]) -> Result<()> {
+    let columns = ReportColumns::of(reports);
+    query(INSERT_RECEIPTS)
+        .bind(columns.channels)
+        .bind(columns.ids)
+        .bind(columns.statuses)
+        .bind(columns.at)
+        .bind(columns.codes)
+        .bind(columns.titles)
+        .bind(columns.details)
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Moves each reported outbound message's status forward to the one reported, never back, in
+/// one statement; `reports` holds at most one report per message (the furthest). The messages
+/// moved, with their conversation and new status.
+pub async fn advance_statuses(
+    db: impl PgExecutor<'_>,
+    reports: &[StatusReport<'_>],
+) -> Result<Vec<(MessageId, ConversationId, DeliveryStatus)>> {
+    let columns = ReportColumns::of(reports);
+    Ok(query_as(ADVANCE_STATUSES)
+        .bind(columns.channels)
+        .bind(columns.ids)
+        .bind(columns.statuses)
+        .bind(columns.at)
+        .bind(columns.codes)
+        .bind(columns.titles)
+        .bind(columns.details)
+        .fetch_all(db)
+        .await?)
+}
+
+/// Reports as the column arrays `unnest` reads.
+struct ReportColumns<'a> {
+    channels: Vec<uuid::Uuid>,
+    ids: Vec<&'a str>,
+    statuses: Vec<&'static str>,
+    at: Vec<DateTime<Utc>>,
+    codes: Vec<Option<i32>>,
+    titles: Vec<Option<&'a str>>,
+    details: Vec<Option<&'a str>>,
+}
+
+impl<'a> ReportColumns<'a> {
+    fn of(reports: &[StatusReport<'a>]) -> Self {
+        Self {
+            channels: reports.iter().map(|r| r.channel.0).collect(),
+            ids: reports.iter().map(|r| r.provider_message_id).collect(),
+            statuses: reports.iter().map(|r| r.status.code()).collect(),
+            at: reports.iter().map(|r| r.at).collect(),
+            codes: reports.iter().map(|r| r.error_code).collect(),
+            titles: reports.iter().map(|r| r.error_title).collect(),
+            details: reports.iter().map(|r| r.error_detail).collect(),
+        }
+    }
 }
 
 /// Moves an outbound message's status forward to the one reported (the enum's order is the
@@ -195,15 +242,30 @@ super::sql::statements! {
     MARK_FAILED = "update messages set status = 'failed', status_at = now(), next_attempt_at = null,
              error_code = $2, error_title = $3, error_detail = $4
          where id = $1 and status = 'queued'";
-    INSERT_RECEIPT = "insert into message_receipts (channel_id, provider_message_id, status, occurred_at,
+    INSERT_RECEIPTS = "insert into message_receipts (channel_id, provider_message_id, status, occurred_at,
              error_code, error_title, error_detail)
-         values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing";
+         select r.channel_id, r.provider_message_id, r.status::delivery_status, r.occurred_at,
+             r.error_code, r.error_title, r.error_detail
+         from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::text[],
+             $7::text[]) as r(channel_id, provider_message_id, status, occurred_at, error_code,
+             error_title, error_detail)
+         on conflict do nothing";
     ADVANCE_STATUS = "update messages set status = $3, status_at = $4,
              error_code = coalesce($5, error_code), error_title = coalesce($6, error_title),
              error_detail = coalesce($7, error_detail)
          where channel_id = $1 and provider_message_id = $2 and direction = 'outbound'
            and status < $3
          returning id, conversation_id";
+    ADVANCE_STATUSES = "update messages m set status = r.status::delivery_status, status_at = r.occurred_at,
+             error_code = coalesce(r.error_code, m.error_code),
+             error_title = coalesce(r.error_title, m.error_title),
+             error_detail = coalesce(r.error_detail, m.error_detail)
+         from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::text[],
+             $7::text[]) as r(channel_id, provider_message_id, status, occurred_at, error_code,
+             error_title, error_detail)
+         where m.channel_id = r.channel_id and m.provider_message_id = r.provider_message_id
+           and m.direction = 'outbound' and m.status < r.status::delivery_status
+         returning m.id, m.conversation_id, m.status";
     MARK_READ_UNTIL = "update messages m set status = 'read', status_at = $3
          from conversations c, contact_identities ci
          where m.conversation_id = c.id and ci.contact_id = c.contact_id

@@ -8,21 +8,36 @@ use shared::messaging::ChannelKind;
 use sqlx::PgExecutor;
 use std::time::Duration;
 
-/// Stores a delivery's raw JSON text; returns its id. `claimed`: stored as a processor's claim
-/// would leave it (one attempt, the next a minute away), for the instance that processes it at
-/// once; otherwise due now.
-pub async fn insert(
-    db: impl PgExecutor<'_>,
-    provider: ChannelKind,
-    payload: &str,
-    claimed: bool,
-) -> Result<i64> {
-    Ok(query_scalar(INSERT)
-        .bind(provider)
-        .bind(payload)
-        .bind(i32::from(claimed))
-        .fetch_one(db)
-        .await?)
+/// A delivery to store: its provider, raw JSON text, and whether it is stored already claimed
+/// (as a processor's claim would leave it: one attempt, the next a minute away), for the
+/// instance that processes it at once; otherwise it is due now.
+pub struct NewDelivery<'a> {
+    pub provider: ChannelKind,
+    pub payload: &'a str,
+    pub claimed: bool,
+}
+
+/// Stores deliveries in one statement; their ids, in the order given.
+pub async fn insert(db: impl PgExecutor<'_>, deliveries: &[NewDelivery<'_>]) -> Result<Vec<i64>> {
+    let mut ids: Vec<i64> = query_scalar(INSERT)
+        .bind(
+            deliveries
+                .iter()
+                .map(|d| d.provider.code())
+                .collect::<Vec<_>>(),
+        )
+        .bind(deliveries.iter().map(|d| d.payload).collect::<Vec<_>>())
+        .bind(
+            deliveries
+                .iter()
+                .map(|d| i32::from(d.claimed))
+                .collect::<Vec<_>>(),
+        )
+        .fetch_all(db)
+        .await?;
+    // The rows are inserted in the order given, so their serial ids ascend in that order.
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// Claims up to `limit` due deliveries (skipping those another processor holds): one more
@@ -53,9 +68,20 @@ pub async fn record_outcome(
     Ok(())
 }
 
+/// Marks deliveries processed with one outcome.
+pub async fn mark_done(db: impl PgExecutor<'_>, ids: &[i64], outcome: &str) -> Result<()> {
+    query(MARK_DONE).bind(ids).bind(outcome).execute(db).await?;
+    Ok(())
+}
+
 super::sql::statements! {
     INSERT = "insert into webhook_events (provider, payload, attempts, next_attempt_at)
-         values ($1, $2::jsonb, $3::integer, now() + $3::integer * interval '1 minute') returning id";
+         select d.provider::channel_kind, d.payload::jsonb, d.attempts,
+             now() + d.attempts * interval '1 minute'
+         from unnest($1::text[], $2::text[], $3::int[]) with ordinality
+             as d(provider, payload, attempts, n)
+         order by d.n
+         returning id";
     CLAIM_DUE = "with due as (
              select id from webhook_events
              where processed_at is null and next_attempt_at <= now()
@@ -68,4 +94,6 @@ super::sql::statements! {
              processed_at = case when $3 then now() else null end,
              next_attempt_at = now() + coalesce($4, interval '0')
          where id = $1";
+    MARK_DONE = "update webhook_events set outcome = $2, processed_at = now(), next_attempt_at = now()
+         where id = any($1)";
 }

@@ -9,40 +9,87 @@ use crate::live::LiveEvent;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use shared::messaging::DeliveryStatus;
-use shared::ChannelId;
+use shared::{ChannelId, ConversationId, MessageId};
+use sqlx::PgConnection;
 
-/// Records a delivery receipt and moves the message's status forward if it is newer.
-pub async fn apply_receipt(
-    state: &AppState,
-    channel: &Channel,
-    receipt: &Receipt,
-) -> Result<(), Error> {
-    deliveries::insert_receipt(
-        &state.pool,
-        &StatusReport {
-            channel: channel.id,
-            provider_message_id: &receipt.provider_message_id,
-            status: receipt.status,
-            at: receipt.timestamp,
-            error_code: receipt.error_code,
-            error_title: receipt.error_title.as_deref(),
-            error_detail: receipt.error_detail.as_deref(),
-        },
-    )
-    .await?;
-    advance_status(
-        state,
-        channel.id,
-        &receipt.provider_message_id,
-        receipt.status,
-        receipt.timestamp,
-        (
-            receipt.error_code,
-            receipt.error_title.as_deref(),
-            receipt.error_detail.as_deref(),
-        ),
-    )
-    .await
+/// A message whose status moved, to tell the live views once the move is committed.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusMove {
+    pub message_id: MessageId,
+    pub conversation_id: ConversationId,
+    pub status: DeliveryStatus,
+}
+
+/// Records receipts (each channel's, in any order, repeats included) and moves every message
+/// they are about to the furthest status reported, in two statements on `tx` whatever their
+/// number. The moves, for [`publish_moves`] after the commit.
+pub async fn record_receipts(
+    tx: &mut PgConnection,
+    receipts: &[(ChannelId, &Receipt)],
+) -> Result<Vec<StatusMove>, Error> {
+    if receipts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let reports: Vec<StatusReport<'_>> = receipts.iter().map(|(c, r)| report(*c, r)).collect();
+    deliveries::insert_receipts(&mut *tx, &reports).await?;
+    let moved = deliveries::advance_statuses(&mut *tx, &furthest(reports)).await?;
+    Ok(moved
+        .into_iter()
+        .map(|(message_id, conversation_id, status)| StatusMove {
+            message_id,
+            conversation_id,
+            status,
+        })
+        .collect())
+}
+
+/// Tells the live views of committed moves.
+pub async fn publish_moves(state: &AppState, moves: &[StatusMove]) {
+    for m in moves {
+        state
+            .live
+            .publish(
+                &state.redis,
+                &LiveEvent::MessageStatus {
+                    conversation_id: m.conversation_id,
+                    message_id: m.message_id,
+                    status: m.status,
+                },
+            )
+            .await;
+    }
+}
+
+fn report(channel: ChannelId, receipt: &Receipt) -> StatusReport<'_> {
+    StatusReport {
+        channel,
+        provider_message_id: &receipt.provider_message_id,
+        status: receipt.status,
+        at: receipt.timestamp,
+        error_code: receipt.error_code,
+        error_title: receipt.error_title.as_deref(),
+        error_detail: receipt.error_detail.as_deref(),
+    }
+}
+
+/// One report per message: the furthest status (an update joined to two rows of one message
+/// would apply either).
+fn furthest(reports: Vec<StatusReport<'_>>) -> Vec<StatusReport<'_>> {
+    let mut best: std::collections::HashMap<(ChannelId, &str), StatusReport<'_>> =
+        std::collections::HashMap::with_capacity(reports.len());
+    for r in reports {
+        match best.entry((r.channel, r.provider_message_id)) {
+            std::collections::hash_map::Entry::Occupied(mut seen) => {
+                if r.status.rank() > seen.get().status.rank() {
+                    seen.insert(r);
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(r);
+            }
+        }
+    }
+    best.into_values().collect()
 }
 
 /// Moves an outbound message's status forward (the enum's order is the status order), never
@@ -127,4 +174,52 @@ pub async fn record_channel_error(
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(channel: ChannelId, id: &str, status: DeliveryStatus) -> StatusReport<'_> {
+        StatusReport {
+            channel,
+            provider_message_id: id,
+            status,
+            at: Utc::now(),
+            error_code: None,
+            error_title: None,
+            error_detail: None,
+        }
+    }
+
+    #[test]
+    fn each_message_keeps_only_its_furthest_status_in_any_order() {
+        let (a, b) = (
+            ChannelId(uuid::Uuid::new_v4()),
+            ChannelId(uuid::Uuid::new_v4()),
+        );
+        let reports = vec![
+            at(a, "m1", DeliveryStatus::Read),
+            at(a, "m1", DeliveryStatus::Sent),
+            at(a, "m1", DeliveryStatus::Delivered),
+            at(a, "m2", DeliveryStatus::Delivered),
+            at(a, "m2", DeliveryStatus::Failed),
+            at(a, "m2", DeliveryStatus::Read),
+            // The same provider id on another channel is another message.
+            at(b, "m1", DeliveryStatus::Sent),
+        ];
+        let mut kept: Vec<(ChannelId, &str, DeliveryStatus)> = furthest(reports)
+            .into_iter()
+            .map(|r| (r.channel, r.provider_message_id, r.status))
+            .collect();
+        kept.sort_by_key(|(c, id, _)| (*c != a, *id));
+        assert_eq!(
+            kept,
+            vec![
+                (a, "m1", DeliveryStatus::Read),
+                (a, "m2", DeliveryStatus::Failed),
+                (b, "m1", DeliveryStatus::Sent),
+            ]
+        );
+    }
 }

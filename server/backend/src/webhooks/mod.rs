@@ -2,10 +2,14 @@
 //! background.
 //!
 //! The request path does the least that makes an event safe: verify the signature over the raw
-//! body, check the body is a notification we understand, and insert it into `webhook_events`.
-//! Only then does Meta get its 200. A processor (on every worker instance, `FOR UPDATE SKIP
-//! LOCKED`) turns stored events into contacts, conversations, messages and receipts; a failure
-//! there is retried from the stored copy, never lost.
+//! body, check the body is a notification we understand, and insert it into `webhook_events`
+//! (with the deliveries arriving at the same time: [`ingest`]). Only then does Meta get its
+//! 200. A processor (on every worker instance, `FOR UPDATE SKIP LOCKED`) turns stored events
+//! into contacts, conversations, messages and receipts; a failure there is retried from the
+//! stored copy, never lost. Deliveries of receipts only are applied in batches ([`statuses`]).
+
+pub mod ingest;
+pub mod statuses;
 
 use super::channels::{self, meta, whatsapp, ProviderEvent};
 use super::lanes::Lanes;
@@ -15,6 +19,8 @@ use crate::db::webhook_events;
 use crate::error::Error;
 use serde_json::Value;
 use shared::messaging::ChannelKind;
+use shared::ChannelId;
+use statuses::Stored;
 use std::time::Duration;
 
 /// Why a webhook was refused. Each maps to a status and a pt-BR sentence.
@@ -131,13 +137,21 @@ pub async fn accept(
     // processor's claim would leave it) and processed right away by this instance; should it
     // stop halfway, the claim expires and any processor takes the stored copy.
     let inline = state.webhook_lanes.clone();
-    let id = webhook_events::insert(&state.pool, kind, text, inline.is_some())
+    let id = state
+        .webhook_ingest
+        .store(kind, text, inline.is_some())
         .await
         .map_err(|e| {
             tracing::error!(error = ?e, "webhook not stored");
             WebhookRejection::Internal
         })?;
     match inline {
+        Some(_) if statuses::receipts_only(&events) => state.webhook_statuses.push(Stored {
+            id,
+            kind,
+            events,
+            attempts: 1,
+        }),
         Some(lanes) => {
             let state = state.clone();
             let key = contact_key(&payload);
@@ -189,7 +203,7 @@ async fn process(
                 messaging::record_inbound(state, channel, m).await?;
             }
             ProviderEvent::Receipt(r) => {
-                messaging::apply_receipt(state, channel, r).await?;
+                apply_receipts(state, &[(channel.id, r)]).await?;
                 crate::campaigns::sender::on_receipt(state, channel, r).await?;
             }
             ProviderEvent::ReadUpTo {
@@ -205,6 +219,21 @@ async fn process(
         }
     }
     Ok(routed)
+}
+
+/// Records receipts, moves their messages and settles campaign sends in one transaction, then
+/// tells the live views.
+async fn apply_receipts(
+    state: &AppState,
+    receipts: &[(ChannelId, &channels::Receipt)],
+) -> Result<(), Error> {
+    let mut tx = state.pool.begin().await?;
+    let moves = messaging::record_receipts(&mut tx, receipts).await?;
+    let all: Vec<&channels::Receipt> = receipts.iter().map(|(_, r)| *r).collect();
+    crate::campaigns::sender::settle_receipts(&mut tx, &all).await?;
+    tx.commit().await?;
+    messaging::publish_moves(state, &moves).await;
+    Ok(())
 }
 
 /// Deliveries that keep failing stop being retried after this many attempts; they stay in
@@ -257,16 +286,41 @@ async fn process_one(
 /// Processes a batch; returns how many events it claimed.
 pub async fn process_pending(state: &AppState, limit: i64) -> Result<usize, Error> {
     use futures::StreamExt;
-    let batch = webhook_events::claim_due(&state.pool, limit).await?;
+    let mut batch = webhook_events::claim_due(&state.pool, limit).await?;
     let claimed = batch.len();
-    // Deliveries about one contact keep their order; different contacts run side by side.
-    let mut groups: Vec<Vec<(i64, ChannelKind, Value, i32)>> = Vec::new();
-    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let mut batch = batch;
     batch.sort_by_key(|(id, ..)| *id);
-    for item in batch {
-        let key = contact_key(&item.2);
-        let at = *index.entry(key).or_insert_with(|| {
+    // Receipts only: in one transaction. The rest, and what that leaves, one by one.
+    let mut receipts = Vec::new();
+    let mut others = Vec::new();
+    for (id, kind, payload, attempts) in batch {
+        match parse(kind, &payload) {
+            Ok(events) if statuses::receipts_only(&events) => receipts.push(Stored {
+                id,
+                kind,
+                events,
+                attempts,
+            }),
+            _ => others.push((id, kind, payload, attempts)),
+        }
+    }
+    let left = apply_statuses(state, receipts).await;
+    // Deliveries about one contact keep their order; different contacts run side by side.
+    let mut groups: Vec<Vec<(i64, ChannelKind, Option<Vec<ProviderEvent>>, i32, String)>> =
+        Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let others = others.into_iter().map(|(id, kind, payload, attempts)| {
+        let events = parse(kind, &payload)
+            .inspect_err(
+                |e| tracing::error!(event = id, error = ?e, "stored webhook no longer parses"),
+            )
+            .ok();
+        (id, kind, events, attempts, contact_key(&payload))
+    });
+    let left = left
+        .into_iter()
+        .map(|d| (d.id, d.kind, Some(d.events), d.attempts, String::new()));
+    for item in others.chain(left) {
+        let at = *index.entry(item.4.clone()).or_insert_with(|| {
             groups.push(Vec::new());
             groups.len() - 1
         });
@@ -277,15 +331,10 @@ pub async fn process_pending(state: &AppState, limit: i64) -> Result<usize, Erro
             // The same lanes as deliveries processed where they arrived, when this instance
             // has them.
             let _turn = match (&state.webhook_lanes, group.first()) {
-                (Some(lanes), Some(first)) => Some(lanes.enter(&contact_key(&first.2)).await),
+                (Some(lanes), Some(first)) => Some(lanes.enter(&first.4).await),
                 _ => None,
             };
-            for (id, kind, payload, attempts) in group {
-                let events = parse(kind, &payload)
-                    .inspect_err(|e| {
-                        tracing::error!(event = id, error = ?e, "stored webhook no longer parses")
-                    })
-                    .ok();
+            for (id, kind, events, attempts, _) in group {
                 if let Err(e) = process_one(state, id, kind, events, attempts).await {
                     tracing::error!(event = id, error = ?e, "webhook bookkeeping failed");
                 }
@@ -295,9 +344,40 @@ pub async fn process_pending(state: &AppState, limit: i64) -> Result<usize, Erro
     Ok(claimed)
 }
 
+/// Applies receipt-only deliveries as one batch; returns those to process one by one (for an
+/// unknown channel, or all of them when the batch failed).
+async fn apply_statuses(state: &AppState, batch: Vec<Stored>) -> Vec<Stored> {
+    if batch.is_empty() {
+        return batch;
+    }
+    match statuses::apply(state, batch).await {
+        Ok(left) => left,
+        Err((e, all)) => {
+            tracing::warn!(error = ?e, deliveries = all.len(), "status batch failed; one by one");
+            all
+        }
+    }
+}
+
+/// Applies this instance's receipt-only deliveries as they arrive, in batches, until the
+/// queue closes.
+async fn run_status_batcher(state: AppState) {
+    let Some(mut receiver) = state.webhook_statuses.take_receiver() else {
+        return;
+    };
+    while let Some(batch) = statuses::next_batch(&mut receiver).await {
+        for d in apply_statuses(&state, batch).await {
+            if let Err(e) = process_one(&state, d.id, d.kind, Some(d.events), d.attempts).await {
+                tracing::error!(event = d.id, error = ?e, "webhook bookkeeping failed");
+            }
+        }
+    }
+}
+
 /// Runs the processor until `shutdown`: woken by this instance's deliveries, and every 500 ms
 /// for those stored by other instances and for retries.
 pub async fn run_processor(state: AppState, shutdown: tokio_util::sync::CancellationToken) {
+    let batcher = tokio::spawn(run_status_batcher(state.clone()));
     while !shutdown.is_cancelled() {
         match process_pending(&state, 200).await {
             Ok(n) if n > 0 => continue,
@@ -310,4 +390,5 @@ pub async fn run_processor(state: AppState, shutdown: tokio_util::sync::Cancella
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}
         }
     }
+    batcher.abort();
 }
