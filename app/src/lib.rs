@@ -116,6 +116,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("configuracoes/canais") view={Lazy::<AdminRoute>::new()} />
                     <Route path=path!("configuracoes/tokens") view={Lazy::<AdminRoute>::new()} />
                     <Route path=path!("configuracoes/integracoes") view={Lazy::<AdminRoute>::new()} />
+                    <Route path=path!("configuracoes/campanhas") view={Lazy::<AdminRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

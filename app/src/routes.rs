@@ -133,6 +133,9 @@ impl LazyRoute for AdminRoute {
             "/configuracoes/canais" => view! { <ChannelsPage /> }.into_any(),
             "/configuracoes/tokens" => view! { <ApiTokensPage /> }.into_any(),
             "/configuracoes/integracoes" => view! { <IntegrationsPage /> }.into_any(),
+            "/configuracoes/campanhas" => {
+                view! { <crate::pages::campaign_settings::CampaignSettingsPage /> }.into_any()
+            }
             "/modelos" => view! { <crate::pages::templates::TemplatesPage /> }.into_any(),
             _ => view! { <NotFound /> }.into_any(),
         };

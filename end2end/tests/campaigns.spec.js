@@ -17,9 +17,10 @@ const TOKEN = "token-e2e";
 const APP_SECRET = process.env.META_APP_SECRET || "segredo-e2e";
 const GRAPH_PORT = Number(process.env.E2E_GRAPH_PORT || 3199);
 
-/** Meta's Graph API for campaigns: the template list, and sends that record each payload. */
+/** Meta's Graph API for campaigns: the template list, templates created (PENDING until the
+ * test approves them), and sends that record each payload. */
 async function startGraph() {
-  const graph = { sends: [] };
+  const graph = { sends: [], created: [] };
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
@@ -43,9 +44,16 @@ async function startGraph() {
           messages: [{ id: wamid }],
         });
       }
+      if (req.method === "POST" && url.pathname === `/v24.0/${WABA_ID}/message_templates`) {
+        const body = JSON.parse(Buffer.concat(chunks).toString());
+        const id = String(710000000000000 + graph.created.length + 1);
+        graph.created.push({ ...body, id, status: "PENDING" });
+        return json(200, { id, status: "PENDING", category: body.category });
+      }
       if (req.method === "GET" && url.pathname === `/v24.0/${WABA_ID}/message_templates`) {
         return json(200, {
           data: [
+            ...graph.created,
             {
               name: "aviso_fatura", language: "pt_BR", status: "APPROVED", category: "UTILITY", id: "31",
               components: [
@@ -88,6 +96,19 @@ async function signed(request, value) {
       metadata: { display_phone_number: "15550783881", phone_number_id: PHONE_NUMBER_ID },
       ...value,
     } }] }],
+  });
+  const signature = "sha256=" + crypto.createHmac("sha256", APP_SECRET).update(body).digest("hex");
+  const r = await request.post("/webhooks/whatsapp", {
+    data: body,
+    headers: { "content-type": "application/json", "x-hub-signature-256": signature },
+  });
+  expect(r.status()).toBe(200);
+}
+
+async function templateWebhook(request, value) {
+  const body = JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [{ id: WABA_ID, time: Math.floor(Date.now() / 1000), changes: [{ field: "message_template_status_update", value }] }],
   });
   const signature = "sha256=" + crypto.createHmac("sha256", APP_SECRET).update(body).digest("hex");
   const r = await request.post("/webhooks/whatsapp", {
@@ -244,4 +265,78 @@ test("a campaign to the platform's contacts picked by tag, scheduled at each one
   await page.getByTestId("iniciar-campanha").click();
   await expect(page.getByTestId("estado-campanha")).toHaveText("Agendada");
   await shot(page, "campaigns-07-scheduled-local-time");
+});
+
+test("a template written in Modelos, approved by Meta, sends a CSV campaign scheduled a minute ahead", async ({ page, request }) => {
+  test.setTimeout(240_000);
+  const suffix = number().slice(0, 5);
+  const name = `leitura_disponivel_${suffix}`;
+  await login(page, DEMO.email, DEMO.password);
+  await expect(page).not.toHaveURL(/\/entrar/);
+
+  // Modelos: written, sent for review, approved by Meta's webhook.
+  await page.goto("/modelos");
+  await hydrated(page);
+  await page.getByTestId("novo-modelo").click();
+  await page.getByTestId("modelo-nome").fill(name);
+  await page.getByTestId("modelo-texto").fill("Olá, {{1}}! A leitura do seu medidor de {{2}} já está disponível.");
+  await page.getByTestId("modelo-exemplo-0").fill("Maria");
+  await page.getByTestId("modelo-exemplo-1").fill("novembro");
+  await expect(page.getByTestId("modelo-problemas")).toHaveText("Dentro dos limites da Meta.");
+  await page.getByTestId("enviar-modelo").click();
+  const row = page.getByTestId("linha-modelo").filter({ hasText: name });
+  await expect(row).toContainText("Em análise");
+  const created = graph.created.find((t) => t.name === name);
+  expect(created.components.find((c) => c.type === "BODY").example.body_text).toEqual([["Maria", "novembro"]]);
+  created.status = "APPROVED";
+  await templateWebhook(request, {
+    event: "APPROVED", message_template_id: Number(created.id), message_template_name: name,
+    message_template_language: "pt-BR", reason: "NONE", message_template_category: created.category,
+  });
+  await expect(row.getByTestId("estado-modelo")).toHaveText("Aprovado", { timeout: 15_000 });
+
+  // Campanhas: that template, a CSV, a start at the next whole minute (Brasília time).
+  const a = number();
+  const wa = `55119${a}`;
+  const file = path.join(os.tmpdir(), `agendada-${a}.csv`);
+  fs.writeFileSync(file, `nome,telefone,mes\nLúcia Agendada,+55 11 9${a},novembro\n`);
+  await page.goto("/campanhas/nova");
+  await hydrated(page);
+  await page.getByTestId("campanha-modelo").selectOption(`${name}|pt_BR`);
+  await page.getByTestId("campanha-arquivo").setInputFiles(file);
+  await expect(page.getByTestId("campanha-validos")).toHaveText("1");
+  const variables = page.getByTestId("campanha-variavel");
+  await expect(variables).toHaveCount(2);
+  await variables.nth(1).locator("select").selectOption("mes");
+  await expect(page.getByTestId("modelo-previa")).toContainText("Olá, Lúcia! A leitura do seu medidor de novembro já está disponível.");
+  await page.getByTestId("campanha-nome").fill(`Leituras ${suffix} — agendada`);
+  await page.getByLabel(/Respeitar o horário comercial/).uncheck();
+  await page.getByTestId("campanha-agendar").check();
+  const start = new Date(Math.ceil((Date.now() + 20_000) / 60_000) * 60_000);
+  const brasilia = new Date(start.getTime() - 3 * 3600 * 1000).toISOString().slice(0, 16);
+  await page.getByTestId("campanha-inicio").fill(brasilia);
+  await page.getByTestId("criar-campanha").click();
+  await expect(page).toHaveURL(/\/campanhas\/[0-9a-f-]{36}/);
+  await expect(page.getByTestId("verificacao")).toContainText("Modelo aprovado");
+  await page.getByTestId("iniciar-campanha").click();
+  await expect(page.getByTestId("estado-campanha")).toHaveText("Agendada");
+  await shot(page, "campaigns-08-created-template-scheduled");
+  expect(graph.sends.filter((s) => s.to === wa)).toHaveLength(0);
+
+  // At the minute (the scheduler looks every 15 s), the progress bar fills and it is done.
+  await expect(page.getByTestId("percentual")).toHaveText("100%", { timeout: 150_000 });
+  await expect(page.getByTestId("estado-campanha")).toHaveText("Concluída", { timeout: 30_000 });
+  const sent = graph.sends.filter((s) => s.to === wa);
+  expect(sent).toHaveLength(1);
+  expect(sent[0].template.name).toBe(name);
+  expect(sent[0].template.components[0].parameters.map((p) => p.text)).toEqual(["Lúcia", "novembro"]);
+  expect(Date.now()).toBeGreaterThanOrEqual(start.getTime());
+  // Meta reports the delivery: the report fills in.
+  await signed(request, {
+    statuses: [{ id: sent[0].wamid, status: "delivered", timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: wa }],
+  });
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("numero-entregues")).toHaveText("1", { timeout: 15_000 });
+  await shot(page, "campaigns-09-scheduled-done");
 });

@@ -27,7 +27,7 @@ async function newSupervisor(page) {
 
 // Pages reached from the frame but not listed in the sidebar.
 const EXTRA = {
-  administrador: ["/perfil", "/configuracoes/canais", "/configuracoes/tokens", "/configuracoes/integracoes", "/fluxos/principal", "/campanhas/nova"],
+  administrador: ["/perfil", "/configuracoes/canais", "/configuracoes/tokens", "/configuracoes/integracoes", "/configuracoes/campanhas", "/fluxos/principal", "/campanhas/nova"],
   supervisora: ["/perfil", "/fluxos/principal"],
   atendente: ["/perfil"],
 };
@@ -125,7 +125,7 @@ test("as abas das Configurações ficam no mesmo lugar e com a mesma largura em 
   await login(page, DEMO.email, DEMO.password);
   await expect(page).not.toHaveURL(/\/entrar/);
   const boxes = [];
-  for (const href of ["/configuracoes", "/configuracoes/canais", "/configuracoes/tokens", "/configuracoes/integracoes"]) {
+  for (const href of ["/configuracoes", "/configuracoes/canais", "/configuracoes/tokens", "/configuracoes/integracoes", "/configuracoes/campanhas"]) {
     await page.goto(href);
     await hydrated(page);
     const tabs = page.getByRole("navigation", { name: "Seções das configurações" });

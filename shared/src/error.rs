@@ -164,7 +164,9 @@ impl AppError {
             AppError::ProviderUnavailable => 502,
             AppError::Invalid { .. } | AppError::Outbound(_) | AppError::Window(_) => 422,
             // A value that breaks the rules, like `Invalid`, with every problem in the sentence.
-            AppError::Refused(Refusal::ContactTagsInvalid { .. }) => 422,
+            AppError::Refused(
+                Refusal::ContactTagsInvalid { .. } | Refusal::CampaignSettingsInvalid { .. },
+            ) => 422,
             AppError::ChannelTaken | AppError::ConversationResolved | AppError::Refused(_) => 409,
             AppError::EmailTaken
             | AppError::TeamNameTaken

@@ -27,6 +27,7 @@ pub const DAYS_SHORT: [&str; 7] = ["Seg", "Ter", "Qua", "Qui", "Sex", "Sáb", "D
 /// One day's opening: from `opens` to `closes`, in minutes after midnight (`closes` up to
 /// 1440, the end of the day).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Span {
     pub opens: u16,
     pub closes: u16,
@@ -40,10 +41,12 @@ impl Span {
 
 /// When a team answers. A team without business hours answers at any time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BusinessHours {
     /// IANA name, such as `America/Sao_Paulo`.
     pub time_zone: String,
     /// Monday first; `None`: closed all day.
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<Option<Span>>))]
     pub days: [Option<Span>; 7],
 }
 

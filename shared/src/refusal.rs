@@ -135,6 +135,10 @@ pub enum Refusal {
     ContactTagsInvalid {
         problems: Vec<String>,
     },
+    /// Configurações → Campanhas that break the rules (`campaign::rules`): every problem.
+    CampaignSettingsInvalid {
+        problems: Vec<String>,
+    },
     /// The pre-flight refused the launch: every reason, in pt-BR.
     CampaignPreflightFailed {
         problems: Vec<String>,
@@ -247,6 +251,7 @@ impl Refusal {
             AnalyticsPeriodInvalid { max_days } => format!("Escolha um período com o início antes do fim e de até {max_days} dias."),
             CampaignInvalid { problems } => format!("A campanha não pode ser criada: {}", problems.join(" ")),
             ContactTagsInvalid { problems } => format!("Etiquetas inválidas: {}", problems.join(" ")),
+            CampaignSettingsInvalid { problems } => problems.join(" "),
             CampaignPreflightFailed { problems } => format!("A campanha não pode começar: {}", problems.join(" ")),
             CampaignStatusConflict { message } => message.clone(),
             FlowArchived { key } => format!("O fluxo \"{key}\" está arquivado: restaure-o antes de usá-lo num canal."),

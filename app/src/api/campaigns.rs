@@ -174,3 +174,37 @@ pub async fn audience_channels() -> Result<Vec<(shared::ChannelId, String)>, App
     })
     .await
 }
+
+/// Configurações → Campanhas, as stored (defaults when never saved).
+#[server(client = CsrfClient, endpoint = "campaigns/settings")]
+pub async fn campaign_settings() -> Result<shared::campaign::model::CampaignSettings, AppError> {
+    use crate::guard;
+    use backend::services::settings;
+    use shared::Permission;
+    guard::run(|call| async move {
+        call.require(Permission::ManageCampaigns)?;
+        settings::campaigns(&call.state).await
+    })
+    .await
+}
+
+/// Checks and saves Configurações → Campanhas; what was stored (opt-out words tidied).
+#[server(client = CsrfClient, endpoint = "campaigns/settings-save", input = Json)]
+pub async fn save_campaign_settings(
+    settings: shared::campaign::model::CampaignSettings,
+) -> Result<shared::campaign::model::CampaignSettings, AppError> {
+    use crate::guard;
+    use backend::services::settings as service;
+    use shared::Permission;
+    guard::run(|call| async move {
+        let who = call.require(Permission::ManageCampaigns)?;
+        let label = who.label();
+        service::save_campaigns(
+            &call.state,
+            backend::services::users::Actor::person(&who, &label),
+            settings,
+        )
+        .await
+    })
+    .await
+}

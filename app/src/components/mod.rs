@@ -5,3 +5,4 @@ pub mod live;
 pub mod rich;
 pub mod session;
 pub mod upload;
+pub mod week;

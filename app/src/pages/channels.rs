@@ -23,6 +23,7 @@ pub fn SettingsTabs() -> impl IntoView {
             <A href="/configuracoes/canais" exact=true attr:class="aba">"Canais"</A>
             <A href="/configuracoes/tokens" exact=true attr:class="aba">"Tokens de API"</A>
             <A href="/configuracoes/integracoes" exact=true attr:class="aba">"Integrações"</A>
+            <A href="/configuracoes/campanhas" exact=true attr:class="aba">"Campanhas"</A>
         </nav>
     }
 }

@@ -1,5 +1,6 @@
 pub mod api_tokens;
 pub mod audit;
+pub mod campaign_settings;
 pub mod campaigns;
 pub mod canned;
 pub mod channels;

@@ -2,8 +2,9 @@
 
 use crate::api::teams::{SetBusinessHours, SetClosingMessage};
 use crate::components::forms::{action_error, FormError};
+use crate::components::week::{day_rows, week_text, WeekRows};
 use leptos::prelude::*;
-use shared::hours::{self, BusinessHours, DAYS_SHORT, DEFAULT_TIME_ZONE};
+use shared::hours::{self, BusinessHours, DEFAULT_TIME_ZONE};
 use shared::TeamId;
 
 /// Brazil's time zones, as people know them.
@@ -18,14 +19,6 @@ const ZONES: [(&str, &str); 8] = [
     ("America/Noronha", "Fernando de Noronha"),
 ];
 
-/// One day's row of the form.
-#[derive(Clone, Copy)]
-struct DayRow {
-    open: RwSignal<bool>,
-    opens: RwSignal<String>,
-    closes: RwSignal<String>,
-}
-
 /// When the team answers. Outside these hours the bot tells the customer when it opens.
 #[component]
 pub fn BusinessHoursForm(
@@ -38,21 +31,13 @@ pub fn BusinessHoursForm(
     let always = RwSignal::new(hours.is_none());
     let shown = hours.clone().unwrap_or_else(BusinessHours::weekdays);
     let zone = RwSignal::new(shown.time_zone.clone());
-    let rows: Vec<DayRow> = shown
-        .days
-        .iter()
-        .map(|d| {
-            let span = d.unwrap_or(hours::Span {
-                opens: 8 * 60,
-                closes: 18 * 60,
-            });
-            DayRow {
-                open: RwSignal::new(d.is_some()),
-                opens: RwSignal::new(hours::clock(span.opens)),
-                closes: RwSignal::new(hours::clock(span.closes)),
-            }
-        })
-        .collect();
+    let rows = day_rows(
+        &shown.days,
+        hours::Span {
+            opens: 8 * 60,
+            closes: 18 * 60,
+        },
+    );
     let saved_summary = RwSignal::new(hours.as_ref().map(BusinessHours::summary));
     // What the summary becomes once the server accepts the hours being saved.
     let pending: RwSignal<Option<Option<String>>> = RwSignal::new(None);
@@ -69,16 +54,7 @@ pub fn BusinessHoursForm(
             if always.get_untracked() {
                 return String::new();
             }
-            rows.iter()
-                .map(|r| {
-                    if r.open.get_untracked() {
-                        format!("{}-{}", r.opens.get_untracked(), r.closes.get_untracked())
-                    } else {
-                        String::new()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(",")
+            week_text(&rows)
         }
     };
     let name = |suffix: &str| format!("horario-{team}-{suffix}");
@@ -123,49 +99,7 @@ pub fn BusinessHoursForm(
                 </label>
             </div>
             <Show when=move || !always.get()>
-                <ul class="mt-2 space-y-1">
-                    {rows
-                        .iter()
-                        .enumerate()
-                        .map(|(i, r)| {
-                            let r = *r;
-                            let day = DAYS_SHORT[i];
-                            view! {
-                                <li class="flex flex-wrap items-center gap-2 text-sm">
-                                    <label class="flex w-16 items-center gap-1">
-                                        <input
-                                            type="checkbox"
-                                            class="caixa"
-                                            disabled=!can_manage
-                                            bind:checked=r.open
-                                        />
-                                        {day}
-                                    </label>
-                                    <Show
-                                        when=move || r.open.get()
-                                        fallback=|| view! { <span class="text-tinta-suave">"Fechado"</span> }
-                                    >
-                                        <input
-                                            type="time"
-                                            class="entrada w-36 py-1"
-                                            aria-label=format!("{day}: abre às")
-                                            disabled=!can_manage
-                                            bind:value=r.opens
-                                        />
-                                        <span class="text-tinta-suave">"às"</span>
-                                        <input
-                                            type="time"
-                                            class="entrada w-36 py-1"
-                                            aria-label=format!("{day}: fecha às")
-                                            disabled=!can_manage
-                                            bind:value=r.closes
-                                        />
-                                    </Show>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
+                <WeekRows rows=rows.clone() disabled=!can_manage />
                 <label class="mt-2 flex flex-wrap items-center gap-2 text-sm">
                     "Fuso horário"
                     <select

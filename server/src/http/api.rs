@@ -89,6 +89,7 @@ pub fn router() -> Router<AppState> {
         super::api_campaigns::get_campaign, super::api_campaigns::preflight,
         super::api_campaigns::start, super::api_campaigns::pause, super::api_campaigns::resume,
         super::api_campaigns::cancel, super::api_campaigns::retry_failures,
+        super::api_campaigns::get_settings, super::api_campaigns::put_settings,
         super::api_campaigns::recipients, super::api_consent::export,
         super::api_consent::import, super::api_consent::lookup, super::api_consent::remove,
         super::api_consent::consents, super::api_consent::record_consent
@@ -112,6 +113,8 @@ pub fn router() -> Router<AppState> {
         super::api_templates::SyncBody, super::api_templates::Synced,
         super::api_templates::ButtonActionsBody,
         shared::sent_template::ButtonAction, shared::sent_template::QuickReplyAction,
+        shared::campaign::model::CampaignSettings, shared::campaign::quiet::SendWindow,
+        shared::campaign::optout::OptOutWords, shared::hours::BusinessHours, shared::hours::Span,
         shared::campaign::report::CampaignView, shared::campaign::report::Breakdown, shared::campaign::model::CampaignCounts, shared::campaign::model::CampaignStatus, super::api_campaigns::CampaignList,
         super::api_campaigns::CampaignBody, super::api_campaigns::TemplateRef,
         super::api_campaigns::AudienceBody, super::api_campaigns::CreatedCampaign,

@@ -27,6 +27,10 @@ pub fn router() -> Router<AppState> {
             "/api/v1/campaigns",
             get(list_campaigns).post(create_campaign),
         )
+        .route(
+            "/api/v1/campaigns/settings",
+            get(get_settings).put(put_settings),
+        )
         .route("/api/v1/campaigns/{id}", get(get_campaign))
         .route("/api/v1/campaigns/{id}/preflight", get(preflight))
         .route("/api/v1/campaigns/{id}/recipients", get(recipients))
@@ -264,6 +268,49 @@ pub async fn list_campaigns(State(state): State<AppState>, _caller: Caller) -> R
     match campaigns::list(&state).await {
         Ok(all) => Json(CampaignList { data: all }).into_response(),
         Err(e) => failure(e),
+    }
+}
+
+/// Configurações → Campanhas: Meta's messaging limit (`messaging_limit`, 0 for unlimited),
+/// the price per delivered template in BRL, the sending window (Monday first, minutes after
+/// midnight in each recipient's local time; national holidays skipped or not), the
+/// per-contact cap in 24 h (0: none) and the opt-out words.
+#[utoipa::path(get, path = "/api/v1/campaigns/settings",
+    responses((status = 200, body = shared::campaign::model::CampaignSettings)))]
+pub async fn get_settings(State(state): State<AppState>, _caller: Caller) -> Response {
+    match backend::services::settings::campaigns(&state).await {
+        Ok(s) => Json(s).into_response(),
+        Err(e) => json::failure(e),
+    }
+}
+
+/// Replaces Configurações → Campanhas (fields left out take their defaults); answers what was
+/// stored. Every problem at once in a 422.
+#[utoipa::path(put, path = "/api/v1/campaigns/settings",
+    request_body = shared::campaign::model::CampaignSettings,
+    responses((status = 200, body = shared::campaign::model::CampaignSettings),
+        (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: super::session::ClientAddr,
+    ApiJson(body): ApiJson<shared::campaign::model::CampaignSettings>,
+) -> Response {
+    let audited = super::api_auth::Audited::new(&caller, client);
+    match backend::services::settings::save_campaigns(&state, audited.actor(), body).await {
+        Ok(s) => Json(s).into_response(),
+        Err(Error::App(AppError::Refused(Refusal::CampaignSettingsInvalid { problems }))) => {
+            let r = Refusal::CampaignSettingsInvalid {
+                problems: problems.clone(),
+            };
+            with_problems(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "campaign_settings_invalid",
+                &r,
+                problems,
+            )
+        }
+        Err(e) => json::failure(e),
     }
 }
 

@@ -9,6 +9,7 @@ mod bot;
 mod builder;
 mod campaign_schedule;
 mod campaign_segments;
+mod campaign_settings;
 mod campaigns;
 mod common;
 mod demo_campaign;

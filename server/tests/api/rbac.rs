@@ -181,6 +181,7 @@ fn table(ids: &Ids) -> Vec<Row> {
         ("campaigns/list", AdminOrSupervisor, vec![]),
         ("campaigns/erp-audience", AdminOnly, vec![]),
         ("campaigns/audience-channels", AdminOnly, vec![]),
+        ("campaigns/settings", AdminOnly, vec![]),
         (
             "campaigns/get",
             AdminOrSupervisor,
@@ -308,6 +309,11 @@ fn json_table(ids: &Ids) -> Vec<(&'static str, Allowed, serde_json::Value)> {
             "campaigns/contacts-audience",
             AdminOnly,
             json!({"filter": {}}),
+        ),
+        (
+            "campaigns/settings-save",
+            AdminOnly,
+            json!({"settings": {}}),
         ),
         (
             "templates/button-actions",

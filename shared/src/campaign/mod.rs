@@ -12,5 +12,6 @@ pub mod pacer;
 pub mod phone;
 pub mod quiet;
 pub mod report;
+pub mod rules;
 pub mod segment;
 pub mod vars;

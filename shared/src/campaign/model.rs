@@ -294,6 +294,7 @@ impl SkipReason {
 
 /// The installation's campaign rules, in Configurações.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct CampaignSettings {
     /// Unique recipients per rolling 24 h outside the service window (Meta's messaging limit

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// The words and phrases, configurable per installation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OptOutWords {
     /// Opt out wherever they are said.
     pub always: Vec<String>,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// The sending window, read in each recipient's local time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SendWindow {
     /// Monday first; `None`: no sending that day. (`time_zone` is not used: each recipient's
     /// own zone is.)

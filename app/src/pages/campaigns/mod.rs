@@ -103,7 +103,10 @@ fn Campaigns() -> impl IntoView {
         <div class="flex flex-wrap items-center justify-between gap-3 mb-2">
             <h1 class="text-2xl font-semibold">"Campanhas"</h1>
             <Show when=editable>
-                <A href="/campanhas/nova" attr:class="botao-primario" attr:data-testid="nova-campanha">"Nova campanha"</A>
+                <div class="flex flex-wrap gap-2">
+                    <A href="/configuracoes/campanhas" attr:class="botao-secundario" attr:data-testid="config-campanhas">"Regras de envio"</A>
+                    <A href="/campanhas/nova" attr:class="botao-primario" attr:data-testid="nova-campanha">"Nova campanha"</A>
+                </div>
             </Show>
         </div>
         <p class="text-sm text-tinta-suave mb-4 max-w-3xl">

@@ -35,11 +35,16 @@ pub async fn get<T: Setting + Default>(db: impl PgExecutor<'_>) -> anyhow::Resul
     Ok(find(db).await?.unwrap_or_default())
 }
 
-pub async fn put<T: Setting>(db: impl PgExecutor<'_>, value: &T, by: UserId) -> anyhow::Result<()> {
+/// Stores a setting; `by`: who changed it (none for a REST API token).
+pub async fn put<T: Setting>(
+    db: impl PgExecutor<'_>,
+    value: &T,
+    by: impl Into<Option<UserId>>,
+) -> anyhow::Result<()> {
     query(PUT)
         .bind(T::KEY)
         .bind(serde_json::to_value(value)?)
-        .bind(by)
+        .bind(by.into())
         .execute(db)
         .await?;
     Ok(())

@@ -16,6 +16,8 @@ use std::str::FromStr;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+pub mod vacuum;
+
 /// Deletes sessions past their idle or absolute timeout, and 2FA steps left unfinished.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExpireSessions {
@@ -149,6 +151,57 @@ pub async fn sync_templates(tick: Tick, deps: Data<BotDeps>) -> anyhow::Result<(
     Ok(())
 }
 
+/// The queues whose finished jobs the nightly vacuum removes.
+#[derive(Clone)]
+pub struct VacuumDeps {
+    pub state: backend::state::AppState,
+    pub sessions: RedisStorage<ExpireSessions>,
+    pub inactivity: RedisStorage<backend::bot::InactivityCheck>,
+    pub campaigns: RedisStorage<backend::campaigns::sender::Dispatch>,
+}
+
+/// Finished jobs are kept this long (for inspection) before the vacuum removes them.
+const KEEP_FINISHED: Duration = Duration::from_secs(24 * 3600);
+
+/// Every night at 04:30 in São Paulo (off-peak), once across instances: removes from Redis
+/// what each queue keeps of jobs finished more than a day ago.
+pub async fn vacuum_jobs(tick: Tick<chrono_tz::Tz>, deps: Data<VacuumDeps>) -> anyhow::Result<()> {
+    if !first_for_tick(&deps.state, "jobs-vacuum", tick.get_timestamp()).await {
+        return Ok(());
+    }
+    let mut queues = (*deps).clone();
+    let results = [
+        (
+            "expire-sessions",
+            vacuum::vacuum_queue(&mut queues.sessions, KEEP_FINISHED).await,
+        ),
+        (
+            "bot-inactivity",
+            vacuum::vacuum_queue(&mut queues.inactivity, KEEP_FINISHED).await,
+        ),
+        (
+            "campaign-dispatch",
+            vacuum::vacuum_queue(&mut queues.campaigns, KEEP_FINISHED).await,
+        ),
+    ];
+    for (queue, result) in results {
+        match result {
+            Ok(done) => {
+                metrics::counter!("jobs_vacuumed_total", "queue" => queue)
+                    .increment(done.tasks as u64);
+                tracing::info!(
+                    queue,
+                    tasks = done.tasks,
+                    ids = done.ids,
+                    "finished jobs vacuumed"
+                );
+            }
+            Err(e) => tracing::warn!(queue, error = ?e, "job vacuum failed"),
+        }
+    }
+    Ok(())
+}
+
 #[derive(Clone)]
 pub struct CampaignDeps {
     pub state: backend::state::AppState,
@@ -249,6 +302,14 @@ pub async fn run(
     let campaign_schedule =
         cron::Schedule::from_str("*/15 * * * * *").context("invalid campaign schedule")?;
     let inactivity = backend::bot::inactivity_queue(conn.clone(), &settings.namespace);
+    let vacuum_deps = VacuumDeps {
+        state: state.clone(),
+        sessions: expire_sessions_queue(conn.clone(), &settings.namespace),
+        inactivity: inactivity.clone(),
+        campaigns: campaigns.clone(),
+    };
+    let vacuum_schedule =
+        cron::Schedule::from_str("0 30 4 * * *").context("invalid vacuum schedule")?;
     let demo = state.demo;
     let bot_deps = BotDeps { state };
     let reset_deps = bot_deps.clone();
@@ -334,6 +395,15 @@ pub async fn run(
                 .concurrency(4)
                 .timeout(Duration::from_secs(120))
                 .build(campaign_dispatch)
+        })
+        .register(move |_restarts| {
+            WorkerBuilder::new("jobs-vacuum")
+                .backend(
+                    CronScheduler::new(vacuum_schedule.clone())
+                        .with_timezone(chrono_tz::America::Sao_Paulo),
+                )
+                .data(vacuum_deps.clone())
+                .build(vacuum_jobs)
         })
         .register(move |_restarts| {
             WorkerBuilder::new("campaign-tick")
