@@ -340,3 +340,33 @@ test("a template written in Modelos, approved by Meta, sends a CSV campaign sche
   await expect(page.getByTestId("numero-entregues")).toHaveText("1", { timeout: 15_000 });
   await shot(page, "campaigns-09-scheduled-done");
 });
+
+test("the sending rules are set in Configurações → Campanhas, checked and tidied", async ({ page }) => {
+  await login(page, DEMO.email, DEMO.password);
+  await expect(page).not.toHaveURL(/\/entrar/);
+  await page.goto("/campanhas");
+  await hydrated(page);
+  await page.getByTestId("config-campanhas").click();
+  await expect(page).toHaveURL(/\/configuracoes\/campanhas$/);
+  await hydrated(page);
+  const form = page.getByTestId("form-config-campanhas");
+  await expect(page.getByTestId("config-limite")).toHaveValue("2000");
+  // Monday closing before it opens: told with the day, nothing saved.
+  await form.getByLabel("Seg: fecha às").fill("07:00");
+  await page.getByTestId("salvar-config-campanhas").click();
+  await expect(form.getByRole("alert")).toContainText("Horário de segunda-feira: o fechamento deve ser depois da abertura.");
+  await form.getByLabel("Seg: fecha às").fill("20:00");
+  await page.getByTestId("config-limite").selectOption("10000");
+  await page.getByTestId("config-limite-contato").fill("3");
+  const words = page.getByTestId("config-palavras");
+  await words.fill((await words.inputValue()) + "\n  Chega de Mensagem \nparar");
+  await page.getByTestId("salvar-config-campanhas").click();
+  await expect(page.getByText("Configurações de campanhas salvas.")).toBeVisible();
+  // Stored tidied: trimmed, in lower case, once.
+  await expect(words).toHaveValue(/\nchega de mensagem$/);
+  await shot(page, "campaigns-10-settings");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("config-limite")).toHaveValue("10000");
+  await expect(page.getByTestId("config-limite-contato")).toHaveValue("3");
+});

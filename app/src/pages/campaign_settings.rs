@@ -88,10 +88,13 @@ fn SettingsForm(settings: CampaignSettings) -> impl IntoView {
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let mut wanted = base.clone();
-            let number = |s: RwSignal<String>| s.get_untracked().trim().replace(',', ".");
+            // Unreadable prices go as -1: the server names the field.
+            let number = |s: RwSignal<String>| {
+                shared::flow::text::parse_number(&s.get_untracked()).unwrap_or(-1.0)
+            };
             wanted.messaging_limit = limit.get_untracked().parse().unwrap_or(-1);
-            wanted.price_marketing_brl = number(marketing).parse().unwrap_or(f64::NAN);
-            wanted.price_utility_brl = number(utility).parse().unwrap_or(f64::NAN);
+            wanted.price_marketing_brl = number(marketing);
+            wanted.price_utility_brl = number(utility);
             wanted.frequency_cap_24h = cap.get_untracked().trim().parse().unwrap_or(-1);
             wanted.window.skip_national_holidays = holidays.get_untracked();
             // Unreadable days are refused by the server with the day's name.

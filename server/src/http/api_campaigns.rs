@@ -142,6 +142,10 @@ pub struct CampaignBody {
     /// Recipients not sent to by then are dropped.
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
+    /// The most it spends a day (Brasília's calendar day), in BRL, at the price per delivered
+    /// template of Configurações → Campanhas; the rest waits for the next day.
+    #[serde(default)]
+    pub daily_budget_brl: Option<f64>,
 }
 
 fn yes() -> bool {
@@ -223,6 +227,7 @@ pub async fn create_campaign(
         local_time: body.local_time,
         respect_quiet_hours: body.respect_quiet_hours,
         expires_at: body.expires_at,
+        daily_budget_brl: body.daily_budget_brl,
     };
     match campaigns::create(&state, request, None).await {
         Ok(c) => (

@@ -334,6 +334,20 @@ impl CampaignSettings {
         (each * messages as f64 * 100.0).round() / 100.0
     }
 
+    /// Templates of `category` a daily budget pays for (whole messages); `None` when nothing
+    /// is charged for them (a price of zero).
+    pub fn messages_within(&self, budget_brl: f64, category: &str) -> Option<i64> {
+        let each = match Purpose::of_category(category) {
+            Purpose::Marketing => self.price_marketing_brl,
+            Purpose::Utility => self.price_utility_brl,
+        };
+        if each <= 0.0 {
+            return None;
+        }
+        // A cent's rounding must not lose a message: R$ 0,35 × 100 is 35,000000000000004.
+        Some(((budget_brl / each) + 1e-9).floor().max(0.0) as i64)
+    }
+
     /// Days a campaign of `audience` needs under the messaging limit (split automatically).
     pub fn days_needed(&self, audience: i64) -> i64 {
         if self.messaging_limit <= 0 {
@@ -409,6 +423,20 @@ mod tests {
         assert_eq!(s.days_needed(2_000), 1);
         assert_eq!(s.days_needed(2_001), 2);
         assert_eq!(s.days_needed(0), 1);
+    }
+
+    #[test]
+    fn a_daily_budget_pays_for_whole_messages_of_its_category() {
+        let s = CampaignSettings::default();
+        assert_eq!(s.messages_within(0.08, "UTILITY"), Some(2));
+        assert_eq!(s.messages_within(0.11, "UTILITY"), Some(2));
+        assert_eq!(s.messages_within(35.0, "MARKETING"), Some(100));
+        assert_eq!(s.messages_within(0.30, "MARKETING"), Some(0));
+        let free = CampaignSettings {
+            price_utility_brl: 0.0,
+            ..Default::default()
+        };
+        assert_eq!(free.messages_within(1.0, "UTILITY"), None);
     }
 
     #[test]

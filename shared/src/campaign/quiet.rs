@@ -104,9 +104,34 @@ pub fn local_time(utc: NaiveDateTime, offset_hours: i32) -> NaiveDateTime {
     utc + Duration::hours(offset_hours as i64)
 }
 
+/// The start of the calendar day in Brasília (UTC−3, no daylight saving since 2019) that
+/// contains `utc`, as a UTC instant: where a campaign's daily budget restarts.
+pub fn brasilia_day_start(utc: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    let local = local_time(utc.naive_utc(), -3).date();
+    (local.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::hours(3)).and_utc()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_brasilia_day_starts_at_three_utc() {
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        assert_eq!(
+            brasilia_day_start(at("2026-12-04T15:00:00Z")),
+            at("2026-12-04T03:00:00Z")
+        );
+        // 01:00 UTC is still the evening before in Brasília.
+        assert_eq!(
+            brasilia_day_start(at("2026-12-05T01:00:00Z")),
+            at("2026-12-04T03:00:00Z")
+        );
+        assert_eq!(
+            brasilia_day_start(at("2026-12-05T03:00:00Z")),
+            at("2026-12-05T03:00:00Z")
+        );
+    }
 
     fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(y, m, d)

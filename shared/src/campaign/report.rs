@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// What a campaign is made of (the panel's wizard and the REST API).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewCampaign {
     pub name: String,
     pub channel: Option<ChannelId>,
@@ -29,6 +29,10 @@ pub struct NewCampaign {
     pub local_time: bool,
     pub respect_quiet_hours: bool,
     pub expires_at: Option<DateTime<Utc>>,
+    /// At most this much a day (Brasília's calendar day) at the settings' price per delivered
+    /// template: the rest waits for the next day.
+    #[serde(default)]
+    pub daily_budget_brl: Option<f64>,
 }
 
 /// A draft just made: how many recipients, and each line of the file left out.
@@ -64,6 +68,9 @@ pub struct CampaignView {
     pub respect_quiet_hours: bool,
     pub expires_at: Option<DateTime<Utc>>,
     pub rate_per_second: i32,
+    /// The most it spends a day (Brasília's day), in BRL.
+    #[serde(default)]
+    pub daily_budget_brl: Option<f64>,
     /// Why it is paused (a person, a template webhook, Meta's error).
     pub pause_reason: Option<String>,
     pub created_at: DateTime<Utc>,

@@ -265,6 +265,7 @@ fn About(c: CampaignView) -> impl IntoView {
             <dt class="text-tinta-suave">"Velocidade"</dt><dd>{format!("{} msg/s", c.rate_per_second)}</dd>
             <dt class="text-tinta-suave">"Horário comercial"</dt><dd>{if c.respect_quiet_hours { "Respeitado (seg. a sáb., 8h–20h)" } else { "Ignorado" }}</dd>
             <dt class="text-tinta-suave">"Agendada para"</dt><dd>{when(c.schedule_at)}{c.local_time.then_some(" (no horário local de cada destinatário)")}</dd>
+            {c.daily_budget_brl.map(|b| view! { <dt class="text-tinta-suave">"Orçamento diário"</dt><dd data-testid="orcamento-diario">{shared::flow::text::brl(b)}</dd> })}
             <dt class="text-tinta-suave">"Validade"</dt><dd>{when(c.expires_at)}</dd>
             <dt class="text-tinta-suave">"Criada"</dt><dd>{crate::pages::flows::when(c.created_at)}</dd>
             <dt class="text-tinta-suave">"Início"</dt><dd>{when(c.started_at)}</dd>

@@ -122,6 +122,7 @@ fn Wizard() -> impl IntoView {
     let expires = RwSignal::new(String::new());
     let quiet = RwSignal::new(true);
     let rate = RwSignal::new(80_i32);
+    let budget = RwSignal::new(String::new());
     let creating = RwSignal::new(false);
     // In an effect: a page loaded directly renders on the server first, where there is no
     // local task set to spawn on.
@@ -309,6 +310,10 @@ fn Wizard() -> impl IntoView {
             local_time: later.get_untracked() && local_time.get_untracked(),
             respect_quiet_hours: quiet.get_untracked(),
             expires_at: sao_paulo_to_utc(&expires.get_untracked()),
+            // Unreadable: sent as is and refused by the server with the reason.
+            daily_budget_brl: Some(budget.get_untracked())
+                .filter(|b| !b.trim().is_empty())
+                .map(|b| shared::flow::text::parse_number(&b).unwrap_or(-1.0)),
         };
         creating.set(true);
         let navigate = navigate.clone();
@@ -486,7 +491,7 @@ fn Wizard() -> impl IntoView {
             <label class="flex items-start gap-2 text-sm">
                 <input type="checkbox" class="mt-1" checked=move || quiet.get() on:change=move |ev| quiet.set(event_target_checked(&ev)) />
                 <span>"Respeitar o horário comercial de cada cliente"
-                    <span class="block text-tinta-suave">"Segunda a sábado, das 8h às 20h no fuso do DDD do cliente, sem feriados nacionais; fora disso a mensagem espera."</span></span>
+                    <span class="block text-tinta-suave">"Na janela de envio de Configurações → Campanhas (de início, segunda a sábado das 8h às 20h, sem feriados nacionais), no fuso do DDD do cliente; fora dela a mensagem espera."</span></span>
             </label>
             <div class="grid gap-3 md:grid-cols-2">
                 <label class="campo">
@@ -499,6 +504,12 @@ fn Wizard() -> impl IntoView {
                     <input type="number" min="1" max="1000" class="entrada" prop:value=move || rate.get().to_string()
                         on:input=move |ev| { if let Ok(v) = event_target_value(&ev).parse::<i32>() { rate.set(v.clamp(1, 1000)) } } />
                     <span class="text-xs text-tinta-suave">"O número do WhatsApp aceita 80 por segundo (1.000 depois da ampliação da Meta)."</span>
+                </label>
+                <label class="campo">
+                    <span class="rotulo">"Orçamento diário em R$ (opcional)"</span>
+                    <input class="entrada" inputmode="decimal" placeholder="500,00" data-testid="campanha-orcamento"
+                        prop:value=move || budget.get() on:input=move |ev| budget.set(event_target_value(&ev)) />
+                    <span class="text-xs text-tinta-suave">"Pelo preço por modelo entregue das configurações: atingido o valor do dia, o restante espera o dia seguinte."</span>
                 </label>
             </div>
         </Step>

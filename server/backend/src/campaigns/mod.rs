@@ -103,6 +103,12 @@ pub async fn create(
             problems.push("A validade termina antes do início do envio.".to_owned());
         }
     }
+    if request
+        .daily_budget_brl
+        .is_some_and(|b| !b.is_finite() || b <= 0.0 || b > 10_000_000.0)
+    {
+        problems.push("O orçamento diário deve ser um valor positivo em reais.".to_owned());
+    }
     if request.local_time && request.schedule_at.is_none() {
         problems.push(
             "Para enviar no horário de cada destinatário, escolha a data e a hora.".to_owned(),
@@ -198,6 +204,7 @@ pub async fn create(
             respect_quiet_hours: request.respect_quiet_hours,
             expires_at: request.expires_at,
             rate_per_second: rate,
+            daily_budget_brl: request.daily_budget_brl,
             created_by: by,
         },
     )
@@ -316,6 +323,7 @@ async fn view(
         respect_quiet_hours: row.respect_quiet_hours,
         expires_at: row.expires_at,
         rate_per_second: row.rate_per_second,
+        daily_budget_brl: row.daily_budget_brl,
         pause_reason: row.pause_reason,
         created_at: row.created_at,
         started_at: row.started_at,
@@ -375,12 +383,32 @@ pub async fn preflight(state: &AppState, id: Uuid) -> Result<Preflight, Error> {
             settings.frequency_cap_24h
         ));
     }
-    let days_needed = settings.days_needed(eligible.max(0));
+    let mut days_needed = settings.days_needed(eligible.max(0));
     if days_needed > 1 {
         notes.push(format!(
             "O público passa do limite de {} clientes por 24 horas da Meta: o envio se divide em {days_needed} dias.",
             settings.messaging_limit
         ));
+    }
+    if let Some(budget) = row.daily_budget_brl {
+        use shared::flow::text::brl;
+        match settings.messages_within(budget, &row.category) {
+            Some(0) => problems.push(format!(
+                "O orçamento diário de {} não paga nem uma mensagem ({} cada).",
+                brl(budget),
+                brl(settings.cost_brl(&row.category, 1))
+            )),
+            Some(per_day) => {
+                let days = (eligible.max(0) + per_day - 1) / per_day;
+                days_needed = days_needed.max(days);
+                notes.push(format!(
+                    "Orçamento de {} por dia: até {per_day} mensagem(ns) por dia; o envio leva {} dia(s).",
+                    brl(budget),
+                    days.max(1)
+                ));
+            }
+            None => {}
+        }
     }
     Ok(Preflight {
         ok: problems.is_empty(),

@@ -18,7 +18,7 @@ use shared::campaign::errors::{classify, pair_rate_backoff, ErrorAction, UNKNOWN
 use shared::campaign::model::{CampaignSettings, CampaignStatus, Purpose, SkipReason};
 use shared::campaign::pacer::Reservation;
 use shared::campaign::phone::{utc_offset_hours, BrPhone};
-use shared::campaign::quiet::local_time;
+use shared::campaign::quiet::{brasilia_day_start, local_time};
 use shared::campaign::vars::{self, Binding};
 use shared::messaging::{Author, Outbound};
 use shared::sent_template::{self, ButtonAction};
@@ -180,6 +180,8 @@ struct Campaign {
     /// What its quick replies do (their payloads go with each send).
     actions: Vec<ButtonAction>,
     bindings: BTreeMap<String, Binding>,
+    category: String,
+    daily_budget_brl: Option<f64>,
 }
 
 async fn load(state: &AppState, id: Uuid) -> Result<Option<(Campaign, Channel)>, Error> {
@@ -215,6 +217,8 @@ async fn load(state: &AppState, id: Uuid) -> Result<Option<(Campaign, Channel)>,
             components,
             actions,
             bindings,
+            category: row.category,
+            daily_budget_brl: row.daily_budget_brl,
         },
         channel,
     )))
@@ -242,12 +246,22 @@ async fn batch(state: &AppState, id: Uuid) -> Result<Batch, Error> {
     let Some((campaign, channel)) = load(state, id).await? else {
         return Ok(Batch::Stopped);
     };
-    let size = i64::from(campaign.rate / 2).clamp(1, 200);
+    let mut size = i64::from(campaign.rate / 2).clamp(1, 200);
+    let settings = db::settings::get::<CampaignSettings>(&state.pool).await?;
+    if let Some(left) = left_today(state, &campaign, &settings).await? {
+        if left <= 0 {
+            // Today's budget is spent: the next Brasília day, checked again within MAX_AHEAD.
+            let now = chrono::Utc::now();
+            let tomorrow = brasilia_day_start(now) + chrono::Duration::days(1);
+            let wait = (tomorrow - now).to_std().unwrap_or(Duration::from_secs(60));
+            return Ok(Batch::Wait(wait));
+        }
+        size = size.min(left);
+    }
     let claimed = repo::claim(&state.pool, id, size, LEASE_SECONDS).await?;
     if claimed.is_empty() {
         return Ok(Batch::Empty);
     }
-    let settings = db::settings::get::<CampaignSettings>(&state.pool).await?;
     let phones: Vec<String> = claimed.iter().map(|c| c.phone.clone()).collect();
     let suppressed =
         db::consents::suppressed_among(&state.pool, &phones, campaign.purpose.code()).await?;
@@ -358,6 +372,24 @@ async fn batch(state: &AppState, id: Uuid) -> Result<Batch, Error> {
     };
     send_groups(state, &campaign, &channel, &number, ready, delay, interval).await?;
     Ok(Batch::Sent)
+}
+
+/// What the campaign's daily budget still pays for today (Brasília's day); `None` without a
+/// budget, or when its templates cost nothing.
+async fn left_today(
+    state: &AppState,
+    campaign: &Campaign,
+    settings: &CampaignSettings,
+) -> Result<Option<i64>, Error> {
+    let Some(per_day) = campaign
+        .daily_budget_brl
+        .and_then(|budget| settings.messages_within(budget, &campaign.category))
+    else {
+        return Ok(None);
+    };
+    let since = brasilia_day_start(chrono::Utc::now());
+    let sent = repo::sent_since(&state.pool, campaign.id, since).await?;
+    Ok(Some(per_day - sent))
 }
 
 /// Sends the batch in groups of about 50 ms of the pace, several groups in flight, each

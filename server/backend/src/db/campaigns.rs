@@ -28,6 +28,7 @@ pub struct CampaignRow {
     pub respect_quiet_hours: bool,
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
     pub rate_per_second: i32,
+    pub daily_budget_brl: Option<f64>,
     pub pause_reason: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub started_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -46,6 +47,7 @@ pub struct NewCampaign<'a> {
     pub respect_quiet_hours: bool,
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
     pub rate_per_second: i32,
+    pub daily_budget_brl: Option<f64>,
     pub created_by: Option<UserId>,
 }
 
@@ -63,6 +65,7 @@ pub async fn insert(db: impl PgExecutor<'_>, c: NewCampaign<'_>) -> Result<()> {
         .bind(c.rate_per_second)
         .bind(c.created_by)
         .bind(c.local_time)
+        .bind(c.daily_budget_brl)
         .execute(db)
         .await?;
     Ok(())
@@ -342,6 +345,20 @@ pub struct Settled<'a> {
     pub failed: Option<(i32, &'a str)>,
 }
 
+/// The campaign's sends since `since` (sent, in flight or awaiting their status webhook): what
+/// its daily budget has paid for today.
+pub async fn sent_since(
+    db: impl PgExecutor<'_>,
+    campaign: Uuid,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<i64> {
+    Ok(query_scalar(SENT_SINCE)
+        .bind(campaign)
+        .bind(since)
+        .fetch_one(db)
+        .await?)
+}
+
 /// Cancels what is not yet sent.
 pub async fn cancel_unsent(db: impl PgExecutor<'_>, campaign: Uuid) -> Result<u64> {
     Ok(query(CANCEL_UNSENT)
@@ -465,8 +482,8 @@ macro_rules! ineligibility {
 super::sql::statements! {
     INSERT = "insert into campaigns (id, name, channel_id, template_id, category, bindings,
                  schedule_at, respect_quiet_hours, expires_at, rate_per_second, created_by,
-                 local_time)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+                 local_time, daily_budget_brl)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
     ADD_RECIPIENTS = "with input as (
                  select * from unnest($2::text[], $3::int[], $4::jsonb[], $5::text[],
                          $6::timestamptz[])
@@ -499,13 +516,15 @@ super::sql::statements! {
     FIND = "select c.id, c.name, c.channel_id, c.template_id, t.name as template_name,
                  t.language as template_language, t.status as template_status, c.category,
                  c.bindings, c.status, c.schedule_at, c.local_time, c.respect_quiet_hours, c.expires_at,
-                 c.rate_per_second, c.pause_reason, c.created_at, c.started_at, c.finished_at
+                 c.rate_per_second, c.daily_budget_brl, c.pause_reason, c.created_at, c.started_at,
+                 c.finished_at
              from campaigns c join message_templates t on t.id = c.template_id where c.id = $1";
     LOCK = "select status from campaigns where id = $1 for update";
     LIST = "select c.id, c.name, c.channel_id, c.template_id, t.name as template_name,
                  t.language as template_language, t.status as template_status, c.category,
                  c.bindings, c.status, c.schedule_at, c.local_time, c.respect_quiet_hours, c.expires_at,
-                 c.rate_per_second, c.pause_reason, c.created_at, c.started_at, c.finished_at
+                 c.rate_per_second, c.daily_budget_brl, c.pause_reason, c.created_at, c.started_at,
+                 c.finished_at
              from campaigns c join message_templates t on t.id = c.template_id
              order by c.created_at desc, c.id limit $1";
     SET_STATUS = "update campaigns set status = $2, pause_reason = $3, updated_at = now(),
@@ -612,6 +631,9 @@ super::sql::statements! {
              from unnest($1::uuid[], $2::text[], $3::int[], $4::text[])
                  as s(id, wamid, error_code, error_title)
              where c.id = s.id and c.state in ('sending', 'unknown') returning c.id";
+    SENT_SINCE = "select count(*) from campaign_recipients
+             where campaign_id = $1 and state in ('sending', 'sent', 'unknown')
+                 and coalesce(sent_at, updated_at) >= $2";
     CANCEL_UNSENT = "update campaign_recipients set state = 'cancelled', lease_until = null,
                  updated_at = now()
              where campaign_id = $1 and state in ('queued', 'claimed')";

@@ -135,6 +135,7 @@ fn request(name: &str, channel: shared::ChannelId, csv: String) -> NewCampaign {
         // A presentation can happen at any hour.
         respect_quiet_hours: false,
         expires_at: None,
+        daily_budget_brl: None,
     }
 }
 
