@@ -351,6 +351,7 @@ test("the sending rules are set in Configurações → Campanhas, checked and ti
   await hydrated(page);
   const form = page.getByTestId("form-config-campanhas");
   await expect(page.getByTestId("config-limite")).toHaveValue("2000");
+  await expect(page.getByTestId("config-preco-marketing")).toHaveValue("0,35");
   // Monday closing before it opens: told with the day, nothing saved.
   await form.getByLabel("Seg: fecha às").fill("07:00");
   await page.getByTestId("salvar-config-campanhas").click();

@@ -40,6 +40,21 @@ pub fn week_text(rows: &[DayRow]) -> String {
         .join(",")
 }
 
+/// The week as typed, unchecked (the server names the day that is wrong): an unreadable time
+/// reads as midnight.
+pub fn week_spans(rows: &[DayRow]) -> [Option<Span>; 7] {
+    let mut days = [None; 7];
+    for (day, r) in days.iter_mut().zip(rows) {
+        if r.open.get_untracked() {
+            *day = Some(Span {
+                opens: hours::parse_clock(&r.opens.get_untracked()).unwrap_or(0),
+                closes: hours::parse_clock(&r.closes.get_untracked()).unwrap_or(0),
+            });
+        }
+    }
+    days
+}
+
 /// The seven rows: a checkbox per day, and its times when open.
 #[component]
 pub fn WeekRows(rows: Vec<DayRow>, #[prop(optional)] disabled: bool) -> impl IntoView {

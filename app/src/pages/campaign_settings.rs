@@ -6,12 +6,12 @@
 use crate::api::campaigns::{campaign_settings, SaveCampaignSettings};
 use crate::components::forms::{action_error, ErrorAlert, FormError, Notice};
 use crate::components::session::RequirePermission;
-use crate::components::week::{day_rows, week_text, WeekRows};
+use crate::components::week::{day_rows, week_spans, WeekRows};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use shared::campaign::model::CampaignSettings;
 use shared::campaign::rules::{tier_label, MESSAGING_TIERS};
-use shared::hours::{self, Span};
+use shared::hours::Span;
 use shared::Permission;
 
 #[component]
@@ -37,6 +37,19 @@ pub fn CampaignSettingsPage() -> impl IntoView {
     }
 }
 
+/// "0,35", "0,0625": a price as people write it, with the decimals it needs (two at least).
+fn price_text(value: f64) -> String {
+    let text = format!("{value:.4}");
+    let trimmed = text.trim_end_matches('0');
+    let decimals = trimmed.split_once('.').map_or(0, |(_, d)| d.len());
+    let text = if decimals < 2 {
+        format!("{value:.2}")
+    } else {
+        trimmed.to_owned()
+    };
+    text.replace('.', ",")
+}
+
 fn lines(words: &[String]) -> String {
     words.join("\n")
 }
@@ -50,8 +63,8 @@ fn SettingsForm(settings: CampaignSettings) -> impl IntoView {
     let save = ServerAction::<SaveCampaignSettings>::new();
     let error = action_error(save);
     let limit = RwSignal::new(settings.messaging_limit.to_string());
-    let marketing = RwSignal::new(format!("{:.4}", settings.price_marketing_brl));
-    let utility = RwSignal::new(format!("{:.4}", settings.price_utility_brl));
+    let marketing = RwSignal::new(price_text(settings.price_marketing_brl));
+    let utility = RwSignal::new(price_text(settings.price_utility_brl));
     let cap = RwSignal::new(settings.frequency_cap_24h.to_string());
     let holidays = RwSignal::new(settings.window.skip_national_holidays);
     let always = RwSignal::new(lines(&settings.opt_out.always));
@@ -97,12 +110,8 @@ fn SettingsForm(settings: CampaignSettings) -> impl IntoView {
             wanted.price_utility_brl = number(utility);
             wanted.frequency_cap_24h = cap.get_untracked().trim().parse().unwrap_or(-1);
             wanted.window.skip_national_holidays = holidays.get_untracked();
-            // Unreadable days are refused by the server with the day's name.
-            wanted.window.hours.days =
-                match hours::parse_week(&wanted.window.hours.time_zone, &week_text(&rows)) {
-                    Ok(Some(week)) => week.days,
-                    _ => [None; 7],
-                };
+            // As typed: the server checks each day and names the one that is wrong.
+            wanted.window.hours.days = week_spans(&rows);
             wanted.opt_out.always = words_of(&always.get_untracked());
             wanted.opt_out.after_marketing = words_of(&after.get_untracked());
             save.dispatch(SaveCampaignSettings { settings: wanted });

@@ -75,7 +75,7 @@ pub struct AppState {
     /// Stores webhook deliveries, those arriving together in one commit.
     pub webhook_ingest: super::webhooks::ingest::Ingest,
     /// Receipt-only deliveries stored here, waiting to be applied in a batch.
-    pub webhook_statuses: Arc<super::webhooks::statuses::StatusQueue>,
+    pub webhook_statuses: Arc<super::webhooks::queue::StatusQueue>,
     /// The chatbot's flows, settings and HTTP client.
     pub bot: Arc<super::bot::runtime::BotRuntime>,
 }

@@ -9,6 +9,7 @@
 //! stored copy, never lost. Deliveries of receipts only are applied in batches ([`statuses`]).
 
 pub mod ingest;
+pub mod queue;
 pub mod statuses;
 
 use super::channels::{self, meta, whatsapp, ProviderEvent};
@@ -365,7 +366,7 @@ async fn run_status_batcher(state: AppState) {
     let Some(mut receiver) = state.webhook_statuses.take_receiver() else {
         return;
     };
-    while let Some(batch) = statuses::next_batch(&mut receiver).await {
+    while let Some(batch) = queue::next_batch(&mut receiver).await {
         for d in apply_statuses(&state, batch).await {
             if let Err(e) = process_one(&state, d.id, d.kind, Some(d.events), d.attempts).await {
                 tracing::error!(event = d.id, error = ?e, "webhook bookkeeping failed");

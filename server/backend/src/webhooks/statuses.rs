@@ -8,21 +8,9 @@
 use crate::channels::{self, ProviderEvent, Receipt};
 use crate::state::AppState;
 use crate::{campaigns, db::webhook_events, error::Error, messaging};
-use shared::messaging::ChannelKind;
 use shared::ChannelId;
-use std::sync::Mutex;
-use tokio::sync::mpsc;
 
-/// A stored delivery waiting for processing.
-pub struct Stored {
-    pub id: i64,
-    pub kind: ChannelKind,
-    pub events: Vec<ProviderEvent>,
-    pub attempts: i32,
-}
-
-/// Deliveries applied by one transaction, at most.
-pub const MAX_BATCH: usize = 500;
+pub use super::queue::Stored;
 
 /// Whether a delivery can be applied in a batch: receipts only, none of them an opt-out
 /// (Meta's 131050 writes consent and may answer the customer: the ordinary path does that).
@@ -32,49 +20,6 @@ pub fn receipts_only(events: &[ProviderEvent]) -> bool {
             matches!(e, ProviderEvent::Receipt(r)
                 if r.error_code != Some(campaigns::sender::MARKETING_STOPPED))
         })
-}
-
-/// This instance's receipt-only deliveries, from the request path to the batcher.
-pub struct StatusQueue {
-    sender: mpsc::UnboundedSender<Stored>,
-    receiver: Mutex<Option<mpsc::UnboundedReceiver<Stored>>>,
-}
-
-impl Default for StatusQueue {
-    fn default() -> Self {
-        let (sender, receiver) = mpsc::unbounded_channel();
-        Self {
-            sender,
-            receiver: Mutex::new(Some(receiver)),
-        }
-    }
-}
-
-impl StatusQueue {
-    /// Hands a stored delivery over. Should nobody take it (the instance is stopping), its
-    /// claim expires and any processor applies the stored copy.
-    pub fn push(&self, stored: Stored) {
-        let _ = self.sender.send(stored);
-    }
-
-    /// The receiving end, once (for the batcher).
-    pub fn take_receiver(&self) -> Option<mpsc::UnboundedReceiver<Stored>> {
-        self.receiver.lock().ok()?.take()
-    }
-}
-
-/// Waits for deliveries and hands them over in batches: what arrived while the previous batch
-/// was applied makes the next one.
-pub async fn next_batch(receiver: &mut mpsc::UnboundedReceiver<Stored>) -> Option<Vec<Stored>> {
-    let first = receiver.recv().await?;
-    let mut batch = vec![first];
-    while batch.len() < MAX_BATCH {
-        match receiver.try_recv() {
-            Ok(next) => batch.push(next),
-            Err(_) => break,
-        }
-    }
-    Some(batch)
 }
 
 /// Applies receipt-only deliveries in one transaction and marks them processed. Returns the
