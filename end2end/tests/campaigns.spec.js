@@ -9,7 +9,7 @@ const http = require("node:http");
 const os = require("node:os");
 const path = require("node:path");
 const { test, expect } = require("@playwright/test");
-const { DEMO, shot, hydrated, login } = require("./helpers");
+const { DEMO, shot, hydrated, login, templateWebhook } = require("./helpers");
 
 const PHONE_NUMBER_ID = "106540352242922";
 const WABA_ID = "102290129340398";
@@ -105,18 +105,6 @@ async function signed(request, value) {
   expect(r.status()).toBe(200);
 }
 
-async function templateWebhook(request, value) {
-  const body = JSON.stringify({
-    object: "whatsapp_business_account",
-    entry: [{ id: WABA_ID, time: Math.floor(Date.now() / 1000), changes: [{ field: "message_template_status_update", value }] }],
-  });
-  const signature = "sha256=" + crypto.createHmac("sha256", APP_SECRET).update(body).digest("hex");
-  const r = await request.post("/webhooks/whatsapp", {
-    data: body,
-    headers: { "content-type": "application/json", "x-hub-signature-256": signature },
-  });
-  expect(r.status()).toBe(200);
-}
 
 function number() {
   return String(Math.floor(Math.random() * 1e8)).padStart(8, "0");
@@ -292,7 +280,7 @@ test("a template written in Modelos, approved by Meta, sends a CSV campaign sche
   await templateWebhook(request, {
     event: "APPROVED", message_template_id: Number(created.id), message_template_name: name,
     message_template_language: "pt-BR", reason: "NONE", message_template_category: created.category,
-  });
+  }, { wabaId: WABA_ID, secret: APP_SECRET });
   await expect(row.getByTestId("estado-modelo")).toHaveText("Aprovado", { timeout: 15_000 });
 
   // Campanhas: that template, a CSV, a start at the next whole minute (Brasília time).

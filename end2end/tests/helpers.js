@@ -97,4 +97,19 @@ async function openDemo(page, skin = "whatsapp") {
   await expect(page.getByTestId("celular")).toBeVisible();
 }
 
-module.exports = { DEMO, shot, hydrated, login, logout, totp, createUser, bubbles, say, pick, openDemo };
+/** Posts a signed WhatsApp webhook of Meta's template field (`message_template_status_update`
+ * by default) for the business account `wabaId`, as Meta would. */
+async function templateWebhook(request, value, { wabaId, secret, field = "message_template_status_update" }) {
+  const body = JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [{ id: wabaId, time: Math.floor(Date.now() / 1000), changes: [{ field, value }] }],
+  });
+  const signature = "sha256=" + crypto.createHmac("sha256", secret).update(body).digest("hex");
+  const r = await request.post("/webhooks/whatsapp", {
+    data: body,
+    headers: { "content-type": "application/json", "x-hub-signature-256": signature },
+  });
+  expect(r.status()).toBe(200);
+}
+
+module.exports = { DEMO, shot, hydrated, login, logout, totp, createUser, bubbles, say, pick, openDemo, templateWebhook };

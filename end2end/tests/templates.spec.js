@@ -4,7 +4,7 @@
 const crypto = require("node:crypto");
 const http = require("node:http");
 const { test, expect } = require("@playwright/test");
-const { DEMO, shot, hydrated, login } = require("./helpers");
+const { DEMO, shot, hydrated, login, templateWebhook } = require("./helpers");
 
 const WABA_ID = "102290129340398";
 const TOKEN = "token-e2e";
@@ -70,17 +70,8 @@ test.afterAll(async () => {
   await graph.close();
 });
 
-async function metaWebhook(request, value) {
-  const body = JSON.stringify({
-    object: "whatsapp_business_account",
-    entry: [{ id: WABA_ID, time: Math.floor(Date.now() / 1000), changes: [{ field: "message_template_status_update", value }] }],
-  });
-  const signature = "sha256=" + crypto.createHmac("sha256", APP_SECRET).update(body).digest("hex");
-  const r = await request.post("/webhooks/whatsapp", {
-    data: body,
-    headers: { "content-type": "application/json", "x-hub-signature-256": signature },
-  });
-  expect(r.status()).toBe(200);
+function metaWebhook(request, value) {
+  return templateWebhook(request, value, { wabaId: WABA_ID, secret: APP_SECRET });
 }
 
 test("an administrator writes a template within Meta's limits and sees Meta approve it", async ({ page, request }) => {

@@ -89,10 +89,11 @@ async fn seed(pool: &sqlx::PgPool, args: &Args) -> anyhow::Result<String> {
     .bind(serde_json::to_value(&settings)?)
     .execute(pool)
     .await?;
+    // São Paulo numbers (DDD 11, the ninth digit), one tag per run.
     let run = uuid::Uuid::new_v4().as_u128() as u32 % 90 + 10;
     sqlx::query(
         "insert into contacts (id, name, phone, tags)
-         select gen_random_uuid(), 'Cliente ' || g, '+55' || $2::int || '9' || lpad(g::text, 8, '0'),
+         select gen_random_uuid(), 'Cliente ' || g, '+55119' || lpad(g::text, 8, '0'),
              array['carga-' || $2::int]
          from generate_series(1, $1) g",
     )

@@ -93,6 +93,25 @@ impl LiveBus {
         }
     }
 
+    /// Publishes many events in one round trip (a pipeline), in their order: a batch of status
+    /// moves must not wait for a reply per event.
+    pub async fn publish_all(&self, redis: &redis::aio::ConnectionManager, events: &[LiveEvent]) {
+        if events.is_empty() {
+            return;
+        }
+        let mut pipe = redis::pipe();
+        for event in events {
+            if let Ok(payload) = serde_json::to_string(event) {
+                pipe.cmd("PUBLISH").arg(&self.topic).arg(payload).ignore();
+            }
+        }
+        let mut conn = redis.clone();
+        let result: redis::RedisResult<()> = pipe.query_async(&mut conn).await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "live events not published; clients will catch up");
+        }
+    }
+
     /// Subscribes to the topic and forwards events to local receivers until `shutdown`,
     /// reconnecting after failures.
     pub async fn run(self, redis_url: String, shutdown: CancellationToken) {

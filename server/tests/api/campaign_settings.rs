@@ -105,3 +105,57 @@ async fn campaign_rules_are_read_checked_saved_audited_and_in_force() {
     })
     .await;
 }
+
+async fn limit(api: &Api) -> Value {
+    let s: Value = api
+        .get("/api/v1/campaigns/settings")
+        .await
+        .json()
+        .await
+        .unwrap();
+    s["messaging_limit"].clone()
+}
+
+fn capability_webhook(field: &str, value: Value) -> String {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398",
+        "time": chrono::Utc::now().timestamp(), "changes": [{"field": field, "value": value}]}]})
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metas_messaging_limit_webhooks_set_the_limit_the_preflight_uses() {
+    let (app, _graph) = spawn_channel_app().await;
+    let api = Api::new(&app).await;
+    assert_eq!(limit(&api).await, 2000);
+    let body = capability_webhook(
+        "business_capability_update",
+        json!({"max_daily_conversation_per_phone": 10000,
+            "max_daily_conversations_per_business": 10000, "max_phone_numbers_per_business": 2}),
+    );
+    assert_eq!(
+        app.signed_webhook("whatsapp", &body).await.status(),
+        StatusCode::OK
+    );
+    app.settle().await;
+    assert_eq!(limit(&api).await, 10000);
+    assert_eq!(
+        app.count(
+            "select count(*) from audit_log where actor_label = 'Meta'
+             and detail = 'Campanhas — a Meta informou o limite de mensagens: 10.000 por 24 h'"
+        )
+        .await,
+        1
+    );
+    // The quality webhook writes it as a string; -1 is unlimited.
+    let body = capability_webhook(
+        "phone_number_quality_update",
+        json!({"display_phone_number": "15550783881", "event": "UPGRADE",
+            "current_limit": "TIER_UNLIMITED", "max_daily_conversations_per_business": "-1"}),
+    );
+    assert_eq!(
+        app.signed_webhook("whatsapp", &body).await.status(),
+        StatusCode::OK
+    );
+    app.settle().await;
+    assert_eq!(limit(&api).await, 0);
+}

@@ -4,8 +4,8 @@
 
 use crate::common::fake_graph::{self, PHONE_NUMBER_ID};
 use crate::common::{
-    channel_app_config, fixture, signature, spawn_app_with, spawn_channel_app, wait_until, Api,
-    TestApp,
+    channel_app_config, customer_writes_on, fixture, signature, spawn_app_with, spawn_channel_app,
+    wait_until, Api, TestApp,
 };
 use reqwest::StatusCode;
 use serde_json::json;
@@ -42,17 +42,7 @@ async fn stored(app: &TestApp, wamid: &str, status: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statuses_posted_together_are_each_stored_before_the_200_and_move_to_the_furthest() {
     let (app, _graph) = spawn_channel_app().await;
-    assert_eq!(
-        app.signed_webhook("whatsapp", &fixture("whatsapp/text.json"))
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    app.settle().await;
-    let conversation: uuid::Uuid = sqlx::query_scalar("select id from conversations limit 1")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
+    let conversation = customer_writes_on(&app, "whatsapp").await;
     let api = Api::new(&app).await;
     for n in 0..10 {
         let r = api

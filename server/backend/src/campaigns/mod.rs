@@ -334,6 +334,29 @@ async fn view(
     })
 }
 
+/// Meta told the portfolio's messaging limit (a webhook): the pre-flight and the split over
+/// days follow it from now on, and the audit log says who changed it.
+pub async fn on_messaging_limit(state: &AppState, limit: i64) -> Result<(), Error> {
+    let mut tx = state.pool.begin().await?;
+    let mut settings = db::settings::get::<CampaignSettings>(&mut *tx).await?;
+    if settings.messaging_limit == limit {
+        return Ok(());
+    }
+    settings.messaging_limit = limit;
+    db::settings::put(&mut *tx, &settings, None).await?;
+    db::audit::NewAuditEntry::new(shared::dto::AuditAction::SettingsChanged)
+        .by(None, "Meta")
+        .detail(&format!(
+            "Campanhas — a Meta informou o limite de mensagens: {}",
+            shared::campaign::rules::tier_label(limit)
+        ))
+        .record(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(limit, "Meta's messaging limit recorded");
+    Ok(())
+}
+
 pub async fn list(state: &AppState) -> Result<Vec<CampaignView>, Error> {
     // The rows and the settings once; each campaign's figures are its own.
     let settings = db::settings::get::<CampaignSettings>(&state.pool).await?;

@@ -642,10 +642,14 @@ pub async fn on_receipt(
 pub const MARKETING_STOPPED: i32 = 131050;
 
 /// Status webhooks of campaign sends (the recipient's id echoed in `biz_opaque_callback_data`):
-/// a send whose answer was lost (unknown) is settled, sent or failed, on `tx`, in one statement
-/// whatever the number.
+/// a send whose answer was lost (unknown), or not yet recorded by its sender, is settled, sent
+/// or failed. Not inside a batch's transaction: the sender records those rows in its own, and
+/// two transactions taking the same rows in different orders deadlock (the campaign benchmark
+/// found it). One read finds the few rows still unsettled (most are, by the time their status
+/// comes back); each is settled by a statement of its own, which holds no other lock while it
+/// waits for the sender's.
 pub async fn settle_receipts(
-    tx: &mut sqlx::PgConnection,
+    state: &AppState,
     receipts: &[&crate::channels::Receipt],
 ) -> Result<(), Error> {
     let mut settled: BTreeMap<Uuid, repo::Settled<'_>> = BTreeMap::new();
@@ -684,9 +688,15 @@ pub async fn settle_receipts(
     if settled.is_empty() {
         return Ok(());
     }
-    let settled: Vec<_> = settled.into_values().collect();
-    for id in repo::reconcile(&mut *tx, &settled).await? {
-        tracing::info!(recipient = %id, "unknown campaign send settled by its status webhook");
+    let ids: Vec<Uuid> = settled.keys().copied().collect();
+    let open = repo::unsettled_among(&state.pool, &ids).await?;
+    for id in open {
+        let Some(entry) = settled.get(&id) else {
+            continue;
+        };
+        for id in repo::reconcile(&state.pool, std::slice::from_ref(entry)).await? {
+            tracing::info!(recipient = %id, "campaign send settled by its status webhook");
+        }
     }
     Ok(())
 }

@@ -342,6 +342,13 @@ pub enum ProviderEvent {
     /// A template's status, quality or category changed (WhatsApp; for a business account,
     /// not a number).
     Template(TemplateEvent),
+    /// The business portfolio's messaging limit (unique recipients per rolling 24 h outside
+    /// the service window), as Meta's `business_capability_update` and
+    /// `phone_number_quality_update` tell it; 0 for unlimited.
+    MessagingLimit {
+        business_account_id: String,
+        limit: i64,
+    },
 }
 
 /// What one of Meta's template webhooks says.
@@ -381,6 +388,10 @@ impl ProviderEvent {
             } => channel_external_id,
             ProviderEvent::Error(e) => &e.channel_external_id,
             ProviderEvent::Template(t) => &t.business_account_id,
+            ProviderEvent::MessagingLimit {
+                business_account_id,
+                ..
+            } => business_account_id,
         }
     }
 }

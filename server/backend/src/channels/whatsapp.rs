@@ -73,12 +73,40 @@ pub fn parse(payload: &Value) -> Result<Vec<ProviderEvent>, MalformedPayload> {
                     if let Some(t) = parse_template(field, waba, value) {
                         events.push(ProviderEvent::Template(t));
                     }
+                    if let Some(limit) = parse_messaging_limit(field, value) {
+                        events.push(ProviderEvent::MessagingLimit {
+                            business_account_id: waba.to_owned(),
+                            limit,
+                        });
+                    }
                     // Other fields (account updates…) are not conversations.
                 }
             }
         }
     }
     Ok(events)
+}
+
+/// The portfolio's messaging limit from `business_capability_update` (a number) or
+/// `phone_number_quality_update` (a string): `max_daily_conversations_per_business`, −1 for
+/// unlimited (0 in the settings). `messaging_limit_tier` and `current_limit` are deprecated.
+fn parse_messaging_limit(field: &str, value: &Value) -> Option<i64> {
+    if !matches!(
+        field,
+        "business_capability_update" | "phone_number_quality_update"
+    ) {
+        return None;
+    }
+    let limit = match value.get("max_daily_conversations_per_business")? {
+        Value::Number(n) => n.as_i64()?,
+        Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    match limit {
+        -1 => Some(0),
+        n if n > 0 => Some(n),
+        _ => None,
+    }
 }
 
 /// A template webhook (`message_template_status_update`, `message_template_quality_update`,
@@ -433,6 +461,56 @@ pub fn sent_id(response: &Value) -> Option<String> {
 mod tests {
     use super::*;
     use shared::messaging::{ListRow, ListSection, ReplyButton};
+
+    #[test]
+    fn metas_messaging_limit_is_read_from_its_two_webhooks() {
+        let change = |field: &str, value: Value| {
+            json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398",
+                "changes": [{"field": field, "value": value}]}]})
+        };
+        let limit = |payload: Value| match parse(&payload).unwrap().as_slice() {
+            [ProviderEvent::MessagingLimit {
+                business_account_id,
+                limit,
+            }] => {
+                assert_eq!(business_account_id, "102290129340398");
+                Some(*limit)
+            }
+            [] => None,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            limit(change(
+                "business_capability_update",
+                json!({"max_daily_conversation_per_phone": 2000,
+                    "max_daily_conversations_per_business": 10000})
+            )),
+            Some(10000)
+        );
+        assert_eq!(
+            limit(change(
+                "phone_number_quality_update",
+                json!({"event": "UPGRADE", "current_limit": "TIER_UNLIMITED",
+                    "max_daily_conversations_per_business": "-1"})
+            )),
+            Some(0)
+        );
+        // A throughput change without the portfolio's limit, or nonsense, is not a limit.
+        assert_eq!(
+            limit(change(
+                "phone_number_quality_update",
+                json!({"event": "THROUGHPUT_UPGRADE", "current_limit": "TIER_1K"})
+            )),
+            None
+        );
+        assert_eq!(
+            limit(change(
+                "business_capability_update",
+                json!({"max_daily_conversations_per_business": "muitos"})
+            )),
+            None
+        );
+    }
 
     fn envelope(value: Value) -> Value {
         json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398",

@@ -336,6 +336,14 @@ pub async fn reconcile(db: impl PgExecutor<'_>, settled: &[Settled<'_>]) -> Resu
         .await?)
 }
 
+/// Which of these recipients are still being sent or unknown (a read, no locks).
+pub async fn unsettled_among(db: impl PgExecutor<'_>, ids: &[Uuid]) -> Result<Vec<Uuid>> {
+    Ok(query_scalar(UNSETTLED_AMONG)
+        .bind(ids)
+        .fetch_all(db)
+        .await?)
+}
+
 /// What a status webhook says of a campaign recipient's send.
 #[derive(Debug, Clone, Copy)]
 pub struct Settled<'a> {
@@ -631,6 +639,8 @@ super::sql::statements! {
              from unnest($1::uuid[], $2::text[], $3::int[], $4::text[])
                  as s(id, wamid, error_code, error_title)
              where c.id = s.id and c.state in ('sending', 'unknown') returning c.id";
+    UNSETTLED_AMONG = "select id from campaign_recipients
+             where id = any($1) and state in ('sending', 'unknown') order by id";
     SENT_SINCE = "select count(*) from campaign_recipients
              where campaign_id = $1 and state in ('sending', 'sent', 'unknown')
                  and coalesce(sent_at, updated_at) >= $2";

@@ -43,21 +43,17 @@ pub async fn record_receipts(
         .collect())
 }
 
-/// Tells the live views of committed moves.
+/// Tells the live views of committed moves, in one round trip to Redis.
 pub async fn publish_moves(state: &AppState, moves: &[StatusMove]) {
-    for m in moves {
-        state
-            .live
-            .publish(
-                &state.redis,
-                &LiveEvent::MessageStatus {
-                    conversation_id: m.conversation_id,
-                    message_id: m.message_id,
-                    status: m.status,
-                },
-            )
-            .await;
-    }
+    let events: Vec<LiveEvent> = moves
+        .iter()
+        .map(|m| LiveEvent::MessageStatus {
+            conversation_id: m.conversation_id,
+            message_id: m.message_id,
+            status: m.status,
+        })
+        .collect();
+    state.live.publish_all(&state.redis, &events).await;
 }
 
 fn report(channel: ChannelId, receipt: &Receipt) -> StatusReport<'_> {

@@ -189,6 +189,10 @@ async fn process(
             }
             continue;
         }
+        if let ProviderEvent::MessagingLimit { limit, .. } = event {
+            crate::campaigns::on_messaging_limit(state, *limit).await?;
+            continue;
+        }
         let external = event.channel_external_id();
         let Some(channel) = channels::route(&channels, kind, external) else {
             tracing::warn!(
@@ -216,22 +220,22 @@ async fn process(
                     .await?
             }
             ProviderEvent::Error(e) => messaging::record_channel_error(state, channel, e).await?,
-            ProviderEvent::Template(_) => {}
+            ProviderEvent::Template(_) | ProviderEvent::MessagingLimit { .. } => {}
         }
     }
     Ok(routed)
 }
 
-/// Records receipts, moves their messages and settles campaign sends in one transaction, then
-/// tells the live views.
+/// Settles campaign sends, then records receipts and moves their messages in one transaction,
+/// then tells the live views.
 async fn apply_receipts(
     state: &AppState,
     receipts: &[(ChannelId, &channels::Receipt)],
 ) -> Result<(), Error> {
+    let all: Vec<&channels::Receipt> = receipts.iter().map(|(_, r)| *r).collect();
+    crate::campaigns::sender::settle_receipts(state, &all).await?;
     let mut tx = state.pool.begin().await?;
     let moves = messaging::record_receipts(&mut tx, receipts).await?;
-    let all: Vec<&channels::Receipt> = receipts.iter().map(|(_, r)| *r).collect();
-    crate::campaigns::sender::settle_receipts(&mut tx, &all).await?;
     tx.commit().await?;
     messaging::publish_moves(state, &moves).await;
     Ok(())
@@ -284,6 +288,10 @@ async fn process_one(
     Ok(())
 }
 
+/// A claimed delivery for the ordinary path: id, provider, its events (none when it no longer
+/// parses), attempts, and the contact whose deliveries keep their order.
+type Claimed = (i64, ChannelKind, Option<Vec<ProviderEvent>>, i32, String);
+
 /// Processes a batch; returns how many events it claimed.
 pub async fn process_pending(state: &AppState, limit: i64) -> Result<usize, Error> {
     use futures::StreamExt;
@@ -306,8 +314,7 @@ pub async fn process_pending(state: &AppState, limit: i64) -> Result<usize, Erro
     }
     let left = apply_statuses(state, receipts).await;
     // Deliveries about one contact keep their order; different contacts run side by side.
-    let mut groups: Vec<Vec<(i64, ChannelKind, Option<Vec<ProviderEvent>>, i32, String)>> =
-        Vec::new();
+    let mut groups: Vec<Vec<Claimed>> = Vec::new();
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let others = others.into_iter().map(|(id, kind, payload, attempts)| {
         let events = parse(kind, &payload)

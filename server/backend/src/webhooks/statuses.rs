@@ -2,8 +2,9 @@
 //! messages/s brings about three status webhooks per message; one transaction per delivery
 //! would fall behind. Deliveries that hold only receipts are gathered (those stored by this
 //! instance as they arrive, and the processor's claims) and applied together: every receipt
-//! recorded, every message moved to its furthest status, campaign sends settled and the
-//! deliveries marked processed, in one transaction of a few statements.
+//! recorded, every message moved to its furthest status and the deliveries marked processed,
+//! in one transaction of a few statements (campaign sends are settled just before, apart:
+//! `campaigns::sender::settle_receipts`).
 
 use crate::channels::{self, ProviderEvent, Receipt};
 use crate::state::AppState;
@@ -54,10 +55,12 @@ pub async fn apply(
     }
     let ids: Vec<i64> = routed.iter().map(|d| d.id).collect();
     let moves = async {
+        // Campaign sends first, outside the transaction (see `settle_receipts`); they are
+        // settled once, so doing it again after a failure below changes nothing.
+        let all: Vec<&Receipt> = receipts.iter().map(|(_, r)| *r).collect();
+        campaigns::sender::settle_receipts(state, &all).await?;
         let mut tx = state.pool.begin().await?;
         let moves = messaging::record_receipts(&mut tx, &receipts).await?;
-        let all: Vec<&Receipt> = receipts.iter().map(|(_, r)| *r).collect();
-        campaigns::sender::settle_receipts(&mut tx, &all).await?;
         webhook_events::mark_done(&mut *tx, &ids, "ok").await?;
         tx.commit().await?;
         Ok::<_, Error>(moves)
