@@ -98,18 +98,25 @@ pub struct StatusReport<'a> {
     pub error_detail: Option<&'a str>,
 }
 
+/// Binds reports as the seven column arrays `$1`–`$7` that `unnest` reads, on any query type.
+macro_rules! bind_reports {
+    ($query:expr, $reports:expr) => {{
+        let columns = ReportColumns::of($reports);
+        $query
+            .bind(columns.channels)
+            .bind(columns.ids)
+            .bind(columns.statuses)
+            .bind(columns.at)
+            .bind(columns.codes)
+            .bind(columns.titles)
+            .bind(columns.details)
+    }};
+}
+
 /// Records the reports as they came (each status of a message once); the send path reads them
 /// when a receipt arrived before the message's own id was known.
 pub async fn insert_receipts(db: impl PgExecutor<'_>, reports: &[StatusReport<'_>]) -> Result<()> {
-    let columns = ReportColumns::of(reports);
-    query(INSERT_RECEIPTS)
-        .bind(columns.channels)
-        .bind(columns.ids)
-        .bind(columns.statuses)
-        .bind(columns.at)
-        .bind(columns.codes)
-        .bind(columns.titles)
-        .bind(columns.details)
+    bind_reports!(query(INSERT_RECEIPTS), reports)
         .execute(db)
         .await?;
     Ok(())
@@ -122,15 +129,7 @@ pub async fn advance_statuses(
     db: impl PgExecutor<'_>,
     reports: &[StatusReport<'_>],
 ) -> Result<Vec<(MessageId, ConversationId, DeliveryStatus)>> {
-    let columns = ReportColumns::of(reports);
-    Ok(query_as(ADVANCE_STATUSES)
-        .bind(columns.channels)
-        .bind(columns.ids)
-        .bind(columns.statuses)
-        .bind(columns.at)
-        .bind(columns.codes)
-        .bind(columns.titles)
-        .bind(columns.details)
+    Ok(bind_reports!(query_as(ADVANCE_STATUSES), reports)
         .fetch_all(db)
         .await?)
 }

@@ -20,7 +20,6 @@ use crate::db::webhook_events;
 use crate::error::Error;
 use serde_json::Value;
 use shared::messaging::ChannelKind;
-use shared::ChannelId;
 use statuses::Stored;
 use std::time::Duration;
 
@@ -208,7 +207,7 @@ async fn process(
                 messaging::record_inbound(state, channel, m).await?;
             }
             ProviderEvent::Receipt(r) => {
-                apply_receipts(state, &[(channel.id, r)]).await?;
+                statuses::apply_receipts(state, &[(channel.id, r)], &[]).await?;
                 crate::campaigns::sender::on_receipt(state, channel, r).await?;
             }
             ProviderEvent::ReadUpTo {
@@ -224,21 +223,6 @@ async fn process(
         }
     }
     Ok(routed)
-}
-
-/// Settles campaign sends, then records receipts and moves their messages in one transaction,
-/// then tells the live views.
-async fn apply_receipts(
-    state: &AppState,
-    receipts: &[(ChannelId, &channels::Receipt)],
-) -> Result<(), Error> {
-    let all: Vec<&channels::Receipt> = receipts.iter().map(|(_, r)| *r).collect();
-    crate::campaigns::sender::settle_receipts(state, &all).await?;
-    let mut tx = state.pool.begin().await?;
-    let moves = messaging::record_receipts(&mut tx, receipts).await?;
-    tx.commit().await?;
-    messaging::publish_moves(state, &moves).await;
-    Ok(())
 }
 
 /// Deliveries that keep failing stop being retried after this many attempts; they stay in

@@ -34,48 +34,64 @@ pub async fn apply(
         Ok(directory) => directory,
         Err(e) => return Err((e.into(), batch)),
     };
-    let (routed, unrouted): (Vec<Stored>, Vec<Stored>) = batch.into_iter().partition(|d| {
-        d.events
+    // Each delivery's receipts with their channel, or none when one of its events has no
+    // channel here (that delivery goes back to the ordinary path).
+    let mut routed = Vec::new();
+    let mut unrouted = Vec::new();
+    for delivery in batch {
+        let channels: Option<Vec<ChannelId>> = delivery
+            .events
             .iter()
-            .all(|e| channels::route(&directory, d.kind, e.channel_external_id()).is_some())
-    });
+            .map(|e| {
+                channels::route(&directory, delivery.kind, e.channel_external_id()).map(|c| c.id)
+            })
+            .collect();
+        match channels {
+            Some(channels) => routed.push((delivery, channels)),
+            None => unrouted.push(delivery),
+        }
+    }
     if routed.is_empty() {
         return Ok(unrouted);
     }
-    let mut receipts: Vec<(ChannelId, &Receipt)> = Vec::new();
-    for delivery in &routed {
-        for event in &delivery.events {
-            if let (ProviderEvent::Receipt(r), Some(channel)) = (
-                event,
-                channels::route(&directory, delivery.kind, event.channel_external_id()),
-            ) {
-                receipts.push((channel.id, r));
-            }
-        }
-    }
-    let ids: Vec<i64> = routed.iter().map(|d| d.id).collect();
-    let moves = async {
-        // Campaign sends first, outside the transaction (see `settle_receipts`); they are
-        // settled once, so doing it again after a failure below changes nothing.
-        let all: Vec<&Receipt> = receipts.iter().map(|(_, r)| *r).collect();
-        campaigns::sender::settle_receipts(state, &all).await?;
-        let mut tx = state.pool.begin().await?;
-        let moves = messaging::record_receipts(&mut tx, &receipts).await?;
-        webhook_events::mark_done(&mut *tx, &ids, "ok").await?;
-        tx.commit().await?;
-        Ok::<_, Error>(moves)
-    }
-    .await;
+    let receipts: Vec<(ChannelId, &Receipt)> = routed
+        .iter()
+        .flat_map(|(d, channels)| d.events.iter().zip(channels))
+        .filter_map(|(event, channel)| match event {
+            ProviderEvent::Receipt(r) => Some((*channel, r)),
+            _ => None,
+        })
+        .collect();
+    let ids: Vec<i64> = routed.iter().map(|(d, _)| d.id).collect();
+    let applied = apply_receipts(state, &receipts, &ids).await;
     drop(receipts);
-    match moves {
-        Ok(moves) => {
-            messaging::publish_moves(state, &moves).await;
-            Ok(unrouted)
-        }
+    match applied {
+        Ok(()) => Ok(unrouted),
         Err(e) => {
-            let mut all = routed;
+            let mut all: Vec<Stored> = routed.into_iter().map(|(d, _)| d).collect();
             all.extend(unrouted);
             Err((e, all))
         }
     }
+}
+
+/// Settles campaign sends (outside the transaction, see `settle_receipts`; settled once, so
+/// doing it again after a failure changes nothing), then records the receipts, moves their
+/// messages and marks the deliveries `done` processed in one transaction, then tells the live
+/// views.
+pub async fn apply_receipts(
+    state: &AppState,
+    receipts: &[(ChannelId, &Receipt)],
+    done: &[i64],
+) -> Result<(), Error> {
+    let all: Vec<&Receipt> = receipts.iter().map(|(_, r)| *r).collect();
+    campaigns::sender::settle_receipts(state, &all).await?;
+    let mut tx = state.pool.begin().await?;
+    let moves = messaging::record_receipts(&mut tx, receipts).await?;
+    if !done.is_empty() {
+        webhook_events::mark_done(&mut *tx, done, "ok").await?;
+    }
+    tx.commit().await?;
+    messaging::publish_moves(state, &moves).await;
+    Ok(())
 }
